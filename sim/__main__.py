@@ -1,0 +1,5 @@
+"""`python -m sim` does what `intelsim` does."""
+
+from sim.cli import main
+
+main()

@@ -1,0 +1,40 @@
+"""Commands about scenario files: validate, schema."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sim.cli.app import app, err_console, out_console
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="scenario files")],
+) -> None:
+    """Check scenario files; exit 0, or 2 listing every problem (file, field path, why)."""
+    from sim.scenario.loader import validate_paths
+
+    problems = validate_paths(files)
+    errors = [p for p in problems if p.severity == "error"]
+    for problem in problems:
+        style = "red" if problem.severity == "error" else "yellow"
+        err_console.print(f"[{style}]{problem}[/]", highlight=False, soft_wrap=True)
+    if errors:
+        err_console.print(f"{len(errors)} error(s) in {len(files)} file(s)", highlight=False)
+        raise typer.Exit(2)
+    for path in files:
+        out_console.print(f"[green]ok[/] {path}", highlight=False)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the scenario language."""
+    import json
+
+    from sim.scenario.schema import scenario_json_schema
+
+    sys.stdout.write(json.dumps(scenario_json_schema(), indent=2) + "\n")

@@ -1,0 +1,51 @@
+"""The recorder: the one door through which a decision becomes a fact.
+
+`emit` numbers the event, appends it to the log (if any), folds it into the state
+and tells the listeners (metrics projections, live display). Processes never touch
+the state themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from sim.events import Event
+from sim.state.evolve import HANDLERS
+from sim.state.model import WorldState
+
+Listener = Callable[[Event], None]
+
+
+class Sink(Protocol):
+    """Where events go: the event log writer, or nothing."""
+
+    def append(self, event: Event) -> Event: ...
+
+
+class Recorder:
+    """Numbers, stores and applies events in the order they happen."""
+
+    def __init__(self, state: WorldState, sink: Sink | None = None) -> None:
+        self.state = state
+        self.sink = sink
+        self.listeners: list[Listener] = []
+        self.count = 0
+
+    def emit(self, event: Event) -> Event:
+        """Record a fact: assign seq, append to the log, evolve the state, notify listeners."""
+        # floats only in `t`, so identical runs encode identically (0 vs 0.0)
+        event.t = float(event.t)
+        if self.sink is not None:
+            self.sink.append(event)
+        else:
+            event.seq = self.count
+        self.count += 1
+        # inline evolve (see sim.state.evolve.evolve): this is the hot path
+        state = self.state
+        HANDLERS[type(event)](state, event)
+        state.t = event.t
+        state.seq = event.seq
+        for listener in self.listeners:
+            listener(event)
+        return event

@@ -1,0 +1,38 @@
+"""Ground truth: DPRK munitions used in sectors, as Poisson processes over time windows."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+import simpy
+
+from sim.engine.streams import stream
+from sim.engine.world import World
+from sim.events import MunitionUsed
+
+
+def usage_process(world: World, index: int) -> Iterator[simpy.Event]:
+    """Emit `MunitionUsed` at the rate of usage line `index`, inside its window."""
+    spec = world.scenario.theater.usage[index]
+    rng = stream(world.seed, f"usage:{index}:{spec.munition}:{spec.sector}")
+    t = spec.from_
+    while True:
+        # re-read each time: an intervention may change the rate or the window
+        spec = world.scenario.theater.usage[index]
+        end = min(spec.until if spec.until is not None else world.horizon, world.horizon)
+        if spec.rate <= 0:
+            return
+        t += -math.log(1.0 - rng.random()) / spec.rate
+        if t >= end:
+            return
+        yield world.env.timeout(t - world.env.now)
+        munition_used(world, spec.munition, spec.sector)
+
+
+def munition_used(world: World, munition: str, sector: str) -> None:
+    """Record one use and let every collector watching the sector observe it."""
+    usage = world.ids.usage()
+    world.emit(MunitionUsed(t=world.env.now, usage=usage, munition=munition, sector=sector))
+    for collector in world.watchers.get(sector, ()):
+        collector.observe(usage, munition, sector)

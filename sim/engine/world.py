@@ -1,0 +1,82 @@
+"""The world of one run: the SimPy environment, the scenario in force, agents and ids.
+
+Agents (collectors, nodes, links, adversaries) decide; the recorder turns their
+decisions into events. The world wires them together and owns what they share:
+the clock, the parameters in force (interventions change them), and id counters.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from typing import Any
+
+import simpy
+
+from sim.engine.recorder import Recorder, Sink
+from sim.scenario.models import Scenario, SharingRule
+from sim.state.model import WorldState, initial_state
+
+
+class Ids:
+    """Run-local id counters (never process-wide, so two runs in one process agree)."""
+
+    def __init__(self) -> None:
+        self._usage = itertools.count(1)
+        self._report = itertools.count(1)
+        self._message = itertools.count(1)
+
+    def usage(self) -> str:
+        return f"U{next(self._usage)}"
+
+    def report(self) -> str:
+        return f"R{next(self._report)}"
+
+    def message(self) -> str:
+        return f"M{next(self._message)}"
+
+
+class World:
+    """Shared context of the agents of one run."""
+
+    def __init__(
+        self, scenario: Scenario, raw: dict[str, Any], seed: int, sink: Sink | None = None
+    ) -> None:
+        self.env = simpy.Environment(initial_time=0.0)
+        self.scenario = scenario
+        self.raw = raw
+        self.seed = seed
+        self.horizon = scenario.duration
+        self.state: WorldState = initial_state(scenario)
+        self.recorder = Recorder(self.state, sink)
+        self.emit = self.recorder.emit
+        self.ids = Ids()
+        # filled by sim.engine.build
+        self.nodes: dict[str, Any] = {}
+        self.links: dict[str, Any] = {}
+        self.collectors: dict[str, Any] = {}
+        self.watchers: dict[str, list[Any]] = {}
+        self.configurables: list[Any] = []
+
+    @property
+    def now(self) -> float:
+        return float(self.env.now)
+
+    def after(self, delay: float, action: Any, *args: Any) -> None:
+        """Call `action(*args)` `delay` hours from now (a bare timeout: cheaper than a process)."""
+        timeout = self.env.timeout(delay)
+        timeout.callbacks.append(lambda _event: action(*args))
+
+    def process(self, generator: Iterator[simpy.Event]) -> None:
+        """Start a long-lived SimPy process."""
+        self.env.process(generator)
+
+    def rules_from(self, node: str, items: str) -> list[SharingRule]:
+        """The sharing rules of `node` for `items` ("reports" or "assessments")."""
+        return [r for r in self.scenario.sharing if r.from_ == node and r.items == items]
+
+    def reconfigure(self, scenario: Scenario, raw: dict[str, Any]) -> None:
+        """Put new parameters in force (an intervention) and let every agent re-read them."""
+        self.scenario, self.raw = scenario, raw
+        for agent in self.configurables:
+            agent.configure(scenario)

@@ -1,0 +1,289 @@
+"""The closed vocabulary of domain events: immutable, past-tense facts about a run.
+
+Events are msgspec Structs, a tagged union on ``type``: constructing one costs about
+0.2 µs and encoding is canonical (fields in declaration order), which is what the
+per-event hot loop needs (DESIGN.md, performance notes). Users reading logs get the
+same schema as pydantic models from :mod:`sim.event_models`.
+
+Every event carries ``seq`` (assigned by the log when appended) and ``t`` (hours since
+the scenario's start). Ground-truth events (what really happened, which no node knows
+directly) have ``ground_truth = True`` in their class; perspectives leave them out.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import msgspec
+
+
+class Marking(msgspec.Struct, frozen=True, array_like=False):
+    """A security marking: classification plus the nations/communities it is releasable to."""
+
+    classification: str
+    rel_to: list[str]
+
+
+class Event(msgspec.Struct, tag_field="type", tag=True):
+    """Base of every domain event. ``seq`` is assigned by the log on append."""
+
+    seq: int = -1
+    t: float = 0.0
+    ground_truth: ClassVar[bool] = False
+
+
+class RunStarted(Event, kw_only=True):
+    """The run began: scenario identity, seed and horizon."""
+
+    scenario: str
+    seed: int
+    start: str
+    horizon: float
+
+
+class MunitionUsed(Event, kw_only=True):
+    """Ground truth: a DPRK munition was used in a sector."""
+
+    usage: str
+    munition: str
+    sector: str
+    ground_truth: ClassVar[bool] = True
+
+
+class DisinformationInjected(Event, kw_only=True):
+    """Ground truth: an adversary campaign fabricated a report that traces to no usage."""
+
+    campaign: str
+    report: str
+    node: str
+    ground_truth: ClassVar[bool] = True
+
+
+class SightingReported(Event, kw_only=True):
+    """A collector (or a disguised adversary) reported a sighting to its node."""
+
+    report: str
+    collector: str
+    node: str
+    munition: str
+    sector: str
+    grade: str
+    discipline: str
+    usage: str | None
+
+
+class ReportReceived(Event, kw_only=True):
+    """A report entered a node's analysis queue (from a collector or a message)."""
+
+    node: str
+    report: str
+    via: str | None = None
+
+
+class AnalysisStarted(Event, kw_only=True):
+    """An analyst at the node took the report from the queue."""
+
+    node: str
+    report: str
+
+
+class AnalysisCompleted(Event, kw_only=True):
+    """The node finished analysing the report."""
+
+    node: str
+    report: str
+
+
+class AssessmentIssued(Event, kw_only=True):
+    """A node fused reports into an assessment: a munition was used in a sector."""
+
+    assessment: str
+    node: str
+    munition: str
+    sector: str
+    confidence: float
+    band: str
+    reports: list[str]
+    sources: list[str]
+
+
+class AssessmentUpdated(Event, kw_only=True):
+    """An assessment's confidence band changed as reports were added."""
+
+    assessment: str
+    node: str
+    munition: str
+    sector: str
+    confidence: float
+    band: str
+    reports: list[str]
+    sources: list[str]
+
+
+class AssessmentReceived(Event, kw_only=True):
+    """A node received another node's assessment (at the band it was sent) over a link."""
+
+    node: str
+    assessment: str
+    band: str
+    confidence: float
+    via: str
+
+
+class MessageSent(Event, kw_only=True):
+    """A node put an item (report or assessment) on a link under a marking."""
+
+    message: str
+    link: str
+    item: str
+    kind: str
+    marking: Marking
+
+
+class MessageHeld(Event, kw_only=True):
+    """A message waits at the sending end because the link is down (store and forward)."""
+
+    message: str
+    link: str
+    item: str
+    reason: str
+
+
+class MessageDelivered(Event, kw_only=True):
+    """A message reached the far end of its link."""
+
+    message: str
+    link: str
+    item: str
+    kind: str
+    marking: Marking
+
+
+class MessageDropped(Event, kw_only=True):
+    """A message was refused or lost, and why (nothing vanishes silently)."""
+
+    message: str
+    link: str
+    item: str
+    reason: str
+
+
+class MessageIntercepted(Event, kw_only=True):
+    """Ground truth: an adversary read a message crossing a compromised link."""
+
+    message: str
+    link: str
+    item: str
+    attack: str
+    ground_truth: ClassVar[bool] = True
+
+
+class LinkDown(Event, kw_only=True):
+    """A link stopped carrying messages (failure, cyber attack, or closed by policy)."""
+
+    link: str
+    cause: str
+
+
+class LinkUp(Event, kw_only=True):
+    """A cause of a link's outage ended."""
+
+    link: str
+    cause: str
+
+
+class LinkCompromised(Event, kw_only=True):
+    """Ground truth: an adversary began reading a link's traffic."""
+
+    link: str
+    attack: str
+    ground_truth: ClassVar[bool] = True
+
+
+class LinkSecured(Event, kw_only=True):
+    """Ground truth: a link's compromise ended."""
+
+    link: str
+    attack: str
+    ground_truth: ClassVar[bool] = True
+
+
+class InterventionApplied(Event, kw_only=True):
+    """A timed policy change took effect: dotted path -> new value."""
+
+    index: int
+    changes: dict[str, Any]
+
+
+class RunEnded(Event, kw_only=True):
+    """The run reached its horizon; the log is complete."""
+
+    reason: str
+
+
+DomainEvent = (
+    RunStarted
+    | MunitionUsed
+    | DisinformationInjected
+    | SightingReported
+    | ReportReceived
+    | AnalysisStarted
+    | AnalysisCompleted
+    | AssessmentIssued
+    | AssessmentUpdated
+    | AssessmentReceived
+    | MessageSent
+    | MessageHeld
+    | MessageDelivered
+    | MessageDropped
+    | MessageIntercepted
+    | LinkDown
+    | LinkUp
+    | LinkCompromised
+    | LinkSecured
+    | InterventionApplied
+    | RunEnded
+)
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.__name__: cls
+    for cls in (
+        RunStarted,
+        MunitionUsed,
+        DisinformationInjected,
+        SightingReported,
+        ReportReceived,
+        AnalysisStarted,
+        AnalysisCompleted,
+        AssessmentIssued,
+        AssessmentUpdated,
+        AssessmentReceived,
+        MessageSent,
+        MessageHeld,
+        MessageDelivered,
+        MessageDropped,
+        MessageIntercepted,
+        LinkDown,
+        LinkUp,
+        LinkCompromised,
+        LinkSecured,
+        InterventionApplied,
+        RunEnded,
+    )
+}
+
+GROUND_TRUTH_TYPES = frozenset(name for name, cls in EVENT_TYPES.items() if cls.ground_truth)
+
+_encoder = msgspec.json.Encoder(order="deterministic")
+_decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(DomainEvent)
+
+
+def encode(event: Event) -> bytes:
+    """Canonical JSON bytes of one event (no trailing newline, no hash)."""
+    return _encoder.encode(event)
+
+
+def decode(line: bytes | str) -> Event:
+    """Decode one event line (extra keys such as ``hash`` are ignored); raises msgspec errors."""
+    event: Event = _decoder.decode(line)
+    return event

@@ -1,0 +1,104 @@
+"""One run, end to end: scenario -> engine -> event log, manifest and metrics on disk.
+
+Run directories hold `events.jsonl` (the source of truth), `manifest.json` (what was
+run, where, how long: everything that must stay out of the deterministic log) and
+`metrics.json` (a projection of the log, recomputable with `intelsim metrics`).
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sim import __version__
+from sim.analysis.metrics import MetricsProjection
+from sim.engine import simulate
+from sim.engine.recorder import Listener
+from sim.engine.world import World
+from sim.scenario.loader import LoadedScenario
+from sim.scenario.models import Scenario
+from sim.store import EventLogWriter, new_run_dir, write_json
+
+MANIFEST_FILE = "manifest.json"
+METRICS_FILE = "metrics.json"
+
+
+@dataclass
+class RunOutcome:
+    """What a finished run produced."""
+
+    run_dir: Path | None
+    events: int
+    final_hash: str | None
+    wall_seconds: float
+    metrics: dict[str, Any]
+    world: World = field(repr=False)
+
+
+def manifest_of(
+    loaded: LoadedScenario, seed: int, overrides: Iterable[str] = ()
+) -> dict[str, Any]:
+    """The manifest of a run as it starts (completed with counts and hash at the end)."""
+    return {
+        "intelsim": __version__,
+        "scenario": loaded.scenario.name,
+        "scenario_files": [str(p) for p in loaded.files],
+        "scenario_hash": loaded.source_hash,
+        "overrides": list(overrides),
+        "resolved": loaded.raw,
+        "seed": seed,
+        "status": "running",
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "host": platform.node(),
+    }
+
+
+def run_to_directory(
+    loaded: LoadedScenario,
+    out: Path,
+    *,
+    seed: int | None = None,
+    overrides: Iterable[str] = (),
+    listeners: Iterable[Listener] = (),
+) -> RunOutcome:
+    """Run a loaded scenario, streaming its events to a new run directory under `out`."""
+    scenario = loaded.scenario
+    seed = scenario.seed if seed is None else seed
+    run_dir = new_run_dir(out, scenario.name)
+    manifest = manifest_of(loaded, seed, overrides)
+    # written first, so a killed run still says what it was running
+    write_json(run_dir / MANIFEST_FILE, manifest)
+    metrics = MetricsProjection(scenario)
+    started = time.perf_counter()
+    with EventLogWriter(run_dir / "events.jsonl") as writer:
+        world = simulate(
+            scenario, loaded.raw, seed=seed, sink=writer, listeners=[metrics.apply, *listeners]
+        )
+    wall = time.perf_counter() - started
+    result = metrics.result()
+    manifest.update(
+        status="complete",
+        events=writer.count,
+        final_hash=writer.last_hash,
+        wall_seconds=round(wall, 3),
+    )
+    write_json(run_dir / METRICS_FILE, result)
+    write_json(run_dir / MANIFEST_FILE, manifest)
+    return RunOutcome(run_dir, writer.count, writer.last_hash, wall, result, world)
+
+
+def run_in_memory(
+    scenario: Scenario, raw: dict[str, Any], *, seed: int | None = None
+) -> dict[str, Any]:
+    """Run without writing a log and return its metrics (replications and sweeps)."""
+    metrics = MetricsProjection(scenario)
+    simulate(scenario, raw, seed=seed, listeners=[metrics.apply])
+    return metrics.result()

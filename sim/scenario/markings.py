@@ -1,0 +1,86 @@
+"""Security markings: the classification ladder and REL TO releasability, as pure rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+# Lowest first (DOMAIN.md, tradecraft); a scenario may give its own ladder.
+CLASSIFICATIONS: tuple[str, ...] = (
+    "PUBLICLY-DISCLOSED",
+    "NATO-UNCLASSIFIED",
+    "NATO-RESTRICTED",
+    "NATO-CONFIDENTIAL",
+    "NATO-SECRET",
+    "COSMIC-TOP-SECRET",
+)
+
+
+def rank(classification: str, ladder: Sequence[str] = CLASSIFICATIONS) -> int:
+    """Position of a classification on the ladder (higher is more sensitive)."""
+    return ladder.index(classification)
+
+
+def releasable_nations(rel_to: Iterable[str], communities: Mapping[str, Iterable[str]]) -> set[str]:
+    """The nations a REL TO list admits: nations named directly, plus every community's members.
+
+    A community name also admits itself, since an organisation (NATO) counts as a nation
+    for markings.
+    """
+    nations: set[str] = set()
+    for name in rel_to:
+        nations.add(name)
+        nations.update(communities.get(name, ()))
+    return nations
+
+
+def is_releasable(
+    nation: str, rel_to: Iterable[str], communities: Mapping[str, Iterable[str]]
+) -> bool:
+    """Whether a node of `nation` may receive an item marked REL TO `rel_to`."""
+    return nation in releasable_nations(rel_to, communities)
+
+
+def refusal(
+    *,
+    classification: str,
+    rel_to: Iterable[str],
+    nation: str,
+    clearance: str,
+    link_max: str,
+    communities: Mapping[str, Iterable[str]],
+    ladder: Sequence[str] = CLASSIFICATIONS,
+) -> str | None:
+    """Why a marked item may not cross a link to a node, or None if it may.
+
+    Reasons are the `MessageDropped.reason` vocabulary: ``not-releasable`` (REL TO
+    excludes the destination's nation), ``over-classification`` (above what the link
+    carries), ``insufficient-clearance`` (above what the destination may hold).
+    """
+    if not is_releasable(nation, rel_to, communities):
+        return "not-releasable"
+    level = rank(classification, ladder)
+    if level > rank(link_max, ladder):
+        return "over-classification"
+    if level > rank(clearance, ladder):
+        return "insufficient-clearance"
+    return None
+
+
+def combine(
+    first: tuple[str, Sequence[str]],
+    second: tuple[str, Sequence[str]],
+    communities: Mapping[str, Iterable[str]],
+    ladder: Sequence[str] = CLASSIFICATIONS,
+) -> tuple[str, list[str]]:
+    """The marking of an item re-shared under a new rule: never looser than the original.
+
+    Classification is the higher of the two; REL TO admits only who both admit. Where the
+    two lists are equal the names are kept as written (``NATO``), otherwise expanded to
+    nation codes.
+    """
+    (c1, r1), (c2, r2) = first, second
+    classification = c1 if rank(c1, ladder) >= rank(c2, ladder) else c2
+    if sorted(r1) == sorted(r2):
+        return classification, sorted(r1)
+    allowed = releasable_nations(r1, communities) & releasable_nations(r2, communities)
+    return classification, sorted(allowed)

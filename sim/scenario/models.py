@@ -1,0 +1,265 @@
+"""The scenario language: pydantic models of every section a scenario file may hold.
+
+Field names are the contract of DESIGN.md. Values are normalised on load: durations
+and times to hours, rates to events per hour. Cross-references (a link's endpoints,
+a collector's node, …) are checked separately in :mod:`sim.scenario.references`, so
+every broken reference is reported with its own field path.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from sim.scenario.distributions import Distribution, Hours
+from sim.scenario.markings import CLASSIFICATIONS
+from sim.scenario.units import parse_rate
+
+PerHour = Annotated[float, BeforeValidator(parse_rate)]
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+Name = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9_:+ -]*$")]
+
+DISCIPLINES = ("FORENSIC", "OSINT", "IMINT", "HUMINT", "SIGINT", "MASINT", "GEOINT", "OFFICIAL")
+Discipline = Literal["FORENSIC", "OSINT", "IMINT", "HUMINT", "SIGINT", "MASINT", "GEOINT", "OFFICIAL"]
+Grade = Annotated[str, Field(pattern=r"^[A-F][1-6]$", description="Admiralty code, e.g. B2")]
+
+
+def link_name(src: str, dst: str) -> str:
+    """The name of the directed link from src to dst, as used in paths and events."""
+    return f"{src}->{dst}"
+
+
+class Section(BaseModel):
+    """Base of every scenario section: unknown keys are errors; values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Munition(Section):
+    """A munition type whose use in Ukraine is monitored."""
+
+    origin: str = "DPRK"
+    category: str = Field(description="e.g. ballistic-missile, artillery-shell, rocket")
+    recognisability: Probability = Field(
+        1.0,
+        description="chance a detected use leaves enough to attribute it (debris recovered, "
+        "markings legible); multiplies each collector's detection",
+    )
+
+
+class Usage(Section):
+    """Ground truth: Poisson use of one munition in one sector over a time window."""
+
+    munition: str
+    sector: str
+    rate: PerHour = Field(description='uses per time, e.g. "0.5/d"')
+    from_: Hours = Field(0.0, alias="from", description="start of the window (time since start)")
+    until: Hours | None = Field(None, description="end of the window; default: end of the run")
+
+
+class Theater(Section):
+    """Where munitions are used and how often (ground truth)."""
+
+    sectors: list[Name] = Field(min_length=1)
+    usage: list[Usage] = Field(default_factory=list)
+
+    @field_validator("sectors")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        dupes = sorted({s for s in value if value.count(s) > 1})
+        if dupes:
+            raise ValueError(f"sector names must be unique; repeated: {', '.join(dupes)}")
+        return value
+
+
+class Fusion(Section):
+    """How a node correlates analysed reports into assessments."""
+
+    window: Hours = Field(72.0, gt=0, description="reports further apart start a new cluster")
+    min_sources: int = Field(2, ge=1, description="independent sources needed to assess")
+    min_confidence: Probability = Field(0.6, description="confidence needed to assess")
+    prior: float = Field(0.2, gt=0.0, lt=1.0, description="confidence before any report")
+
+
+class Node(Section):
+    """An intelligence node: analyses reports in arrival order with `analysts` servers."""
+
+    nation: str = Field(description="a nation code (an organisation like NATO counts as one)")
+    description: str = ""
+    analysts: int = Field(ge=1, le=10_000)
+    analysis_time: Distribution
+    fusion: Fusion | None = None
+    clearance: str = Field("COSMIC-TOP-SECRET", description="highest classification it may hold")
+
+
+class Availability(Section):
+    """Random failures of a link: exponential up times (mtbf) and repair times (mttr)."""
+
+    mtbf: Hours = Field(gt=0)
+    mttr: Hours = Field(gt=0)
+
+
+class Link(Section):
+    """A directed channel between two nodes."""
+
+    from_: str = Field(alias="from")
+    to: str
+    latency: Distribution
+    capacity: PerHour | None = Field(None, description='messages per time, e.g. "40/d"')
+    availability: Availability | None = None
+    max_classification: str = "NATO-SECRET"
+    enabled: bool = Field(True, description="false: closed by policy, messages are dropped")
+    public: bool = Field(False, description="public-facing (exposed to DDoS)")
+    on_outage: Literal["hold", "drop"] = Field(
+        "hold", description="hold: store and forward when back up; drop: refuse while down"
+    )
+
+    @property
+    def name(self) -> str:
+        return link_name(self.from_, self.to)
+
+
+class Collector(Section):
+    """A source that reports sightings of munition use to a node."""
+
+    node: str
+    discipline: Discipline
+    sectors: list[str] = Field(min_length=1)
+    detection: Probability
+    delay: Distribution
+    grade: Grade
+    misidentification: Probability = 0.0
+    munitions: list[str] | None = Field(None, description="what it can report; default: all")
+
+
+class Marking(Section):
+    """Classification plus the nations or communities an item is releasable to."""
+
+    classification: str
+    rel_to: list[str] = Field(min_length=1)
+
+
+class SharingRule(Section):
+    """Which items a node forwards to which nodes, under what marking."""
+
+    from_: str = Field(alias="from")
+    to: list[str] = Field(min_length=1)
+    items: Literal["reports", "assessments"]
+    marking: Marking
+    threshold: Probability | None = Field(
+        None, description="assessments: forward only at or above this confidence"
+    )
+
+    @field_validator("to", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
+class Disinformation(Section):
+    """An adversary campaign injecting fabricated sightings into a node."""
+
+    name: Name
+    node: str
+    discipline: Discipline = "OSINT"
+    rate: PerHour
+    munition: str
+    sectors: list[str] = Field(min_length=1)
+    grade: Grade = "E5"
+    source: str | None = Field(
+        None, description="the source it pretends to be (spoofing); default: its own name"
+    )
+    from_: Hours = Field(0.0, alias="from")
+    until: Hours | None = None
+
+
+class Cyber(Section):
+    """An attack on links: outages (e.g. a DDoS) and/or a compromise that leaks traffic."""
+
+    name: Name
+    links: list[str] = Field(min_length=1, description='links as "FROM->TO"')
+    at: Hours
+    outage: Distribution | None = Field(None, description="how long each outage lasts")
+    every: Distribution | None = Field(None, description="repeat outages this often until `until`")
+    until: Hours | None = None
+    compromise: Hours | None = Field(None, description="how long traffic is read by the adversary")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _link_alias(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "link" in data and "links" not in data:
+            data = {**data, "links": [data["link"]]}
+            del data["link"]
+        return data
+
+    @model_validator(mode="after")
+    def _does_something(self) -> Cyber:
+        if self.outage is None and self.compromise is None:
+            raise ValueError("a cyber attack needs `outage` or `compromise` (or both)")
+        if self.every is not None and self.until is None:
+            raise ValueError("`every` needs `until` (when the campaign stops)")
+        return self
+
+
+class Adversary(Section):
+    """Disinformation campaigns and cyber attacks."""
+
+    disinformation: list[Disinformation] = Field(default_factory=list)
+    cyber: list[Cyber] = Field(default_factory=list)
+
+
+class Intervention(Section):
+    """A timed change of parameters, by the same dotted paths as `--set`."""
+
+    at: Hours
+    set: dict[str, Any] = Field(min_length=1)
+    note: str = ""
+
+
+class Scenario(Section):
+    """A whole scenario file."""
+
+    schema_: str | None = Field(None, alias="$schema", description="for editors; ignored")
+    name: Name
+    description: str = ""
+    extends: str | None = Field(None, description="base scenario (path relative to this file)")
+    start: datetime
+    duration: Hours = Field(gt=0)
+    seed: int = Field(0, ge=0, lt=2**63)
+    communities: dict[str, list[str]] = Field(default_factory=dict)
+    nations: dict[str, str] = Field(min_length=1)
+    classifications: list[str] = Field(
+        default_factory=lambda: list(CLASSIFICATIONS),
+        description="classification ladder, lowest first",
+    )
+    munitions: dict[str, Munition] = Field(min_length=1)
+    theater: Theater
+    nodes: dict[str, Node] = Field(min_length=1)
+    links: list[Link] = Field(default_factory=list)
+    collectors: dict[str, Collector] = Field(default_factory=dict)
+    sharing: list[SharingRule] = Field(default_factory=list)
+    adversary: Adversary = Field(default_factory=Adversary)
+    interventions: list[Intervention] = Field(default_factory=list)
+
+    @field_validator("start")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    def link(self, name: str) -> Link:
+        """The link called "FROM->TO"; KeyError if none."""
+        for link in self.links:
+            if link.name == name:
+                return link
+        raise KeyError(name)

@@ -1,0 +1,171 @@
+"""Check a whole event log, streaming, and report every fault with the seq it starts at."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import msgspec
+
+from sim.events import Event, RunEnded, decode
+from sim.store.chain import GENESIS, next_hash, split_line
+from sim.store.reader import iter_lines
+
+Check = Callable[[Event], "str | None"]
+"""An extra per-event check: returns a sentence describing the fault, or None."""
+
+MAX_PROBLEMS = 20
+_WINDOW = 256  # lines whose hashes are kept for reordered-line checks
+
+
+@dataclass
+class Verdict:
+    """What :func:`verify_log` found. ``ok`` only for an intact, complete log."""
+
+    ok: bool
+    count: int
+    first_bad_seq: int | None
+    problems: list[str] = field(default_factory=list)
+    ended: bool = False
+    final_hash: str = GENESIS.decode("ascii")
+    truncated: bool = False
+    more_problems: int = 0
+
+
+class _Findings:
+    """Collects problems, keeping the first few in full and counting the rest."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.problems: list[str] = []
+        self.more = 0
+        self.first_bad_seq: int | None = None
+
+    def add(self, seq: int | None, message: str) -> None:
+        if seq is not None and self.first_bad_seq is None:
+            self.first_bad_seq = seq
+        if len(self.problems) < self.limit:
+            self.problems.append(message)
+        else:
+            self.more += 1
+
+
+def verify_log(
+    path: Path,
+    checks: Sequence[Check] = (),
+    *,
+    expected_final_hash: str | None = None,
+    max_problems: int = MAX_PROBLEMS,
+) -> Verdict:
+    """Verify ``events.jsonl``: line format, event types, seq, time order, hash chain, RunEnded.
+
+    ``checks`` run on every decoded event; a returned string is a problem at that seq.
+    ``expected_final_hash`` (e.g. from the manifest) also catches a log whose chain was
+    recomputed after an edit. Raises LogError only when the file cannot be opened.
+    """
+    path = Path(path)
+    found = _Findings(max_problems)
+    # Hashes of recent lines by seq: a line is checked against its own predecessor, so a
+    # reordered line is reported once as out of order, not again as a broken chain.
+    recent: dict[int, bytes] = {-1: GENESIS}
+    last_digest: bytes | None = GENESIS  # None: the last line's hash is unreadable
+    expected = 0  # the seq the next line should carry
+    count = 0
+    last_t = float("-inf")
+    last: Event | None = None
+    ended_at: int | None = None
+    truncated = False
+
+    def remember(seq: int, digest: bytes) -> None:
+        recent[seq] = digest
+        if len(recent) > _WINDOW:
+            del recent[next(iter(recent))]
+
+    for lineno, raw in iter_lines(path):
+        if not raw.endswith(b"\n"):
+            truncated = True
+            after = f"after seq {expected - 1}" if count else "before any complete event"
+            found.add(expected, f"log ends mid-line {after} (line {lineno}: the run was cut off)")
+            break
+        count += 1
+        where = f"line {lineno} (seq {expected} expected)"
+        try:
+            body, digest = split_line(raw)
+        except ValueError as exc:
+            found.add(expected, f"{where}: {exc}")
+            last_digest, expected, last = None, expected + 1, None
+            continue
+        last_digest = digest
+        try:
+            event = decode(body)
+        except msgspec.DecodeError as exc:
+            found.add(expected, f"{where}: not a valid event: {exc}")
+            remember(expected, digest)
+            expected, last = expected + 1, None
+            continue
+
+        seq = event.seq
+        if seq > expected:
+            found.add(
+                expected,
+                f"line {lineno}: seq {seq} where seq {expected} was expected "
+                "(a line is missing or out of order)",
+            )
+        elif seq < expected:
+            found.add(
+                seq, f"line {lineno}: seq {seq} out of order or repeated (after seq {expected - 1})"
+            )
+        predecessor = recent.get(seq - 1)
+        # No predecessor: it was dropped or is far away, and the seq fault already says so.
+        if predecessor is not None and next_hash(predecessor, body) != digest:
+            found.add(seq, f"seq {seq} (line {lineno}): hash chain broken: the line was changed")
+        # A line out of order is expected to be out of time order too: say it once.
+        if seq >= expected and event.t < last_t:
+            found.add(seq, f"seq {seq}: t={event.t} is earlier than the previous t={last_t}")
+        if ended_at is not None:
+            found.add(seq, f"seq {seq}: {type(event).__name__} after RunEnded (seq {ended_at})")
+        if isinstance(event, RunEnded) and ended_at is None:
+            ended_at = seq
+        for check in checks:
+            problem = check(event)
+            if problem:
+                found.add(seq, f"seq {seq}: {problem}")
+
+        remember(seq, digest)
+        expected = max(expected, seq + 1)
+        last_t = max(last_t, event.t)
+        last = event
+
+    final_hash = last_digest.decode("ascii") if last_digest is not None else ""
+    ended = isinstance(last, RunEnded)
+    if count == 0 and not truncated:
+        found.add(None, "log is empty")
+    elif not ended:
+        tail = (
+            f"last is seq {last.seq} {type(last).__name__}"
+            if last is not None
+            else "the last line is not a valid event"
+            if count
+            else "no complete event"
+        )
+        found.add(None, f"log does not end with RunEnded ({tail}): the run did not finish")
+    if expected_final_hash is not None and final_hash != expected_final_hash:
+        found.add(
+            None,
+            f"final hash {final_hash[:12]}… differs from the recorded {expected_final_hash[:12]}…: "
+            "the log was rewritten",
+        )
+    problems = list(found.problems)
+    if found.more:
+        problems.append(f"… and {found.more} more problems")
+    return Verdict(
+        ok=not found.problems and not found.more,
+        count=count,
+        first_bad_seq=found.first_bad_seq,
+        problems=problems,
+        ended=ended,
+        final_hash=final_hash,
+        truncated=truncated,
+        more_problems=found.more,
+    )

@@ -41,9 +41,7 @@ class RunOutcome:
     world: World = field(repr=False)
 
 
-def manifest_of(
-    loaded: LoadedScenario, seed: int, overrides: Iterable[str] = ()
-) -> dict[str, Any]:
+def manifest_of(loaded: LoadedScenario, seed: int, overrides: Iterable[str] = ()) -> dict[str, Any]:
     """The manifest of a run as it starts (completed with counts and hash at the end)."""
     return {
         "intelsim": __version__,

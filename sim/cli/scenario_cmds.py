@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from sim.cli.app import app, err_console, out_console
 
@@ -22,7 +23,7 @@ def validate(
     errors = [p for p in problems if p.severity == "error"]
     for problem in problems:
         style = "red" if problem.severity == "error" else "yellow"
-        err_console.print(f"[{style}]{problem}[/]", highlight=False, soft_wrap=True)
+        err_console.print(f"[{style}]{escape(str(problem))}[/]", highlight=False, soft_wrap=True)
     if errors:
         err_console.print(f"{len(errors)} error(s) in {len(files)} file(s)", highlight=False)
         raise typer.Exit(2)

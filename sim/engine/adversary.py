@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Generator
+from typing import Any
 
 import simpy
 
@@ -12,7 +13,7 @@ from sim.engine.world import World
 from sim.events import DisinformationInjected, SightingReported
 
 
-def disinformation_process(world: World, index: int) -> Iterator[simpy.Event]:
+def disinformation_process(world: World, index: int) -> Generator[simpy.Event, Any, None]:
     """Inject fabricated sightings into a node at the campaign's rate, inside its window."""
     spec = world.scenario.adversary.disinformation[index]
     rng = stream(world.seed, f"disinformation:{spec.name}")
@@ -46,7 +47,7 @@ def disinformation_process(world: World, index: int) -> Iterator[simpy.Event]:
         world.nodes[spec.node].receive(report, via=None, sender=None, marking=None)
 
 
-def cyber_process(world: World, index: int) -> Iterator[simpy.Event]:
+def cyber_process(world: World, index: int) -> Generator[simpy.Event, Any, None]:
     """An attack on links: a compromise for a period, and one or repeated outages."""
     spec = world.scenario.adversary.cyber[index]
     rng = stream(world.seed, f"cyber:{spec.name}")

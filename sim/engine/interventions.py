@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Any
 
 import simpy
@@ -12,16 +12,18 @@ from sim.events import InterventionApplied
 from sim.scenario.models import Scenario
 
 
-def changed_scenario(raw: dict[str, Any], changes: dict[str, Any]) -> tuple[dict[str, Any], Scenario]:
+def changed_scenario(
+    raw: dict[str, Any], changes: dict[str, Any]
+) -> tuple[dict[str, Any], Scenario]:
     """The document and scenario after applying `changes` (validated at load time already)."""
-    from sim.scenario.paths import set_path  # noqa: PLC0415
+    from sim.scenario.paths import set_path
 
     for path, value in changes.items():
         raw = set_path(raw, path, value)
     return raw, Scenario.model_validate(raw)
 
 
-def intervention_process(world: World, index: int) -> Iterator[simpy.Event]:
+def intervention_process(world: World, index: int) -> Generator[simpy.Event, Any, None]:
     """At its time, put an intervention's changes in force and record it."""
     spec = world.scenario.interventions[index]
     yield world.env.timeout(spec.at)

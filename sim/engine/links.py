@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
+from typing import Any
 
 import simpy
 
@@ -69,27 +70,40 @@ class LinkAgent:
     # --- sending ---------------------------------------------------------------------
 
     def send(
-        self, item: str, kind: str, marking: tuple[str, list[str]], *, band: str = "",
+        self,
+        item: str,
+        kind: str,
+        marking: tuple[str, list[str]],
+        *,
+        band: str = "",
         confidence: float = 0.0,
     ) -> None:
         """Offer an item to the link: refuse it, hold it, queue it or transmit it."""
         world, now = self.world, self.world.env.now
         message = world.ids.message()
         classification, rel_to = marking
-        reason = "link-closed" if not self.state.enabled else refusal(
-            classification=classification,
-            rel_to=rel_to,
-            nation=self.dest_nation,
-            clearance=self.dest_clearance,
-            link_max=self.spec.max_classification,
-            communities=self.communities,
-            ladder=self.ladder,
+        reason = (
+            "link-closed"
+            if not self.state.enabled
+            else refusal(
+                classification=classification,
+                rel_to=rel_to,
+                nation=self.dest_nation,
+                clearance=self.dest_clearance,
+                link_max=self.spec.max_classification,
+                communities=self.communities,
+                ladder=self.ladder,
+            )
         )
         if reason is not None:
-            world.emit(MessageDropped(t=now, message=message, link=self.name, item=item, reason=reason))
+            world.emit(
+                MessageDropped(t=now, message=message, link=self.name, item=item, reason=reason)
+            )
             return
         mark = Marking(classification, list(rel_to))
-        world.emit(MessageSent(t=now, message=message, link=self.name, item=item, kind=kind, marking=mark))
+        world.emit(
+            MessageSent(t=now, message=message, link=self.name, item=item, kind=kind, marking=mark)
+        )
         msg = Message(message, item, kind, mark, band, confidence)
         if not self.state.up:
             self._wait(msg)
@@ -104,7 +118,10 @@ class LinkAgent:
         if not self.state.enabled or self.spec.on_outage == "drop":
             world.emit(
                 MessageDropped(
-                    t=world.env.now, message=msg.message, link=self.name, item=msg.item,
+                    t=world.env.now,
+                    message=msg.message,
+                    link=self.name,
+                    item=msg.item,
                     reason="link-closed" if not self.state.enabled else "link-down",
                 )
             )
@@ -112,7 +129,10 @@ class LinkAgent:
         if msg.message not in self.state.held:
             world.emit(
                 MessageHeld(
-                    t=world.env.now, message=msg.message, link=self.name, item=msg.item,
+                    t=world.env.now,
+                    message=msg.message,
+                    link=self.name,
+                    item=msg.item,
                     reason="link-down",
                 )
             )
@@ -138,7 +158,10 @@ class LinkAgent:
         for attack in sorted(self.state.compromised):
             world.emit(
                 MessageIntercepted(
-                    t=world.env.now, message=msg.message, link=self.name, item=msg.item,
+                    t=world.env.now,
+                    message=msg.message,
+                    link=self.name,
+                    item=msg.item,
                     attack=attack,
                 )
             )
@@ -148,8 +171,12 @@ class LinkAgent:
         world = self.world
         world.emit(
             MessageDelivered(
-                t=world.env.now, message=msg.message, link=self.name, item=msg.item,
-                kind=msg.kind, marking=msg.marking,
+                t=world.env.now,
+                message=msg.message,
+                link=self.name,
+                item=msg.item,
+                kind=msg.kind,
+                marking=msg.marking,
             )
         )
         dest = world.nodes[self.spec.to]
@@ -158,7 +185,11 @@ class LinkAgent:
             dest.receive(msg.item, via=msg.message, sender=self.spec.from_, marking=pair)
         else:
             dest.receive_assessment(
-                msg.item, msg.band, msg.confidence, via=msg.message, sender=self.spec.from_,
+                msg.item,
+                msg.band,
+                msg.confidence,
+                via=msg.message,
+                sender=self.spec.from_,
                 marking=pair,
             )
 
@@ -203,7 +234,7 @@ class LinkAgent:
         self.world.emit(LinkSecured(t=self.world.env.now, link=self.name, attack=attack))
 
 
-def availability_process(world: World, link: LinkAgent) -> Iterator[simpy.Event]:
+def availability_process(world: World, link: LinkAgent) -> Generator[simpy.Event, Any, None]:
     """Random failures: exponential up times (mean mtbf), exponential repairs (mean mttr)."""
     rng = stream(world.seed, f"link:{link.name}:availability")
     while True:

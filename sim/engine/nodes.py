@@ -53,7 +53,9 @@ class NodeAgent:
         self.sender[report] = sender
         if marking is not None:
             self.marking[report] = marking
-        self.world.emit(ReportReceived(t=self.world.env.now, node=self.name, report=report, via=via))
+        self.world.emit(
+            ReportReceived(t=self.world.env.now, node=self.name, report=report, via=via)
+        )
         self.dispatch()
 
     def dispatch(self) -> None:
@@ -80,7 +82,9 @@ class NodeAgent:
             for dest in rule.to:
                 if dest in (origin, self.sender.get(report)) or dest == self.name:
                     continue
-                self._send(report, "report", "", dest, (rule.marking.classification, rule.marking.rel_to))
+                self._send(
+                    report, "report", "", dest, (rule.marking.classification, rule.marking.rel_to)
+                )
 
     # --- assessments ---------------------------------------------------------------
 
@@ -130,7 +134,13 @@ class NodeAgent:
         self.share_assessment(assessment)
 
     def receive_assessment(
-        self, assessment: str, band: str, confidence: float, *, via: str, sender: str,
+        self,
+        assessment: str,
+        band: str,
+        confidence: float,
+        *,
+        via: str,
+        sender: str,
         marking: MarkingPair,
     ) -> None:
         """Another node's assessment arrives; pass it on by this node's rules."""
@@ -164,14 +174,23 @@ class NodeAgent:
                 if dest in (record.node, self.sender.get(assessment), self.name):
                     continue
                 self._send(
-                    assessment, "assessment", band, dest,
-                    (rule.marking.classification, rule.marking.rel_to), confidence,
+                    assessment,
+                    "assessment",
+                    band,
+                    dest,
+                    (rule.marking.classification, rule.marking.rel_to),
+                    confidence,
                 )
 
     # --- both ------------------------------------------------------------------------
 
     def _send(
-        self, item: str, kind: str, band: str, dest: str, rule_marking: MarkingPair,
+        self,
+        item: str,
+        kind: str,
+        band: str,
+        dest: str,
+        rule_marking: MarkingPair,
         confidence: float = 0.0,
     ) -> None:
         key = (item, band, dest)
@@ -179,7 +198,11 @@ class NodeAgent:
             return
         self.sent.add(key)
         held = self.marking.get(item)
-        marking = rule_marking if held is None else combine(held, rule_marking, self.communities, self.ladder)
+        marking = (
+            rule_marking
+            if held is None
+            else combine(held, rule_marking, self.communities, self.ladder)
+        )
         link = self.world.links[f"{self.name}->{dest}"]
         link.send(item, kind, marking, band=band, confidence=confidence)
 

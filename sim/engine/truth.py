@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Generator
+from typing import Any
 
 import simpy
 
@@ -12,7 +13,7 @@ from sim.engine.world import World
 from sim.events import MunitionUsed
 
 
-def usage_process(world: World, index: int) -> Iterator[simpy.Event]:
+def usage_process(world: World, index: int) -> Generator[simpy.Event, Any, None]:
     """Emit `MunitionUsed` at the rate of usage line `index`, inside its window."""
     spec = world.scenario.theater.usage[index]
     rng = stream(world.seed, f"usage:{index}:{spec.munition}:{spec.sector}")

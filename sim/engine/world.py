@@ -8,7 +8,7 @@ the clock, the parameters in force (interventions change them), and id counters.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Any
 
 import simpy
@@ -67,7 +67,7 @@ class World:
         timeout = self.env.timeout(delay)
         timeout.callbacks.append(lambda _event: action(*args))
 
-    def process(self, generator: Iterator[simpy.Event]) -> None:
+    def process(self, generator: Generator[simpy.Event, Any, Any]) -> None:
         """Start a long-lived SimPy process."""
         self.env.process(generator)
 

@@ -154,9 +154,17 @@ def links_to_list(links: Any) -> tuple[Any, list[tuple[str, str]]]:
     return out, problems
 
 
+def _with_link_mapping(doc: dict[str, Any]) -> dict[str, Any]:
+    return {**doc, "links": links_to_mapping(doc["links"])} if "links" in doc else doc
+
+
 def deep_merge(base: Any, over: Any) -> Any:
-    """`over` on top of `base`: mappings merge key by key; lists and scalars replace."""
-    if isinstance(base, dict) and isinstance(over, dict):
+    """`over` on top of `base`: mappings merge key by key; lists and scalars replace.
+
+    A distribution written with its `dist` replaces the base one whole: merging
+    {dist: lognormal, median, sigma} into {dist: exponential, mean} would keep `mean`.
+    """
+    if isinstance(base, dict) and isinstance(over, dict) and "dist" not in over:
         merged = dict(base)
         for key, value in over.items():
             merged[key] = deep_merge(base[key], value) if key in base else value
@@ -218,13 +226,11 @@ def load_raw(path: Path, overrides: Sequence[str] = ()) -> RawScenario:
     """
     chain = _chain(path)
     top = str(path)
-    docs = [(str(p), {**doc, "links": links_to_mapping(doc.get("links"))}) for p, doc, _ in chain]
+    docs = [(str(p), _with_link_mapping(doc)) for p, doc, _ in chain]
     merged: dict[str, Any] = {}
     for _, doc in reversed(docs):
         merged = deep_merge(merged, doc)
     merged.pop("extends", None)
-    if merged.get("links") is None:
-        merged.pop("links", None)
 
     problems: list[Problem] = []
     applied: list[str] = []

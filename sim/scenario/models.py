@@ -29,7 +29,9 @@ Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 Name = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9_:+ -]*$")]
 
 DISCIPLINES = ("FORENSIC", "OSINT", "IMINT", "HUMINT", "SIGINT", "MASINT", "GEOINT", "OFFICIAL")
-Discipline = Literal["FORENSIC", "OSINT", "IMINT", "HUMINT", "SIGINT", "MASINT", "GEOINT", "OFFICIAL"]
+Discipline = Literal[
+    "FORENSIC", "OSINT", "IMINT", "HUMINT", "SIGINT", "MASINT", "GEOINT", "OFFICIAL"
+]
 Grade = Annotated[str, Field(pattern=r"^[A-F][1-6]$", description="Admiralty code, e.g. B2")]
 
 

@@ -85,7 +85,9 @@ def _find_cluster(s: WorldState, node: str, report: str, assessment: str | None)
         cluster = clusters[index]
         if cluster.assessment == assessment and report in cluster.reports:
             return index
-    raise EvolveError(f"no cluster at {node} holds report {report} for {assessment or 'a new assessment'}")
+    raise EvolveError(
+        f"no cluster at {node} holds report {report} for {assessment or 'a new assessment'}"
+    )
 
 
 def _assessment_issued(s: WorldState, e: ev.AssessmentIssued) -> None:
@@ -174,16 +176,17 @@ def apply_change(s: WorldState, path: str, value: Any) -> None:
             node.analysts = int(value)
         elif parts[2] == "fusion" and node.fusion is not None and len(parts) == 4:
             field = parts[3]
-            parsed: Any = {
+            converters: dict[str, Callable[[Any], Any]] = {
                 "window": parse_duration,
                 "min_sources": int,
                 "min_confidence": float,
                 "prior": float,
-            }[field](value)
+            }
+            convert = converters[field]
+            parsed = convert(value)
             node.fusion = dataclasses.replace(node.fusion, **{field: parsed})
-    elif parts[0] == "links" and len(parts) == 3 and parts[1] in s.links:
-        if parts[2] == "enabled":
-            s.links[parts[1]].enabled = bool(value)
+    elif parts[0] == "links" and len(parts) == 3 and parts[1] in s.links and parts[2] == "enabled":
+        s.links[parts[1]].enabled = bool(value)
 
 
 Handler = Callable[[WorldState, Any], None]

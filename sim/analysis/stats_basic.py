@@ -1,0 +1,39 @@
+"""Small descriptive statistics over samples, with n, and None where a sample is empty."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+DIGITS = 6  # metrics.json stays readable and byte-stable across platforms
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0..100) of sorted ``values``, linear between ranks (numpy's default)."""
+    if not values:
+        msg = "percentile of an empty sample"
+        raise ValueError(msg)
+    pos = (len(values) - 1) * q / 100.0
+    low = math.floor(pos)
+    high = min(low + 1, len(values) - 1)
+    return values[low] + (values[high] - values[low]) * (pos - low)
+
+
+def describe(values: Sequence[float]) -> dict[str, float | int | None]:
+    """``{"n", "mean", "median", "p90", "max"}`` of a sample; every statistic None when n == 0."""
+    n = len(values)
+    if n == 0:
+        return {"n": 0, "mean": None, "median": None, "p90": None, "max": None}
+    ordered = sorted(values)
+    return {
+        "n": n,
+        "mean": round(math.fsum(ordered) / n, DIGITS),
+        "median": round(percentile(ordered, 50.0), DIGITS),
+        "p90": round(percentile(ordered, 90.0), DIGITS),
+        "max": round(ordered[-1], DIGITS),
+    }
+
+
+def share(part: int, whole: int) -> float | None:
+    """``part / whole`` rounded, or None when there is nothing to take a share of."""
+    return None if whole == 0 else round(part / whole, DIGITS)

@@ -1,0 +1,138 @@
+"""Whole-run checks behind `intelsim verify`: the log's chain plus what only the domain knows.
+
+The store checks JSON, sequence, time order and the hash chain. On top of that a run
+must respect every marking on every delivery, fold cleanly through `evolve` (replay),
+match its manifest's final hash, and give back the metrics it recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim import events as ev
+from sim.errors import LogError
+from sim.scenario.markings import is_releasable, rank
+from sim.scenario.models import Scenario
+from sim.state.evolve import EvolveError, evolve
+from sim.state.model import initial_state
+from sim.store import Verdict, read_json, verify_log
+
+MANIFEST_FILE = "manifest.json"
+METRICS_FILE = "metrics.json"
+
+
+@dataclass
+class RunVerdict:
+    """Everything `verify` found about a run directory."""
+
+    log: Verdict
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.log.ok and not self.problems
+
+
+def marking_check(scenario: Scenario) -> Callable[[ev.Event], str | None]:
+    """A per-event check: every delivery must be releasable and within classification limits."""
+    ladder = scenario.classifications
+    links = {link.name: link for link in scenario.links}
+
+    def check(event: ev.Event) -> str | None:
+        if not isinstance(event, ev.MessageDelivered):
+            return None
+        link = links.get(event.link)
+        if link is None:
+            return f"delivery on unknown link {event.link}"
+        dest = scenario.nodes[link.to]
+        marking = event.marking
+        if marking.classification not in ladder:
+            return f"unknown classification {marking.classification}"
+        if not is_releasable(dest.nation, marking.rel_to, scenario.communities):
+            return (
+                f"{event.item} delivered to {link.to} ({dest.nation}) "
+                f"but marked REL TO {', '.join(marking.rel_to)}"
+            )
+        level = rank(marking.classification, ladder)
+        if level > rank(link.max_classification, ladder):
+            return f"{marking.classification} over {event.link} (max {link.max_classification})"
+        if level > rank(dest.clearance, ladder):
+            return f"{marking.classification} delivered to {link.to} cleared to {dest.clearance}"
+        return None
+
+    return check
+
+
+def replay_check(scenario: Scenario) -> Callable[[ev.Event], str | None]:
+    """A per-event check: the log folds through evolve without contradiction."""
+    state = initial_state(scenario)
+    broken: list[bool] = [False]
+
+    def check(event: ev.Event) -> str | None:
+        if broken[0]:
+            return None
+        try:
+            evolve(state, event)
+        except (EvolveError, KeyError, ValueError) as exc:
+            broken[0] = True  # one contradiction is enough; the rest would only echo it
+            return f"replay cannot apply {type(event).__name__}: {exc}"
+        return None
+
+    return check
+
+
+def load_manifest_scenario(run_dir: Path) -> tuple[Scenario, dict[str, Any]]:
+    """The scenario a run used, as resolved in its manifest."""
+    path = run_dir / MANIFEST_FILE
+    if not path.exists():
+        raise LogError(f"{run_dir}: no {MANIFEST_FILE}; is this a run directory?")
+    manifest = read_json(path)
+    try:
+        return Scenario.model_validate(manifest["resolved"]), manifest
+    except (KeyError, TypeError, ValueError) as exc:
+        raise LogError(f"{path}: the resolved scenario cannot be read ({exc})") from None
+
+
+def verify_run(run_dir: Path) -> RunVerdict:
+    """Check a run directory: log integrity, markings, replay, manifest and metrics."""
+    scenario, manifest = load_manifest_scenario(run_dir)
+    expected = manifest.get("final_hash")
+    log = verify_log(
+        run_dir / "events.jsonl",
+        checks=[marking_check(scenario), replay_check(scenario)],
+        expected_final_hash=expected if log_complete(manifest) else None,
+    )
+    verdict = RunVerdict(log=log)
+    if manifest.get("status") != "complete":
+        verdict.problems.append("the manifest says the run did not complete (killed or crashed?)")
+    elif manifest.get("events") != log.count:
+        verdict.problems.append(
+            f"the manifest records {manifest.get('events')} events, the log has {log.count}"
+        )
+    metrics_path = run_dir / METRICS_FILE
+    if log.ok and metrics_path.exists():
+        from sim.analysis.metrics import metrics_from_events
+        from sim.store import read_events
+
+        recomputed = metrics_from_events(scenario, read_events(run_dir / "events.jsonl"))
+        if _normalise(recomputed) != _normalise(read_json(metrics_path)):
+            verdict.problems.append("metrics.json differs from the metrics recomputed from the log")
+        else:
+            verdict.notes.append("metrics.json matches the metrics recomputed from the log")
+    return verdict
+
+
+def log_complete(manifest: dict[str, Any]) -> bool:
+    """Whether the manifest was finished (so its final hash is known)."""
+    return manifest.get("status") == "complete" and bool(manifest.get("final_hash"))
+
+
+def _normalise(obj: Any) -> Any:
+    # JSON round trip turns tuples into lists and keys into strings; compare like with like
+    import orjson
+
+    return orjson.loads(orjson.dumps(obj, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS))

@@ -1,0 +1,104 @@
+"""Commands that make and check runs: run, verify."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sim.cli.app import OutOption, SetOption, app, err_console, out_console
+
+
+@app.command()
+def run(
+    file: Annotated[Path, typer.Argument(help="scenario file")],
+    seed: Annotated[int | None, typer.Option(help="override the scenario's seed")] = None,
+    set_: SetOption = None,
+    out: OutOption = Path("logs"),
+    replications: Annotated[
+        int, typer.Option(min=1, help="independent replications (mean and 95% CI per metric)")
+    ] = 1,
+    workers: Annotated[int | None, typer.Option(min=1, help="local worker processes")] = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(help="Dask scheduler tcp://HOST:PORT, or 'local' for a LocalCluster"),
+    ] = None,
+    precision: Annotated[
+        list[str] | None,
+        typer.Option(help="METRIC=HALF_WIDTH: add replications until the 95% CI is this narrow"),
+    ] = None,
+    max_replications: Annotated[
+        int, typer.Option(min=1, help="cap on replications with --precision")
+    ] = 200,
+    live: Annotated[bool, typer.Option(help="tell the story as the run goes")] = False,
+    speed: Annotated[
+        float, typer.Option(min=0.0, help="with --live: simulated hours per second (0: no pacing)")
+    ] = 0.0,
+) -> None:
+    """Run a scenario: stream its events to logs/<run-id>/ and print a summary."""
+    from sim.scenario.loader import load_scenario
+
+    overrides = list(set_ or [])
+    if replications > 1 or precision:
+        from sim.cli.whatif_cmds import run_replications_command
+
+        run_replications_command(
+            file,
+            replications=replications,
+            overrides=overrides,
+            out=out,
+            seed=seed,
+            workers=workers,
+            dask=dask,
+            precision=list(precision or []),
+            max_replications=max_replications,
+        )
+        return
+    loaded = load_scenario(file, overrides)
+    for warning in loaded.warnings:
+        err_console.print(f"[yellow]{warning}[/]", highlight=False, soft_wrap=True)
+    listeners = []
+    if live:
+        from sim.report.live import live_listener
+
+        listeners.append(live_listener(loaded.scenario, out_console, speed))
+    from sim.report.summary import run_summary
+    from sim.runner import run_to_directory
+
+    outcome = run_to_directory(loaded, out, seed=seed, overrides=overrides, listeners=listeners)
+    out_console.print(run_summary(outcome.metrics, outcome.run_dir, outcome.wall_seconds))
+    out_console.print(f"run directory: [bold]{outcome.run_dir}[/]", highlight=False)
+
+
+@app.command()
+def verify(
+    run_id: Annotated[
+        str, typer.Argument(metavar="RUN", help="run directory, run id, or 'latest'")
+    ],
+    out: OutOption = Path("logs"),
+) -> None:
+    """Check a run: hash chain, sequence, time order, markings, replay, manifest, metrics."""
+    from sim.checks import verify_run
+    from sim.store import resolve_run
+
+    run_dir = resolve_run(run_id, out)
+    verdict = verify_run(run_dir)
+    log = verdict.log
+    for problem in [*log.problems, *verdict.problems]:
+        err_console.print(f"[red]{problem}[/]", highlight=False, soft_wrap=True)
+    if verdict.ok:
+        out_console.print(
+            f"[green]ok[/] {run_dir}: {log.count} events, hash chain intact, run ended, "
+            f"every delivery within its marking, replay consistent",
+            highlight=False,
+        )
+        for note in verdict.notes:
+            out_console.print(f"   {note}", highlight=False)
+        out_console.print(f"   final hash {log.final_hash}", highlight=False)
+        return
+    where = f" (first bad seq {log.first_bad_seq})" if log.first_bad_seq is not None else ""
+    err_console.print(
+        f"[bold red]FAILED[/] {run_dir}: {log.count} whole events read{where}", highlight=False
+    )
+    raise typer.Exit(1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -46,3 +47,13 @@ def main() -> None:
     except KeyboardInterrupt:
         err_console.print("interrupted", highlight=False)
         sys.exit(130)
+    except Exception as exc:  # a bug, not bad input: say so plainly, traceback on request
+        if os.environ.get("INTELSIM_DEBUG"):
+            raise
+        err_console.print(
+            f"[bold red]internal error:[/] {type(exc).__name__}: {exc}\n"
+            "This is a bug in intelsim. Run again with INTELSIM_DEBUG=1 for the traceback.",
+            highlight=False,
+            soft_wrap=True,
+        )
+        sys.exit(70)

@@ -11,6 +11,7 @@ from sim.events import (
     AssessmentIssued,
     AssessmentReceived,
     AssessmentUpdated,
+    MessageDropped,
     ReportReceived,
 )
 from sim.scenario.markings import combine
@@ -203,7 +204,21 @@ class NodeAgent:
             if held is None
             else combine(held, rule_marking, self.communities, self.ladder)
         )
-        link = self.world.links[f"{self.name}->{dest}"]
+        name = f"{self.name}->{dest}"
+        link = self.world.links.get(name)
+        if link is None:
+            # validation warns of a rule with no link; at run time it is a refused message
+            world = self.world
+            world.emit(
+                MessageDropped(
+                    t=world.env.now,
+                    message=world.ids.message(),
+                    link=name,
+                    item=item,
+                    reason="no-link",
+                )
+            )
+            return
         link.send(item, kind, marking, band=band, confidence=confidence)
 
 

@@ -7,6 +7,7 @@ problem found; `validate_paths` is the same for many files and never raises.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from pydantic import ValidationError
 
 from sim.errors import IntelsimError, Problem, ScenarioError
 from sim.scenario.models import Scenario, link_name
-from sim.scenario.paths import PathError, parse_override, set_path, split_path
+from sim.scenario.paths import PathError, parse_override, parse_path, set_path, split_path
 from sim.scenario.problems import Origin, validation_problems
 from sim.scenario.references import check_references
 
@@ -66,13 +67,16 @@ def _yaml_error(exc: yaml.YAMLError) -> str:
     context = getattr(exc, "context", None)
     where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
     why = f"{problem} ({context})" if context and context not in problem else problem
-    return f"YAML syntax error{where}: {why}"
+    kind = (
+        "YAML error" if isinstance(exc, yaml.constructor.ConstructorError) else "YAML syntax error"
+    )
+    return f"{kind}{where}: {why}"
 
 
 def parse_yaml_value(text: str, what: str) -> Any:
     """One YAML scalar or flow value (``8``, ``2h``, ``false``, ``[NATO, KOR]``)."""
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise PathError(f"{what} is not a YAML value: {_yaml_error(exc)}") from None
 
@@ -88,7 +92,7 @@ def read_document(path: Path) -> dict[str, Any]:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise fail("no such file") from None
+        raise fail("does not exist") from None
     except OSError as exc:
         raise fail(f"cannot be read ({exc.strerror or exc})") from None
     if b"\x00" in data:
@@ -100,7 +104,7 @@ def read_document(path: Path) -> dict[str, Any]:
             f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"
         ) from None
     try:
-        doc = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        doc = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise fail(_yaml_error(exc)) from None
     if doc is None:
@@ -204,9 +208,8 @@ def _chain(path: Path) -> list[tuple[Path, dict[str, Any], bytes]]:
                 raise
             names = " -> ".join(str(p) for p, _, _ in chain) + f" -> {current}"
             why = "; ".join(p.message for p in exc.problems)
-            raise ScenarioError(
-                [Problem(str(chain[-1][0]), "extends", f"base {current} {why} (chain {names})")]
-            ) from None
+            message = f"cannot use base {current}: it {why} (chain: {names})"
+            raise ScenarioError([Problem(str(chain[-1][0]), "extends", message)]) from None
         chain.append((current, doc, current.read_bytes()))
         base = doc.get("extends")
         if base is None:
@@ -215,7 +218,8 @@ def _chain(path: Path) -> list[tuple[Path, dict[str, Any], bytes]]:
             raise ScenarioError(
                 [Problem(str(current), "extends", f"expected a file path, found {base!r}")]
             )
-        current = current.parent / base
+        # normpath, not resolve: keep the path as relative as the user wrote it
+        current = Path(os.path.normpath(current.parent / base))
 
 
 def load_raw(path: Path, overrides: Sequence[str] = ()) -> RawScenario:
@@ -265,7 +269,13 @@ def validate_raw(raw: dict[str, Any], origin: Origin) -> tuple[Scenario | None, 
         return None, validation_problems(exc, raw, origin)
     problems = check_references(scenario, origin.top)
     problems += check_interventions(raw, scenario, origin.top, problems)
-    return scenario, problems
+    return scenario, [_relocate(p, origin) for p in problems]
+
+
+def _relocate(problem: Problem, origin: Origin) -> Problem:
+    """The problem named by the file (of an `extends` chain) that wrote the bad value."""
+    file, note = origin.locate(parse_path(problem.path))
+    return Problem(file, problem.path, problem.message + note, problem.severity)
 
 
 _FIXED_DURING_RUN = ("name", "description", "start", "duration", "seed", "interventions")

@@ -107,6 +107,17 @@ def format_path(segments: Sequence[Segment]) -> str:
     return out
 
 
+def parse_path(path: str) -> list[Segment]:
+    """The segments of a path as `format_path` writes it: ``links[0].latency``."""
+    segments: list[Segment] = []
+    for part in path.split("."):
+        name, *indices = part.split("[")
+        if name:
+            segments.append(name)
+        segments += [int(i.rstrip("]")) for i in indices if i.rstrip("]").isdigit()]
+    return segments
+
+
 def split_path(path: str) -> list[str]:
     """The segments of a dotted path; raises PathError for an empty one."""
     segments = [s.strip() for s in path.strip().split(".")]

@@ -91,12 +91,14 @@ class Origin:
 
 def _has(doc: Any, keys: Sequence[Segment]) -> bool:
     for key in keys:
-        if isinstance(doc, Mapping) and key in doc:
+        if isinstance(doc, list) and isinstance(key, int) and 0 <= key < len(doc):
             doc = doc[key]
-        elif isinstance(doc, list) and isinstance(key, int) and 0 <= key < len(doc):
-            doc = doc[key]
-        else:
+            continue
+        # display paths write every mapping key as text, even a number
+        by_text = {str(k): k for k in doc} if isinstance(doc, Mapping) else {}
+        if str(key) not in by_text:
             return False
+        doc = doc[by_text[str(key)]]
     return True
 
 
@@ -122,8 +124,7 @@ def _walk(loc: Sequence[str | int], raw: Any) -> _Where:
                 shape, tag = Shape("model", model=shape.tags[seg]), seg
                 continue
         if seg == "[key]":
-            path.append("[key]")
-            break
+            break  # the error is about the name (the last segment) itself
         parent = shape
         if shape.kind == "model" and shape.model is not None and isinstance(seg, str):
             annotation = fields_of(shape.model).get(seg)
@@ -141,6 +142,7 @@ def _walk(loc: Sequence[str | int], raw: Any) -> _Where:
             node = node[seg]
         elif isinstance(node, Mapping):
             node = node.get(seg)
+            display = str(seg)  # a mapping key, even a number, is a name, not an index
         else:
             node = None
         path.append(display)
@@ -183,12 +185,15 @@ def explain(err: ErrorDetails, where: _Where) -> str:
         )
     if kind in ("value_error", "assertion_error"):
         message = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
-        return message if "found" in message else f"{message} (found {found})"
+        if "found" in message or isinstance(err.get("input"), Mapping):
+            return message  # a whole section's input says nothing a user does not see
+        return f"{message} (found {found})"
     if kind in _BOUNDS:
         key, sign = _BOUNDS[kind]
         bound = ctx.get(key)
         probability = " (a probability, 0 to 1)" if kind.startswith("less") and bound == 1 else ""
-        return f"expected a number {sign} {bound}{probability}, found {found}"
+        shown = f"{bound:g}" if isinstance(bound, int | float) else bound
+        return f"expected a number {sign} {shown}{probability}, found {found}"
     if kind == "string_pattern_mismatch":
         pattern = str(ctx.get("pattern", ""))
         return f"expected {_PATTERNS.get(pattern, f'text matching {pattern}')}, found {found}"
@@ -200,10 +205,13 @@ def explain(err: ErrorDetails, where: _Where) -> str:
     if kind in ("too_short", "too_long", "string_too_short", "string_too_long"):
         least = "at least" if "short" in kind else "at most"
         count = ctx.get("min_length", ctx.get("max_length"))
-        unit = "character(s)" if kind.startswith("string") else "entry(ies)"
-        return f"expected {least} {count} {unit}, found {found}"
+        unit = "character" if kind.startswith("string") else "entry"
+        amount = f"one {unit}" if count == 1 else f"{count} {unit.replace('y', 'ie')}s"
+        return f"expected {least} {amount}, found {found}"
     if where.shape.kind == "union" and kind in ("model_type", "model_attributes_type"):
         return f"expected {DISTRIBUTION_HELP}, found {found}"
+    if err["loc"] and err["loc"][-1] == "[key]":
+        return f"a name must be text, found {found}"
     if kind in _PLAIN:
         return f"{_PLAIN[kind]}, found {found}"
     return f"{err['msg']} (found {found})"

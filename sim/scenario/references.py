@@ -14,6 +14,7 @@ from sim.errors import Problem
 from sim.scenario.markings import refusal
 from sim.scenario.models import Link, Node, Scenario, link_name
 from sim.scenario.paths import suggest
+from sim.scenario.units import format_hours
 
 # A member of a community that is not in `nations` is accepted when it looks like an
 # ISO 3166 alpha-3 code: a community may list nations that take no part in the scenario.
@@ -42,15 +43,17 @@ class _Checker:
 
     def time(self, path: str, hours: float | None) -> None:
         if hours is not None and hours > self.s.duration:
-            self.error(
-                path, f"{hours:g}h is after the end of the run (duration {self.s.duration:g}h)"
-            )
+            end = format_hours(self.s.duration)
+            self.error(path, f"{format_hours(hours)} is after the end of the run ({end})")
 
     def window(self, path: str, start: float, until: float | None) -> None:
         self.time(f"{path}.from", start)
         self.time(f"{path}.until", until)
         if until is not None and until <= start:
-            self.error(f"{path}.until", f"until ({until:g}h) must be after from ({start:g}h)")
+            self.error(
+                f"{path}.until",
+                f"until ({format_hours(until)}) must be after from ({format_hours(start)})",
+            )
 
 
 def check_references(s: Scenario, file: str = "") -> list[Problem]:
@@ -203,4 +206,5 @@ def _adversary(c: _Checker) -> None:
         c.time(f"{path}.at", attack.at)
         c.time(f"{path}.until", attack.until)
         if attack.until is not None and attack.until <= attack.at:
-            c.error(f"{path}.until", f"until ({attack.until:g}h) must be after at ({attack.at:g}h)")
+            at, until = format_hours(attack.at), format_hours(attack.until)
+            c.error(f"{path}.until", f"until ({until}) must be after at ({at})")

@@ -40,14 +40,14 @@ class _FileSchema(GenerateJsonSchema):
 def _partial(node: Any, defs: dict[str, Any]) -> Any:
     """A copy of a schema with nothing required, its references to partial definitions."""
     if isinstance(node, dict):
-        out = {}
+        out: dict[str, Any] = {}
         for key, value in node.items():
             if key == "required":
                 continue
             if key == "$ref" and isinstance(value, str) and value.rsplit("/", 1)[-1] in defs:
                 out[key] = f"#/$defs/Partial{value.rsplit('/', 1)[-1]}"
             elif key == "mapping" and isinstance(value, dict):  # a discriminator's targets
-                out[key] = {tag: _partial({"$ref": ref}, defs)["$ref"] for tag, ref in value.items()}
+                out[key] = {tag: _partial({"$ref": r}, defs)["$ref"] for tag, r in value.items()}
             else:
                 out[key] = _partial(value, defs)
         return out

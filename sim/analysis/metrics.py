@@ -1,0 +1,442 @@
+"""Run metrics as an incremental projection of the event log (DESIGN.md, "Metrics").
+
+:class:`MetricsProjection` is fed every event of a run, once, in order: live as a
+recorder listener or afterwards from the log, with the same result. It keeps small
+per-report and per-message dicts (dropped as soon as an item is done with) and the
+samples of each distribution, never the events themselves.
+
+Choices where the design is silent:
+
+- an assessment is *known* at a node when the node issues, updates or receives it; it
+  counts for an episode only once the episode has begun (its first ``MunitionUsed``),
+  so a fabricated assessment before any real use never gives a negative time;
+- a report *traces to* a usage when it names the usage's munition (a misidentified
+  report traces to none); ``usage_to_assessment_h`` uses that, and false assessments
+  are those issued with no such report among their supporting reports;
+- the reports an assessment carries to a node are those it had when it was sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from sim import events as ev
+from sim.analysis.stats_basic import DIGITS, describe, share
+from sim.scenario.markings import releasable_nations
+from sim.scenario.models import Scenario
+
+Metrics = dict[str, Any]
+
+
+class _Node:
+    """Running tallies of one node."""
+
+    __slots__ = (
+        "analysed",
+        "analysis",
+        "assessed",
+        "clearance",
+        "covered",
+        "false",
+        "issued",
+        "latency",
+        "nation",
+        "queue_wait",
+        "received",
+        "received_assessments",
+        "started",
+        "tta",
+        "updated",
+        "uta",
+        "waiting",
+    )
+
+    def __init__(self, nation: str | None, clearance: str | None) -> None:
+        self.nation, self.clearance = nation, clearance
+        self.waiting: dict[str, float] = {}  # report -> entered the queue
+        self.started: dict[str, float] = {}  # report -> analysis began
+        self.received = 0
+        self.analysed = 0
+        self.latency: list[float] = []
+        self.queue_wait: list[float] = []
+        self.analysis: list[float] = []
+        self.tta: list[float] = []  # per episode
+        self.uta: list[float] = []  # per usage
+        self.assessed: set[tuple[str, str]] = set()
+        self.covered: set[str] = set()
+        self.issued = 0
+        self.updated = 0
+        self.received_assessments = 0
+        self.false = 0
+
+
+class _Link:
+    """Running tallies of one link."""
+
+    __slots__ = (
+        "causes",
+        "delivered",
+        "down_h",
+        "down_since",
+        "dropped",
+        "held",
+        "intercepted",
+        "outages",
+        "sent",
+        "transit",
+    )
+
+    def __init__(self) -> None:
+        self.sent = 0
+        self.delivered = 0
+        self.held = 0
+        self.intercepted = 0
+        self.dropped: dict[str, int] = {}
+        self.transit: list[float] = []
+        self.causes: set[str] = set()
+        self.down_since: float | None = None
+        self.outages = 0
+        self.down_h = 0.0
+
+
+class MetricsProjection:
+    """Incremental metrics of one run: call :meth:`apply` per event, then :meth:`result`."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.events = 0
+        self.t = 0.0
+        self.usages = 0
+        self.reports = 0
+        self.collected = 0
+        self.fabricated = 0
+        self.misidentified = 0
+        self.interventions = 0
+        self.violations = 0
+        self.drops: dict[str, int] = {}
+        self._usage: dict[str, tuple[str, float]] = {}  # usage -> (munition, t)
+        self._episodes: dict[tuple[str, str], float] = {}  # episode -> first use
+        # report -> (time reported, the usage it truly traces to, or None)
+        self._reports: dict[str, tuple[float, str | None]] = {}
+        # assessment -> (munition, sector, supporting reports as last issued/updated)
+        self._assessments: dict[str, tuple[str, str, list[str]]] = {}
+        self._sent_at: dict[str, float] = {}  # message in flight -> sent
+        self._carried: dict[str, list[str]] = {}  # assessment message -> reports it carries
+        self._arrived: dict[str, list[str]] = {}  # the assessment message just delivered
+        self._communities: dict[str, list[str]] = {
+            k: list(v) for k, v in scenario.communities.items()
+        }
+        self._ladder = list(scenario.classifications)
+        self._max_class = {link.name: link.max_classification for link in scenario.links}
+        self._admitted: dict[tuple[str, str, tuple[str, ...]], bool] = {}
+        self.nodes: dict[str, _Node] = {
+            name: _Node(node.nation, node.clearance) for name, node in scenario.nodes.items()
+        }
+        self.links: dict[str, _Link] = {link.name: _Link() for link in scenario.links}
+        self._handlers: dict[type[ev.Event], Callable[[Any], None]] = {
+            ev.MunitionUsed: self._munition_used,
+            ev.SightingReported: self._sighting,
+            ev.ReportReceived: self._report_received,
+            ev.AnalysisStarted: self._analysis_started,
+            ev.AnalysisCompleted: self._analysis_completed,
+            ev.AssessmentIssued: self._assessment_issued,
+            ev.AssessmentUpdated: self._assessment_updated,
+            ev.AssessmentReceived: self._assessment_received,
+            ev.MessageSent: self._message_sent,
+            ev.MessageHeld: self._message_held,
+            ev.MessageDelivered: self._message_delivered,
+            ev.MessageDropped: self._message_dropped,
+            ev.MessageIntercepted: self._message_intercepted,
+            ev.LinkDown: self._link_down,
+            ev.LinkUp: self._link_up,
+            ev.InterventionApplied: self._intervention,
+        }
+
+    # --- the hot path ----------------------------------------------------------------
+
+    def apply(self, event: ev.Event) -> None:
+        """Fold one event into the tallies (cheap: one dict lookup and a handler)."""
+        self.events += 1
+        self.t = event.t
+        handler = self._handlers.get(type(event))
+        if handler is not None:
+            handler(event)
+
+    def _node(self, name: str) -> _Node:
+        node = self.nodes.get(name)
+        if node is None:  # a node the scenario does not declare: count it all the same
+            node = self.nodes[name] = _Node(None, None)
+        return node
+
+    def _link(self, name: str) -> _Link:
+        link = self.links.get(name)
+        if link is None:
+            link = self.links[name] = _Link()
+        return link
+
+    def _munition_used(self, e: ev.MunitionUsed) -> None:
+        self.usages += 1
+        self._usage[e.usage] = (e.munition, e.t)
+        self._episodes.setdefault((e.munition, e.sector), e.t)
+
+    def _sighting(self, e: ev.SightingReported) -> None:
+        self.reports += 1
+        traced: str | None = None
+        if e.usage is None:
+            self.fabricated += 1
+        else:
+            self.collected += 1
+            used = self._usage.get(e.usage)
+            if used is not None and used[0] == e.munition:
+                traced = e.usage
+            elif used is not None:
+                self.misidentified += 1
+        self._reports[e.report] = (e.t, traced)
+
+    def _report_received(self, e: ev.ReportReceived) -> None:
+        node = self._node(e.node)
+        node.received += 1
+        node.waiting[e.report] = e.t
+        origin = self._reports.get(e.report)
+        if origin is not None:
+            node.latency.append(e.t - origin[0])
+
+    def _analysis_started(self, e: ev.AnalysisStarted) -> None:
+        node = self._node(e.node)
+        entered = node.waiting.pop(e.report, None)
+        if entered is not None:
+            node.queue_wait.append(e.t - entered)
+        node.started[e.report] = e.t
+
+    def _analysis_completed(self, e: ev.AnalysisCompleted) -> None:
+        node = self._node(e.node)
+        node.analysed += 1
+        began = node.started.pop(e.report, None)
+        if began is not None:
+            node.analysis.append(e.t - began)
+
+    def _known(self, node: _Node, t: float, munition: str, sector: str, reports: list[str]) -> None:
+        """The node now knows an assessment of (munition, sector) resting on `reports`."""
+        key = (munition, sector)
+        first = self._episodes.get(key)
+        if first is not None and key not in node.assessed:
+            node.assessed.add(key)
+            node.tta.append(t - first)
+        covered, known_reports, usage = node.covered, self._reports, self._usage
+        for report in reports:
+            origin = known_reports.get(report)
+            if origin is None or origin[1] is None or origin[1] in covered:
+                continue
+            covered.add(origin[1])
+            node.uta.append(t - usage[origin[1]][1])
+
+    def _assessment_issued(self, e: ev.AssessmentIssued) -> None:
+        node = self._node(e.node)
+        node.issued += 1
+        self._assessments[e.assessment] = (e.munition, e.sector, e.reports)
+        reports = self._reports
+        if not any((o := reports.get(r)) is not None and o[1] is not None for r in e.reports):
+            node.false += 1
+        self._known(node, e.t, e.munition, e.sector, e.reports)
+
+    def _assessment_updated(self, e: ev.AssessmentUpdated) -> None:
+        node = self._node(e.node)
+        node.updated += 1
+        self._assessments[e.assessment] = (e.munition, e.sector, e.reports)
+        self._known(node, e.t, e.munition, e.sector, e.reports)
+
+    def _assessment_received(self, e: ev.AssessmentReceived) -> None:
+        node = self._node(e.node)
+        node.received_assessments += 1
+        record = self._assessments.get(e.assessment)
+        if record is None:
+            return
+        reports = self._arrived.get(e.via, record[2])
+        self._known(node, e.t, record[0], record[1], reports)
+
+    def _message_sent(self, e: ev.MessageSent) -> None:
+        self._link(e.link).sent += 1
+        self._sent_at[e.message] = e.t
+        if e.kind == "assessment":
+            record = self._assessments.get(e.item)
+            if record is not None:
+                self._carried[e.message] = record[2]
+
+    def _message_held(self, e: ev.MessageHeld) -> None:
+        self._link(e.link).held += 1
+
+    def _message_delivered(self, e: ev.MessageDelivered) -> None:
+        link = self._link(e.link)
+        link.delivered += 1
+        sent = self._sent_at.pop(e.message, None)
+        if sent is not None:
+            link.transit.append(e.t - sent)
+        carried = self._carried.pop(e.message, None)
+        # the receiving node's AssessmentReceived (if any) follows at once
+        self._arrived = {} if carried is None else {e.message: carried}
+        if not self._admits(e.link, e.marking):
+            self.violations += 1
+
+    def _message_dropped(self, e: ev.MessageDropped) -> None:
+        dropped = self._link(e.link).dropped
+        dropped[e.reason] = dropped.get(e.reason, 0) + 1
+        self.drops[e.reason] = self.drops.get(e.reason, 0) + 1
+        self._sent_at.pop(e.message, None)
+        self._carried.pop(e.message, None)
+
+    def _message_intercepted(self, e: ev.MessageIntercepted) -> None:
+        self._link(e.link).intercepted += 1
+
+    def _link_down(self, e: ev.LinkDown) -> None:
+        link = self._link(e.link)
+        if not link.causes:
+            link.down_since = e.t
+            link.outages += 1
+        link.causes.add(e.cause)
+
+    def _link_up(self, e: ev.LinkUp) -> None:
+        link = self._link(e.link)
+        link.causes.discard(e.cause)
+        if not link.causes and link.down_since is not None:
+            link.down_h += e.t - link.down_since
+            link.down_since = None
+
+    def _intervention(self, e: ev.InterventionApplied) -> None:
+        self.interventions += 1
+        for path, value in e.changes.items():
+            self._change(path, value)
+        self._admitted.clear()
+
+    def _change(self, path: str, value: Any) -> None:
+        """Follow changes to what releasability depends on (markings, clearances, ceilings)."""
+        parts = path.split(".")
+        if parts[0] == "communities":
+            if len(parts) == 2 and isinstance(value, list):
+                self._communities[parts[1]] = [str(v) for v in value]
+            elif len(parts) == 1 and isinstance(value, Mapping):
+                self._communities = {str(k): [str(x) for x in v] for k, v in value.items()}
+        elif parts[0] == "classifications" and isinstance(value, list):
+            self._ladder = [str(v) for v in value]
+        elif len(parts) == 3 and parts[0] == "links" and parts[2] == "max_classification":
+            self._max_class[parts[1]] = str(value)
+        elif len(parts) == 3 and parts[0] == "nodes" and parts[1] in self.nodes:
+            node = self.nodes[parts[1]]
+            if parts[2] == "nation":
+                node.nation = str(value)
+            elif parts[2] == "clearance":
+                node.clearance = str(value)
+
+    def _admits(self, link: str, marking: ev.Marking) -> bool:
+        """Whether a delivery over `link` under `marking` respects every rule (cached)."""
+        key = (link, marking.classification, tuple(marking.rel_to))
+        ok = self._admitted.get(key)
+        if ok is None:
+            ok = self._admitted[key] = self._check(link, marking)
+        return ok
+
+    def _check(self, link: str, marking: ev.Marking) -> bool:
+        dest = self.nodes.get(link.split("->", 1)[-1])
+        if dest is None or dest.nation is None:
+            return False
+        if dest.nation not in releasable_nations(marking.rel_to, self._communities):
+            return False
+        ladder = self._ladder
+        ceilings = [c for c in (self._max_class.get(link), dest.clearance) if c is not None]
+        if marking.classification not in ladder or any(c not in ladder for c in ceilings):
+            return False
+        level = ladder.index(marking.classification)
+        return all(level <= ladder.index(c) for c in ceilings)
+
+    # --- the result ------------------------------------------------------------------
+
+    def result(self) -> Metrics:
+        """The metrics so far, JSON-ready, keys in a fixed order; None where undefined."""
+        episodes, usages = len(self._episodes), self.usages
+        nodes = {
+            name: self._node_result(node, episodes, usages) for name, node in self.nodes.items()
+        }
+        links = {name: self._link_result(link) for name, link in self.links.items()}
+        totals = list(self.links.values())
+        return {
+            "run": {
+                "events": self.events,
+                "t_end_h": round(self.t, DIGITS),
+                "usages": usages,
+                "episodes": episodes,
+                "reports": self.reports,
+                "reports_collected": self.collected,
+                "reports_fabricated": self.fabricated,
+                "reports_misidentified": self.misidentified,
+                "assessments_issued": sum(n.issued for n in self.nodes.values()),
+                "messages_sent": sum(k.sent for k in totals),
+                "messages_delivered": sum(k.delivered for k in totals),
+                "messages_dropped": sum(self.drops.values()),
+                "messages_held": sum(k.held for k in totals),
+                "messages_in_flight": len(self._sent_at),
+                "link_outages": sum(k.outages for k in totals),
+                "interventions": self.interventions,
+            },
+            "nodes": nodes,
+            "links": links,
+            "drops_by_reason": dict(sorted(self.drops.items())),
+            "intercepted": sum(k.intercepted for k in totals),
+            "releasability_violations": self.violations,
+        }
+
+    @staticmethod
+    def _node_result(node: _Node, episodes: int, usages: int) -> Metrics:
+        return {
+            "reports_received": node.received,
+            "reports_analysed": node.analysed,
+            "report_latency_h": describe(node.latency),
+            "queue_wait_h": describe(node.queue_wait),
+            "analysis_time_h": describe(node.analysis),
+            "assessments_issued": node.issued,
+            "assessments_updated": node.updated,
+            "assessments_received": node.received_assessments,
+            "false_assessments": node.false,
+            "episodes_assessed": len(node.assessed),
+            "coverage": share(len(node.assessed), episodes),
+            "time_to_assessment_h": describe(node.tta),
+            "usages_assessed": len(node.covered),
+            "usage_coverage": share(len(node.covered), usages),
+            "usage_to_assessment_h": describe(node.uta),
+        }
+
+    def _link_result(self, link: _Link) -> Metrics:
+        down = link.down_h
+        if link.down_since is not None:  # still down when the log ends
+            down += self.t - link.down_since
+        return {
+            "sent": link.sent,
+            "delivered": link.delivered,
+            "held": link.held,
+            "dropped": dict(sorted(link.dropped.items())),
+            "intercepted": link.intercepted,
+            "transit_h": describe(link.transit),
+            "outages": link.outages,
+            "down_h": round(down, DIGITS),
+        }
+
+
+def metrics_from_events(scenario: Scenario, events: Iterable[ev.Event]) -> Metrics:
+    """The metrics of a run, computed from its events alone."""
+    projection = MetricsProjection(scenario)
+    apply = projection.apply
+    for event in events:
+        apply(event)
+    return projection.result()
+
+
+def flatten(metrics: Mapping[str, Any], prefix: str = "") -> dict[str, float | int | None]:
+    """Numbers of a metrics dict under dotted keys (``nodes.NATO-JISD.coverage``), in order."""
+    flat: dict[str, float | int | None] = {}
+    for key, value in metrics.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(flatten(value, f"{name}."))
+        elif isinstance(value, bool):
+            flat[name] = int(value)
+        elif value is None or isinstance(value, int | float):
+            flat[name] = value
+    return flat

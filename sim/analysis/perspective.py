@@ -1,0 +1,67 @@
+"""One node's view of a run: which events it can see (never ground truth).
+
+A node sees its own reports, queue, analyses and assessments; messages it sent,
+messages delivered to it and drops on its outgoing links; outages of links that
+touch it; interventions and the run's start and end. It learns of another node's
+report only when that report reaches it (its ``ReportReceived``), so a perspective
+shows the report then, not when it was first filed.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from sim import events as ev
+from sim.errors import IntelsimError
+from sim.scenario.models import Scenario
+
+
+def endpoints(link: str) -> tuple[str, str]:
+    """The (from, to) nodes of a link named ``"FROM->TO"``."""
+    src, _, dst = link.partition("->")
+    return src, dst
+
+
+_OWN = (
+    ev.SightingReported,
+    ev.ReportReceived,
+    ev.AnalysisStarted,
+    ev.AnalysisCompleted,
+    ev.AssessmentIssued,
+    ev.AssessmentUpdated,
+    ev.AssessmentReceived,
+)
+_EVERYONE = (ev.RunStarted, ev.RunEnded, ev.InterventionApplied)
+_OUTGOING = (ev.MessageSent, ev.MessageHeld, ev.MessageDropped)
+
+
+def visible_to(node: str, event: ev.Event) -> bool:
+    """Whether `node` can see `event` as it happens."""
+    if type(event).ground_truth:
+        return False
+    if isinstance(event, _OWN):
+        return event.node == node
+    if isinstance(event, _EVERYONE):
+        return True
+    if isinstance(event, _OUTGOING):
+        return endpoints(event.link)[0] == node
+    if isinstance(event, ev.MessageDelivered):
+        return endpoints(event.link)[1] == node
+    if isinstance(event, ev.LinkDown | ev.LinkUp):
+        return node in endpoints(event.link)
+    return False
+
+
+class QueryError(IntelsimError):
+    """A question about a run that names something the run does not have."""
+
+
+def check_node(scenario: Scenario, node: str) -> str:
+    """`node` if the scenario has it; QueryError with a "did you mean" otherwise."""
+    if node in scenario.nodes:
+        return node
+    close = difflib.get_close_matches(node, list(scenario.nodes), n=1, cutoff=0.5)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    known = ", ".join(scenario.nodes)
+    msg = f"no node {node!r} in this run{hint}; its nodes are {known}"
+    raise QueryError(msg)

@@ -1,0 +1,219 @@
+"""Provenance: where an assessment, report or usage came from and where it went, in words.
+
+Two streaming passes over the log: the first finds the item (and, for an assessment,
+the reports it rests on); the second follows those items from the field to every node.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sim import events as ev
+from sim.analysis.replay import load_run
+from sim.analysis.timeline import Line, Narrator
+from sim.errors import LogError
+from sim.scenario.models import Scenario
+from sim.store import events_path, read_events
+
+MAX_REPORTS = 50  # supporting reports told in full; the rest are counted
+INDENT = "    "
+
+Events = Callable[[], Iterable[ev.Event]]
+
+
+@dataclass
+class _Found:
+    """What the first pass learned about the item asked for."""
+
+    kind: str  # "assessment", "report" or "usage"
+    reports: list[str] = field(default_factory=list)  # the reports to follow
+    issued: ev.AssessmentIssued | None = None
+    latest: ev.AssessmentIssued | ev.AssessmentUpdated | None = None
+    used: ev.MunitionUsed | None = None
+
+
+@dataclass
+class _Trail:
+    """What the second pass gathered: each followed item's lines and where it arrived."""
+
+    lines: dict[str, list[Line]] = field(default_factory=dict)
+    reached: dict[str, list[tuple[str, float, str | None]]] = field(default_factory=dict)
+    supports: dict[str, list[str]] = field(default_factory=dict)  # report -> assessments
+
+
+def _find(events: Iterable[ev.Event], item: str) -> _Found:
+    ids: set[str] = set()
+    found: _Found | None = None
+    for event in events:
+        if isinstance(event, ev.AssessmentIssued):
+            ids.add(event.assessment)
+            if event.assessment == item:
+                found = _Found("assessment", list(event.reports), event, event)
+        elif isinstance(event, ev.AssessmentUpdated) and event.assessment == item:
+            if found is not None:
+                found.latest, found.reports = event, list(event.reports)
+        elif isinstance(event, ev.SightingReported):
+            ids.add(event.report)
+            if event.report == item:
+                found = _Found("report", [item])
+            elif found is not None and found.kind == "usage" and event.usage == item:
+                found.reports.append(event.report)
+        elif isinstance(event, ev.MunitionUsed):
+            ids.add(event.usage)
+            if event.usage == item:
+                found = _Found("usage", used=event)
+    if found is None:
+        close = difflib.get_close_matches(item, sorted(ids), n=3, cutoff=0.6)
+        hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+        msg = f"no assessment, report or usage {item!r} in this run{hint}"
+        raise LogError(msg)
+    return found
+
+
+def _item_of(event: ev.Event) -> str | None:
+    for name in ("item", "report", "assessment"):
+        value = getattr(event, name, None)
+        if isinstance(value, str):
+            return value
+    return None
+
+
+def _follow(
+    events: Iterable[ev.Event], narrator: Narrator, wanted: set[str], reports: set[str]
+) -> _Trail:
+    trail = _Trail()
+    for event in events:
+        line = narrator.narrate(event)
+        if isinstance(event, ev.AssessmentIssued | ev.AssessmentUpdated):
+            for report in reports.intersection(event.reports):
+                supported = trail.supports.setdefault(report, [])
+                if event.assessment not in supported:
+                    supported.append(event.assessment)
+        item = _item_of(event)
+        if item not in wanted:
+            continue
+        if isinstance(event, ev.ReportReceived | ev.AssessmentReceived):
+            trail.reached.setdefault(item, []).append((event.node, event.t, event.via))
+        if line is not None:
+            trail.lines.setdefault(item, []).append(line)
+    return trail
+
+
+def _path(trail: _Trail, item: str, depth: int) -> list[str]:
+    pad = INDENT * depth
+    return [f"{pad}{line}" for line in trail.lines.get(item, [])]
+
+
+def _reached(
+    narrator: Narrator, trail: _Trail, item: str, depth: int, verb: str = "reached"
+) -> list[str]:
+    arrivals = trail.reached.get(item, [])
+    if not arrivals:
+        return [f"{INDENT * depth}{verb} no node"]
+    where = []
+    for node, t, via in arrivals:
+        how = f" via {via}" if via else " from its collector"
+        where.append(f"{node} {narrator.when(t)}{how}")
+    return [f"{INDENT * depth}{verb} {len(arrivals)} node(s): {'; '.join(where)}"]
+
+
+def _report_block(narrator: Narrator, trail: _Trail, report: str, depth: int) -> list[str]:
+    pad = INDENT * depth
+    lines = [
+        f"{pad}{report}: {narrator.report_text(report)}",
+        f"{pad}{INDENT}ground truth: {_origin(narrator, report)}",
+    ]
+    lines += _path(trail, report, depth + 1)
+    lines += _reached(narrator, trail, report, depth + 1)
+    return lines
+
+
+def _origin(narrator: Narrator, report: str) -> str:
+    """What the report traces to, naming the usage in full."""
+    origin = narrator.origin_text(report)
+    filed = narrator.reports.get(report)
+    if filed is not None and filed.usage is not None:
+        origin = origin.replace(filed.usage, narrator.usage_text(filed.usage), 1)
+    return origin
+
+
+def _truth_summary(narrator: Narrator, reports: list[str]) -> str:
+    origins = [narrator.origin_text(r) for r in reports]
+    real = sum(o.startswith("traces to") for o in origins)
+    fabricated = sum(o.startswith("fabricated") for o in origins)
+    misidentified = sum(o.startswith("misidentified") for o in origins)
+    verdict = "a false assessment" if real == 0 else "rests on real use"
+    return (
+        f"ground truth: {verdict} — {real} of {len(reports)} supporting reports trace to real "
+        f"use, {misidentified} misidentified, {fabricated} fabricated"
+    )
+
+
+def _explain_assessment(found: _Found, narrator: Narrator, trail: _Trail, item: str) -> list[str]:
+    issued, latest = found.issued, found.latest
+    assert issued is not None and latest is not None  # set with kind "assessment"
+    lines = [
+        f"{item}: issued by {issued.node} {narrator.when(issued.t)} UTC — {issued.munition} use "
+        f"in {issued.sector} {issued.band} ({issued.confidence:.2f}) from "
+        f"{len(issued.sources)} source(s)",
+    ]
+    if latest is not issued:
+        lines.append(
+            f"{INDENT}last revised {narrator.when(latest.t)} to {latest.band} "
+            f"({latest.confidence:.2f}) from {len(latest.sources)} source(s)"
+        )
+    lines.append(f"{INDENT}{_truth_summary(narrator, found.reports)}")
+    lines.append(f"{INDENT}supporting reports ({len(found.reports)}):")
+    for report in found.reports[:MAX_REPORTS]:
+        lines += _report_block(narrator, trail, report, 2)
+    if len(found.reports) > MAX_REPORTS:
+        lines.append(f"{INDENT * 2}… and {len(found.reports) - MAX_REPORTS} more reports")
+    lines.append(f"{INDENT}the assessment's own path:")
+    lines += _path(trail, item, 2)
+    lines += _reached(narrator, trail, item, 2, "received by")
+    return lines
+
+
+def _explain_report(narrator: Narrator, trail: _Trail, item: str) -> list[str]:
+    lines = _report_block(narrator, trail, item, 0)
+    supported = trail.supports.get(item, [])
+    lines.append(f"{INDENT}supports: {', '.join(supported) if supported else 'no assessment'}")
+    return lines
+
+
+def _explain_usage(found: _Found, narrator: Narrator, trail: _Trail, item: str) -> list[str]:
+    used = found.used
+    assert used is not None  # set with kind "usage"
+    lines = [
+        f"{item}: {used.munition} used in {used.sector} {narrator.when(used.t)} UTC [ground truth]",
+        f"{INDENT}reported {len(found.reports)} time(s)",
+    ]
+    for report in found.reports[:MAX_REPORTS]:
+        lines += _report_block(narrator, trail, report, 1)
+        supported = trail.supports.get(report, [])
+        if supported:
+            lines.append(f"{INDENT * 2}supports: {', '.join(supported)}")
+    return lines
+
+
+def explain_events(scenario: Scenario, events: Events, item: str) -> list[str]:
+    """Provenance of `item` in words; `events` opens the log afresh for each pass."""
+    found = _find(events(), item)
+    narrator = Narrator(scenario)
+    wanted = {item, *found.reports}
+    trail = _follow(events(), narrator, wanted, set(found.reports))
+    if found.kind == "assessment":
+        return _explain_assessment(found, narrator, trail, item)
+    if found.kind == "report":
+        return _explain_report(narrator, trail, item)
+    return _explain_usage(found, narrator, trail, item)
+
+
+def explain(run_dir: Path, item_id: str) -> list[str]:
+    """Provenance of an assessment (A-…), report (R…) or usage (U…) of a run, in words."""
+    scenario, _ = load_run(run_dir)
+    path = events_path(Path(run_dir))
+    return explain_events(scenario, lambda: read_events(path), item_id)

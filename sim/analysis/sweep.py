@@ -1,0 +1,350 @@
+"""Sweeps: replications at every point of a design, journalled row by row, resumable.
+
+A sweep directory holds `rows.jsonl` (the journal: one JSON row per finished
+replication, appended as batches finish), `manifest.json` (what is being swept and
+how far it got), and, once finished or stopped, `runs.csv`/`runs.parquet` (one row
+per replication) and `summary.csv`/`summary.parquet` (each metric's mean and 95% CI
+per point). `--resume DIR` reads the journal and runs only the missing
+(point, replication) pairs; the finished tables do not depend on how often a sweep
+was stopped.
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+import pandas as pd
+
+from sim import __version__
+from sim.analysis.design import Factor, Point, build_design, parse_vary
+from sim.analysis.executors import Executor
+from sim.analysis.replications import (
+    Job,
+    LogRequest,
+    Row,
+    replication_seed,
+    rows_frame,
+    run_jobs,
+    summarize_frame,
+    write_table,
+)
+from sim.errors import IntelsimError, Problem, ScenarioError
+from sim.store import new_run_dir, read_json, write_json
+
+JOURNAL = "rows.jsonl"
+MANIFEST = "manifest.json"
+FLUSH_EVERY = 8  # rows between flushes of the journal
+
+
+class SweepError(IntelsimError):
+    """A sweep that cannot start or resume."""
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """What a sweep runs: everything `--resume` needs to carry on."""
+
+    file: str
+    vary: tuple[str, ...]
+    replications: int
+    design: str = "grid"
+    samples: int | None = None
+    sets: tuple[str, ...] = ()
+    seed: int | None = None
+    keep_logs: bool = False
+
+    @classmethod
+    def from_manifest(cls, data: dict[str, Any]) -> SweepSpec:
+        """The spec recorded in a sweep's manifest."""
+        spec = data["spec"]
+        return cls(
+            file=spec["file"],
+            vary=tuple(spec["vary"]),
+            replications=int(spec["replications"]),
+            design=spec.get("design", "grid"),
+            samples=spec.get("samples"),
+            sets=tuple(spec.get("sets", ())),
+            seed=spec.get("seed"),
+            keep_logs=bool(spec.get("keep_logs", False)),
+        )
+
+
+@dataclass
+class PreparedPoint:
+    """A design point with its validated raw scenario."""
+
+    point: Point
+    raw: dict[str, Any]
+
+
+@dataclass
+class Plan:
+    """A sweep ready to run: factors, points, base seed and scenario identity."""
+
+    spec: SweepSpec
+    factors: list[Factor]
+    points: list[PreparedPoint]
+    base_seed: int
+    scenario_name: str
+    scenario_hash: str
+
+    @property
+    def total(self) -> int:
+        """Replications in the whole sweep."""
+        return len(self.points) * self.spec.replications
+
+    def jobs(self) -> list[Job]:
+        """Every (point, replication) job; the same replication seeds at every point."""
+        seeds = [replication_seed(self.base_seed, i) for i in range(self.spec.replications)]
+        return [
+            Job(p.point.index, i, seeds[i])
+            for p in self.points
+            for i in range(self.spec.replications)
+        ]
+
+    def factor_columns(self) -> dict[int, dict[str, Any]]:
+        """Per point, the value of each varied path as tabulated (numbers in the factor's unit)."""
+        by_path = {f.path: f for f in self.factors}
+        return {
+            p.point.index: {path: by_path[path].x(value) for path, value in p.point.values}
+            for p in self.points
+        }
+
+
+def _relabel(problems: list[Problem], vary_paths: Sequence[str]) -> list[Problem]:
+    """Problems of a design point name `--vary`, not the `--set` it was applied as."""
+    out = []
+    for p in problems:
+        where = p.path
+        for path in vary_paths:
+            if where.startswith(f"--set {path}="):
+                where = "--vary " + where.removeprefix("--set ")
+        out.append(Problem(p.file, where, p.message, p.severity))
+    return out
+
+
+def plan_sweep(spec: SweepSpec) -> Plan:
+    """Parse the factors, build the design and validate the scenario at every point.
+
+    Raises ScenarioError (every problem, `--vary` paths named as such) or SweepError
+    before anything runs.
+    """
+    from sim.scenario.loader import load_scenario
+
+    if spec.replications < 1:
+        msg = f"--replications must be at least 1, not {spec.replications}"
+        raise SweepError(msg)
+    factors = [parse_vary(text) for text in spec.vary]
+    base = load_scenario(Path(spec.file), spec.sets)
+    seed = base.scenario.seed if spec.seed is None else spec.seed
+    points = build_design(factors, spec.design, spec.samples, seed=seed)
+    prepared: list[PreparedPoint] = []
+    problems: list[Problem] = []
+    paths = [f.path for f in factors]
+    for point in points:
+        try:
+            loaded = load_scenario(Path(spec.file), [*spec.sets, *point.overrides()])
+        except ScenarioError as exc:
+            problems += [p for p in _relabel(exc.problems, paths) if p not in problems]
+            continue
+        prepared.append(PreparedPoint(point, loaded.raw))
+    if problems:
+        raise ScenarioError(problems)
+    return Plan(spec, factors, prepared, seed, base.scenario.name, base.source_hash)
+
+
+# --- the journal ---------------------------------------------------------------------
+
+
+def read_journal(path: Path) -> list[Row]:
+    """Rows of a journal; a torn last line (the process was killed mid-write) is ignored."""
+    if not path.is_file():
+        return []
+    rows: list[Row] = []
+    for line in path.read_bytes().splitlines():
+        try:
+            rows.append(orjson.loads(line))
+        except orjson.JSONDecodeError:
+            continue
+    return rows
+
+
+class Journal:
+    """Appends finished rows to `rows.jsonl`, flushing every few rows."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file: IO[bytes] = path.open("ab")
+        self._unflushed = 0
+
+    def append(self, rows: Sequence[Row]) -> None:
+        """Append rows; flushed every FLUSH_EVERY rows."""
+        for row in rows:
+            self._file.write(orjson.dumps(row, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n")
+        self._unflushed += len(rows)
+        if self._unflushed >= FLUSH_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        """Push written rows to the file."""
+        self._file.flush()
+        self._unflushed = 0
+
+    def close(self) -> None:
+        """Flush and close."""
+        self._file.flush()
+        self._file.close()
+
+
+# --- a sweep directory ---------------------------------------------------------------
+
+
+@dataclass
+class Sweep:
+    """A sweep directory being filled: its plan, the rows so far, its manifest."""
+
+    directory: Path
+    plan: Plan
+    rows: list[Row] = field(default_factory=list)
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, spec: SweepSpec, out: Path) -> Sweep:
+        """Plan the sweep (validating everything) and make its directory."""
+        plan = plan_sweep(spec)
+        directory = new_run_dir(out, f"{plan.scenario_name}-sweep")
+        sweep = cls(directory, plan)
+        sweep.manifest = sweep._new_manifest()
+        write_json(directory / MANIFEST, sweep.manifest)
+        return sweep
+
+    @classmethod
+    def resume(cls, directory: Path) -> Sweep:
+        """Reopen a stopped sweep: same spec, rows so far from its journal."""
+        directory = Path(directory)
+        if not (directory / MANIFEST).is_file():
+            msg = f"{directory} is not a sweep directory (no {MANIFEST})"
+            raise SweepError(msg)
+        manifest = read_json(directory / MANIFEST)
+        if manifest.get("kind") != "sweep" or "spec" not in manifest:
+            msg = f"{directory} is not a sweep directory (its manifest is not a sweep's)"
+            raise SweepError(msg)
+        plan = plan_sweep(SweepSpec.from_manifest(manifest))
+        if plan.scenario_hash != manifest.get("scenario_hash"):
+            msg = (
+                f"the scenario {plan.spec.file} changed since the sweep in {directory} started; "
+                "resuming would mix two scenarios in one table (start a new sweep)"
+            )
+            raise SweepError(msg)
+        sweep = cls(directory, plan, read_journal(directory / JOURNAL), manifest)
+        sweep.manifest["resumed"] = [*manifest.get("resumed", []), _now()]
+        return sweep
+
+    def _new_manifest(self) -> dict[str, Any]:
+        plan = self.plan
+        return {
+            "kind": "sweep",
+            "intelsim": __version__,
+            "scenario": plan.scenario_name,
+            "scenario_hash": plan.scenario_hash,
+            "spec": asdict(plan.spec),
+            "base_seed": plan.base_seed,
+            "factors": [
+                {"path": f.path, "unit": f.unit, "values": [str(v) for v in f.values] or None}
+                for f in plan.factors
+            ],
+            "points": [
+                {"point": p.point.index, "values": dict(p.point.values)} for p in plan.points
+            ],
+            "replications_total": plan.total,
+            "status": "running",
+            "started_at": _now(),
+            "python": sys.version.split()[0],
+            "platform": platform.platform(),
+            "host": platform.node(),
+        }
+
+    def pending(self) -> list[Job]:
+        """Jobs whose (point, replication) has no row yet."""
+        done = {(r["point"], r["replication"]) for r in self.rows}
+        return [j for j in self.plan.jobs() if (j.point, j.replication) not in done]
+
+    def run(self, executor: Executor, on_rows: Callable[[list[Row]], None] | None = None) -> None:
+        """Run the pending jobs, journalling rows as they arrive (kept if interrupted)."""
+        journal = Journal(self.directory / JOURNAL)
+        self.manifest.update(status="running", executor=executor.name, workers=executor.workers)
+        write_json(self.directory / MANIFEST, self.manifest)
+        started = time.perf_counter()
+
+        def keep(rows: list[Row]) -> None:
+            journal.append(rows)
+            self.rows.extend(rows)
+            if on_rows is not None:
+                on_rows(rows)
+
+        logs = None
+        if self.plan.spec.keep_logs:
+            logs = LogRequest(self.directory / "runs", self.plan.scenario_hash)
+        raws = {p.point.index: p.raw for p in self.plan.points}
+        try:
+            run_jobs(executor, self.pending(), raws, keep, logs=logs)
+        finally:
+            journal.close()
+            wall = time.perf_counter() - started
+            self.manifest["wall_seconds"] = round(self.manifest.get("wall_seconds", 0) + wall, 3)
+
+    def tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(runs, summary) of the rows so far."""
+        factors = self.plan.factor_columns()
+        rows = [{**r, **factors[r["point"]]} for r in self.rows if r["point"] in factors]
+        runs = rows_frame(rows, self._leading())
+        return runs, summary_table(runs, [f.path for f in self.plan.factors])
+
+    def _leading(self) -> list[str]:
+        return ["point", "replication", "seed", *(f.path for f in self.plan.factors)]
+
+    def finish(self, status: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Write runs and summary tables and the manifest with `status`; return the tables."""
+        runs, summary = self.tables()
+        write_table(runs, self.directory / "runs")
+        write_table(summary, self.directory / "summary")
+        self.manifest.update(
+            status=status,
+            replications_done=len(runs),
+            finished_at=_now(),
+            metrics=[c for c in runs.columns if c not in self._leading()],
+        )
+        write_json(self.directory / MANIFEST, self.manifest)
+        return runs, summary
+
+
+SUMMARY_COLUMNS = ("metric", "mean", "ci_low", "ci_high", "half_width", "std", "n", "undefined")
+
+
+def summary_table(runs: pd.DataFrame, paths: Sequence[str]) -> pd.DataFrame:
+    """One row per (point, metric): the point's factor values, mean, 95% CI, n, undefined."""
+    leading = ["point", *paths]
+    metrics = [c for c in runs.columns if c not in ("point", "replication", "seed", *paths)]
+    records: list[dict[str, Any]] = []
+    for point, group in runs.groupby("point", sort=True):
+        head = {"point": point, **{p: group[p].iloc[0] for p in paths}}
+        for metric, interval in summarize_frame(group, metrics).items():
+            values = interval.as_dict()
+            records.append(
+                {**head, "metric": metric, **{k: values[k] for k in SUMMARY_COLUMNS[1:]}}
+                | {"method": interval.method}
+            )
+    columns = [*leading, *SUMMARY_COLUMNS, "method"]
+    return pd.DataFrame.from_records(records, columns=columns)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

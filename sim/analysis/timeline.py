@@ -1,0 +1,343 @@
+"""The story of a run in the domain's words, one line per event, with real UTC times.
+
+Streaming: :func:`timeline` reads events one at a time and keeps only what later
+lines need to be told (who filed each report, where each assessment came from).
+With ``as_node`` it tells what that node saw, and nothing of the ground truth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sim import events as ev
+from sim.analysis.perspective import QueryError, check_node, endpoints, visible_to
+from sim.analysis.replay import load_run
+from sim.scenario.models import Scenario
+from sim.scenario.units import format_hours, parse_duration
+from sim.store import events_path, read_events
+
+MAX_LISTED = 6  # supporting reports named in one line; the rest are counted
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One line of a timeline: when, what kind of fact, and the sentence."""
+
+    seq: int
+    t: float
+    when: str
+    kind: str  # truth, report, analysis, assessment, message, drop, link, intervention, run
+    text: str
+    ground_truth: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.when}  {self.text}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Filed:
+    """A report as filed: enough to name it in later lines."""
+
+    collector: str
+    discipline: str
+    grade: str
+    munition: str
+    sector: str
+    node: str
+    usage: str | None
+
+
+def marking_text(marking: ev.Marking) -> str:
+    """``NATO RESTRICTED REL TO NATO, UKR``."""
+    return f"{marking.classification.replace('-', ' ')} REL TO {', '.join(marking.rel_to)}"
+
+
+def cause_text(cause: str) -> str:
+    """An outage cause in words: ``cyber:ddos`` -> ``cyber attack ddos``."""
+    kind, _, name = cause.partition(":")
+    return f"cyber attack {name}" if kind == "cyber" and name else cause.replace("-", " ")
+
+
+def _truth(text: str) -> str:
+    return f"{text} [ground truth]"
+
+
+class Narrator:
+    """Turns events into sentences, remembering what later sentences refer to."""
+
+    def __init__(self, scenario: Scenario, *, reveal_truth: bool = True) -> None:
+        self.start = scenario.start
+        self.notes = [i.note for i in scenario.interventions]
+        self.reveal_truth = reveal_truth
+        self.reports: dict[str, _Filed] = {}
+        self.usages: dict[str, tuple[str, str, float]] = {}  # usage -> munition, sector, t
+        self.campaigns: dict[str, str] = {}  # fabricated report -> campaign
+        self.assessments: dict[str, tuple[str, str, str]] = {}  # id -> node, munition, sector
+        self.sent: dict[str, float] = {}  # message -> sent
+        self.queued: dict[tuple[str, str], float] = {}
+        self.began: dict[tuple[str, str], float] = {}
+        self.down: dict[str, set[str]] = {}
+        self._say: dict[type[ev.Event], Callable[[Any], tuple[str, str] | None]] = {
+            ev.RunStarted: self._run_started,
+            ev.MunitionUsed: self._munition_used,
+            ev.DisinformationInjected: self._disinformation,
+            ev.SightingReported: self._sighting,
+            ev.ReportReceived: self._report_received,
+            ev.AnalysisStarted: self._analysis_started,
+            ev.AnalysisCompleted: self._analysis_completed,
+            ev.AssessmentIssued: self._assessment_issued,
+            ev.AssessmentUpdated: self._assessment_updated,
+            ev.AssessmentReceived: self._assessment_received,
+            ev.MessageSent: self._message_sent,
+            ev.MessageHeld: self._message_held,
+            ev.MessageDelivered: self._message_delivered,
+            ev.MessageDropped: self._message_dropped,
+            ev.MessageIntercepted: self._message_intercepted,
+            ev.LinkDown: self._link_down,
+            ev.LinkUp: self._link_up,
+            ev.LinkCompromised: self._link_compromised,
+            ev.LinkSecured: self._link_secured,
+            ev.InterventionApplied: self._intervention,
+            ev.RunEnded: self._run_ended,
+        }
+
+    def when(self, t: float) -> str:
+        """The UTC date and time of simulation time `t` (hours since the start)."""
+        return format_when(self.start, t)
+
+    def narrate(self, event: ev.Event) -> Line | None:
+        """The line telling `event`, or None for an event another line already tells."""
+        said = self._say[type(event)](event)
+        if said is None:
+            return None
+        kind, text = said
+        truth = type(event).ground_truth
+        if truth:
+            text = _truth(text)
+        return Line(event.seq, event.t, self.when(event.t), kind, text, truth)
+
+    # --- what a report is, in words ----------------------------------------------------
+
+    def report_text(self, report: str) -> str:
+        """``kharkiv-prosecutors (FORENSIC, B2) reports a KN-23 in Kharkiv``."""
+        filed = self.reports.get(report)
+        if filed is None:
+            return f"report {report}"
+        return (
+            f"{filed.collector} ({filed.discipline}, {filed.grade}) reports a "
+            f"{filed.munition} in {filed.sector}"
+        )
+
+    def origin_text(self, report: str) -> str:
+        """What the report truly traces to (ground truth), in words."""
+        filed = self.reports.get(report)
+        if filed is None:
+            return "unknown origin"
+        if filed.usage is None:
+            campaign = self.campaigns.get(report)
+            return f"fabricated by campaign {campaign}" if campaign else "fabricated"
+        used = self.usages.get(filed.usage)
+        if used is not None and used[0] != filed.munition:
+            return f"misidentified: traces to {filed.usage}, a {used[0]}"
+        return f"traces to {filed.usage}"
+
+    def usage_text(self, usage: str) -> str:
+        """``U3 (KN-23 used in Kharkiv 2024-07-12 03:10)``."""
+        used = self.usages.get(usage)
+        if used is None:
+            return usage
+        return f"{usage} ({used[0]} used in {used[1]} {self.when(used[2])})"
+
+    def supporting_text(self, reports: list[str]) -> str:
+        """``R4 (kharkiv-prosecutors B2), R9 (…)``, shortened past a few."""
+        named = []
+        for report in reports[:MAX_LISTED]:
+            filed = self.reports.get(report)
+            named.append(report if filed is None else f"{report} ({filed.collector} {filed.grade})")
+        more = len(reports) - MAX_LISTED
+        return ", ".join(named) + (f" and {more} more" if more > 0 else "")
+
+    # --- one sentence per event type -------------------------------------------------
+
+    def _run_started(self, e: ev.RunStarted) -> tuple[str, str]:
+        return "run", f"run of {e.scenario} starts (seed {e.seed}, {format_hours(e.horizon)})"
+
+    def _munition_used(self, e: ev.MunitionUsed) -> tuple[str, str]:
+        self.usages[e.usage] = (e.munition, e.sector, e.t)
+        return "truth", f"{e.munition} used in {e.sector} ({e.usage})"
+
+    def _disinformation(self, e: ev.DisinformationInjected) -> tuple[str, str]:
+        self.campaigns[e.report] = e.campaign
+        return "truth", f"campaign {e.campaign} fabricates {e.report} for {e.node}"
+
+    def _sighting(self, e: ev.SightingReported) -> tuple[str, str]:
+        self.reports[e.report] = _Filed(
+            e.collector, e.discipline, e.grade, e.munition, e.sector, e.node, e.usage
+        )
+        text = f"{self.report_text(e.report)} to {e.node} ({e.report})"
+        if self.reveal_truth:
+            text += f" — {_truth(self.origin_text(e.report))}"
+        return "report", text
+
+    def _report_received(self, e: ev.ReportReceived) -> tuple[str, str] | None:
+        self.queued[(e.node, e.report)] = e.t
+        if e.via is None:  # straight from its collector: the sighting line told it
+            return None
+        return "report", f"{e.node} receives {e.report} via {e.via}: {self.report_text(e.report)}"
+
+    def _analysis_started(self, e: ev.AnalysisStarted) -> tuple[str, str]:
+        self.began[(e.node, e.report)] = e.t
+        queued = self.queued.pop((e.node, e.report), None)
+        waited = ""
+        if queued is not None and e.t - queued >= 1 / 60:  # under a minute: at once
+            waited = f" after {format_hours(e.t - queued)} in the queue"
+        return "analysis", f"{e.node} starts analysing {e.report}{waited}"
+
+    def _analysis_completed(self, e: ev.AnalysisCompleted) -> tuple[str, str]:
+        began = self.began.pop((e.node, e.report), None)
+        took = "" if began is None else f" ({format_hours(e.t - began)})"
+        return "analysis", f"{e.node} finishes analysing {e.report}{took}"
+
+    def _assessment_issued(self, e: ev.AssessmentIssued) -> tuple[str, str]:
+        self.assessments[e.assessment] = (e.node, e.munition, e.sector)
+        n = len(e.sources)
+        return "assessment", (
+            f"{e.node} assesses {e.munition} use in {e.sector} as {e.band} ({e.confidence:.2f}) "
+            f"from {n} source{'s' if n != 1 else ''}: {self.supporting_text(e.reports)}"
+            f" — {e.assessment}"
+        )
+
+    def _assessment_updated(self, e: ev.AssessmentUpdated) -> tuple[str, str]:
+        self.assessments[e.assessment] = (e.node, e.munition, e.sector)
+        n = len(e.sources)
+        return "assessment", (
+            f"{e.node} revises {e.assessment} ({e.munition} use in {e.sector}) to {e.band} "
+            f"({e.confidence:.2f}) from {n} source{'s' if n != 1 else ''}: "
+            f"{self.supporting_text(e.reports)}"
+        )
+
+    def _assessment_received(self, e: ev.AssessmentReceived) -> tuple[str, str]:
+        known = self.assessments.get(e.assessment)
+        what = "" if known is None else f" ({known[0]}: {known[1]} use in {known[2]})"
+        return "assessment", (
+            f"{e.node} receives {e.assessment}{what} as {e.band} ({e.confidence:.2f}) via {e.via}"
+        )
+
+    def _message_sent(self, e: ev.MessageSent) -> tuple[str, str]:
+        self.sent[e.message] = e.t
+        src, dst = endpoints(e.link)
+        return "message", f"{src} -> {dst}: {e.item} sent as {e.message}, {marking_text(e.marking)}"
+
+    def _message_held(self, e: ev.MessageHeld) -> tuple[str, str]:
+        src, _ = endpoints(e.link)
+        why = e.reason.replace("-", " ")
+        return "message", f"message {e.message} ({e.item}) held at {src}: {e.link} {why}"
+
+    def _message_delivered(self, e: ev.MessageDelivered) -> tuple[str, str]:
+        sent = self.sent.pop(e.message, None)
+        took = "" if sent is None else f", {format_hours(e.t - sent)} after sending"
+        _, dst = endpoints(e.link)
+        return "message", f"message {e.message} ({e.item}) delivered to {dst} over {e.link}{took}"
+
+    def _message_dropped(self, e: ev.MessageDropped) -> tuple[str, str]:
+        self.sent.pop(e.message, None)
+        why = e.reason.replace("-", " ")
+        return "drop", f"message {e.message} ({e.item}) dropped on {e.link}: {why}"
+
+    def _message_intercepted(self, e: ev.MessageIntercepted) -> tuple[str, str]:
+        return "truth", f"adversary ({e.attack}) reads message {e.message} ({e.item}) on {e.link}"
+
+    def _link_down(self, e: ev.LinkDown) -> tuple[str, str]:
+        self.down.setdefault(e.link, set()).add(e.cause)
+        return "link", f"link {e.link} down: {cause_text(e.cause)}"
+
+    def _link_up(self, e: ev.LinkUp) -> tuple[str, str]:
+        causes = self.down.setdefault(e.link, set())
+        causes.discard(e.cause)
+        if causes:
+            still = ", ".join(cause_text(c) for c in sorted(causes))
+            return "link", f"link {e.link}: {cause_text(e.cause)} over, still down ({still})"
+        return "link", f"link {e.link} back up ({cause_text(e.cause)} over)"
+
+    def _link_compromised(self, e: ev.LinkCompromised) -> tuple[str, str]:
+        return "truth", f"adversary ({e.attack}) starts reading link {e.link}"
+
+    def _link_secured(self, e: ev.LinkSecured) -> tuple[str, str]:
+        return "truth", f"adversary ({e.attack}) stops reading link {e.link}"
+
+    def _intervention(self, e: ev.InterventionApplied) -> tuple[str, str]:
+        changes = ", ".join(f"{path} = {value}" for path, value in e.changes.items())
+        note = self.notes[e.index] if 0 <= e.index < len(self.notes) else ""
+        return "intervention", f"intervention: {changes}" + (f" ({note})" if note else "")
+
+    def _run_ended(self, e: ev.RunEnded) -> tuple[str, str]:
+        return "run", f"run ends ({e.reason})"
+
+
+def format_when(start: datetime, t: float) -> str:
+    """``2024-07-12 03:10``: the UTC minute of simulation time `t` after `start`."""
+    return (start + timedelta(hours=t)).strftime("%Y-%m-%d %H:%M")
+
+
+def timeline(
+    scenario: Scenario,
+    events: Iterable[ev.Event],
+    *,
+    as_node: str | None = None,
+    until: float | None = None,
+) -> Iterator[Line]:
+    """The lines of a run's story, streaming; only what `as_node` saw, up to time `until`."""
+    if as_node is not None:
+        check_node(scenario, as_node)
+    narrator = Narrator(scenario, reveal_truth=as_node is None)
+    for event in events:
+        if until is not None and event.t > until:
+            return
+        line = narrator.narrate(event)  # always: later lines may refer to this one
+        if line is None or (as_node is not None and not visible_to(as_node, event)):
+            continue
+        yield line
+
+
+def run_timeline(
+    run_dir: Path, *, as_node: str | None = None, until: float | None = None
+) -> Iterator[Line]:
+    """The timeline of a run directory, read from its log as it goes."""
+    scenario, _ = load_run(run_dir)
+    return timeline(scenario, read_events(events_path(Path(run_dir))), as_node=as_node, until=until)
+
+
+def parse_when(text: str, scenario: Scenario) -> float:
+    """Hours since the start for a duration (``"10d"``, ``"36h"``, ``12``) or an ISO datetime."""
+    try:
+        return parse_duration(float(text) if _is_number(text) else text)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        msg = (
+            f"cannot read the time {text!r}: give a duration since the start (10d, 36h) "
+            "or an ISO datetime (2024-07-20T12:00Z)"
+        )
+        raise QueryError(msg) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=scenario.start.tzinfo)
+    hours = (moment - scenario.start).total_seconds() / 3600.0
+    if hours < 0:
+        start = format_when(scenario.start, 0.0)
+        msg = f"the time {text!r} is before the run starts ({start} UTC)"
+        raise QueryError(msg)
+    return hours
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

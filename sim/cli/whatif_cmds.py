@@ -1,0 +1,387 @@
+"""What-if commands: replications (called by `run`), compare, sweep."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from sim.cli.app import OutOption, SetOption, app, err_console, out_console
+
+WorkersOption = Annotated[
+    int | None, typer.Option(min=1, help="local worker processes (default: one per CPU)")
+]
+DaskOption = Annotated[
+    str | None,
+    typer.Option(help="Dask scheduler tcp://HOST:PORT, or 'local' for a LocalCluster"),
+]
+MetricOption = Annotated[
+    list[str] | None,
+    typer.Option("--metric", help="metric to show (name or glob, e.g. 'nodes.*.coverage')"),
+]
+ReplicationsOption = Annotated[int, typer.Option(min=1, help="replications per scenario or point")]
+
+
+@contextmanager
+def _progress(description: str, total: int) -> Iterator[tuple[Callable[[list[Any]], None], Any]]:
+    """A progress bar; yields (advance-by-rows callback, the Progress) and closes it."""
+    from sim.report.whatif_view import progress_bar
+
+    progress = progress_bar()
+    task = progress.add_task(description, total=total)
+    with progress:
+        yield (lambda rows: progress.advance(task, len(rows))), (progress, task)
+
+
+def _interrupted(directory: Path, kept: int, total: int, resume: str | None) -> None:
+    err_console.print(
+        f"[yellow]stopped:[/] {kept} of {total} replications finished and kept in {directory}"
+        + (f"; continue with `{resume}`" if resume else ""),
+        highlight=False,
+        soft_wrap=True,
+    )
+    raise typer.Exit(130)
+
+
+def _print_warnings(warnings: Sequence[Any]) -> None:
+    for warning in warnings:
+        err_console.print(f"[yellow]{warning}[/]", highlight=False, soft_wrap=True)
+
+
+def _base_manifest(kind: str, executor: Any, **extra: Any) -> dict[str, Any]:
+    import platform
+    import sys
+    from datetime import UTC, datetime
+
+    from sim import __version__
+
+    return {
+        "kind": kind,
+        "intelsim": __version__,
+        **extra,
+        "executor": executor.name,
+        "workers": executor.workers,
+        "status": "running",
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "host": platform.node(),
+    }
+
+
+# --- run --replications ----------------------------------------------------------------
+
+
+def run_replications_command(
+    file: Path,
+    *,
+    replications: int,
+    overrides: Sequence[str] = (),
+    out: Path = Path("logs"),
+    seed: int | None = None,
+    workers: int | None = None,
+    dask: str | None = None,
+    precision: Sequence[str] = (),
+    max_replications: int | None = None,
+    metrics: Sequence[str] = (),
+) -> Path:
+    """`intelsim run FILE --replications N`: replications, summary with 95% CIs, files.
+
+    Writes logs/<id>/replications.csv/.parquet, summary.json and manifest.json;
+    returns the directory. `precision` holds METRIC=HALF_WIDTH targets.
+    """
+    from sim.analysis.executors import make_executor
+    from sim.analysis.replications import (
+        Precision,
+        ReplicationOutcome,
+        rows_frame,
+        run_replications,
+        select_metrics,
+        summarize_frame,
+        write_table,
+    )
+    from sim.report.whatif_view import summary_table
+    from sim.scenario.loader import load_scenario
+    from sim.store import new_run_dir, write_json
+
+    goals = [Precision.parse(text) for text in precision]
+    loaded = load_scenario(file, list(overrides))
+    _print_warnings(loaded.warnings)
+    scenario = loaded.scenario
+    base_seed = scenario.seed if seed is None else seed
+    cap = max_replications if goals else replications
+    if goals and cap is None:
+        cap = 200
+    directory = new_run_dir(out, f"{scenario.name}-replications")
+    outcome = ReplicationOutcome()
+    started = time.perf_counter()
+    with make_executor(workers, dask) as executor:
+        manifest = _base_manifest(
+            "replications",
+            executor,
+            scenario=scenario.name,
+            scenario_files=[str(p) for p in loaded.files],
+            scenario_hash=loaded.source_hash,
+            overrides=list(overrides),
+            resolved=loaded.raw,
+            base_seed=base_seed,
+            replications_asked=replications,
+            precision=[{"metric": g.metric, "half_width": g.half_width} for g in goals],
+            max_replications=cap if goals else None,
+        )
+        write_json(directory / "manifest.json", manifest)
+        status = "complete"
+        try:
+            with _progress(f"{scenario.name}", replications) as (advance, (progress, task)):
+                run_replications(
+                    loaded.raw,
+                    base_seed,
+                    replications,
+                    executor,
+                    precision=goals,
+                    max_replications=cap,
+                    on_rows=advance,
+                    on_round=lambda n: progress.update(task, total=n),
+                    outcome=outcome,
+                )
+        except KeyboardInterrupt:
+            status = "interrupted"
+    frame = rows_frame(outcome.rows, ["replication", "seed"])
+    write_table(frame, directory / "replications")
+    names = [c for c in frame.columns if c not in ("replication", "seed")]
+    summary = summarize_frame(frame, names)
+    write_json(
+        directory / "summary.json",
+        {
+            "replications": len(frame),
+            "confidence": 0.95,
+            "metrics": {m: iv.as_dict() for m, iv in summary.items()},
+            "precision": [vars(p) for p in outcome.precision],
+        },
+    )
+    manifest.update(
+        status=status,
+        replications=len(frame),
+        wall_seconds=round(time.perf_counter() - started, 3),
+    )
+    write_json(directory / "manifest.json", manifest)
+    if status == "interrupted":
+        _interrupted(directory, len(frame), replications, None)
+    shown = select_metrics(names, metrics)
+    shown += [g.metric for g in goals if g.metric not in shown]
+    out_console.print(
+        summary_table(
+            {m: summary[m] for m in shown},
+            f"{scenario.name}: {len(frame)} replications, mean and 95% CI",
+        )
+    )
+    for p in outcome.precision:
+        achieved = "undefined" if p.achieved is None else f"{p.achieved:.4g}"
+        if p.reached:
+            out_console.print(
+                f"[green]precision reached[/]: {p.metric} ± {achieved} ≤ {p.target:g} "
+                f"after {p.replications} replications",
+                highlight=False,
+            )
+        else:
+            err_console.print(
+                f"[bold yellow]precision NOT reached[/]: {p.metric} ± {achieved} > {p.target:g}; "
+                f"stopped at the cap of {p.replications} replications (--max-replications)",
+                highlight=False,
+                soft_wrap=True,
+            )
+    out_console.print(
+        f"{len(names)} metrics in {directory / 'summary.json'}; "
+        f"one row per replication in {directory / 'replications.csv'}",
+        highlight=False,
+    )
+    return directory
+
+
+# --- compare -------------------------------------------------------------------------
+
+
+@app.command()
+def compare(
+    file_a: Annotated[Path, typer.Argument(metavar="FILE_A", help="baseline scenario (A)")],
+    file_b: Annotated[Path, typer.Argument(metavar="FILE_B", help="variant scenario (B)")],
+    replications: ReplicationsOption = 30,
+    workers: WorkersOption = None,
+    dask: DaskOption = None,
+    metric: MetricOption = None,
+    set_: SetOption = None,
+    seed: Annotated[int | None, typer.Option(help="base seed (default: A's seed)")] = None,
+    out: OutOption = Path("logs"),
+) -> None:
+    """Paired comparison B − A with common random numbers: same seeds on both sides."""
+    from sim.analysis.compare import Comparison, run_comparison
+    from sim.analysis.executors import make_executor
+    from sim.analysis.replications import select_metrics, write_table
+    from sim.report.plots import forest_plot
+    from sim.report.whatif_view import comparison_table
+    from sim.scenario.loader import load_scenario
+    from sim.store import new_run_dir, write_json
+
+    overrides = list(set_ or [])
+    a = load_scenario(file_a, overrides)
+    b = load_scenario(file_b, overrides)
+    _print_warnings([*a.warnings, *b.warnings])
+    base_seed = a.scenario.seed if seed is None else seed
+    name = f"compare-{a.scenario.name}-vs-{b.scenario.name}"
+    directory = new_run_dir(out, name)
+    comparison = Comparison()
+    started = time.perf_counter()
+    with make_executor(workers, dask) as executor:
+        manifest = _base_manifest(
+            "compare",
+            executor,
+            a={"file": str(file_a), "scenario": a.scenario.name, "hash": a.source_hash},
+            b={"file": str(file_b), "scenario": b.scenario.name, "hash": b.source_hash},
+            overrides=overrides,
+            base_seed=base_seed,
+            replications=replications,
+            resolved={"A": a.raw, "B": b.raw},
+        )
+        write_json(directory / "manifest.json", manifest)
+        status = "complete"
+        try:
+            with _progress("A and B", 2 * replications) as (advance, _):
+                run_comparison(
+                    a.raw,
+                    b.raw,
+                    base_seed,
+                    replications,
+                    executor,
+                    on_rows=advance,
+                    comparison=comparison,
+                )
+        except KeyboardInterrupt:
+            status = "interrupted"
+    write_table(comparison.frame(), directory / "pairs")
+    if status == "interrupted":
+        manifest.update(status=status)
+        write_json(directory / "manifest.json", manifest)
+        _interrupted(directory, len(comparison.rows), 2 * replications, None)
+    table = comparison.table()
+    write_table(table, directory / "comparison")
+    write_json(
+        directory / "comparison.json",
+        {"replications": replications, "confidence": 0.95, "metrics": table.to_dict("records")},
+    )
+    shown = select_metrics(list(comparison.diffs), list(metric or []))
+    diffs = {m: comparison.diffs[m] for m in shown}
+    title = f"{b.scenario.name} − {a.scenario.name}, {replications} paired replications"
+    plots = forest_plot(diffs, directory / "forest", title)
+    manifest.update(status=status, wall_seconds=round(time.perf_counter() - started, 3))
+    write_json(directory / "manifest.json", manifest)
+    out_console.print(comparison_table(diffs, title + " (B − A, 95% CI)"))
+    out_console.print(
+        "VR ×: (Var A + Var B) / Var(B − A), how much tighter pairing made the interval",
+        style="dim",
+        highlight=False,
+    )
+    out_console.print(
+        f"every metric in {directory / 'comparison.csv'}; forest plot {plots[0]}", highlight=False
+    )
+
+
+# --- sweep ---------------------------------------------------------------------------
+
+
+@app.command()
+def sweep(
+    file: Annotated[
+        Path | None, typer.Argument(help="scenario file (not needed with --resume)")
+    ] = None,
+    vary: Annotated[
+        list[str] | None,
+        typer.Option(help="PATH=V1,V2,... (grid) or PATH=LOW..HIGH (with --design lhs)"),
+    ] = None,
+    replications: ReplicationsOption = 10,
+    design: Annotated[str, typer.Option(help="grid (every combination) or lhs")] = "grid",
+    samples: Annotated[int | None, typer.Option(min=1, help="points of an lhs design")] = None,
+    metric: MetricOption = None,
+    set_: SetOption = None,
+    seed: Annotated[int | None, typer.Option(help="base seed (default: the scenario's)")] = None,
+    keep_logs: Annotated[
+        bool, typer.Option(help="also write the full event log of every replication")
+    ] = False,
+    resume: Annotated[
+        Path | None, typer.Option(help="continue the stopped sweep in this directory")
+    ] = None,
+    workers: WorkersOption = None,
+    dask: DaskOption = None,
+    out: OutOption = Path("logs"),
+) -> None:
+    """Replications at every point of a grid or Latin-hypercube design; tables and plots."""
+    from sim.analysis.executors import make_executor
+    from sim.analysis.sweep import Sweep, SweepSpec
+
+    if resume is not None:
+        if file is not None or vary:
+            err_console.print(
+                "[yellow]note:[/] --resume continues the sweep as it was started; "
+                "FILE and --vary are ignored",
+                highlight=False,
+            )
+        current = Sweep.resume(resume)
+    else:
+        if file is None:
+            err_console.print("[bold red]error:[/] give a scenario FILE (or --resume DIR)")
+            raise typer.Exit(2)
+        spec = SweepSpec(
+            file=str(file),
+            vary=tuple(vary or []),
+            replications=replications,
+            design=design,
+            samples=samples,
+            sets=tuple(set_ or []),
+            seed=seed,
+            keep_logs=keep_logs,
+        )
+        current = Sweep.create(spec, out)
+    plan = current.plan
+    pending = current.pending()
+    out_console.print(
+        f"sweep {current.directory}: {len(plan.points)} points × {plan.spec.replications} "
+        f"replications ({len(pending)} to run)",
+        highlight=False,
+    )
+    status = "complete"
+    with make_executor(workers, dask) as executor:
+        try:
+            with _progress("sweep", plan.total) as (advance, (progress, task)):
+                progress.update(task, completed=plan.total - len(pending))
+                current.run(executor, on_rows=advance)
+        except KeyboardInterrupt:
+            status = "interrupted"
+    runs, summary = current.finish(status)
+    if status == "interrupted":
+        _interrupted(
+            current.directory, len(runs), plan.total, f"intelsim sweep --resume {current.directory}"
+        )
+    _report_sweep(current, summary, list(metric or []))
+
+
+def _report_sweep(current: Any, summary: Any, patterns: list[str]) -> None:
+    from sim.analysis.replications import select_metrics
+    from sim.report.plots import sweep_plots
+    from sim.report.whatif_view import sweep_table
+
+    plan = current.plan
+    names = list(dict.fromkeys(summary["metric"]))
+    shown = select_metrics(names, patterns)
+    factors = [(f.path, f.unit) for f in plan.factors]
+    plots = sweep_plots(summary, factors, shown, current.directory / "plots")
+    paths = [f.path for f in plan.factors]
+    title = f"{plan.scenario_name}: mean ± 95% half-width per point"
+    out_console.print(sweep_table(summary, paths, shown, title))
+    out_console.print(
+        f"runs.csv/.parquet and summary.csv/.parquet in {current.directory}; "
+        f"{len(plots) // 2} plots in {current.directory / 'plots'}",
+        highlight=False,
+    )

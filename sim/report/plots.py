@@ -1,0 +1,166 @@
+"""Plots of what-if results (PNG and SVG): forest plots of differences, metrics vs parameters.
+
+Figures are built with matplotlib's object API on the Agg canvas: no pyplot global
+state, no display needed, safe in workers and tests.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from sim.analysis.stats import PairedDiff
+
+FORMATS = ("png", "svg")
+MAX_SERIES = 8  # lines in one panel before it stops being readable
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_name(text: str) -> str:
+    """A metric or path as a file name part."""
+    return _UNSAFE.sub("_", text.replace("->", "-to-")).strip("_") or "plot"
+
+
+def save(figure: Figure, stem: Path) -> list[Path]:
+    """Write `stem`.png and `stem`.svg; return the paths."""
+    FigureCanvasAgg(figure)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for fmt in FORMATS:
+        path = stem.parent / f"{stem.name}.{fmt}"
+        figure.savefig(path, format=fmt, dpi=120, bbox_inches="tight")
+        paths.append(path)
+    return paths
+
+
+def _changed(diff: PairedDiff) -> bool:
+    d = diff.diff
+    return d.mean is not None and (d.mean != 0 or (d.half_width or 0) > 0)
+
+
+def forest_plot(diffs: Mapping[str, PairedDiff], stem: Path, title: str) -> list[Path]:
+    """B − A of each metric with its 95% CI, as a percentage of A's mean, on one axis.
+
+    Metrics differ in unit, so the axis is relative; each row also states the
+    absolute difference and interval. Metrics identical on both sides in every
+    replication are listed in the title, not drawn.
+    """
+    shown = [(m, d) for m, d in diffs.items() if _changed(d)]
+    same = sum(1 for d in diffs.values() if d.diff.mean is not None and not _changed(d))
+    figure = Figure(figsize=(10, 0.32 * max(len(shown), 1) + 1.4), layout="constrained")
+    ax = figure.subplots()
+    labels: list[str] = []
+    for row, (metric, diff) in enumerate(reversed(shown)):
+        d = diff.diff
+        assert d.mean is not None
+        low = d.mean if d.low is None else d.low
+        high = d.mean if d.high is None else d.high
+        base = abs(diff.mean_a) if diff.mean_a else None
+        absolute = f"{d.mean:+.4g} [{low:.4g}, {high:.4g}]"
+        labels.append(metric)
+        if base is None:
+            ax.text(0, row, f"A's mean is 0; B − A = {absolute}", va="center", fontsize=7)
+            continue
+        scale = 100.0 / base
+        color = "tab:red" if diff.excludes_zero else "tab:gray"
+        mid = d.mean * scale
+        ax.errorbar(
+            [mid],
+            [row],
+            xerr=[[mid - low * scale], [high * scale - mid]],
+            fmt="o",
+            color=color,
+            capsize=3,
+        )
+        ax.annotate(
+            absolute,
+            (1.0, row),
+            xycoords=("axes fraction", "data"),
+            xytext=(6, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=7,
+        )
+    ax.axvline(0.0, color="black", linewidth=0.8, linestyle="--")
+    ax.set_yticks(range(len(labels)))
+    ax.set_yticklabels(labels, fontsize=7)
+    ax.set_ylim(-0.7, max(len(labels), 1) - 0.3)
+    ax.set_xlabel("B − A, % of A's mean (95% CI from paired differences; red: excludes 0)")
+    ax.grid(True, axis="x", alpha=0.3)
+    note = f"; {same} metrics identical on both sides not shown" if same else ""
+    ax.set_title(f"{title}{note}", fontsize=9)
+    if not shown:
+        ax.text(0.5, 0.5, "no metric differs", ha="center", transform=ax.transAxes)
+    return save(figure, stem)
+
+
+def _label(path: str, unit: str | None) -> str:
+    return f"{path} [{unit}]" if unit else path
+
+
+def metric_vs_factor(
+    summary: pd.DataFrame,
+    metric: str,
+    factor: str,
+    others: Sequence[str],
+    unit: str | None,
+    stem: Path,
+) -> list[Path]:
+    """One metric's mean and 95% CI at each point against one varied parameter.
+
+    Points sharing the values of the other factors are joined into one line (a grid);
+    scattered points (a Latin hypercube) are drawn without lines.
+    """
+    data = summary[summary["metric"] == metric].dropna(subset=["mean"])
+    figure = Figure(figsize=(6.5, 4.2))
+    ax = figure.subplots()
+    groups = list(data.groupby(list(others), sort=True)) if others else [((), data)]
+    lines = len(groups) <= MAX_SERIES and all(len(g) > 1 for _, g in groups)
+    numeric = pd.api.types.is_numeric_dtype(data[factor])
+    for key, group in groups if lines else [((), data)]:
+        group = group.sort_values(factor) if numeric else group
+        x = group[factor] if numeric else group[factor].astype(str)
+        low = (group["mean"] - group["ci_low"].fillna(group["mean"])).clip(lower=0)
+        high = (group["ci_high"].fillna(group["mean"]) - group["mean"]).clip(lower=0)
+        keys = key if isinstance(key, tuple) else (key,)
+        label = ", ".join(f"{o}={v}" for o, v in zip(others, keys, strict=False)) if lines else None
+        ax.errorbar(
+            x,
+            group["mean"],
+            yerr=[low, high],
+            fmt="o-" if lines else "o",
+            capsize=3,
+            label=label or None,
+            alpha=0.9,
+        )
+    ax.set_xlabel(_label(factor, unit), fontsize=9)
+    ax.set_ylabel(metric, fontsize=9)
+    ax.set_title(f"{metric}\nmean and 95% CI per point", fontsize=9)
+    ax.grid(True, alpha=0.3)
+    if lines and others:
+        ax.legend(fontsize=7)
+    if data.empty:
+        ax.text(0.5, 0.5, "undefined at every point", ha="center", transform=ax.transAxes)
+    return save(figure, stem)
+
+
+def sweep_plots(
+    summary: pd.DataFrame,
+    factors: Sequence[tuple[str, str | None]],
+    metrics: Sequence[str],
+    directory: Path,
+) -> list[Path]:
+    """A plot per (metric, varied parameter) under `directory`; the files written."""
+    paths: list[Path] = []
+    names = [f for f, _ in factors]
+    for metric in metrics:
+        for factor, unit in factors:
+            others = [n for n in names if n != factor]
+            stem = directory / f"{safe_name(metric)}--vs--{safe_name(factor)}"
+            paths += metric_vs_factor(summary, metric, factor, others, unit, stem)
+    return paths

@@ -1,0 +1,254 @@
+"""The scenario library: every shipped file validates and runs; variants change what they say.
+
+Also the calibration of kharkiv-2024-01.yaml against DOMAIN.md's attribution delays
+after the KN-23 strike on Kharkiv of 2 January 2024.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections import Counter
+from collections.abc import Callable
+from itertools import pairwise
+from pathlib import Path
+from statistics import median
+from typing import Any
+
+import pytest
+
+from sim.engine import simulate
+from sim.events import (
+    AssessmentIssued,
+    Event,
+    LinkDown,
+    MessageDelivered,
+    MessageIntercepted,
+    MunitionUsed,
+    RunEnded,
+    RunStarted,
+    SightingReported,
+)
+from sim.scenario.loader import LoadedScenario, load_scenario, validate_paths
+from sim.scenario.models import Scenario
+
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+FILES = sorted(SCENARIOS.glob("*.yaml"))
+SCHEMA_LINE = "# yaml-language-server: $schema=../schemas/scenario.schema.json"
+EXPECTED = {
+    "teaching-minimal",
+    "baseline-2024",
+    "pre-mechanism",
+    "real-time-link",
+    "cyber-ddos",
+    "disinformation-surge",
+    "ip4-network",
+    "kharkiv-2024-01",
+}
+DAY = 24.0
+WEEK = 7 * DAY
+
+
+def load(name: str) -> LoadedScenario:
+    return load_scenario(SCENARIOS / f"{name}.yaml")
+
+
+def run(loaded: LoadedScenario, seed: int, raw: dict[str, Any] | None = None) -> list[Event]:
+    """Every event of one run, collected by a listener."""
+    raw = loaded.raw if raw is None else raw
+    scenario = loaded.scenario if raw is loaded.raw else Scenario.model_validate(raw)
+    events: list[Event] = []
+    simulate(scenario, raw, seed=seed, listeners=[events.append])
+    return events
+
+
+def count(events: list[Event], kind: type[Event], where: Callable[[Any], bool] = bool) -> int:
+    return sum(1 for e in events if isinstance(e, kind) and where(e))
+
+
+# --- every file -----------------------------------------------------------------------
+
+
+def test_the_library_holds_every_scenario() -> None:
+    assert {p.stem for p in FILES} >= EXPECTED
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_validates_without_errors_or_warnings(path: Path) -> None:
+    # what `intelsim validate` prints: an empty list means exit 0 and nothing on stderr
+    assert validate_paths([path]) == []
+    loaded = load_scenario(path)
+    assert loaded.scenario.name == path.stem
+    assert loaded.warnings == []
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_header_documents_question_and_evidence(path: Path) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == SCHEMA_LINE
+    header = "\n".join(line for line in lines if line.startswith("#"))
+    assert "Question:" in header
+    assert "Figures" in header
+    assert "[A]" in header
+    assert re.search(r"\[[CR](/[CR])?\]", header), "no confirmed or reported figure"
+    assert "Run:" in header
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_runs_a_short_horizon(path: Path) -> None:
+    loaded = load_scenario(path)
+    # shortened in the document, not with --set: a shorter duration would make the
+    # file's later times (attacks, waves) invalid references, though the engine copes
+    raw = copy.deepcopy(loaded.raw)
+    raw["duration"] = "4d"
+    events = run(loaded, seed=3, raw=raw)
+    assert isinstance(events[0], RunStarted)
+    assert isinstance(events[-1], RunEnded)
+    assert events[-1].t == 4 * DAY
+    assert [e.seq for e in events] == list(range(len(events)))
+    assert all(a.t <= b.t for a, b in pairwise(events))
+    assert count(events, MunitionUsed) > 0
+
+
+# --- whole runs -----------------------------------------------------------------------
+
+
+def test_teaching_minimal_is_readable_in_a_minute() -> None:
+    loaded = load("teaching-minimal")
+    events = run(loaded, seed=loaded.scenario.seed)
+    assert 100 <= len(events) <= 300
+    assert isinstance(events[-1], RunEnded)
+    assert events[-1].t == 30 * DAY
+    kinds = {type(e).__name__ for e in events}
+    shown = ("AssessmentIssued", "DisinformationInjected", "LinkDown", "MessageHeld")
+    for kind in (*shown, "InterventionApplied"):
+        assert kind in kinds
+
+
+def test_baseline_runs_its_full_horizon() -> None:
+    loaded = load("baseline-2024")
+    events = run(loaded, seed=loaded.scenario.seed)
+    assert isinstance(events[-1], RunEnded)
+    assert events[-1].t == 180 * DAY
+    assert len(events) < 200_000
+    issued = Counter(e.node for e in events if isinstance(e, AssessmentIssued))
+    for node in ("UKR-HUR", "NATO-JISD", "KOR-NIS"):
+        assert issued[node] > 0, f"no assessment at {node}"
+    # the ROK's assessments reach NATO over the slow route only
+    slow = [e for e in events if isinstance(e, MessageDelivered) and e.link == "KOR-NIS->NATO-JISD"]
+    assert slow
+
+
+# --- what the variants change ---------------------------------------------------------
+
+
+def test_pre_mechanism_closes_the_route_back_to_the_rok() -> None:
+    base, pre = load("baseline-2024").scenario, load("pre-mechanism").scenario
+    assert base.link("NATO-JISD->KOR-NIS").enabled
+    assert not pre.link("NATO-JISD->KOR-NIS").enabled
+    assert pre.link("KOR-NIS->NATO-JISD").latency.median == pytest.approx(10 * DAY)
+    assert pre.collectors == base.collectors
+    assert pre.theater == base.theater
+
+
+def test_real_time_link_takes_hours() -> None:
+    base, fast = load("baseline-2024").scenario, load("real-time-link").scenario
+    for name in ("KOR-NIS->NATO-JISD", "NATO-JISD->KOR-NIS"):
+        assert base.link(name).latency.median >= 7 * DAY
+        assert fast.link(name).latency.median <= 6.0
+    assert fast.link("KOR-NIS->NATO-JISD").latency.median == pytest.approx(2.5)
+    assert fast.sharing == base.sharing
+
+
+def test_cyber_ddos_hits_public_links_from_4_november() -> None:
+    loaded = load("cyber-ddos")
+    scenario = loaded.scenario
+    ddos, intrusion = scenario.adversary.cyber
+    assert ddos.at == pytest.approx(116 * DAY)  # 2024-07-11 + 116 d = 2024-11-04
+    assert ddos.until is not None
+    assert ddos.until - ddos.at == pytest.approx(5 * DAY)
+    assert all(scenario.link(name).public for name in ddos.links)
+    assert intrusion.compromise is not None
+    events = run(loaded, seed=scenario.seed)
+    attacked = {
+        e.link for e in events if isinstance(e, LinkDown) and e.cause == "cyber:noname-ddos"
+    }
+    assert attacked == set(ddos.links)
+    assert count(events, MessageIntercepted) > 0
+
+
+def test_disinformation_surge_doubles_denials_and_spoofs_a_real_collector() -> None:
+    base, surge = load("baseline-2024").scenario, load("disinformation-surge").scenario
+    base_rates = {c.name: c.rate for c in base.adversary.disinformation}
+    surge_rates = {c.name: c.rate for c in surge.adversary.disinformation}
+    for name, rate in base_rates.items():
+        assert surge_rates[name] == pytest.approx(2 * rate)
+    spoofs = [c for c in surge.adversary.disinformation if c.source is not None]
+    assert spoofs
+    for campaign in spoofs:
+        assert campaign.source in surge.collectors
+        assert campaign.grade in ("A1", "A2", "B1", "B2")
+
+
+def test_ip4_network_shares_with_japan_australia_new_zealand() -> None:
+    scenario = load("ip4-network").scenario
+    ip4 = {"KOR-NIS", "JPN-DIH", "AUS-DIO", "NZL-DDIS"}
+    to_ip4 = [r for r in scenario.sharing if r.from_ == "NATO-JISD" and ip4 <= set(r.to)]
+    assert to_ip4 and "IP4" in to_ip4[0].marking.rel_to
+    senders = {r.from_ for r in scenario.sharing if r.items == "reports"}
+    assert {"JPN-DIH", "AUS-DIO"} <= senders
+    assert {c.node for c in scenario.collectors.values()} >= {"JPN-DIH", "AUS-DIO"}
+
+
+# --- calibration: the Kharkiv strike of 2 January 2024 --------------------------------
+
+# DOMAIN.md, "Attribution delays after a strike (Kharkiv, 2 Jan 2024)": documented delay
+# and the range a median over 30 replications must land in. The ranges are the
+# documented figure give or take the spread DOMAIN.md itself reports (e.g. CAR: ~7 weeks
+# here, 3-6 weeks for other strikes) or, for single figures, about ±25%.
+KHARKIV_DELAYS = {
+    "us-declassified": (1.5 * DAY, 3 * DAY),  # 2 d [C]
+    "kharkiv-prosecutors": (3 * DAY, 5 * DAY),  # 4 d [C]
+    "prosecutor-general": (7 * DAY, 11 * DAY),  # 9 d [C]
+    "car-field-team": (5 * WEEK, 9 * WEEK),  # ~7 weeks [R]
+    "un-panel-of-experts": (14 * WEEK, 18 * WEEK),  # ~16 weeks [C]
+}
+REPLICATIONS = 30
+
+
+def strike_delays(events: list[Event]) -> dict[str, float] | None:
+    """Hours from the strike to each collector's first report of it; None if no strike."""
+    strike = [
+        e
+        for e in events
+        if isinstance(e, MunitionUsed) and e.sector == "Kharkiv" and 27.0 <= e.t <= 28.0
+    ]
+    if not strike:
+        return None
+    usages, t0 = {e.usage for e in strike}, min(e.t for e in strike)
+    first: dict[str, float] = {}
+    for e in events:
+        if isinstance(e, SightingReported) and e.usage in usages:
+            first.setdefault(e.collector, e.t - t0)
+    return first
+
+
+def test_kharkiv_calibration_reproduces_documented_attribution_delays() -> None:
+    loaded = load("kharkiv-2024-01")
+    samples: dict[str, list[float]] = {name: [] for name in KHARKIV_DELAYS}
+    strikes = 0
+    for seed in range(1, REPLICATIONS + 1):
+        delays = strike_delays(run(loaded, seed=seed))
+        if delays is None:
+            continue  # the salvo is Poisson (mean 3): a few seeds have none
+        strikes += 1
+        for name in KHARKIV_DELAYS:
+            assert name in delays, f"seed {seed}: {name} never reported the strike"
+            samples[name].append(delays[name])
+    assert strikes >= REPLICATIONS - 5
+    for name, (low, high) in KHARKIV_DELAYS.items():
+        got = median(samples[name])
+        assert low <= got <= high, f"{name}: median {got / DAY:.1f} d outside the documented range"
+    # the steps come in the documented order
+    order = [median(samples[name]) for name in KHARKIV_DELAYS]
+    assert order == sorted(order)

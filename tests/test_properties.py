@@ -44,6 +44,7 @@ from sim.scenario.references import check_references
 from sim.state import evolve, initial_state
 from sim.store import EventLogWriter, read_events, verify_log
 
+EXAMPLES = 150  # each run takes ~20 ms: the whole file stays within a few seconds
 NODE_NAMES = ["N0", "N1", "N2"]
 PARTIES = sorted([*NATIONS, *COMMUNITIES])
 SECTORS = ["S1", "S2"]
@@ -81,13 +82,18 @@ def rates(low: float, high: float) -> st.SearchStrategy[str]:
     return st.floats(min_value=low, max_value=high).map(lambda r: f"{r:.4f}/h")
 
 
-classifications = st.sampled_from(CLASSIFICATIONS)
+
+
+def likely(draw: st.DrawFn) -> bool:
+    """True three times in four (a plain boolean is drawn False first when derandomized)."""
+    return draw(st.integers(0, 3)) > 0
 
 
 @st.composite
 def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     """A random small valid scenario (checked against the reference rules too)."""
-    names = NODE_NAMES[: draw(st.integers(1, 3))]
+    names = NODE_NAMES[: draw(st.sampled_from([2, 3, 1, 3, 2]))]
+    duration = draw(st.floats(min_value=50.0, max_value=200.0))
     munitions = ["KN-23"] if draw(st.booleans()) else ["KN-23", "KN-25"]
     nodes = {}
     for name in names:
@@ -95,34 +101,35 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
             "nation": draw(st.sampled_from(PARTIES)),
             "analysts": draw(st.integers(1, 3)),
             "analysis_time": draw(durations()),
-            "clearance": draw(st.sampled_from(CLASSIFICATIONS[2:])),
+            "clearance": draw(st.sampled_from(CLASSIFICATIONS[:1:-1] + CLASSIFICATIONS[-1:])),
         }
-        if draw(st.booleans()):
+        if likely(draw):
             spec["fusion"] = {
-                "window": draw(hours),
-                "min_sources": draw(st.integers(1, 2)),
-                "min_confidence": draw(st.floats(min_value=0.2, max_value=0.8)),
+                "window": f"{draw(st.floats(min_value=5.0, max_value=100.0)):.3f}h",
+                "min_sources": draw(st.sampled_from([1, 2, 1])),
+                "min_confidence": draw(st.floats(min_value=0.1, max_value=0.7)),
             }
         nodes[name] = spec
 
     links = []
     for src in names:
         for dst in names:
-            if src == dst or not draw(st.booleans()):
+            if src == dst or not draw(st.integers(0, 5)):
                 continue
             spec = {"from": src, "to": dst, "latency": draw(durations())}
-            spec["max_classification"] = draw(classifications)
+            # mostly generous ceilings, so that markings are sometimes refused, mostly not
+            spec["max_classification"] = draw(st.sampled_from(CLASSIFICATIONS[1:] + CLASSIFICATIONS[3:]))
             if draw(st.booleans()):
                 spec["capacity"] = draw(rates(0.2, 5.0))
             if draw(st.booleans()):
                 spec["availability"] = {"mtbf": draw(hours), "mttr": draw(hours)}
             spec["on_outage"] = draw(st.sampled_from(["hold", "hold", "drop"]))
-            spec["enabled"] = draw(st.sampled_from([True, True, True, False]))
+            spec["enabled"] = draw(st.sampled_from([True, True, True, True, True, False]))
             links.append(spec)
     link_names = [f"{link['from']}->{link['to']}" for link in links]
 
     collectors = {}
-    for i in range(draw(st.integers(1, 3))):
+    for i in range(draw(st.sampled_from([2, 1, 3]))):
         collectors[f"c{i}"] = {
             "node": draw(st.sampled_from(names)),
             "discipline": draw(st.sampled_from(DISCIPLINES)),
@@ -138,32 +145,36 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         line: dict[str, Any] = {
             "munition": draw(st.sampled_from(munitions)),
             "sector": draw(st.sampled_from(SECTORS)),
-            "rate": draw(rates(0.02, 0.5)),
+            "rate": draw(rates(0.05, 0.5)),
         }
         if draw(st.booleans()):
-            start = draw(st.floats(min_value=0.0, max_value=100.0))
+            start = draw(st.floats(min_value=0.0, max_value=0.5 * duration))
             line["from"] = f"{start:.3f}h"
-            line["until"] = f"{start + draw(st.floats(min_value=1.0, max_value=100.0)):.3f}h"
+            line["until"] = f"{draw(st.floats(min_value=start + 1.0, max_value=duration)):.3f}h"
         usage.append(line)
 
     sharing = []
     for src in names:
         for items in ("reports", "assessments"):
-            if not draw(st.booleans()):
+            if not likely(draw):
                 continue
             others = [n for n in names if n != src]
             # mostly over a link; now and then towards a node there is no link to
             linked = [n for n in others if f"{src}->{n}" in link_names]
-            pool = linked if linked and draw(st.integers(0, 4)) else others
+            pool = linked if linked and draw(st.integers(0, 9)) else others
             if not pool:
                 continue
+            to = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=2, unique=True))
+            rel_to = draw(st.lists(st.sampled_from(PARTIES), min_size=1, max_size=3, unique=True))
+            if draw(st.integers(0, 3)):  # mostly admit the destinations, not always
+                rel_to = sorted({*rel_to, *(nodes[n]["nation"] for n in to)})
             rule: dict[str, Any] = {
                 "from": src,
-                "to": draw(st.lists(st.sampled_from(pool), min_size=1, max_size=2, unique=True)),
+                "to": to,
                 "items": items,
                 "marking": {
-                    "classification": draw(classifications),
-                    "rel_to": draw(st.lists(st.sampled_from(PARTIES), min_size=1, max_size=3, unique=True)),
+                    "classification": draw(st.sampled_from(CLASSIFICATIONS[:2] + CLASSIFICATIONS)),
+                    "rel_to": rel_to,
                 },
             }
             if items == "assessments" and draw(st.booleans()):
@@ -183,19 +194,21 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         if draw(st.booleans()):
             campaign["source"] = draw(st.sampled_from(sorted(collectors)))  # spoofing
         adversary["disinformation"] = [campaign]
-    if link_names and draw(st.booleans()):
+    if link_names and likely(draw):
         attack: dict[str, Any] = {
             "name": "hack",
             "links": draw(st.lists(st.sampled_from(link_names), min_size=1, unique=True)),
-            "at": f"{draw(st.floats(min_value=0.0, max_value=150.0)):.3f}h",
+            "at": f"{draw(st.floats(min_value=0.0, max_value=0.8 * duration)):.3f}h",
         }
         if draw(st.booleans()):
             attack["compromise"] = draw(hours)
         if "compromise" not in attack or draw(st.booleans()):
             attack["outage"] = draw(durations())
             if draw(st.booleans()):
-                attack["every"] = draw(durations())
-                attack["until"] = "180h"
+                # a fixed positive period: `every` and `outage` both 0 h would never let
+                # time advance (the engine loops forever at one instant; see the report)
+                attack["every"] = draw(hours)
+                attack["until"] = f"{0.9 * duration:.3f}h"
         adversary["cyber"] = [attack]
 
     interventions = []
@@ -203,11 +216,12 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         changes: dict[str, Any] = {f"nodes.{draw(st.sampled_from(names))}.analysts": draw(st.integers(1, 4))}
         if link_names and draw(st.booleans()):
             changes[f"links.{draw(st.sampled_from(link_names))}.enabled"] = draw(st.booleans())
-        interventions.append({"at": f"{draw(st.floats(min_value=1.0, max_value=190.0)):.3f}h", "set": changes})
+        at = draw(st.floats(min_value=1.0, max_value=0.95 * duration))
+        interventions.append({"at": f"{at:.3f}h", "set": changes})
 
     raw = scenario_dict(
         name="random",
-        duration=f"{draw(st.floats(min_value=50.0, max_value=200.0)):.3f}h",
+        duration=f"{duration:.3f}h",
         seed=draw(st.integers(0, 2**32)),
         nodes=nodes,
         links=links,
@@ -268,7 +282,7 @@ def check_messages(world: World, events: list[Event]) -> dict[str, Event]:
             assert e.message not in sent and e.message not in ends
             sent[e.message] = e
         elif isinstance(e, MessageHeld):
-            assert e.message in sent and not ends[e.message]
+            assert e.message in sent and e.message not in ends
             held.add(e.message)
         elif isinstance(e, MessageDelivered):
             assert e.message in sent, f"{e.message} delivered but never sent"
@@ -279,14 +293,14 @@ def check_messages(world: World, events: list[Event]) -> dict[str, Event]:
             ends[e.message].append(e)
     for message, e in sent.items():
         link = world.state.links[e.link]
-        if ends[message]:
-            assert len(ends[message]) == 1, f"{message} ended twice: {ends[message]}"
+        if message in ends:
             assert message not in link.in_flight and message not in link.held
         else:
             assert link.in_flight.get(message) == e.item, f"{message} vanished"
             if message in held:
-                # held and never released: the link must still be down or closed
-                assert message in link.held and not link.up
+                # held and not yet delivered: still down, waiting for a capacity slot
+                # since the link came back, or crossing it (its latency) — still held
+                assert message in link.held
     for message, finished in ends.items():
         assert len(finished) == 1, f"{message} ended twice: {finished}"
     return {m: finished[0] for m, finished in ends.items()}
@@ -369,7 +383,7 @@ def check_replay(scenario: Scenario, world: World, path: Path, count: int) -> No
 
 
 @settings(
-    max_examples=60,
+    max_examples=EXAMPLES,
     derandomize=True,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
@@ -392,7 +406,7 @@ def test_the_generator_reaches_the_interesting_cases() -> None:
     seen: set[str] = set()
     reasons: set[str] = set()
 
-    @settings(max_examples=60, derandomize=True, deadline=None,
+    @settings(max_examples=EXAMPLES, derandomize=True, deadline=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(scenarios())
     def collect(raw: dict[str, Any]) -> None:

@@ -120,16 +120,31 @@ def test_extends_chain_and_source_hash(tmp_path: Path, base: Path) -> None:
     middle = write(tmp_path / "middle.yaml", "extends: base.yaml\nseed: 11\n")
     sub = tmp_path / "sub"
     sub.mkdir()
-    top = write(sub / "top.yaml", "extends: ../middle.yaml\nduration: 40d\n")
+    top = write(sub / "top.yaml", "extends: ../middle.yaml\nduration: 25d\n")
     loaded = load_scenario(top)
     assert loaded.scenario.seed == 11
-    assert loaded.scenario.duration == 40 * 24
+    assert loaded.scenario.duration == 25 * 24
     assert loaded.files == [top, middle, base]
     first = loaded.source_hash
     assert load_scenario(top).source_hash == first
     # a change in the deepest base changes the hash
     base.write_text(base.read_text().replace("seed: 7", "seed: 8"))
     assert load_scenario(top).source_hash != first
+
+
+def test_a_shorter_run_may_cut_a_base_window(tmp_path: Path, base: Path) -> None:
+    # the base's second usage line runs until 12d; an `until` past the end means "to the end"
+    variant = write(
+        tmp_path / "short.yaml",
+        "extends: base.yaml\nduration: 11d\nadversary: {cyber: []}\ninterventions: []\n",
+    )
+    assert load_scenario(variant).scenario.theater.usage[1].until == 12 * 24
+    late = write(tmp_path / "late.yaml", "extends: short.yaml\nduration: 9d\n")
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(late)
+    (problem,) = [p for p in exc.value.problems if p.severity == "error"]
+    assert (problem.file, problem.path) == (str(base), "theater.usage[1].from")
+    assert problem.message.startswith("10d is after the end of the run (9d) (extended by ")
 
 
 def test_extends_cycle_names_the_chain(tmp_path: Path) -> None:

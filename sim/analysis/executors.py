@@ -184,6 +184,7 @@ class DaskExecutor:
             raise ExecutorError(msg) from None
         self.address = address
         self._cluster: Any = None
+        self._owns_client = True
         try:
             if address == "local":
                 self._cluster = LocalCluster(
@@ -196,7 +197,7 @@ class DaskExecutor:
                 self._client = Client(self._cluster)
             else:
                 self._client = Client(address, timeout="10s")
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, ValueError) as exc:
             self.shutdown()
             msg = f"cannot reach the Dask scheduler at {address}: {exc}"
             raise ExecutorError(msg) from None
@@ -232,7 +233,7 @@ class DaskExecutor:
     def shutdown(self, cancel: bool = False) -> None:
         """Close the client, and the local cluster if we started one."""
         client = getattr(self, "_client", None)
-        if client is not None and getattr(self, "_owns_client", True):
+        if client is not None and self._owns_client:
             client.close()
         if self._cluster is not None:
             self._cluster.close()

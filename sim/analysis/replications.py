@@ -89,7 +89,9 @@ def run_task(task: Task) -> list[Row]:
             metrics = task.evaluator(scenario, raw, job.seed)
         else:
             metrics = _run_with_log(scenario, raw, job, task.logs)
-        rows.append({"point": job.point, "replication": job.replication, "seed": job.seed, **metrics})
+        rows.append(
+            {"point": job.point, "replication": job.replication, "seed": job.seed, **metrics}
+        )
     return rows
 
 
@@ -137,19 +139,21 @@ def run_jobs(
 ) -> None:
     """Run jobs on the executor, handing rows to `on_rows` as each batch finishes.
 
-    The first job runs here, as a pilot: its time sets the batch size, and its row
-    is kept (results do not depend on where a job runs).
+    A first wave of one job per worker times a job; the rest go in batches sized
+    from that time (results do not depend on how jobs are batched).
     """
     if not jobs:
         return
-    started = time.perf_counter()
-    on_rows(run_task(Task((jobs[0],), {jobs[0].point: raws[jobs[0].point]}, evaluator, logs)))
-    rest = jobs[1:]
-    if not rest:
-        return
-    size = batch_size(time.perf_counter() - started, len(rest), executor.workers)
-    if isinstance(executor, SerialExecutor):
-        size = 1  # nothing to amortise; finer progress
+    size = 1  # in this process there is nothing to amortise; finer progress
+    first: Sequence[Job] = ()
+    if not isinstance(executor, SerialExecutor):
+        first = jobs[: max(executor.workers, 1)]
+        started = time.perf_counter()
+        for _, rows in executor.run(run_task, make_tasks(first, raws, 1, evaluator, logs)):
+            on_rows(rows)
+        elapsed = time.perf_counter() - started
+        size = batch_size(elapsed, len(jobs) - len(first), executor.workers)
+    rest = jobs[len(first) :]
     for _, rows in executor.run(run_task, make_tasks(rest, raws, size, evaluator, logs)):
         on_rows(rows)
 

@@ -178,7 +178,7 @@ def sample_variance(values: Sequence[float]) -> float | None:
 def variance_reduction_factor(
     var_a: float | None, var_b: float | None, var_diff: float | None
 ) -> float | None:
-    """(Var A + Var B) / Var(A − B); inf when pairing removed all the variance, None if undefined."""
+    """(Var A + Var B) / Var(A − B); inf if pairing removed all variance, None if undefined."""
     if var_a is None or var_b is None or var_diff is None:
         return None
     unpaired = var_a + var_b

@@ -123,11 +123,11 @@ def _relabel(problems: list[Problem], vary_paths: Sequence[str]) -> list[Problem
     """Problems of a design point name `--vary`, not the `--set` it was applied as."""
     out = []
     for p in problems:
-        where = p.path
+        where, message = p.path, p.message
         for path in vary_paths:
-            if where.startswith(f"--set {path}="):
-                where = "--vary " + where.removeprefix("--set ")
-        out.append(Problem(p.file, where, p.message, p.severity))
+            where = where.replace(f"--set {path}", f"--vary {path}")
+            message = message.replace(f"--set {path}", f"--vary {path}")
+        out.append(Problem(p.file, where, message, p.severity))
     return out
 
 

@@ -67,7 +67,7 @@ def run(
     from sim.runner import run_to_directory
 
     outcome = run_to_directory(loaded, out, seed=seed, overrides=overrides, listeners=listeners)
-    out_console.print(run_summary(outcome.metrics, outcome.run_dir, outcome.wall_seconds))
+    out_console.print(run_summary(outcome.metrics, None, outcome.wall_seconds))
     out_console.print(f"run directory: [bold]{outcome.run_dir}[/]", highlight=False)
 
 

@@ -368,6 +368,8 @@ def sweep(
 
 
 def _report_sweep(current: Any, summary: Any, patterns: list[str]) -> None:
+    from fnmatch import fnmatchcase
+
     from sim.analysis.replications import select_metrics
     from sim.report.plots import sweep_plots
     from sim.report.whatif_view import sweep_table
@@ -375,8 +377,15 @@ def _report_sweep(current: Any, summary: Any, patterns: list[str]) -> None:
     plan = current.plan
     names = list(dict.fromkeys(summary["metric"]))
     shown = select_metrics(names, patterns)
+    plotted = shown
+    if not patterns:
+        # by default: leave out metrics no point defines, plot only the two headline ones
+        defined = set(summary.loc[summary["mean"].notna(), "metric"])
+        shown = [m for m in shown if m in defined]
+        plotted = [m for m in shown if fnmatchcase(m, "*.time_to_assessment_h.mean")]
+        plotted += [m for m in shown if fnmatchcase(m, "nodes.*.coverage")]
     factors = [(f.path, f.unit) for f in plan.factors]
-    plots = sweep_plots(summary, factors, shown, current.directory / "plots")
+    plots = sweep_plots(summary, factors, plotted, current.directory / "plots")
     paths = [f.path for f in plan.factors]
     title = f"{plan.scenario_name}: mean ± 95% half-width per point"
     out_console.print(sweep_table(summary, paths, shown, title))

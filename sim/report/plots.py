@@ -15,6 +15,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from sim.analysis.stats import PairedDiff
+from sim.errors import LogError
 
 FORMATS = ("png", "svg")
 MAX_SERIES = 8  # lines in one panel before it stops being readable
@@ -29,11 +30,19 @@ def safe_name(text: str) -> str:
 def save(figure: Figure, stem: Path) -> list[Path]:
     """Write `stem`.png and `stem`.svg; return the paths."""
     FigureCanvasAgg(figure)
-    stem.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        stem.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        msg = f"cannot create {stem.parent}: {exc.strerror or exc}"
+        raise LogError(msg) from None
     paths = []
     for fmt in FORMATS:
         path = stem.parent / f"{stem.name}.{fmt}"
-        figure.savefig(path, format=fmt, dpi=120, bbox_inches="tight")
+        try:
+            figure.savefig(path, format=fmt, dpi=120, bbox_inches="tight")
+        except OSError as exc:
+            msg = f"cannot write the plot {path}: {exc.strerror or exc}"
+            raise LogError(msg) from None
         paths.append(path)
     return paths
 
@@ -120,7 +129,7 @@ def metric_vs_factor(
     figure = Figure(figsize=(6.5, 4.2))
     ax = figure.subplots()
     groups = list(data.groupby(list(others), sort=True)) if others else [((), data)]
-    lines = len(groups) <= MAX_SERIES and all(len(g) > 1 for _, g in groups)
+    lines = 0 < len(groups) <= MAX_SERIES and all(len(g) > 1 for _, g in groups)
     numeric = pd.api.types.is_numeric_dtype(data[factor])
     for key, group in groups if lines else [((), data)]:
         group = group.sort_values(factor) if numeric else group
@@ -142,7 +151,7 @@ def metric_vs_factor(
     ax.set_ylabel(metric, fontsize=9)
     ax.set_title(f"{metric}\nmean and 95% CI per point", fontsize=9)
     ax.grid(True, alpha=0.3)
-    if lines and others:
+    if lines and others and not data.empty:
         ax.legend(fontsize=7)
     if data.empty:
         ax.text(0.5, 0.5, "undefined at every point", ha="center", transform=ax.transAxes)

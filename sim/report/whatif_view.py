@@ -28,7 +28,7 @@ def num(value: float | int | None, digits: int = 4) -> str:
         return "—"
     if isinstance(value, float) and math.isinf(value):
         return "∞"
-    if isinstance(value, int) or float(value).is_integer() and abs(value) < 1e9:
+    if isinstance(value, int) or (float(value).is_integer() and abs(value) < 1e9):
         return f"{int(value)}"
     return f"{value:.{digits}g}"
 
@@ -94,29 +94,42 @@ def comparison_table(diffs: Mapping[str, PairedDiff], title: str) -> Table:
     return table
 
 
+def _cell(by_metric: pd.DataFrame, metric: str) -> str:
+    if metric not in by_metric.index:
+        return "—"
+    row = by_metric.loc[metric]
+    text = f"{num(row['mean'])} ± {num(row['half_width'], 3)}"
+    if row["undefined"]:
+        text += f" ({int(row['undefined'])} undef.)"
+    return text
+
+
+WIDE_METRICS = 3  # up to this many metrics get a column each; more go one per row
+
+
 def sweep_table(
     summary: pd.DataFrame, paths: Sequence[str], metrics: Sequence[str], title: str
 ) -> Table:
-    """One row per point: factor values, then each chosen metric as mean ± half-width."""
+    """Per point: factor values, then each chosen metric as mean ± half-width.
+
+    A few metrics get a column each; with more, each (point, metric) gets a row.
+    """
+    wide = len(metrics) <= WIDE_METRICS
     table = Table(title=title, title_justify="left")
     table.add_column("point", justify="right")
     for path in paths:
         table.add_column(path, justify="right", overflow="fold")
-    for metric in metrics:
-        table.add_column(metric, justify="right", overflow="fold")
+    for metric in metrics if wide else ["metric", "mean ± 95% half-width"]:
+        table.add_column(metric, justify="left" if metric == "metric" else "right", overflow="fold")
     for point, group in summary.groupby("point", sort=True):
         by_metric = group.set_index("metric")
-        cells = [str(point), *(str(group[p].iloc[0]) for p in paths)]
-        for metric in metrics:
-            if metric not in by_metric.index:
-                cells.append("—")
-                continue
-            row = by_metric.loc[metric]
-            text = f"{num(row['mean'])} ± {num(row['half_width'], 3)}"
-            if row["undefined"]:
-                text += f" ({int(row['undefined'])} undef.)"
-            cells.append(text)
-        table.add_row(*cells)
+        head = [str(point), *(str(group[p].iloc[0]) for p in paths)]
+        if wide:
+            table.add_row(*head, *(_cell(by_metric, m) for m in metrics))
+            continue
+        for i, metric in enumerate(metrics):
+            cells = head if i == 0 else [""] * len(head)
+            table.add_row(*cells, metric, _cell(by_metric, metric), end_section=i == len(metrics) - 1)
     return table
 
 

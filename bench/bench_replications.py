@@ -1,0 +1,82 @@
+"""Replications per second: 1 worker, 2 worker processes, and a 2-worker Dask LocalCluster.
+
+    .venv/bin/python bench/bench_replications.py [SCENARIO] [--replications N] [--repeats R]
+
+Default scenario: scenarios/baseline-2024.yaml if present, else DESIGN.md's example.
+Executors are started and warmed up before timing (start-up is not a replication
+cost); each configuration runs R times and the best rate is kept. Targets: ≥ 1.8×
+from 1 to 2 workers, Dask within 10% of the pool.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from sim.analysis.executors import DaskExecutor, Executor, ProcessExecutor
+from sim.analysis.replications import run_replications
+from sim.scenario.loader import load_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+CANDIDATES = (ROOT / "scenarios" / "baseline-2024.yaml", Path("/tmp/design-example.yaml"))
+
+
+def rate(executor: Executor, raw: dict[str, Any], seed: int, n: int, repeats: int) -> float:
+    """Best replications per second over `repeats` runs of n replications."""
+    run_replications(raw, seed + 10_000, max(4, executor.workers * 2), executor)  # warm-up
+    best = 0.0
+    for r in range(repeats):
+        started = time.perf_counter()
+        run_replications(raw, seed + r, n, executor)
+        best = max(best, n / (time.perf_counter() - started))
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("scenario", nargs="?", type=Path)
+    parser.add_argument("--replications", type=int, default=0, help="default: about 10 s of work")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    path = args.scenario or next(p for p in CANDIDATES if p.is_file())
+    loaded = load_scenario(path)
+    raw, seed = loaded.raw, loaded.scenario.seed
+
+    started = time.perf_counter()
+    run_replications(raw, seed, 3, ProcessExecutor(1))
+    per_rep = (time.perf_counter() - started) / 3
+    n = args.replications or max(20, round(5.0 / per_rep))
+    print(f"scenario {path} ({loaded.scenario.name}); {n} replications a measurement, ")
+    print(f"about {per_rep * 1000:.1f} ms each; best of {args.repeats}")
+
+    with ProcessExecutor(1) as one:
+        r1 = rate(one, raw, seed, n, args.repeats)
+    print(f"process pool, 1 worker : {r1:8.1f} replications/s")
+    with ProcessExecutor(2) as two:
+        r2 = rate(two, raw, seed, n, args.repeats)
+    print(f"process pool, 2 workers: {r2:8.1f} replications/s")
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        rd = rate(DaskExecutor.from_client(client), raw, seed, n, args.repeats)
+    print(f"Dask LocalCluster, 2   : {rd:8.1f} replications/s")
+    print(f"speed-up 1 -> 2 workers: {r2 / r1:.2f}x (target >= 1.8x)")
+    print(f"Dask / pool (2 workers): {rd / r2:.2f} (target >= 0.90)")
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"load average during the run: {load} on {os.cpu_count()} CPUs (other work skews rates)")
+
+
+if __name__ == "__main__":
+    main()

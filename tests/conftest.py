@@ -41,7 +41,8 @@ seed: 7
 communities:
   NATO: [USA, GBR, POL]
   IP4: [KOR, JPN, AUS, NZL]
-nations: {UKR: Ukraine, KOR: Republic of Korea, USA: United States, GBR: United Kingdom, POL: Poland}
+nations:
+  {UKR: Ukraine, KOR: Republic of Korea, USA: United States, GBR: United Kingdom, POL: Poland}
 munitions:
   KN-23: {origin: DPRK, category: ballistic-missile}
 theater:
@@ -103,12 +104,17 @@ def busy_example() -> dict[str, Any]:
     raw["duration"] = "60d"
     raw["collectors"]["kharkiv-prosecutors"]["grade"] = "A2"
     raw["collectors"]["usa-imint"] = collector(
-        "NATO-JISD", discipline="IMINT", sectors=["Kharkiv"], detection=0.5, delay="12h",
+        "NATO-JISD",
+        discipline="IMINT",
+        sectors=["Kharkiv"],
+        detection=0.5,
+        delay="12h",
         grade="A2",
     )
     raw["links"].append(
         link(
-            "NATO-JISD", "UKR-HUR",
+            "NATO-JISD",
+            "UKR-HUR",
             latency={"dist": "uniform", "low": "1h", "high": "5h"},
             capacity="10/d",
             availability={"mtbf": "10d", "mttr": "1d"},
@@ -154,7 +160,9 @@ def collector(
     }
 
 
-def usage(rate: str, *, munition: str = "KN-23", sector: str = "S", **window: Any) -> dict[str, Any]:
+def usage(
+    rate: str, *, munition: str = "KN-23", sector: str = "S", **window: Any
+) -> dict[str, Any]:
     """A ground-truth usage line; `window` may hold `from_` (spelt so: a keyword) and `until`."""
     line: dict[str, Any] = {"munition": munition, "sector": sector, "rate": rate}
     if "from_" in window:

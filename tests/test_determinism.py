@@ -97,7 +97,9 @@ def test_the_log_holds_exactly_the_events_of_the_run(tmp_path: Path) -> None:
     path = tmp_path / "events.jsonl"
     with EventLogWriter(path) as writer:
         simulate(
-            Scenario.model_validate(raw), raw, sink=writer,
+            Scenario.model_validate(raw),
+            raw,
+            sink=writer,
             listeners=[lambda e: seen.append(encode(e))],
         )
     assert [encode(e) for e in read_events(path, check_hash=True)] == seen
@@ -136,7 +138,9 @@ def test_live_state_equals_replayed_state(
     state = initial_state(scenario)
     for state in replay(scenario, read_events(path)):
         if state.seq in snapshots:
-            assert state == snapshots[state.seq], f"replay differs from the live run at seq {state.seq}"
+            assert state == snapshots[state.seq], (
+                f"replay differs from the live run at seq {state.seq}"
+            )
             compared += 1
     assert compared == len(snapshots)
     assert state.ended and state.seq == world.recorder.count - 1

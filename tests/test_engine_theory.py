@@ -69,7 +69,9 @@ def erlang_c(c: int, a: float) -> float:
 # --- M/M/c: a node's analysis queue --------------------------------------------------
 
 
-def single_node_queue(rate: float, servers: int, mean_service: float, hours: float) -> dict[str, Any]:
+def single_node_queue(
+    rate: float, servers: int, mean_service: float, hours: float
+) -> dict[str, Any]:
     """One node fed by one perfect collector (detection 1, no delay): reports arrive as the
     Poisson usage does, and are analysed by `servers` analysts, exponential service."""
     return scenario_dict(
@@ -115,8 +117,10 @@ def test_analysis_queue_wait_matches_erlang_c(servers: int, rate: float) -> None
     warm = 2_000
     observed, se = batch_means(waits[warm:])
     theory = erlang_c(servers, rate / mu) / (servers * mu - rate)
-    print(f"M/M/{servers} rho=0.7: Wq observed {observed:.4f} h, Erlang C {theory:.4f} h, "
-          f"SE {se:.4f}, tolerance {K_T * se:.4f}")
+    print(
+        f"M/M/{servers} rho=0.7: Wq observed {observed:.4f} h, Erlang C {theory:.4f} h, "
+        f"SE {se:.4f}, tolerance {K_T * se:.4f}"
+    )
     assert abs(observed - theory) <= K_T * se
     # and the standard error is small enough for the check to mean something
     assert K_T * se < 0.12 * theory
@@ -214,8 +218,10 @@ def test_lognormal_latency_median_and_spread() -> None:
         below = sum(1 for d in delays if d < quantile)
         sd = math.sqrt(n * p * (1 - p))
         low, high = ordered[int(n * p - K * sd)], ordered[int(n * p + K * sd)]
-        print(f"latency q{p:.3f}: theory {quantile:.4f} h, sample {ordered[int(n * p)]:.4f} h, "
-              f"order-statistic CI [{low:.4f}, {high:.4f}] (n={n})")
+        print(
+            f"latency q{p:.3f}: theory {quantile:.4f} h, sample {ordered[int(n * p)]:.4f} h, "
+            f"order-statistic CI [{low:.4f}, {high:.4f}] (n={n})"
+        )
         assert abs(below - n * p) <= K * sd
         assert low <= quantile <= high
 
@@ -237,8 +243,10 @@ def test_link_capacity_queue_matches_pollaczek_khinchine() -> None:
     observed, se = batch_means(waits[2_000:])
     rho = rate / capacity
     theory = rho / (2.0 * capacity * (1.0 - rho))
-    print(f"M/D/1 rho=0.7: Wq observed {observed:.4f} h, P-K {theory:.4f} h, SE {se:.4f}, "
-          f"tolerance {K_T * se:.4f}")
+    print(
+        f"M/D/1 rho=0.7: Wq observed {observed:.4f} h, P-K {theory:.4f} h, SE {se:.4f}, "
+        f"tolerance {K_T * se:.4f}"
+    )
     assert abs(observed - theory) <= K_T * se
     assert K_T * se < 0.12 * theory
 
@@ -277,12 +285,16 @@ def test_link_downtime_fraction_matches_mttr_over_cycle() -> None:
     observed = statistics.fmean(fractions)
     se = statistics.stdev(fractions) / math.sqrt(BATCHES)
     theory = mttr / (mtbf + mttr)
-    print(f"availability: down fraction {observed:.4f}, theory {theory:.4f}, SE {se:.4f}, "
-          f"tolerance {K_T * se:.4f} ({len(outages)} outages)")
+    print(
+        f"availability: down fraction {observed:.4f}, theory {theory:.4f}, SE {se:.4f}, "
+        f"tolerance {K_T * se:.4f} ({len(outages)} outages)"
+    )
     assert abs(observed - theory) <= K_T * se
     # repair times are exponential with mean mttr: sd of their mean is mttr/sqrt(n)
     repairs = [b - a for a, b in outages[:-1]]
     mean_repair = statistics.fmean(repairs)
-    print(f"availability: mean repair {mean_repair:.4f} h, theory {mttr} h, "
-          f"tolerance {K * mttr / math.sqrt(len(repairs)):.4f}")
+    print(
+        f"availability: mean repair {mean_repair:.4f} h, theory {mttr} h, "
+        f"tolerance {K * mttr / math.sqrt(len(repairs)):.4f}"
+    )
     assert abs(mean_repair - mttr) <= K * mttr / math.sqrt(len(repairs))

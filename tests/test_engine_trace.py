@@ -168,19 +168,22 @@ def test_outage_holds_the_message_and_forwards_it_when_the_link_is_back() -> Non
     # a cyber outage of A->B over [12 h, 17 h): the report is ready at u + 5 ≈ 15 h, is
     # held, and after LinkUp takes one capacity slot (0.5 h) plus the latency (4 h)
     raw = tiny(adversary={"cyber": [{"name": "x", "link": "A->B", "at": "12h", "outage": "5h"}]})
-    assert trace(raw) == [
-        *HEAD[:2],
-        ("LinkDown", 2.0, "A->B", "cyber:x"),  # at 12 h, just before u + 2
-        *HEAD[2:],
-        ("MessageSent", 5.0, "M1", "A->B", "R1", "report", RESTRICTED),
-        ("MessageHeld", 5.0, "M1", "A->B", "R1", "link-down"),
-        ("LinkUp", 7.0, "A->B", "cyber:x"),
-        ("MessageDelivered", 11.5, "M1", "A->B", "R1", "report", RESTRICTED),
-        ("ReportReceived", 11.5, "B", "R1", "M1"),
-        ("AnalysisStarted", 11.5, "B", "R1"),
-        ("AnalysisCompleted", 12.5, "B", "R1"),
-        *END,
-    ]
+    assert (
+        trace(raw)
+        == [
+            *HEAD[:2],
+            ("LinkDown", 2.0, "A->B", "cyber:x"),  # at 12 h, just before u + 2
+            *HEAD[2:],
+            ("MessageSent", 5.0, "M1", "A->B", "R1", "report", RESTRICTED),
+            ("MessageHeld", 5.0, "M1", "A->B", "R1", "link-down"),
+            ("LinkUp", 7.0, "A->B", "cyber:x"),
+            ("MessageDelivered", 11.5, "M1", "A->B", "R1", "report", RESTRICTED),
+            ("ReportReceived", 11.5, "B", "R1", "M1"),
+            ("AnalysisStarted", 11.5, "B", "R1"),
+            ("AnalysisCompleted", 12.5, "B", "R1"),
+            *END,
+        ]
+    )
 
 
 def test_outage_with_drop_policy_refuses_the_message() -> None:
@@ -188,15 +191,18 @@ def test_outage_with_drop_policy_refuses_the_message() -> None:
         links=[link("A", "B", latency="4h", on_outage="drop")],
         adversary={"cyber": [{"name": "x", "link": "A->B", "at": "12h", "outage": "5h"}]},
     )
-    assert trace(raw) == [
-        *HEAD[:2],
-        ("LinkDown", 2.0, "A->B", "cyber:x"),  # at 12 h, just before u + 2
-        *HEAD[2:],
-        ("MessageSent", 5.0, "M1", "A->B", "R1", "report", RESTRICTED),
-        ("MessageDropped", 5.0, "M1", "A->B", "R1", "link-down"),
-        ("LinkUp", 7.0, "A->B", "cyber:x"),
-        *END,
-    ]
+    assert (
+        trace(raw)
+        == [
+            *HEAD[:2],
+            ("LinkDown", 2.0, "A->B", "cyber:x"),  # at 12 h, just before u + 2
+            *HEAD[2:],
+            ("MessageSent", 5.0, "M1", "A->B", "R1", "report", RESTRICTED),
+            ("MessageDropped", 5.0, "M1", "A->B", "R1", "link-down"),
+            ("LinkUp", 7.0, "A->B", "cyber:x"),
+            *END,
+        ]
+    )
 
 
 def test_resharing_never_loosens_the_marking() -> None:
@@ -239,5 +245,23 @@ def test_report_is_not_sent_back_to_its_origin() -> None:
         ("ReportReceived", 9.0, "B", "R1", "M1"),
         ("AnalysisStarted", 9.0, "B", "R1"),
         ("AnalysisCompleted", 10.0, "B", "R1"),
+        *END,
+    ]
+
+
+def test_outage_with_drop_policy_while_a_message_waits_for_its_capacity_slot() -> None:
+    # the message takes its 1 h capacity slot from u + 5; the link fails for 0.2 h in the
+    # middle of the slot and, under on_outage=drop, drops it; the slot then ends on an
+    # empty queue, which must simply leave the link idle
+    raw = tiny(
+        links=[link("A", "B", latency="4h", capacity="1/h", on_outage="drop")],
+        adversary={"cyber": [{"name": "x", "link": "A->B", "at": "15.5h", "outage": "0.2h"}]},
+    )
+    assert trace(raw) == [
+        *HEAD,
+        ("MessageSent", 5.0, "M1", "A->B", "R1", "report", RESTRICTED),
+        ("LinkDown", 5.5, "A->B", "cyber:x"),
+        ("MessageDropped", 5.5, "M1", "A->B", "R1", "link-down"),
+        ("LinkUp", 5.7, "A->B", "cyber:x"),
         *END,
     ]

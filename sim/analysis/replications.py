@@ -79,8 +79,17 @@ class Task:
     logs: LogRequest | None = None
 
 
-def run_task(task: Task) -> list[Row]:
+@dataclass(frozen=True)
+class TaskResult:
+    """The rows of a task and the seconds its jobs took on the worker (for batch sizing)."""
+
+    rows: list[Row]
+    seconds: float
+
+
+def run_task(task: Task) -> TaskResult:
     """Run every job of a task (in a worker); one row per job, metrics flattened."""
+    started = time.perf_counter()
     scenarios = {p: Scenario.model_validate(raw) for p, raw in task.raws.items()}
     rows: list[Row] = []
     for job in task.jobs:
@@ -92,7 +101,7 @@ def run_task(task: Task) -> list[Row]:
         rows.append(
             {"point": job.point, "replication": job.replication, "seed": job.seed, **metrics}
         )
-    return rows
+    return TaskResult(rows, time.perf_counter() - started)
 
 
 def _run_with_log(scenario: Scenario, raw: dict[str, Any], job: Job, logs: LogRequest) -> Flat:
@@ -139,8 +148,9 @@ def run_jobs(
 ) -> None:
     """Run jobs on the executor, handing rows to `on_rows` as each batch finishes.
 
-    A first wave of one job per worker times a job; the rest go in batches sized
-    from that time (results do not depend on how jobs are batched).
+    A first wave of one job per worker times a job (as measured on the worker, so
+    scheduling overhead does not count); the rest go in batches sized from that time.
+    Results do not depend on how jobs are batched.
     """
     if not jobs:
         return
@@ -148,14 +158,14 @@ def run_jobs(
     first: Sequence[Job] = ()
     if not isinstance(executor, SerialExecutor):
         first = jobs[: max(executor.workers, 1)]
-        started = time.perf_counter()
-        for _, rows in executor.run(run_task, make_tasks(first, raws, 1, evaluator, logs)):
-            on_rows(rows)
-        elapsed = time.perf_counter() - started
-        size = batch_size(elapsed, len(jobs) - len(first), executor.workers)
+        seconds = 0.0
+        for _, result in executor.run(run_task, make_tasks(first, raws, 1, evaluator, logs)):
+            on_rows(result.rows)
+            seconds = max(seconds, result.seconds)
+        size = batch_size(seconds, len(jobs) - len(first), executor.workers)
     rest = jobs[len(first) :]
-    for _, rows in executor.run(run_task, make_tasks(rest, raws, size, evaluator, logs)):
-        on_rows(rows)
+    for _, result in executor.run(run_task, make_tasks(rest, raws, size, evaluator, logs)):
+        on_rows(result.rows)
 
 
 # --- tables and summaries ------------------------------------------------------------

@@ -116,10 +116,10 @@ def run_replications_command(
     cap = max_replications if goals else replications
     if goals and cap is None:
         cap = 200
-    directory = new_run_dir(out, f"{scenario.name}-replications")
     outcome = ReplicationOutcome()
     started = time.perf_counter()
     with make_executor(workers, dask) as executor:
+        directory = new_run_dir(out, f"{scenario.name}-replications")
         manifest = _base_manifest(
             "replications",
             executor,
@@ -232,10 +232,10 @@ def compare(
     _print_warnings([*a.warnings, *b.warnings])
     base_seed = a.scenario.seed if seed is None else seed
     name = f"compare-{a.scenario.name}-vs-{b.scenario.name}"
-    directory = new_run_dir(out, name)
     comparison = Comparison()
     started = time.perf_counter()
     with make_executor(workers, dask) as executor:
+        directory = new_run_dir(out, name)
         manifest = _base_manifest(
             "compare",
             executor,

@@ -150,7 +150,9 @@ class LinkAgent:
         if not self.state.up:
             self._hold_queue()
             return
-        self._transmit(self.queue.popleft())
+        # an outage under on_outage=drop during the slot may have emptied the queue
+        if self.queue:
+            self._transmit(self.queue.popleft())
         self._pump()
 
     def _transmit(self, msg: Message) -> None:

@@ -129,7 +129,9 @@ def sweep_table(
             continue
         for i, metric in enumerate(metrics):
             cells = head if i == 0 else [""] * len(head)
-            table.add_row(*cells, metric, _cell(by_metric, metric), end_section=i == len(metrics) - 1)
+            table.add_row(
+                *cells, metric, _cell(by_metric, metric), end_section=i == len(metrics) - 1
+            )
     return table
 
 

@@ -49,7 +49,7 @@ class Section(BaseModel):
 class Munition(Section):
     """A munition type whose use in Ukraine is monitored."""
 
-    origin: str = "DPRK"
+    origin: str = Field("DPRK", description="the state that made it")
     category: str = Field(description="e.g. ballistic-missile, artillery-shell, rocket")
     recognisability: Probability = Field(
         1.0,
@@ -61,8 +61,8 @@ class Munition(Section):
 class Usage(Section):
     """Ground truth: Poisson use of one munition in one sector over a time window."""
 
-    munition: str
-    sector: str
+    munition: str = Field(description="a munition of `munitions`")
+    sector: str = Field(description="a sector of `theater.sectors`")
     rate: PerHour = Field(description='uses per time, e.g. "0.5/d"')
     from_: Hours = Field(0.0, alias="from", description="start of the window (time since start)")
     until: Hours | None = Field(None, description="end of the window; default: end of the run")
@@ -71,8 +71,12 @@ class Usage(Section):
 class Theater(Section):
     """Where munitions are used and how often (ground truth)."""
 
-    sectors: list[Name] = Field(min_length=1)
-    usage: list[Usage] = Field(default_factory=list)
+    sectors: list[Name] = Field(
+        min_length=1, description="the sectors where munitions are used and watched"
+    )
+    usage: list[Usage] = Field(
+        default_factory=list, description="ground-truth usage lines; overlapping lines add up"
+    )
 
     @field_validator("sectors")
     @classmethod
@@ -96,29 +100,37 @@ class Node(Section):
     """An intelligence node: analyses reports in arrival order with `analysts` servers."""
 
     nation: str = Field(description="a nation code (an organisation like NATO counts as one)")
-    description: str = ""
-    analysts: int = Field(ge=1, le=10_000)
-    analysis_time: Distribution
-    fusion: Fusion | None = None
+    description: str = Field("", description="free text")
+    analysts: int = Field(
+        ge=1, le=10_000, description="analysts working in parallel: servers of its FIFO queue"
+    )
+    analysis_time: Distribution = Field(description="time one analyst spends on one report")
+    fusion: Fusion | None = Field(
+        None, description="correlate reports into assessments; none: analyse and forward only"
+    )
     clearance: str = Field("COSMIC-TOP-SECRET", description="highest classification it may hold")
 
 
 class Availability(Section):
     """Random failures of a link: exponential up times (mtbf) and repair times (mttr)."""
 
-    mtbf: Hours = Field(gt=0)
-    mttr: Hours = Field(gt=0)
+    mtbf: Hours = Field(gt=0, description="mean time between failures")
+    mttr: Hours = Field(gt=0, description="mean time to repair")
 
 
 class Link(Section):
     """A directed channel between two nodes."""
 
-    from_: str = Field(alias="from")
-    to: str
-    latency: Distribution
+    from_: str = Field(alias="from", description="the sending node")
+    to: str = Field(description="the receiving node")
+    latency: Distribution = Field(description="transit time of one message")
     capacity: PerHour | None = Field(None, description='messages per time, e.g. "40/d"')
-    availability: Availability | None = None
-    max_classification: str = "NATO-SECRET"
+    availability: Availability | None = Field(
+        None, description="random failures; none: it never fails by itself"
+    )
+    max_classification: str = Field(
+        "NATO-SECRET", description="highest classification it may carry"
+    )
     enabled: bool = Field(True, description="false: closed by policy, messages are dropped")
     public: bool = Field(False, description="public-facing (exposed to DDoS)")
     on_outage: Literal["hold", "drop"] = Field(
@@ -133,30 +145,42 @@ class Link(Section):
 class Collector(Section):
     """A source that reports sightings of munition use to a node."""
 
-    node: str
-    discipline: Discipline
-    sectors: list[str] = Field(min_length=1)
-    detection: Probability
-    delay: Distribution
+    node: str = Field(description="the node its reports go to")
+    discipline: Discipline = Field(description="its intelligence discipline")
+    sectors: list[str] = Field(min_length=1, description="the sectors it watches")
+    detection: Probability = Field(
+        description="chance that one usage in a watched sector yields a report from it"
+    )
+    delay: Distribution = Field(description="time from the usage to the report")
     grade: Grade
-    misidentification: Probability = 0.0
+    misidentification: Probability = Field(
+        0.0, description="chance a report names another munition of the scenario"
+    )
     munitions: list[str] | None = Field(None, description="what it can report; default: all")
 
 
 class Marking(Section):
     """Classification plus the nations or communities an item is releasable to."""
 
-    classification: str
-    rel_to: list[str] = Field(min_length=1)
+    classification: str = Field(description="a classification of the ladder")
+    rel_to: list[str] = Field(
+        min_length=1, description="nations or communities the item is releasable to"
+    )
 
 
 class SharingRule(Section):
     """Which items a node forwards to which nodes, under what marking."""
 
-    from_: str = Field(alias="from")
-    to: list[str] = Field(min_length=1)
-    items: Literal["reports", "assessments"]
-    marking: Marking
+    from_: str = Field(alias="from", description="the sending node")
+    to: list[str] = Field(
+        min_length=1, description="receiving nodes (one name or a list), each over its link"
+    )
+    items: Literal["reports", "assessments"] = Field(
+        description="reports once analysed, or assessments when issued or updated"
+    )
+    marking: Marking = Field(
+        description="marking of what is sent; re-sharing never loosens an item's marking"
+    )
     threshold: Probability | None = Field(
         None, description="assessments: forward only at or above this confidence"
     )
@@ -170,29 +194,31 @@ class SharingRule(Section):
 class Disinformation(Section):
     """An adversary campaign injecting fabricated sightings into a node."""
 
-    name: Name
-    node: str
-    discipline: Discipline = "OSINT"
-    rate: PerHour
-    munition: str
-    sectors: list[str] = Field(min_length=1)
-    grade: Grade = "E5"
+    name: Name = Field(description="the campaign's name")
+    node: str = Field(description="the node its fabricated sightings are fed to")
+    discipline: Discipline = Field("OSINT", description="the discipline the fakes claim")
+    rate: PerHour = Field(description="fabricated sightings per time")
+    munition: str = Field(description="the munition the fakes name")
+    sectors: list[str] = Field(
+        min_length=1, description="the sectors the fakes name (one drawn at random per fake)"
+    )
+    grade: Grade = Field("E5", description="the Admiralty code the fakes carry")
     source: str | None = Field(
         None, description="the source it pretends to be (spoofing); default: its own name"
     )
-    from_: Hours = Field(0.0, alias="from")
-    until: Hours | None = None
+    from_: Hours = Field(0.0, alias="from", description="when the campaign starts")
+    until: Hours | None = Field(None, description="when it stops; default: end of the run")
 
 
 class Cyber(Section):
     """An attack on links: outages (e.g. a DDoS) and/or a compromise that leaks traffic."""
 
-    name: Name
+    name: Name = Field(description="the attack's name; outages are caused by `cyber:NAME`")
     links: list[str] = Field(min_length=1, description='links as "FROM->TO"')
-    at: Hours
+    at: Hours = Field(description="when the attack begins")
     outage: Distribution | None = Field(None, description="how long each outage lasts")
     every: Distribution | None = Field(None, description="repeat outages this often until `until`")
-    until: Hours | None = None
+    until: Hours | None = Field(None, description="when repeated outages stop")
     compromise: Hours | None = Field(None, description="how long traffic is read by the adversary")
 
     @model_validator(mode="before")
@@ -215,42 +241,54 @@ class Cyber(Section):
 class Adversary(Section):
     """Disinformation campaigns and cyber attacks."""
 
-    disinformation: list[Disinformation] = Field(default_factory=list)
-    cyber: list[Cyber] = Field(default_factory=list)
+    disinformation: list[Disinformation] = Field(
+        default_factory=list, description="campaigns of fabricated sightings"
+    )
+    cyber: list[Cyber] = Field(default_factory=list, description="attacks on links")
 
 
 class Intervention(Section):
     """A timed change of parameters, by the same dotted paths as `--set`."""
 
-    at: Hours
-    set: dict[str, Any] = Field(min_length=1)
-    note: str = ""
+    at: Hours = Field(description="when the changes take effect")
+    set: dict[str, Any] = Field(min_length=1, description="dotted path -> new value, as `--set`")
+    note: str = Field("", description="why, shown in the timeline")
 
 
 class Scenario(Section):
     """A whole scenario file."""
 
     schema_: str | None = Field(None, alias="$schema", description="for editors; ignored")
-    name: Name
-    description: str = ""
+    name: Name = Field(description="the scenario's name; run directories start with it")
+    description: str = Field("", description="what the scenario shows or asks")
     extends: str | None = Field(None, description="base scenario (path relative to this file)")
-    start: datetime
-    duration: Hours = Field(gt=0)
-    seed: int = Field(0, ge=0, lt=2**63)
-    communities: dict[str, list[str]] = Field(default_factory=dict)
-    nations: dict[str, str] = Field(min_length=1)
+    start: datetime = Field(description="the UTC date-time of t = 0 (no zone means UTC)")
+    duration: Hours = Field(gt=0, description="the horizon: how long the run lasts")
+    seed: int = Field(0, ge=0, lt=2**63, description="root of every random stream")
+    communities: dict[str, list[str]] = Field(
+        default_factory=dict, description="community -> member nation codes, for REL TO"
+    )
+    nations: dict[str, str] = Field(min_length=1, description="nation code -> full name")
     classifications: list[str] = Field(
         default_factory=lambda: list(CLASSIFICATIONS),
         description="classification ladder, lowest first",
     )
-    munitions: dict[str, Munition] = Field(min_length=1)
-    theater: Theater
-    nodes: dict[str, Node] = Field(min_length=1)
-    links: list[Link] = Field(default_factory=list)
-    collectors: dict[str, Collector] = Field(default_factory=dict)
-    sharing: list[SharingRule] = Field(default_factory=list)
-    adversary: Adversary = Field(default_factory=Adversary)
-    interventions: list[Intervention] = Field(default_factory=list)
+    munitions: dict[str, Munition] = Field(min_length=1, description="munition types by name")
+    theater: Theater = Field(description="sectors and ground-truth usage")
+    nodes: dict[str, Node] = Field(min_length=1, description="intelligence nodes by name")
+    links: list[Link] = Field(
+        default_factory=list, description='directed channels; or a mapping "FROM->TO" -> link'
+    )
+    collectors: dict[str, Collector] = Field(default_factory=dict, description="sources by name")
+    sharing: list[SharingRule] = Field(
+        default_factory=list, description="who forwards what to whom, under what marking"
+    )
+    adversary: Adversary = Field(
+        default_factory=Adversary, description="disinformation campaigns and cyber attacks"
+    )
+    interventions: list[Intervention] = Field(
+        default_factory=list, description="timed changes of parameters"
+    )
 
     @field_validator("start")
     @classmethod

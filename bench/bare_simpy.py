@@ -32,8 +32,17 @@ def main() -> None:
 
     def report(n: int):  # type: ignore[no-untyped-def]
         rid = f"R{n}"
-        write("SightingReported", report=rid, collector="prosecutors", node="UKR-HUR",
-              munition="KN-23", sector="Kharkiv", grade="B2", discipline="FORENSIC", usage=f"U{n}")
+        write(
+            "SightingReported",
+            report=rid,
+            collector="prosecutors",
+            node="UKR-HUR",
+            munition="KN-23",
+            sector="Kharkiv",
+            grade="B2",
+            discipline="FORENSIC",
+            usage=f"U{n}",
+        )
         write("ReportReceived", node="UKR-HUR", report=rid, via=None)
         with analysts.request() as request:
             yield request
@@ -49,7 +58,9 @@ def main() -> None:
             write("MunitionUsed", usage=f"U{n}", munition="KN-23", sector="Kharkiv")
             env.process(report(n))
 
-    write("RunStarted", scenario="bench-queue", seed=1, start="2024-07-11T00:00:00Z", horizon=horizon)
+    write(
+        "RunStarted", scenario="bench-queue", seed=1, start="2024-07-11T00:00:00Z", horizon=horizon
+    )
     env.process(usage())
     env.run(until=horizon)
     write("RunEnded", reason="horizon")

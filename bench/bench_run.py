@@ -80,8 +80,10 @@ def main() -> None:
         events_big = count_lines(next((work / "runs-big").glob("*/events.jsonl")))
         print(f"peak memory (max RSS) of intelsim run, 1x vs {args.scale:g}x horizon")
         print(f"  1x : {mem_1 / 1024:7.1f} MiB")
-        print(f"  {args.scale:g}x: {mem_n / 1024:7.1f} MiB  ({events_big:,} events;"
-              f" bare SimPy {bare_n / 1024:.1f} MiB)")
+        print(
+            f"  {args.scale:g}x: {mem_n / 1024:7.1f} MiB  ({events_big:,} events;"
+            f" bare SimPy {bare_n / 1024:.1f} MiB)"
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -179,7 +179,7 @@ class MessageIntercepted(Event, kw_only=True):
 
 
 class LinkDown(Event, kw_only=True):
-    """A link stopped carrying messages (failure, cyber attack, or closed by policy)."""
+    """A link stopped carrying messages: a random failure or a cyber attack (`cause`)."""
 
     link: str
     cause: str

@@ -18,7 +18,9 @@ def configure_logging(level: str | None = None) -> None:
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.dev.ConsoleRenderer(colors=False),
         ],
-        wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, name, logging.WARNING)),
+        wrapper_class=structlog.make_filtering_bound_logger(
+            getattr(logging, name, logging.WARNING)
+        ),
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=True,
     )

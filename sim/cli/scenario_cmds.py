@@ -32,10 +32,20 @@ def validate(
 
 
 @app.command()
-def schema() -> None:
-    """Print the JSON Schema of the scenario language."""
+def schema(
+    events: Annotated[
+        bool, typer.Option("--events", help="the schema of event log lines instead")
+    ] = False,
+) -> None:
+    """Print the JSON Schema of the scenario language (or, with --events, of the event log)."""
     import json
 
-    from sim.scenario.schema import scenario_json_schema
+    if events:
+        from sim.event_models import event_json_schema
 
-    sys.stdout.write(json.dumps(scenario_json_schema(), indent=2) + "\n")
+        document = event_json_schema()
+    else:
+        from sim.scenario.schema import scenario_json_schema
+
+        document = scenario_json_schema()
+    sys.stdout.write(json.dumps(document, indent=2) + "\n")

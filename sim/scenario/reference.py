@@ -9,6 +9,8 @@ Only the prose around them is written here.
 
 from __future__ import annotations
 
+import functools
+import operator
 import sys
 import types
 from collections.abc import Callable, Iterator, Sequence
@@ -80,7 +82,7 @@ def _unwrap(tp: Any) -> tuple[Any, bool, list[Any]]:
         elif origin in (Union, types.UnionType) and type(None) in get_args(tp):
             nullable = True
             members = [a for a in get_args(tp) if a is not type(None)]
-            tp = members[0] if len(members) == 1 else Union[tuple(members)]
+            tp = members[0] if len(members) == 1 else functools.reduce(operator.or_, members)
         else:
             return tp, nullable, meta
 

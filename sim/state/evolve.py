@@ -1,7 +1,7 @@
 """evolve: the pure fold of domain events into state, one handler per event type.
 
 No SimPy, no I/O, no randomness, no clock: the same events always give the same
-state, so `replay(log)` rebuilds what the live run held (see sim/state/replay.py).
+state, so `replay(log)` rebuilds what the live run held (see sim/analysis/replay.py).
 """
 
 from __future__ import annotations

@@ -21,9 +21,13 @@ from sim.analysis.metrics import MetricsProjection
 from sim.engine import simulate
 from sim.engine.recorder import Listener
 from sim.engine.world import World
+from sim.logging import get_logger
 from sim.scenario.loader import LoadedScenario
 from sim.scenario.models import Scenario
-from sim.store import EventLogWriter, new_run_dir, write_json
+from sim.store import new_run_dir, write_json
+from sim.store.piped import PipedEventLogWriter
+
+log = get_logger(__name__)
 
 MANIFEST_FILE = "manifest.json"
 METRICS_FILE = "metrics.json"
@@ -74,9 +78,10 @@ def run_to_directory(
     manifest = manifest_of(loaded, seed, overrides)
     # written first, so a killed run still says what it was running
     write_json(run_dir / MANIFEST_FILE, manifest)
+    log.info("run started", scenario=scenario.name, seed=seed, run_dir=str(run_dir))
     metrics = MetricsProjection(scenario)
     started = time.perf_counter()
-    with EventLogWriter(run_dir / "events.jsonl") as writer:
+    with PipedEventLogWriter(run_dir / "events.jsonl") as writer:
         world = simulate(
             scenario, loaded.raw, seed=seed, sink=writer, listeners=[metrics.apply, *listeners]
         )
@@ -90,6 +95,7 @@ def run_to_directory(
     )
     write_json(run_dir / METRICS_FILE, result)
     write_json(run_dir / MANIFEST_FILE, manifest)
+    log.info("run complete", run_dir=str(run_dir), events=writer.count, wall_seconds=round(wall, 3))
     return RunOutcome(run_dir, writer.count, writer.last_hash, wall, result, world)
 
 

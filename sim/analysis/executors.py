@@ -16,6 +16,9 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol, TypeVar
 
 from sim.errors import IntelsimError
+from sim.logging import get_logger
+
+log = get_logger(__name__)
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -129,6 +132,9 @@ class ProcessExecutor:
                     yield index, result
                 if lost:
                     fruitless += 1
+                    log.warning(
+                        "worker died; retrying its tasks", tasks=len(lost), attempt=fruitless
+                    )
                     if fruitless > RETRIES:
                         msg = (
                             f"worker processes died {fruitless} times in a row "

@@ -1,0 +1,104 @@
+"""An event log writer that hands hashing and writing to a sidecar process.
+
+Same lines, same file, same API as :class:`sim.store.writer.EventLogWriter`; the
+simulation only encodes each event (≈0.3 µs) and the sidecar (sim/store/sidecar.py)
+chains and writes on the other core. Used for runs written to disk by `intelsim run`.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from types import TracebackType
+
+from sim.errors import LogError
+from sim.events import Event, encode
+
+
+class PipedEventLogWriter:
+    """Append events to a hash-chained log written by a sidecar process."""
+
+    def __init__(self, path: Path, flush_every: int = 2000) -> None:
+        self.path = Path(path)
+        if self.path.exists():
+            raise LogError(f"{self.path} already exists; an event log is never overwritten")
+        self.flush_every = flush_every
+        self.count = 0
+        self._last_hash = ""
+        self._last_t = float("-inf")
+        self._buf: list[bytes] = []
+        self._closed = False
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "sim.store.sidecar", str(self.path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+
+    @property
+    def last_hash(self) -> str:
+        """The hash of the last line (known once the log is closed)."""
+        return self._last_hash
+
+    def append(self, event: Event) -> Event:
+        """Number the event and queue its body for the sidecar."""
+        t = event.t
+        if t < self._last_t:
+            raise LogError(
+                f"{self.path}: {type(event).__name__} at t={t} is earlier than the previous "
+                f"event (t={self._last_t}); time never decreases in a log"
+            )
+        self._last_t = t
+        event.seq = self.count
+        self._buf.append(encode(event))
+        self.count += 1
+        if len(self._buf) >= self.flush_every:
+            self.flush()
+        return event
+
+    def flush(self) -> None:
+        """Send the queued bodies to the sidecar."""
+        if not self._buf or self._proc.stdin is None:
+            return
+        self._buf.append(b"")
+        data = b"\n".join(self._buf)
+        self._buf.clear()
+        try:
+            self._proc.stdin.write(data)
+        except BrokenPipeError:
+            self._fail()
+
+    def close(self) -> None:
+        """Flush, let the sidecar finish, and check it wrote every event."""
+        if self._closed:
+            return
+        self._closed = True
+        self.flush()
+        stdout, stderr = self._proc.communicate()
+        if self._proc.returncode != 0:
+            raise LogError(stderr.decode(errors="replace").strip() or "the log sidecar failed")
+        report = json.loads(stdout)
+        if report["count"] != self.count:
+            raise LogError(
+                f"{self.path}: the log sidecar wrote {report['count']} of {self.count} events"
+            )
+        self._last_hash = report["last_hash"]
+
+    def _fail(self) -> None:
+        _, stderr = self._proc.communicate()
+        self._closed = True
+        raise LogError(stderr.decode(errors="replace").strip() or "the log sidecar stopped")
+
+    def __enter__(self) -> PipedEventLogWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # even after an error, keep what was appended: verify will report the log incomplete
+        self.close()

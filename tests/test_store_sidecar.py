@@ -1,0 +1,89 @@
+"""The sidecar writer writes exactly the lines the in-process writer writes, and survives a kill."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from sim.errors import LogError
+from sim.events import MunitionUsed, RunEnded, RunStarted
+from sim.store import EventLogWriter, iter_lines, read_events, verify_log
+from sim.store.piped import PipedEventLogWriter
+
+
+def _events(n: int) -> list:
+    out: list = [RunStarted(t=0.0, scenario="s", seed=1, start="2024-07-11T00:00:00Z", horizon=9.0)]
+    out += [
+        MunitionUsed(t=i / 10, usage=f"U{i}", munition="KN-23", sector="Kharkiv") for i in range(n)
+    ]
+    out.append(RunEnded(t=n / 10, reason="horizon"))
+    return out
+
+
+def test_sidecar_lines_are_byte_identical_to_the_in_process_writer(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    with EventLogWriter(a) as direct:
+        for event in _events(5000):
+            direct.append(event)
+    with PipedEventLogWriter(b, flush_every=333) as piped:
+        for event in _events(5000):
+            piped.append(event)
+    assert a.read_bytes() == b.read_bytes()
+    assert piped.last_hash == direct.last_hash
+    assert piped.count == direct.count == 5002
+    assert verify_log(b).ok
+
+
+def test_sidecar_never_overwrites(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_text("x\n")
+    with pytest.raises(LogError, match="never overwritten"):
+        PipedEventLogWriter(path)
+
+
+SCRIPT = """
+import sys, time
+from sim.events import MunitionUsed, RunStarted
+from sim.store.piped import PipedEventLogWriter
+w = PipedEventLogWriter(__import__("pathlib").Path(sys.argv[1]), flush_every=100)
+w.append(RunStarted(t=0.0, scenario="s", seed=1, start="2024-07-11T00:00:00Z", horizon=1e9))
+i = 0
+while True:
+    i += 1
+    w.append(MunitionUsed(t=float(i), usage=f"U{i}", munition="KN-23", sector="Kharkiv"))
+    if i == 5000:
+        print("ready", flush=True)
+"""
+
+
+def test_a_killed_run_leaves_whole_lines_that_read_back(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SCRIPT, str(path)], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "ready"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    # the sidecar sees end of input and finishes the whole lines it received
+    deadline = time.monotonic() + 20
+    last_size = -1
+    while time.monotonic() < deadline:
+        size = path.stat().st_size if path.exists() else 0
+        if size == last_size and size > 0:
+            break
+        last_size = size
+        time.sleep(0.3)
+    lines = list(iter_lines(path))
+    assert all(raw.endswith(b"\n") for _, raw in lines)
+    seqs = [event.seq for event in read_events(path, check_hash=True)]
+    assert seqs == list(range(len(seqs)))
+    assert len(seqs) >= 5000
+    verdict = verify_log(path)
+    assert not verdict.ok and not verdict.ended and not verdict.truncated

@@ -27,6 +27,8 @@ def configure_logging(level: str | None = None) -> None:
 
 
 def get_logger(name: str) -> structlog.typing.FilteringBoundLogger:
-    """A named logger for a module of intelsim."""
+    """A named logger for a module of intelsim (warnings only, to stderr, until configured)."""
+    if not structlog.is_configured():
+        configure_logging()
     logger: structlog.typing.FilteringBoundLogger = structlog.get_logger(name)
     return logger

@@ -102,3 +102,38 @@ def verify(
         f"[bold red]FAILED[/] {run_dir}: {log.count} whole events read{where}", highlight=False
     )
     raise typer.Exit(1)
+
+
+@app.command()
+def branch(
+    run_id: Annotated[
+        str, typer.Argument(metavar="RUN", help="run directory, run id, or 'latest'")
+    ],
+    at: Annotated[str, typer.Option("--at", help="when the future changes: 10d, 36h, or ISO time")],
+    set_: SetOption = None,
+    out: OutOption = Path("logs"),
+) -> None:
+    """Same past, changed future: re-run RUN with --set changes applied from time --at."""
+    from sim.analysis.replay import load_run
+    from sim.analysis.timeline import parse_when
+    from sim.branching import branch_run
+    from sim.report.summary import run_summary
+    from sim.store import resolve_run
+
+    run_dir = resolve_run(run_id, out)
+    scenario, _ = load_run(run_dir)
+    t = parse_when(at, scenario)
+    result = branch_run(run_dir, t, list(set_ or []), out)
+    outcome = result.outcome
+    out_console.print(run_summary(outcome.metrics, None, outcome.wall_seconds))
+    where = (
+        f"diverges at t={result.diverged_at:g}h"
+        if result.diverged_at is not None
+        else "no event differs"
+    )
+    out_console.print(
+        f"same past: the first {result.shared_events} events are byte-identical to {run_dir.name}; "
+        f"{where}",
+        highlight=False,
+    )
+    out_console.print(f"run directory: [bold]{outcome.run_dir}[/]", highlight=False)

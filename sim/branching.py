@@ -15,11 +15,12 @@ from typing import Any
 
 from sim.checks import load_manifest_scenario
 from sim.errors import ScenarioError
+from sim.events import decode
 from sim.runner import RunOutcome, run_to_directory
 from sim.scenario.loader import LoadedScenario, validate_raw
 from sim.scenario.paths import parse_override
 from sim.scenario.problems import Origin
-from sim.store import iter_lines
+from sim.store import iter_lines, split_line
 
 
 @dataclass
@@ -65,8 +66,5 @@ def branch_run(run_dir: Path, at: float, overrides: list[str], out: Path) -> Bra
     shared, first = shared_prefix(run_dir / "events.jsonl", outcome.run_dir / "events.jsonl")
     diverged = None
     if first is not None:
-        from sim.events import decode  # noqa: PLC0415
-        from sim.store import split_line  # noqa: PLC0415
-
         diverged = decode(split_line(first)[0]).t
     return Branch(outcome, shared, diverged)

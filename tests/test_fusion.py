@@ -448,25 +448,19 @@ def test_fusion_policy_rejects_bad_values(kwargs: dict[str, float]) -> None:
         FusionPolicy(**kwargs)  # type: ignore[arg-type]
 
 
-def test_many_reports_are_fast_enough() -> None:
-    import time
-
+def test_many_reports_fill_one_cluster_per_sector() -> None:
+    # speed is measured in bench/, not here; this checks the shape at scale
     reports = [
         rep(f"r{i}", f"s{i % 30}", i * 0.5, grade="B3", sector=f"sec{i % 5}") for i in range(10_000)
     ]
     clusters: tuple[Cluster, ...] = ()
-    started = time.perf_counter()
     for r in reports:
         clusters, i = add_report(clusters, r, 72.0)
         judge(clusters[i], POLICY)
-    elapsed = time.perf_counter() - started
     assert len(clusters) == 5
-    # One long-running cluster must not cost quadratic time either.
+    assert all(len(c.sources) == 6 for c in clusters)  # 30 sources spread over 5 sectors
     clusters = ()
-    started = time.perf_counter()
     for i in range(20_000):
         clusters, k = add_report(clusters, rep(f"q{i}", f"s{i % 30}", i * 0.1), 72.0)
         judge(clusters[k], POLICY)
-    elapsed += time.perf_counter() - started
     assert len(clusters) == 1 and len(clusters[0].reports) == 20_000
-    assert elapsed < 5.0  # about 10x headroom on a 2-core machine

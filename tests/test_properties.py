@@ -47,7 +47,7 @@ from sim.scenario.references import check_references
 from sim.state import evolve, initial_state
 from sim.store import EventLogWriter, read_events, verify_log
 
-EXAMPLES = 150  # each run takes ~20 ms: the whole file stays within a few seconds
+EXAMPLES = 200  # each run takes ~20 ms: the whole test stays within ~10 s
 NODE_NAMES = ["N0", "N1", "N2"]
 PARTIES = sorted([*NATIONS, *COMMUNITIES])
 SECTORS = ["S1", "S2"]
@@ -131,7 +131,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
                 spec["capacity"] = draw(rates(0.5, 5.0))
             if draw(st.booleans()):
                 spec["availability"] = {"mtbf": draw(hours), "mttr": draw(hours)}
-            spec["on_outage"] = draw(st.sampled_from(["hold", "hold", "drop"]))
+            spec["on_outage"] = draw(st.sampled_from(["hold", "drop"]))
             spec["enabled"] = draw(st.sampled_from([True, True, True, True, True, False]))
             links.append(spec)
     link_names = [f"{link['from']}->{link['to']}" for link in links]
@@ -155,7 +155,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         line: dict[str, Any] = {
             "munition": draw(st.sampled_from(munitions)),
             "sector": draw(st.sampled_from(SECTORS)),
-            "rate": draw(rates(0.05, 0.5)),
+            "rate": draw(rates(0.05, 1.0)),
         }
         if draw(st.booleans()):
             start = draw(st.floats(min_value=0.0, max_value=0.5 * duration))
@@ -169,9 +169,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
             if not likely(draw):
                 continue
             others = [n for n in names if n != src]
-            # mostly over a link; now and then towards a node there is no link to
-            linked = [n for n in others if f"{src}->{n}" in link_names]
-            pool = linked if linked and draw(st.integers(0, 9)) > 0 else others
+            pool = [n for n in others if f"{src}->{n}" in link_names]
             if not pool:
                 continue
             to = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=2, unique=True))
@@ -190,6 +188,17 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
             if items == "assessments" and draw(st.booleans()):
                 rule["threshold"] = draw(st.floats(min_value=0.0, max_value=0.9))
             sharing.append(rule)
+        # now and then a rule towards a node there is no link to (a warning, not an error)
+        unlinked = [n for n in names if n != src and f"{src}->{n}" not in link_names]
+        if unlinked and draw(st.integers(0, 2)) == 0:
+            sharing.append(
+                {
+                    "from": src,
+                    "to": [draw(st.sampled_from(unlinked))],
+                    "items": "reports",
+                    "marking": {"classification": "NATO-UNCLASSIFIED", "rel_to": PARTIES},
+                }
+            )
 
     adversary: dict[str, Any] = {}
     if draw(st.booleans()):
@@ -439,7 +448,10 @@ def test_random_scenarios_keep_every_invariant() -> None:
     # The examples are generated inside the test so that, once hypothesis is done, the
     # test can also check that they reached the interesting cases (drops for each reason,
     # holds, assessments, interceptions...): a property that held only because nothing
-    # happened would prove nothing.
+    # happened would prove nothing. Derandomized examples are fixed for a given set of
+    # loaded modules (hypothesis also draws constants found in the code under test), so
+    # each case below is reached by several examples, not just one; if a case is ever
+    # missed, tune `scenarios()` rather than the engine.
     seen: set[str] = set()
     reasons: set[str] = set()
 
@@ -472,4 +484,4 @@ def test_random_scenarios_keep_every_invariant() -> None:
     ):
         assert name in seen, f"no random scenario produced {name}"
     expected = {"not-releasable", "over-classification", "insufficient-clearance", "link-down"}
-    assert expected | {"link-closed", "no-link"} <= reasons, reasons
+    assert expected | {"link-closed", "no-link"} <= reasons, sorted(reasons)

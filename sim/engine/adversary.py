@@ -68,6 +68,6 @@ def cyber_process(world: World, index: int) -> Generator[simpy.Event, Any, None]
         if every is None or spec.until is None:
             return
         gap = every(rng.random())
-        if world.env.now + gap >= spec.until:
+        if gap <= 0 or world.env.now + gap >= spec.until:
             return
         yield world.env.timeout(gap)

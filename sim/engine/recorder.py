@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from sim.events import Event
-from sim.state.evolve import HANDLERS
+from sim.state.evolve import HANDLERS as _HANDLERS
 from sim.state.model import WorldState
 
 Listener = Callable[[Event], None]
@@ -34,8 +34,7 @@ class Recorder:
 
     def emit(self, event: Event) -> Event:
         """Record a fact: assign seq, append to the log, evolve the state, notify listeners."""
-        # floats only in `t`, so identical runs encode identically (0 vs 0.0)
-        event.t = float(event.t)
+        # `t` is always a float: the clock starts at 0.0 and every delay is a float
         if self.sink is not None:
             self.sink.append(event)
         else:
@@ -43,7 +42,7 @@ class Recorder:
         self.count += 1
         # inline evolve (see sim.state.evolve.evolve): this is the hot path
         state = self.state
-        HANDLERS[type(event)](state, event)
+        _HANDLERS[type(event)](state, event)
         state.t = event.t
         state.seq = event.seq
         for listener in self.listeners:

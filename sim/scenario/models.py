@@ -235,6 +235,8 @@ class Cyber(Section):
             raise ValueError("a cyber attack needs `outage` or `compromise` (or both)")
         if self.every is not None and self.until is None:
             raise ValueError("`every` needs `until` (when the campaign stops)")
+        if self.every is not None and self.every.mean <= 0:
+            raise ValueError("`every` must be longer than 0 (outages need time between them)")
         return self
 
 

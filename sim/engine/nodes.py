@@ -78,6 +78,8 @@ class NodeAgent:
 
     def share_report(self, report: str) -> None:
         """Forward an analysed report by this node's sharing rules."""
+        if not self.report_rules:
+            return
         origin = self.world.state.reports[report].node
         for rule in self.report_rules:
             for dest in rule.to:

@@ -14,7 +14,7 @@ from sim.fusion import Cluster, FusionPolicy
 from sim.scenario.models import Scenario
 
 
-@dataclass
+@dataclass(slots=True)
 class Report:
     """What the world knows of one report (its origin; ground truth in `usage`)."""
 
@@ -29,7 +29,7 @@ class Report:
     t: float
 
 
-@dataclass
+@dataclass(slots=True)
 class Assessment:
     """An assessment as issued (and last updated) by its node."""
 

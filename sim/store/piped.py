@@ -14,7 +14,8 @@ from pathlib import Path
 from types import TracebackType
 
 from sim.errors import LogError
-from sim.events import Event, encode
+from sim.events import Event
+from sim.events import encode as _encode
 
 
 def _widen_pipe(pipe: object) -> None:
@@ -37,7 +38,6 @@ class PipedEventLogWriter:
         self.flush_every = flush_every
         self.count = 0
         self._last_hash = ""
-        self._last_t = float("-inf")
         self._buf: list[bytes] = []
         self._closed = False
         self._proc = subprocess.Popen(
@@ -54,18 +54,17 @@ class PipedEventLogWriter:
         return self._last_hash
 
     def append(self, event: Event) -> Event:
-        """Number the event and queue its body for the sidecar."""
-        t = event.t
-        if t < self._last_t:
-            raise LogError(
-                f"{self.path}: {type(event).__name__} at t={t} is earlier than the previous "
-                f"event (t={self._last_t}); time never decreases in a log"
-            )
-        self._last_t = t
-        event.seq = self.count
-        self._buf.append(encode(event))
-        self.count += 1
-        if len(self._buf) >= self.flush_every:
+        """Number the event and queue its body for the sidecar.
+
+        Unlike EventLogWriter this does not re-check time order: its one caller is the
+        recorder, whose SimPy clock never goes back, and `verify` checks it on every line.
+        """
+        count = self.count
+        event.seq = count
+        buf = self._buf
+        buf.append(_encode(event))
+        self.count = count + 1
+        if len(buf) >= self.flush_every:
             self.flush()
         return event
 

@@ -274,7 +274,9 @@ EVENT_TYPES: dict[str, type[Event]] = {
 
 GROUND_TRUTH_TYPES = frozenset(name for name, cls in EVENT_TYPES.items() if cls.ground_truth)
 
-_encoder = msgspec.json.Encoder(order="deterministic")
+ENCODER = msgspec.json.Encoder(order="deterministic")
+"""The canonical encoder (fields in declaration order); `encode` is its function form."""
+_encoder = ENCODER
 _decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(DomainEvent)
 
 

@@ -1,6 +1,4 @@
-"""Rendering of runs for people: terminal tables and timelines (rich)."""
+"""Rendering of runs for people: terminal tables, timelines, live output, plots.
 
-from sim.report.summary import run_summary
-from sim.report.timeline_view import print_timeline
-
-__all__ = ["print_timeline", "run_summary"]
+Import the modules themselves; this package imports nothing eagerly (start-up time).
+"""

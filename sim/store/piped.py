@@ -14,8 +14,7 @@ from pathlib import Path
 from types import TracebackType
 
 from sim.errors import LogError
-from sim.events import Event
-from sim.events import encode as _encode
+from sim.events import ENCODER, Event
 
 
 def _widen_pipe(pipe: object) -> None:
@@ -39,6 +38,7 @@ class PipedEventLogWriter:
         self.count = 0
         self._last_hash = ""
         self._buf: list[bytes] = []
+        self._encode = ENCODER.encode  # bound once: this is the per-event hot path
         self._closed = False
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "sim.store.sidecar", str(self.path)],
@@ -62,7 +62,7 @@ class PipedEventLogWriter:
         count = self.count
         event.seq = count
         buf = self._buf
-        buf.append(_encode(event))
+        buf.append(self._encode(event))
         self.count = count + 1
         if len(buf) >= self.flush_every:
             self.flush()

@@ -181,6 +181,9 @@ class DaskExecutor:
     """A Dask distributed client: a cluster at an address, or a LocalCluster ("local")."""
 
     name = "dask"
+    # a Dask task costs a few ms of scheduling and messaging: bigger batches keep it
+    # within 10% of the local pool (bench/bench_replications.py)
+    task_seconds = 1.0
 
     def __init__(self, address: str) -> None:
         try:

@@ -114,9 +114,11 @@ def _run_with_log(scenario: Scenario, raw: dict[str, Any], job: Job, logs: LogRe
     return flatten(run_to_directory(loaded, out, seed=job.seed).metrics)
 
 
-def batch_size(seconds_per_job: float, jobs: int, workers: int) -> int:
-    """Jobs per task: enough to last TASK_SECONDS, but at least two tasks per worker."""
-    by_time = math.ceil(TASK_SECONDS / max(seconds_per_job, 1e-6))
+def batch_size(
+    seconds_per_job: float, jobs: int, workers: int, task_seconds: float = TASK_SECONDS
+) -> int:
+    """Jobs per task: enough to last `task_seconds`, but at least two tasks per worker."""
+    by_time = math.ceil(task_seconds / max(seconds_per_job, 1e-6))
     by_balance = math.ceil(jobs / (2 * max(workers, 1)))
     return max(1, min(by_time, by_balance))
 
@@ -162,7 +164,12 @@ def run_jobs(
         for _, result in executor.run(run_task, make_tasks(first, raws, 1, evaluator, logs)):
             on_rows(result.rows)
             seconds = max(seconds, result.seconds)
-        size = batch_size(seconds, len(jobs) - len(first), executor.workers)
+        size = batch_size(
+            seconds,
+            len(jobs) - len(first),
+            executor.workers,
+            getattr(executor, "task_seconds", TASK_SECONDS),
+        )
     rest = jobs[len(first) :]
     for _, result in executor.run(run_task, make_tasks(rest, raws, size, evaluator, logs)):
         on_rows(result.rows)

@@ -52,13 +52,20 @@ def _run_table(metrics: dict[str, Any], run_dir: Path | None, wall_seconds: floa
 
 
 def _node_table(metrics: dict[str, Any]) -> Table:
-    table = Table(title="Nodes", title_justify="left")
-    table.add_column("node", style="bold")
+    table = Table(
+        title="Nodes",
+        title_justify="left",
+        caption="wait: mean queue wait; to assess: median time from an episode's first use "
+        "to the node knowing an assessment of it; coverage: share of episodes known; "
+        "issued / false: assessments the node issued, and those resting on no real use",
+        caption_justify="left",
+    )
+    table.add_column("node", style="bold", no_wrap=True)
     table.add_column("reports", justify="right")
-    table.add_column("queue wait (mean)", justify="right")
-    table.add_column("time to assessment (median)", justify="right")
+    table.add_column("wait", justify="right")
+    table.add_column("to assess", justify="right")
     table.add_column("coverage", justify="right")
-    table.add_column("assessments", justify="right")
+    table.add_column("issued", justify="right")
     table.add_column("false", justify="right")
     for name, node in metrics["nodes"].items():
         false = node["false_assessments"]

@@ -1,0 +1,63 @@
+"""Durations and rates as people write them."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.scenario.units import format_hours, parse_duration, parse_rate
+
+
+@pytest.mark.parametrize(
+    ("text", "hours"),
+    [
+        ("90m", 1.5),
+        ("6h", 6.0),
+        ("2.5d", 60.0),
+        ("1w", 168.0),
+        ("30s", 30 / 3600),
+        ("45min", 0.75),
+        (" 3 h ", 3.0),
+        (".5d", 12.0),
+        (12, 12.0),
+        (0.25, 0.25),
+        ("0h", 0.0),
+        ("7", 7.0),
+    ],
+)
+def test_durations(text: object, hours: float) -> None:
+    assert parse_duration(text) == pytest.approx(hours)
+
+
+@pytest.mark.parametrize("bad", ["6x", "h", "", "-1h", "1e3h", True, None, [1], float("nan"), -2])
+def test_bad_durations_say_what_was_expected(bad: object) -> None:
+    with pytest.raises(ValueError, match="duration"):
+        parse_duration(bad)
+
+
+@pytest.mark.parametrize(
+    ("text", "per_hour"),
+    [
+        ("3/d", 3 / 24),
+        ("0.5/h", 0.5),
+        ("40/d", 40 / 24),
+        ("1/w", 1 / 168),
+        ("6/m", 360.0),
+        (2, 2.0),
+    ],
+)
+def test_rates(text: object, per_hour: float) -> None:
+    assert parse_rate(text) == pytest.approx(per_hour)
+
+
+@pytest.mark.parametrize("bad", ["3/x", "3", "3d", "/d", "-1/d", False, {"a": 1}])
+def test_bad_rates_say_what_was_expected(bad: object) -> None:
+    with pytest.raises(ValueError, match="rate"):
+        parse_rate(bad)
+
+
+@pytest.mark.parametrize(
+    ("hours", "text"),
+    [(0.5, "30m"), (6, "6h"), (36, "36h"), (1.5, "1.5h"), (72, "3d"), (60, "2.5d")],
+)
+def test_format_hours(hours: float, text: str) -> None:
+    assert format_hours(hours) == text

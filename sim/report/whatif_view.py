@@ -33,11 +33,11 @@ def num(value: float | int | None, digits: int = 4) -> str:
     return f"{value:.{digits}g}"
 
 
-def interval_text(interval: Interval) -> str:
+def interval_text(interval: Interval, digits: int = 4) -> str:
     """ "[low, high]", or "—" when there are too few values."""
     if interval.low is None or interval.high is None:
         return "—"
-    return f"[{num(interval.low)}, {num(interval.high)}]"
+    return f"[{num(interval.low, digits)}, {num(interval.high, digits)}]"
 
 
 def undefined_text(undefined: int, total: int) -> str:
@@ -45,9 +45,34 @@ def undefined_text(undefined: int, total: int) -> str:
     return f"undefined in {undefined} of {total}" if undefined else ""
 
 
+SHORT_NAMES = {
+    "time_to_assessment_h.mean": "to assess, mean (h)",
+    "time_to_assessment_h.median": "to assess, median (h)",
+    "time_to_assessment_h.p90": "to assess, p90 (h)",
+    "usage_to_assessment_h.mean": "use to assess, mean (h)",
+    "queue_wait_h.mean": "queue wait, mean (h)",
+    "report_latency_h.mean": "report latency, mean (h)",
+    "false_assessments": "false assessments",
+    "releasability_violations": "releasability violations",
+}
+
+
+def split_metric(name: str) -> tuple[str, str]:
+    """("KOR-NIS", "to assess, mean (h)") for "nodes.KOR-NIS.time_to_assessment_h.mean"."""
+    head, _, rest = name.partition(".")
+    if head in ("nodes", "links") and rest:
+        where, _, what = rest.partition(".")
+    elif head == "run" and rest:
+        where, what = "run", rest
+    else:
+        where, what = "", name
+    return where, SHORT_NAMES.get(what, what.replace("_h.", " (h) ").replace("_", " "))
+
+
 def summary_table(summary: Mapping[str, Interval], title: str) -> Table:
     """Each metric: mean, 95% CI, half-width, n and how often it was undefined."""
     table = Table(title=title, title_justify="left", show_lines=False)
+    table.add_column("where", style="bold", no_wrap=True)
     table.add_column("metric", overflow="fold")
     table.add_column("mean", justify="right")
     table.add_column("95% CI", justify="right")
@@ -57,7 +82,7 @@ def summary_table(summary: Mapping[str, Interval], title: str) -> Table:
     table.add_column("note", style="yellow")
     for metric, iv in summary.items():
         table.add_row(
-            metric,
+            *split_metric(metric),
             num(iv.mean),
             interval_text(iv),
             num(iv.half_width, 3),
@@ -68,9 +93,19 @@ def summary_table(summary: Mapping[str, Interval], title: str) -> Table:
     return table
 
 
+def _identical(d: PairedDiff) -> bool:
+    return d.diff.mean == 0 and d.diff.low == 0 and d.diff.high == 0
+
+
 def comparison_table(diffs: Mapping[str, PairedDiff], title: str) -> Table:
-    """B − A per metric with its paired CI, whether it excludes 0, and the variance reduction."""
+    """B − A per metric with its paired CI, whether it excludes 0, and the variance reduction.
+
+    Metrics equal in every replication on both sides, and metrics no replication defines,
+    are counted in the caption, not listed; a metric some replications leave undefined
+    is starred.
+    """
     table = Table(title=title, title_justify="left")
+    table.add_column("where", style="bold", no_wrap=True)
     table.add_column("metric", overflow="fold")
     table.add_column("A", justify="right")
     table.add_column("B", justify="right")
@@ -78,19 +113,39 @@ def comparison_table(diffs: Mapping[str, PairedDiff], title: str) -> Table:
     table.add_column("95% CI", justify="right")
     table.add_column("≠ 0", justify="center")
     table.add_column("VR ×", justify="right")
-    table.add_column("note", style="yellow")
+    same = undefined = partly = 0
     for metric, d in diffs.items():
+        if d.diff.mean is None:
+            undefined += 1
+            continue
+        if _identical(d):
+            same += 1
+            continue
+        where, what = split_metric(metric)
+        if d.diff.undefined:
+            partly += 1
+            what += " *"
         mark = Text("yes", style="bold red") if d.excludes_zero else Text("no", style="dim")
         table.add_row(
-            metric,
+            where,
+            what,
             num(d.mean_a),
             num(d.mean_b),
-            num(d.diff.mean),
-            interval_text(d.diff),
+            num(d.diff.mean, 3),
+            interval_text(d.diff, 3),
             mark,
             num(d.variance_reduction, 3),
-            undefined_text(d.diff.undefined, d.diff.total),
         )
+    notes = []
+    if partly:
+        notes.append("* undefined in some replications (averaged over the rest)")
+    if same:
+        notes.append(f"{same} metric(s) identical in every replication on both sides")
+    if undefined:
+        notes.append(f"{undefined} metric(s) undefined in every replication")
+    if notes:
+        table.caption = "; ".join(notes)
+        table.caption_justify = "left"
     return table
 
 

@@ -160,23 +160,46 @@ def _cell(by_metric: pd.DataFrame, metric: str) -> str:
 
 
 WIDE_METRICS = 3  # up to this many metrics get a column each; more go one per row
+POINT_COLUMNS = 6  # up to this many points: metrics as rows, one column per point
+
+
+def _point_label(group: pd.DataFrame, paths: Sequence[str]) -> str:
+    values = [str(group[p].iloc[0]) for p in paths]
+    if len(paths) == 1:
+        return values[0]
+    return ", ".join(f"{p.rsplit('.', 1)[-1]}={v}" for p, v in zip(paths, values, strict=True))
 
 
 def sweep_table(
     summary: pd.DataFrame, paths: Sequence[str], metrics: Sequence[str], title: str
 ) -> Table:
-    """Per point: factor values, then each chosen metric as mean ± half-width.
+    """Each chosen metric at each point of the design, as mean ± 95% half-width.
 
-    A few metrics get a column each; with more, each (point, metric) gets a row.
+    Few points: a row per metric and a column per point (compare along a row). Many
+    points: a row per point, with a column per metric when there are few metrics, or a
+    row per (point, metric) otherwise.
     """
-    wide = len(metrics) <= WIDE_METRICS
+    groups = list(summary.groupby("point", sort=True))
     table = Table(title=title, title_justify="left")
+    if len(groups) <= POINT_COLUMNS:
+        table.add_column("where", style="bold", no_wrap=True)
+        table.add_column("metric", overflow="fold")
+        for _, group in groups:
+            table.add_column(_point_label(group, paths), justify="right", overflow="fold")
+        indexed = [group.set_index("metric") for _, group in groups]
+        for metric in metrics:
+            table.add_row(*split_metric(metric), *(_cell(by, metric) for by in indexed))
+        varied = ", ".join(paths)
+        table.caption = f"columns: {varied}; cells: mean ± 95% half-width over replications"
+        table.caption_justify = "left"
+        return table
+    wide = len(metrics) <= WIDE_METRICS
     table.add_column("point", justify="right")
     for path in paths:
         table.add_column(path, justify="right", overflow="fold")
     for metric in metrics if wide else ["metric", "mean ± 95% half-width"]:
         table.add_column(metric, justify="left" if metric == "metric" else "right", overflow="fold")
-    for point, group in summary.groupby("point", sort=True):
+    for point, group in groups:
         by_metric = group.set_index("metric")
         head = [str(point), *(str(group[p].iloc[0]) for p in paths)]
         if wide:

@@ -18,6 +18,7 @@ Choices where the design is silent:
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -58,11 +59,11 @@ class _Node:
         self.started: dict[str, float] = {}  # report -> analysis began
         self.received = 0
         self.analysed = 0
-        self.latency: list[float] = []
-        self.queue_wait: list[float] = []
-        self.analysis: list[float] = []
-        self.tta: list[float] = []  # per episode
-        self.uta: list[float] = []  # per usage
+        self.latency: array[float] = array("d")
+        self.queue_wait: array[float] = array("d")
+        self.analysis: array[float] = array("d")
+        self.tta: array[float] = array("d")  # per episode
+        self.uta: array[float] = array("d")  # per usage
         self.assessed: set[tuple[str, str]] = set()
         self.covered: set[str] = set()
         self.issued = 0
@@ -93,7 +94,7 @@ class _Link:
         self.held = 0
         self.intercepted = 0
         self.dropped: dict[str, int] = {}
-        self.transit: list[float] = []
+        self.transit: array[float] = array("d")
         self.causes: set[str] = set()
         self.down_since: float | None = None
         self.outages = 0

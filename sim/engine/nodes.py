@@ -51,7 +51,8 @@ class NodeAgent:
         """A report arrives (from a collector or a link); a repeat arrival is not re-analysed."""
         if report in self.state.received:
             return
-        self.sender[report] = sender
+        if sender is not None:  # reports from collectors (most of them) have none
+            self.sender[report] = sender
         if marking is not None:
             self.marking[report] = marking
         self.world.emit(

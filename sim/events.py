@@ -94,30 +94,25 @@ class AnalysisCompleted(Event, kw_only=True):
     report: str
 
 
-class AssessmentIssued(Event, kw_only=True):
+class AssessmentFacts(Event, kw_only=True):
+    """What an assessment says (the fields AssessmentIssued and AssessmentUpdated share)."""
+
+    assessment: str
+    node: str
+    munition: str
+    sector: str
+    confidence: float
+    band: str
+    reports: list[str]
+    sources: list[str]
+
+
+class AssessmentIssued(AssessmentFacts, kw_only=True):
     """A node fused reports into an assessment: a munition was used in a sector."""
 
-    assessment: str
-    node: str
-    munition: str
-    sector: str
-    confidence: float
-    band: str
-    reports: list[str]
-    sources: list[str]
 
-
-class AssessmentUpdated(Event, kw_only=True):
+class AssessmentUpdated(AssessmentFacts, kw_only=True):
     """An assessment's confidence band changed as reports were added."""
-
-    assessment: str
-    node: str
-    munition: str
-    sector: str
-    confidence: float
-    band: str
-    reports: list[str]
-    sources: list[str]
 
 
 class AssessmentReceived(Event, kw_only=True):
@@ -130,14 +125,18 @@ class AssessmentReceived(Event, kw_only=True):
     via: str
 
 
-class MessageSent(Event, kw_only=True):
-    """A node put an item (report or assessment) on a link under a marking."""
+class MessageFacts(Event, kw_only=True):
+    """What a message carries (the fields MessageSent and MessageDelivered share)."""
 
     message: str
     link: str
     item: str
     kind: str
     marking: Marking
+
+
+class MessageSent(MessageFacts, kw_only=True):
+    """A node put an item (report or assessment) on a link under a marking."""
 
 
 class MessageHeld(Event, kw_only=True):
@@ -149,14 +148,8 @@ class MessageHeld(Event, kw_only=True):
     reason: str
 
 
-class MessageDelivered(Event, kw_only=True):
+class MessageDelivered(MessageFacts, kw_only=True):
     """A message reached the far end of its link."""
-
-    message: str
-    link: str
-    item: str
-    kind: str
-    marking: Marking
 
 
 class MessageDropped(Event, kw_only=True):

@@ -8,6 +8,7 @@ from sim.engine.world import World
 from sim.events import (
     AnalysisCompleted,
     AnalysisStarted,
+    AssessmentFacts,
     AssessmentIssued,
     AssessmentReceived,
     AssessmentUpdated,
@@ -104,37 +105,24 @@ class NodeAgent:
         judgement = fusion.judge(cluster, policy)
         if judgement is None:
             return
-        sources = sorted(cluster.sources)
         if judgement.action == "issue":
+            kind: type[AssessmentFacts] = AssessmentIssued
             assessment = f"A-{self.name}-{len(state.assessments) + 1}"
-            world.emit(
-                AssessmentIssued(
-                    t=world.env.now,
-                    assessment=assessment,
-                    node=self.name,
-                    munition=cluster.munition,
-                    sector=cluster.sector,
-                    confidence=round(judgement.confidence, 6),
-                    band=judgement.band,
-                    reports=list(cluster.reports),
-                    sources=sources,
-                )
-            )
         else:
-            assessment = str(cluster.assessment)
-            world.emit(
-                AssessmentUpdated(
-                    t=world.env.now,
-                    assessment=assessment,
-                    node=self.name,
-                    munition=cluster.munition,
-                    sector=cluster.sector,
-                    confidence=round(judgement.confidence, 6),
-                    band=judgement.band,
-                    reports=list(cluster.reports),
-                    sources=sources,
-                )
+            kind, assessment = AssessmentUpdated, str(cluster.assessment)
+        world.emit(
+            kind(
+                t=world.env.now,
+                assessment=assessment,
+                node=self.name,
+                munition=cluster.munition,
+                sector=cluster.sector,
+                confidence=round(judgement.confidence, 6),
+                band=judgement.band,
+                reports=list(cluster.reports),
+                sources=sorted(cluster.sources),
             )
+        )
         self.share_assessment(assessment)
 
     def receive_assessment(

@@ -177,13 +177,30 @@ class ProcessExecutor:
         self.shutdown(cancel=exc[0] is not None)
 
 
+def local_cluster(factory: Any, workers: int) -> Any:
+    """A LocalCluster on loopback tuned for replications: one process per core, one thread.
+
+    Replications return a small row each, so the workers' memory monitor (which polls the
+    process every 100 ms and competes for the core) buys nothing: memory_limit=0 turns it
+    off, and took Dask from 0.91 to 0.95 of the process pool (bench/bench_replications.py).
+    """
+    return factory(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        memory_limit=0,
+    )
+
+
 class DaskExecutor:
     """A Dask distributed client: a cluster at an address, or a LocalCluster ("local")."""
 
     name = "dask"
-    # a Dask task costs a few ms of scheduling and messaging: bigger batches keep it
-    # within 10% of the local pool (bench/bench_replications.py)
-    task_seconds = 1.0
+    # tasks of about TASK_SECONDS, as for the pool: measured, larger batches lost more to
+    # the uneven end of a run than they saved in scheduling (bench/bench_replications.py).
+    # An executor may set `task_seconds` to change that (e.g. a cluster over a network).
 
     def __init__(self, address: str) -> None:
         try:
@@ -196,13 +213,7 @@ class DaskExecutor:
         self._owns_client = True
         try:
             if address == "local":
-                self._cluster = LocalCluster(
-                    n_workers=default_workers(),
-                    threads_per_worker=1,
-                    processes=True,
-                    host="127.0.0.1",
-                    dashboard_address=None,
-                )
+                self._cluster = local_cluster(LocalCluster, default_workers())
                 self._client = Client(self._cluster)
             else:
                 self._client = Client(address, timeout="10s")

@@ -30,6 +30,8 @@ def num(value: float | int | None, digits: int = 4) -> str:
         return "∞"
     if isinstance(value, int) or (float(value).is_integer() and abs(value) < 1e9):
         return f"{int(value)}"
+    if 10**digits <= abs(value) < 1e9:  # 1146 rather than 1.15e+03
+        return f"{value:.0f}"
     return f"{value:.{digits}g}"
 
 
@@ -70,26 +72,39 @@ def split_metric(name: str) -> tuple[str, str]:
 
 
 def summary_table(summary: Mapping[str, Interval], title: str) -> Table:
-    """Each metric: mean, 95% CI, half-width, n and how often it was undefined."""
+    """Each metric: mean, 95% CI and how many replications defined it.
+
+    Metrics no replication defines are counted in the caption, not listed; a bootstrap
+    interval is marked †, a metric some replications leave undefined *.
+    """
     table = Table(title=title, title_justify="left", show_lines=False)
     table.add_column("where", style="bold", no_wrap=True)
     table.add_column("metric", overflow="fold")
     table.add_column("mean", justify="right")
     table.add_column("95% CI", justify="right")
-    table.add_column("±", justify="right")
-    table.add_column("CI", justify="center")
     table.add_column("n", justify="right")
-    table.add_column("note", style="yellow")
+    undefined = boot = partly = 0
     for metric, iv in summary.items():
-        table.add_row(
-            *split_metric(metric),
-            num(iv.mean),
-            interval_text(iv),
-            num(iv.half_width, 3),
-            "boot" if iv.method == "bootstrap" else "t",
-            str(iv.n),
-            undefined_text(iv.undefined, iv.total),
-        )
+        if iv.n == 0:
+            undefined += 1
+            continue
+        where, what = split_metric(metric)
+        if iv.method == "bootstrap":
+            boot += 1
+            what += " †"
+        if iv.undefined:
+            partly += 1
+            what += " *"
+        table.add_row(where, what, num(iv.mean), interval_text(iv, 3), f"{iv.n}/{iv.total}")
+    notes = ["n: replications that define the metric"]
+    if boot:
+        notes.append("† bootstrap percentile interval (skewed metric); others Student t")
+    if partly:
+        notes.append("* undefined in some replications, averaged over the rest")
+    if undefined:
+        notes.append(f"{undefined} metric(s) undefined in every replication, not listed")
+    table.caption = "; ".join(notes)
+    table.caption_justify = "left"
     return table
 
 

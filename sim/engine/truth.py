@@ -16,13 +16,18 @@ from sim.events import MunitionUsed
 def usage_process(world: World, index: int) -> Generator[simpy.Event, Any, None]:
     """Emit `MunitionUsed` at the rate of usage line `index`, inside its window."""
     spec = world.scenario.theater.usage[index]
+    if spec.at is not None:  # scripted: a documented strike at a known time
+        yield world.env.timeout(spec.at)
+        for _ in range(spec.count):
+            munition_used(world, spec.munition, spec.sector)
+        return
     rng = stream(world.seed, f"usage:{index}:{spec.munition}:{spec.sector}")
     t = spec.from_
     while True:
         # re-read each time: an intervention may change the rate or the window
         spec = world.scenario.theater.usage[index]
         end = min(spec.until if spec.until is not None else world.horizon, world.horizon)
-        if spec.rate <= 0:
+        if spec.rate is None or spec.rate <= 0:
             return
         t += -math.log(1.0 - rng.random()) / spec.rate
         if t >= end:

@@ -59,13 +59,28 @@ class Munition(Section):
 
 
 class Usage(Section):
-    """Ground truth: Poisson use of one munition in one sector over a time window."""
+    """Ground truth: use of one munition in one sector, either Poisson at a rate over a
+    window, or scripted: `count` uses at the time `at` (a documented strike)."""
 
-    munition: str = Field(description="a munition of `munitions`")
-    sector: str = Field(description="a sector of `theater.sectors`")
-    rate: PerHour = Field(description='uses per time, e.g. "0.5/d"')
+    munition: str
+    sector: str
+    rate: PerHour | None = Field(None, description='uses per time, e.g. "0.5/d"')
     from_: Hours = Field(0.0, alias="from", description="start of the window (time since start)")
     until: Hours | None = Field(None, description="end of the window; default: end of the run")
+    at: Hours | None = Field(
+        None, description="a scripted use at this time (instead of `rate`), e.g. a known strike"
+    )
+    count: int = Field(1, ge=1, le=10_000, description="with `at`: how many uses (a salvo)")
+
+    @model_validator(mode="after")
+    def _rate_or_at(self) -> Usage:
+        if (self.rate is None) == (self.at is None):
+            raise ValueError("give either `rate` (Poisson use) or `at` (a scripted use), not both")
+        if self.at is not None and ("from_" in self.model_fields_set or self.until is not None):
+            raise ValueError("a scripted use (`at`) has no `from`/`until` window")
+        if self.rate is not None and self.count != 1:
+            raise ValueError("`count` goes with `at` (a Poisson use has a rate instead)")
+        return self
 
 
 class Theater(Section):

@@ -76,7 +76,10 @@ def _theater(c: _Checker) -> None:
         path = f"theater.usage[{i}]"
         c.known(f"{path}.munition", usage.munition, "munition", c.s.munitions)
         c.known(f"{path}.sector", usage.sector, "sector", c.s.theater.sectors)
-        c.window(path, usage.from_, usage.until)
+        if usage.at is not None:
+            c.time(f"{path}.at", usage.at)
+        else:
+            c.window(path, usage.from_, usage.until)
 
 
 def _nations(c: _Checker) -> None:

@@ -54,7 +54,7 @@ def test_a_report_through_a_queue() -> None:
     evolve(s, ev.AnalysisStarted(seq=5, t=3.0, node="A", report="R1"))
     assert node.queue == deque(["R2"]) and node.busy == {"R1"}
     evolve(s, ev.AnalysisCompleted(seq=6, t=4.0, node="A", report="R1"))
-    assert node.busy == set() and node.analysed == {"R1"}
+    assert node.busy == set() and node.analysed == 1 and node.receipts == 2
     assert s.reports["R1"].usage == "U1" and s.reports["R1"].grade == "B2"
 
 

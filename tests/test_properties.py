@@ -340,11 +340,13 @@ def check_report_forwarding(scenario: Scenario, world: World, events: list[Event
             sender[(e.node, e.report)] = (
                 None if e.via is None else links_by_message[e.via].split("->")[0]
             )
+    # the state forgets a report once it is out of play: take origins from the log
+    origins = {e.report: e.node for e in events if isinstance(e, SightingReported)}
     expected: set[tuple[str, str]] = set()
     for e in events:
         if not isinstance(e, AnalysisCompleted):
             continue
-        origin = world.state.reports[e.report].node
+        origin = origins[e.report]
         for rule in scenario.sharing:
             if rule.from_ != e.node or rule.items != "reports":
                 continue
@@ -352,7 +354,7 @@ def check_report_forwarding(scenario: Scenario, world: World, events: list[Event
                 if dest not in (origin, sender[(e.node, e.report)], e.node):
                     expected.add((f"{e.node}->{dest}", e.report))
     offers: dict[tuple[str, str], int] = defaultdict(int)
-    reports = set(world.state.reports)
+    reports = set(origins)
     first_event: set[str] = set()
     for e in events:
         if isinstance(e, MessageSent | MessageDropped) and e.item in reports:

@@ -87,8 +87,8 @@ def describe_state(
             "analysts": ns.analysts,
             "queue": list(ns.queue),
             "busy": sorted(ns.busy, key=_id_order),
-            "received": len(ns.received),
-            "analysed": len(ns.analysed),
+            "received": ns.receipts,
+            "analysed": ns.analysed,
             "assessments_issued": dict(ns.assessments),
             "assessments_received": dict(ns.known_assessments),
         }

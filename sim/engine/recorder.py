@@ -12,6 +12,7 @@ from typing import Protocol
 
 from sim.events import Event
 from sim.state.evolve import HANDLERS as _HANDLERS
+from sim.state.evolve import retire_idle
 from sim.state.model import WorldState
 
 Listener = Callable[[Event], None]
@@ -44,6 +45,8 @@ class Recorder:
         self.count += 1
         # inline evolve (see sim.state.evolve.evolve): this is the hot path
         state = self.state
+        if state.idle and event.t > state.t:
+            retire_idle(state)
         _HANDLERS[type(event)](state, event)
         state.t = event.t
         state.seq = event.seq

@@ -2,6 +2,19 @@
 
 No SimPy, no I/O, no randomness, no clock: the same events always give the same
 state, so `replay(log)` rebuilds what the live run held (see sim/analysis/replay.py).
+
+Retiring reports. A report is *in play* while it waits in a node's queue, is under
+analysis, or rides a message (``MessageSent`` not yet ``MessageDelivered`` or
+``MessageDropped``); ``WorldState.holds`` counts those places. When the count falls to
+0 the report cannot be retired at once: the node that just finished analysing it
+forwards it at the same instant (``MessageSent`` follows ``AnalysisCompleted`` at the
+same ``t``), and a delivered report enters its destination's queue at the same instant
+too. So evolve notes it in ``idle`` and retires it when the first event with a later
+``t`` arrives (:func:`retire_idle`), if its count is still 0: the report leaves
+``reports`` and the ``received`` set of every node it entered. A retired report cannot
+come back: a second arrival at a node only ever comes by a message, and a message in
+flight holds its report, so dedupe by ``received`` stays exact. Everything here is
+driven by events alone, so a replay retires exactly what the live run retired.
 """
 
 from __future__ import annotations
@@ -32,6 +45,36 @@ def _noop(s: WorldState, e: ev.Event) -> None:
     return None
 
 
+def _hold(s: WorldState, report: str) -> None:
+    holds = s.holds
+    holds[report] = holds.get(report, 0) + 1
+
+
+def _release(s: WorldState, report: str) -> None:
+    holds = s.holds
+    n = holds[report] - 1
+    holds[report] = n
+    if n == 0:
+        s.idle.append(report)
+
+
+def retire_idle(s: WorldState) -> None:
+    """Forget the reports no queue, analysis or message has held since the last instant.
+
+    Call before applying an event whose ``t`` is later than ``s.t`` (``evolve`` and the
+    recorder do).
+    """
+    holds, reports, nodes = s.holds, s.reports, s.nodes
+    for report in s.idle:
+        if holds.get(report) != 0:  # held again since (or already retired)
+            continue
+        del holds[report]
+        record = reports.pop(report, None)
+        for name in nodes if record is None else record.received_at:
+            nodes[name].received.discard(report)
+    s.idle.clear()
+
+
 def _sighting_reported(s: WorldState, e: ev.SightingReported) -> None:
     s.reports[e.report] = Report(
         report=e.report,
@@ -44,6 +87,9 @@ def _sighting_reported(s: WorldState, e: ev.SightingReported) -> None:
         usage=e.usage,
         t=e.t,
     )
+    # held by nothing yet: the node's ReportReceived follows at the same instant
+    s.holds.setdefault(e.report, 0)
+    s.idle.append(e.report)
 
 
 def _report_received(s: WorldState, e: ev.ReportReceived) -> None:
@@ -51,7 +97,12 @@ def _report_received(s: WorldState, e: ev.ReportReceived) -> None:
     if e.report in node.received:
         raise EvolveError(f"report {e.report} entered {e.node}'s queue twice")
     node.received.add(e.report)
+    node.receipts += 1
     node.queue.append(e.report)
+    record = s.reports.get(e.report)
+    if record is not None:
+        record.received_at.append(e.node)
+    _hold(s, e.report)
 
 
 def _analysis_started(s: WorldState, e: ev.AnalysisStarted) -> None:
@@ -65,7 +116,7 @@ def _analysis_started(s: WorldState, e: ev.AnalysisStarted) -> None:
 def _analysis_completed(s: WorldState, e: ev.AnalysisCompleted) -> None:
     node = s.nodes[e.node]
     node.busy.remove(e.report)
-    node.analysed.add(e.report)
+    node.analysed += 1
     if node.fusion is not None:
         r = s.reports[e.report]
         facts = fusion.ReportFacts(
@@ -77,6 +128,7 @@ def _analysis_completed(s: WorldState, e: ev.AnalysisCompleted) -> None:
             t=r.t,
         )
         node.clusters, _ = fusion.add_report(node.clusters, facts, node.fusion.window)
+    _release(s, e.report)
 
 
 def _find_cluster(s: WorldState, node: str, report: str, assessment: str | None) -> int:
@@ -129,6 +181,8 @@ def _assessment_received(s: WorldState, e: ev.AssessmentReceived) -> None:
 
 def _message_sent(s: WorldState, e: ev.MessageSent) -> None:
     s.links[e.link].in_flight[e.message] = e.item
+    if e.kind == "report":
+        _hold(s, e.item)
 
 
 def _message_held(s: WorldState, e: ev.MessageHeld) -> None:
@@ -138,8 +192,10 @@ def _message_held(s: WorldState, e: ev.MessageHeld) -> None:
 def _message_done(s: WorldState, e: ev.MessageDelivered | ev.MessageDropped) -> None:
     link = s.links.get(e.link)
     if link is not None:  # a message refused before it was sent names its link all the same
-        link.in_flight.pop(e.message, None)
+        item = link.in_flight.pop(e.message, None)
         link.held.discard(e.message)
+        if item is not None and s.holds.get(item):  # a report message (assessments: no count)
+            _release(s, item)
 
 
 def _link_down(s: WorldState, e: ev.LinkDown) -> None:
@@ -218,6 +274,8 @@ HANDLERS: dict[type[ev.Event], Handler] = {
 
 def evolve(state: WorldState, event: ev.Event) -> WorldState:
     """Fold one event into the state (in place) and return it."""
+    if state.idle and event.t > state.t:
+        retire_idle(state)
     HANDLERS[type(event)](state, event)
     state.t = event.t
     state.seq = event.seq

@@ -3,6 +3,12 @@
 Plain mutable dataclasses: the fold updates them in place for speed (a run applies
 hundreds of thousands of events), but only :func:`sim.state.evolve.evolve` ever
 changes them, so replaying a log rebuilds exactly the live state (a test asserts it).
+
+The state holds a report only while it is *in play*: waiting in a node's queue, under
+analysis, or riding a message (sent, not yet delivered or dropped). ``WorldState.holds``
+counts those places per report; once a report's count has fallen to 0 and the clock
+moves on, evolve retires it (see ``sim.state.evolve``), so memory does not grow with
+every report of a long run.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ class Report:
     discipline: str
     usage: str | None
     t: float
+    received_at: list[str] = field(default_factory=list)  # nodes it entered, in order
 
 
 @dataclass(slots=True)
@@ -55,8 +62,9 @@ class NodeState:
     fusion: FusionPolicy | None
     queue: deque[str] = field(default_factory=deque)
     busy: set[str] = field(default_factory=set)
-    received: set[str] = field(default_factory=set)
-    analysed: set[str] = field(default_factory=set)
+    received: set[str] = field(default_factory=set)  # reports received and still in play
+    receipts: int = 0  # reports received in all
+    analysed: int = 0  # reports analysed in all
     clusters: tuple[Cluster, ...] = ()
     assessments: dict[str, str] = field(default_factory=dict)  # id -> band, issued here
     known_assessments: dict[str, str] = field(default_factory=dict)  # id -> band, received
@@ -89,7 +97,11 @@ class WorldState:
     usages: int = 0
     nodes: dict[str, NodeState] = field(default_factory=dict)
     links: dict[str, LinkState] = field(default_factory=dict)
-    reports: dict[str, Report] = field(default_factory=dict)
+    reports: dict[str, Report] = field(default_factory=dict)  # reports in play
+    # report -> how many queues, analyses and messages in flight hold it
+    holds: dict[str, int] = field(default_factory=dict)
+    # reports whose count fell to 0 at time `t`: retired when an event with a later t comes
+    idle: list[str] = field(default_factory=list)
     assessments: dict[str, Assessment] = field(default_factory=dict)
 
 

@@ -30,9 +30,12 @@ class NodeAgent:
         self.rng = stream(world.seed, f"node:{name}")
         self.state = world.state.nodes[name]
         # who handed us each item and under what marking: re-sharing never loosens it
+        # (a report's entries go once it is shared: a node analyses a report only once)
         self.sender: dict[str, str | None] = {}
         self.marking: dict[str, MarkingPair] = {}
-        self.sent: set[tuple[str, str, str]] = set()  # (item, band or "", destination)
+        # assessments offered: (assessment, band, destination); a report is shared once
+        # per node anyway, so reports are not recorded here (memory stays flat)
+        self.sent: set[tuple[str, str, str]] = set()
         self.configure(world.scenario)
 
     def configure(self, scenario: Scenario) -> None:
@@ -76,6 +79,8 @@ class NodeAgent:
         if self.state.fusion is not None:
             self.fuse(report)
         self.share_report(report)
+        self.sender.pop(report, None)
+        self.marking.pop(report, None)
         self.dispatch()
 
     def share_report(self, report: str) -> None:
@@ -83,10 +88,16 @@ class NodeAgent:
         if not self.report_rules:
             return
         origin = self.world.state.reports[report].node
+        # the first rule naming a destination decides its marking (as `sent` did before)
+        offered: set[str] = {origin, self.name}
+        sender = self.sender.get(report)
+        if sender is not None:
+            offered.add(sender)
         for rule in self.report_rules:
             for dest in rule.to:
-                if dest in (origin, self.sender.get(report)) or dest == self.name:
+                if dest in offered:
                     continue
+                offered.add(dest)
                 self._send(
                     report, "report", "", dest, (rule.marking.classification, rule.marking.rel_to)
                 )
@@ -185,10 +196,11 @@ class NodeAgent:
         rule_marking: MarkingPair,
         confidence: float = 0.0,
     ) -> None:
-        key = (item, band, dest)
-        if key in self.sent:
-            return
-        self.sent.add(key)
+        if kind != "report":
+            key = (item, band, dest)
+            if key in self.sent:
+                return
+            self.sent.add(key)
         held = self.marking.get(item)
         marking = (
             rule_marking

@@ -14,6 +14,24 @@ Choices where the design is silent:
   report traces to none); ``usage_to_assessment_h`` uses that, and false assessments
   are those issued with no such report among their supporting reports;
 - the reports an assessment carries to a node are those it had when it was sent.
+
+What it remembers per report and per usage (memory must not grow with every report):
+
+- a report's ``(time reported, traced usage)`` is needed when the report enters a
+  queue (latency) and when an assessment lists it. It enters queues only while it is
+  *in play* (queued, under analysis or riding a message; the same rule as
+  ``sim.state.evolve``, counted here from the events alone, and forgotten once its
+  count is 0 and the clock has moved on). An assessment only ever lists reports its
+  node has analysed, and only fusion nodes issue assessments (an intervention can
+  tune a node's fusion, never give a node fusion it lacks), so a report analysed at a
+  fusion node is kept for the whole run: a cluster can stay open, and be updated
+  with all its reports, for as long as reports keep joining it, so no age bound is
+  sound. Every other report is forgotten once retired; with no fusion node in the
+  scenario, that is every report.
+- a usage's munition and time are needed by any sighting of it, and a collector's
+  delay is unbounded, so they are kept for the whole run, but compactly: 12 bytes a
+  usage in two arrays indexed by the engine's ids ``U1, U2, ...`` (any other id
+  falls back to a dict).
 """
 
 from __future__ import annotations
@@ -115,10 +133,20 @@ class MetricsProjection:
         self.interventions = 0
         self.violations = 0
         self.drops: dict[str, int] = {}
-        self._usage: dict[str, tuple[str, float]] = {}  # usage -> (munition, t)
+        # usage -> (munition, t), compact: U<n> at index n-1 of these arrays
+        self._usage_t: array[float] = array("d")
+        self._usage_m: array[int] = array("I")  # index into _munitions
+        self._munitions: list[str] = []
+        self._munition_ix: dict[str, int] = {}
+        self._usage_other: dict[str, tuple[str, float]] = {}  # ids not of the form U<n>
         self._episodes: dict[tuple[str, str], float] = {}  # episode -> first use
         # report -> (time reported, the usage it truly traces to, or None)
         self._reports: dict[str, tuple[float, str | None]] = {}
+        # reports in play (see the module docstring): report -> places holding it
+        self._holds: dict[str, int] = {}
+        self._idle: list[str] = []  # count fell to 0 at time `t`
+        self._report_msgs: dict[str, str] = {}  # report message in flight -> report
+        self._fusion = {name for name, node in scenario.nodes.items() if node.fusion is not None}
         # assessment -> (munition, sector, supporting reports as last issued/updated)
         self._assessments: dict[str, tuple[str, str, list[str]]] = {}
         self._sent_at: dict[str, float] = {}  # message in flight -> sent
@@ -158,6 +186,8 @@ class MetricsProjection:
     def apply(self, event: ev.Event) -> None:
         """Fold one event into the tallies (cheap: one dict lookup and a handler)."""
         self.events += 1
+        if self._idle and event.t > self.t:
+            self._retire()
         self.t = event.t
         handler = self._handlers.get(type(event))
         if handler is not None:
@@ -175,9 +205,61 @@ class MetricsProjection:
             link = self.links[name] = _Link()
         return link
 
+    # --- reports in play, usages --------------------------------------------------------
+
+    def _hold(self, report: str) -> None:
+        holds = self._holds
+        n = holds.get(report)
+        if n is not None:  # (kept for good, or never reported: nothing to count)
+            holds[report] = n + 1
+
+    def _release(self, report: str) -> None:
+        holds = self._holds
+        n = holds.get(report)
+        if n is not None:
+            holds[report] = n - 1
+            if n == 1:
+                self._idle.append(report)
+
+    def _retire(self) -> None:
+        holds, reports = self._holds, self._reports
+        for report in self._idle:
+            if holds.get(report) == 0:
+                del holds[report]
+                reports.pop(report, None)
+        self._idle.clear()
+
+    def _usage_slot(self, usage: str) -> int | None:
+        """The array index of an id ``U<n>`` (n = 1, 2, ... as the engine numbers them)."""
+        digits = usage[1:]
+        if usage[:1] != "U" or not digits.isdigit():
+            return None
+        index = int(digits) - 1
+        if 0 <= index < len(self._usage_t) and usage == f"U{index + 1}":
+            return index
+        return None
+
+    def _usage(self, usage: str) -> tuple[str, float] | None:
+        """(munition, time) of a usage, or None if unknown."""
+        index = self._usage_slot(usage)
+        if index is None:
+            return self._usage_other.get(usage)
+        return self._munitions[self._usage_m[index]], self._usage_t[index]
+
     def _munition_used(self, e: ev.MunitionUsed) -> None:
         self.usages += 1
-        self._usage[e.usage] = (e.munition, e.t)
+        ix = self._munition_ix.get(e.munition)
+        if ix is None:
+            ix = self._munition_ix[e.munition] = len(self._munitions)
+            self._munitions.append(e.munition)
+        if e.usage == f"U{len(self._usage_t) + 1}":
+            self._usage_t.append(e.t)
+            self._usage_m.append(ix)
+        elif (index := self._usage_slot(e.usage)) is not None:
+            # an id used twice (never by the engine): the later use wins, as in a dict
+            self._usage_t[index], self._usage_m[index] = e.t, ix
+        else:
+            self._usage_other[e.usage] = (e.munition, e.t)
         self._episodes.setdefault((e.munition, e.sector), e.t)
 
     def _sighting(self, e: ev.SightingReported) -> None:
@@ -187,17 +269,21 @@ class MetricsProjection:
             self.fabricated += 1
         else:
             self.collected += 1
-            used = self._usage.get(e.usage)
+            used = self._usage(e.usage)
             if used is not None and used[0] == e.munition:
                 traced = e.usage
             elif used is not None:
                 self.misidentified += 1
         self._reports[e.report] = (e.t, traced)
+        # held by nothing yet: the node's ReportReceived follows at the same instant
+        self._holds.setdefault(e.report, 0)
+        self._idle.append(e.report)
 
     def _report_received(self, e: ev.ReportReceived) -> None:
         node = self._node(e.node)
         node.received += 1
         node.waiting[e.report] = e.t
+        self._hold(e.report)
         origin = self._reports.get(e.report)
         if origin is not None:
             node.latency.append(e.t - origin[0])
@@ -215,6 +301,10 @@ class MetricsProjection:
         began = node.started.pop(e.report, None)
         if began is not None:
             node.analysis.append(e.t - began)
+        if e.node in self._fusion:  # an assessment may list it: keep it for good
+            self._holds.pop(e.report, None)
+        else:
+            self._release(e.report)
 
     def _known(self, node: _Node, t: float, munition: str, sector: str, reports: list[str]) -> None:
         """The node now knows an assessment of (munition, sector) resting on `reports`."""
@@ -223,13 +313,15 @@ class MetricsProjection:
         if first is not None and key not in node.assessed:
             node.assessed.add(key)
             node.tta.append(t - first)
-        covered, known_reports, usage = node.covered, self._reports, self._usage
+        covered, known_reports = node.covered, self._reports
         for report in reports:
             origin = known_reports.get(report)
             if origin is None or origin[1] is None or origin[1] in covered:
                 continue
             covered.add(origin[1])
-            node.uta.append(t - usage[origin[1]][1])
+            used = self._usage(origin[1])
+            assert used is not None  # a report traces only to a known usage
+            node.uta.append(t - used[1])
 
     def _assessment_issued(self, e: ev.AssessmentIssued) -> None:
         node = self._node(e.node)
@@ -258,7 +350,11 @@ class MetricsProjection:
     def _message_sent(self, e: ev.MessageSent) -> None:
         self._link(e.link).sent += 1
         self._sent_at[e.message] = e.t
-        if e.kind == "assessment":
+        if e.kind == "report":
+            if e.item in self._holds:
+                self._hold(e.item)
+                self._report_msgs[e.message] = e.item
+        elif e.kind == "assessment":
             record = self._assessments.get(e.item)
             if record is not None:
                 self._carried[e.message] = record[2]
@@ -272,6 +368,9 @@ class MetricsProjection:
         sent = self._sent_at.pop(e.message, None)
         if sent is not None:
             link.transit.append(e.t - sent)
+        report = self._report_msgs.pop(e.message, None)
+        if report is not None:
+            self._release(report)
         carried = self._carried.pop(e.message, None)
         # the receiving node's AssessmentReceived (if any) follows at once
         self._arrived = {} if carried is None else {e.message: carried}
@@ -284,6 +383,9 @@ class MetricsProjection:
         self.drops[e.reason] = self.drops.get(e.reason, 0) + 1
         self._sent_at.pop(e.message, None)
         self._carried.pop(e.message, None)
+        report = self._report_msgs.pop(e.message, None)
+        if report is not None:
+            self._release(report)
 
     def _message_intercepted(self, e: ev.MessageIntercepted) -> None:
         self._link(e.link).intercepted += 1

@@ -29,7 +29,7 @@ What it remembers per report and per usage (memory must not grow with every repo
   sound. Every other report is forgotten once retired; with no fusion node in the
   scenario, that is every report.
 - a usage's munition and time are needed by any sighting of it, and a collector's
-  delay is unbounded, so they are kept for the whole run, but compactly: 12 bytes a
+  delay is unbounded, so they are kept for the whole run, but compactly: 9 bytes a
   usage in two arrays indexed by the engine's ids ``U1, U2, ...`` (any other id
   falls back to a dict).
 """
@@ -135,7 +135,7 @@ class MetricsProjection:
         self.drops: dict[str, int] = {}
         # usage -> (munition, t), compact: U<n> at index n-1 of these arrays
         self._usage_t: array[float] = array("d")
-        self._usage_m: array[int] = array("I")  # index into _munitions
+        self._usage_m: array[int] = array("B")  # index into _munitions (widened if need be)
         self._munitions: list[str] = []
         self._munition_ix: dict[str, int] = {}
         self._usage_other: dict[str, tuple[str, float]] = {}  # ids not of the form U<n>
@@ -235,7 +235,7 @@ class MetricsProjection:
         if usage[:1] != "U" or not digits.isdigit():
             return None
         index = int(digits) - 1
-        if 0 <= index < len(self._usage_t) and usage == f"U{index + 1}":
+        if 0 <= index < len(self._usage_m) and usage == f"U{index + 1}":
             return index
         return None
 
@@ -252,12 +252,14 @@ class MetricsProjection:
         if ix is None:
             ix = self._munition_ix[e.munition] = len(self._munitions)
             self._munitions.append(e.munition)
-        if e.usage == f"U{len(self._usage_t) + 1}":
-            self._usage_t.append(e.t)
+            if ix == 256:  # more munitions than a byte can number
+                self._usage_m = array("I", self._usage_m)
+        if e.usage == f"U{len(self._usage_m) + 1}":
             self._usage_m.append(ix)
+            self._usage_t.append(e.t)
         elif (index := self._usage_slot(e.usage)) is not None:
             # an id used twice (never by the engine): the later use wins, as in a dict
-            self._usage_t[index], self._usage_m[index] = e.t, ix
+            self._usage_m[index], self._usage_t[index] = ix, e.t
         else:
             self._usage_other[e.usage] = (e.munition, e.t)
         self._episodes.setdefault((e.munition, e.sector), e.t)

@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.checks import load_manifest_scenario
+from sim.analysis.replay import load_run
 from sim.errors import ScenarioError
 from sim.events import decode
 from sim.runner import RunOutcome, run_to_directory
 from sim.scenario.loader import LoadedScenario, validate_raw
 from sim.scenario.paths import parse_override
 from sim.scenario.problems import Origin
-from sim.store import iter_lines, split_line
+from sim.store import EVENTS_FILE, iter_lines, split_line
 
 
 @dataclass
@@ -34,7 +34,7 @@ class Branch:
 
 def branch_scenario(run_dir: Path, at: float, overrides: list[str]) -> tuple[LoadedScenario, int]:
     """The original run's scenario with the branch intervention, validated; and its seed."""
-    _, manifest = load_manifest_scenario(run_dir)
+    _, manifest = load_run(run_dir)
     raw: dict[str, Any] = copy.deepcopy(manifest["resolved"])
     changes = dict(parse_override(text) for text in overrides)
     note = f"branch of {run_dir.name} at t={at:g}h"
@@ -63,7 +63,7 @@ def branch_run(run_dir: Path, at: float, overrides: list[str], out: Path) -> Bra
     loaded, seed = branch_scenario(run_dir, at, overrides)
     outcome = run_to_directory(loaded, out, seed=seed, overrides=[f"branch@{at:g}h", *overrides])
     assert outcome.run_dir is not None
-    shared, first = shared_prefix(run_dir / "events.jsonl", outcome.run_dir / "events.jsonl")
+    shared, first = shared_prefix(run_dir / EVENTS_FILE, outcome.run_dir / EVENTS_FILE)
     diverged = None
     if first is not None:
         diverged = decode(split_line(first)[0]).t

@@ -13,15 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from sim import events as ev
-from sim.errors import LogError
+from sim.analysis.metrics import MetricsProjection
+from sim.analysis.replay import load_run
 from sim.scenario.markings import is_releasable, rank
 from sim.scenario.models import Scenario
 from sim.state.evolve import EvolveError, evolve
 from sim.state.model import initial_state
-from sim.store import Verdict, read_json, verify_log
-
-MANIFEST_FILE = "manifest.json"
-METRICS_FILE = "metrics.json"
+from sim.store import EVENTS_FILE, METRICS_FILE, Verdict, read_json, verify_log
 
 
 @dataclass
@@ -85,25 +83,21 @@ def replay_check(scenario: Scenario) -> Callable[[ev.Event], str | None]:
     return check
 
 
-def load_manifest_scenario(run_dir: Path) -> tuple[Scenario, dict[str, Any]]:
-    """The scenario a run used, as resolved in its manifest."""
-    path = run_dir / MANIFEST_FILE
-    if not path.exists():
-        raise LogError(f"{run_dir}: no {MANIFEST_FILE}; is this a run directory?")
-    manifest = read_json(path)
-    try:
-        return Scenario.model_validate(manifest["resolved"]), manifest
-    except (KeyError, TypeError, ValueError) as exc:
-        raise LogError(f"{path}: the resolved scenario cannot be read ({exc})") from None
-
-
 def verify_run(run_dir: Path) -> RunVerdict:
-    """Check a run directory: log integrity, markings, replay, manifest and metrics."""
-    scenario, manifest = load_manifest_scenario(run_dir)
+    """Check a run directory: log integrity, markings, replay, manifest and metrics.
+
+    One pass over the log: the metrics are recomputed by the same read that checks it.
+    """
+    scenario, manifest = load_run(run_dir)
     expected = manifest.get("final_hash")
+    projection = MetricsProjection(scenario)
+
+    def recompute(event: ev.Event) -> None:
+        projection.apply(event)
+
     log = verify_log(
-        run_dir / "events.jsonl",
-        checks=[marking_check(scenario), replay_check(scenario)],
+        run_dir / EVENTS_FILE,
+        checks=[marking_check(scenario), replay_check(scenario), recompute],
         expected_final_hash=expected if log_complete(manifest) else None,
     )
     verdict = RunVerdict(log=log)
@@ -115,11 +109,7 @@ def verify_run(run_dir: Path) -> RunVerdict:
         )
     metrics_path = run_dir / METRICS_FILE
     if log.ok and metrics_path.exists():
-        from sim.analysis.metrics import metrics_from_events
-        from sim.store import read_events
-
-        recomputed = metrics_from_events(scenario, read_events(run_dir / "events.jsonl"))
-        if _normalise(recomputed) != _normalise(read_json(metrics_path)):
+        if _normalise(projection.result()) != _normalise(read_json(metrics_path)):
             verdict.problems.append("metrics.json differs from the metrics recomputed from the log")
         else:
             verdict.notes.append("metrics.json matches the metrics recomputed from the log")

@@ -269,13 +269,13 @@ GROUND_TRUTH_TYPES = frozenset(name for name, cls in EVENT_TYPES.items() if cls.
 
 ENCODER = msgspec.json.Encoder(order="deterministic")
 """The canonical encoder (fields in declaration order); `encode` is its function form."""
-_encoder = ENCODER
+
 _decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(DomainEvent)
 
 
 def encode(event: Event) -> bytes:
     """Canonical JSON bytes of one event (no trailing newline, no hash)."""
-    return _encoder.encode(event)
+    return ENCODER.encode(event)
 
 
 def decode(line: bytes | str) -> Event:

@@ -24,13 +24,10 @@ from sim.engine.world import World
 from sim.logging import get_logger
 from sim.scenario.loader import LoadedScenario
 from sim.scenario.models import Scenario
-from sim.store import new_run_dir, write_json
+from sim.store import EVENTS_FILE, MANIFEST_FILE, METRICS_FILE, new_run_dir, write_json
 from sim.store.piped import PipedEventLogWriter
 
 log = get_logger(__name__)
-
-MANIFEST_FILE = "manifest.json"
-METRICS_FILE = "metrics.json"
 
 
 @dataclass
@@ -81,7 +78,7 @@ def run_to_directory(
     log.info("run started", scenario=scenario.name, seed=seed, run_dir=str(run_dir))
     metrics = MetricsProjection(scenario)
     started = time.perf_counter()
-    with PipedEventLogWriter(run_dir / "events.jsonl") as writer:
+    with PipedEventLogWriter(run_dir / EVENTS_FILE) as writer:
         world = simulate(
             scenario, loaded.raw, seed=seed, sink=writer, listeners=[metrics.apply, *listeners]
         )

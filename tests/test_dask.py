@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import DESIGN_EXAMPLE_YAML
 
 from sim.analysis.executors import DaskExecutor, ProcessExecutor
 from sim.analysis.sweep import Sweep, SweepSpec
+from tests.builders import DESIGN_EXAMPLE_YAML
 
 
 @pytest.mark.slow

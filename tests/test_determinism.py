@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import busy_example, design_example
 
 import sim.engine.build as build_module
 from sim.engine import simulate
@@ -25,6 +24,7 @@ from sim.events import Event, encode
 from sim.scenario.models import Scenario
 from sim.state import WorldState, evolve, initial_state
 from sim.store import EventLogWriter, read_events, verify_log
+from tests.builders import busy_example, design_example
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES: dict[str, Callable[[], dict[str, Any]]] = {

@@ -26,7 +26,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from conftest import collector, link, node, rule, scenario_dict, usage
 
 from sim.engine import simulate
 from sim.events import (
@@ -41,6 +40,7 @@ from sim.events import (
     SightingReported,
 )
 from sim.scenario.models import Scenario
+from tests.builders import collector, link, node, rule, scenario_dict, usage
 
 K = 4.0  # standard deviations allowed for counts
 K_T = 4.5  # batch-means standard errors allowed for means (t with 29 df)

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import collector, link, node, rule, run_events, scenario_dict, usage
-
 from sim.events import (
     AnalysisCompleted,
     AnalysisStarted,
@@ -31,6 +29,7 @@ from sim.events import (
     RunStarted,
     SightingReported,
 )
+from tests.builders import collector, link, node, rule, run_events, scenario_dict, usage
 
 SEED = 1
 ONE_USE = usage("1000000/h", from_="10h", until="10.000001h")

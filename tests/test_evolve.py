@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections import deque
 
 import pytest
-from conftest import scenario_dict
 
 from sim import events as ev
 from sim.scenario.models import Scenario
 from sim.state import EvolveError, evolve, initial_state
 from sim.state.evolve import HANDLERS
+from tests.builders import scenario_dict
 
 
 def _state():  # type: ignore[no-untyped-def]

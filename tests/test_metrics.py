@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import busy_example, collector, design_example, link, node, rule, scenario_dict
 
 from sim import events as ev
 from sim.analysis.metrics import MetricsProjection, flatten, metrics_from_events
@@ -16,6 +15,7 @@ from sim.engine import simulate
 from sim.scenario.loader import LoadedScenario
 from sim.scenario.models import Scenario
 from sim.store import read_events, read_json
+from tests.builders import busy_example, collector, design_example, link, node, rule, scenario_dict
 
 RESTRICTED = ev.Marking("NATO-RESTRICTED", ["NATO", "UKR"])
 

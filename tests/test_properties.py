@@ -19,7 +19,6 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from conftest import COMMUNITIES, NATIONS, scenario_dict
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -46,6 +45,7 @@ from sim.scenario.models import Scenario
 from sim.scenario.references import check_references
 from sim.state import evolve, initial_state
 from sim.store import EventLogWriter, read_events, verify_log
+from tests.builders import COMMUNITIES, NATIONS, scenario_dict
 
 EXAMPLES = 200  # each run takes ~20 ms: the whole test stays within ~10 s
 NODE_NAMES = ["N0", "N1", "N2"]

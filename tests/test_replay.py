@@ -8,7 +8,6 @@ from typing import Any
 
 import orjson
 import pytest
-from conftest import busy_example, design_example
 
 from sim import events as ev
 from sim.analysis.replay import describe_state, load_run, replay, replay_events
@@ -18,6 +17,7 @@ from sim.runner import run_to_directory
 from sim.scenario.loader import LoadedScenario
 from sim.scenario.models import Scenario
 from sim.state import WorldState
+from tests.builders import busy_example, design_example
 
 
 def run_with_snapshots(

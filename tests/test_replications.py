@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import DESIGN_EXAMPLE_YAML
 from typer.testing import CliRunner
 
 from sim.analysis.compare import run_comparison
@@ -31,6 +30,7 @@ from sim.events import SightingReported
 from sim.scenario.loader import load_scenario
 from sim.scenario.models import Scenario
 from sim.scenario.paths import set_path
+from tests.builders import DESIGN_EXAMPLE_YAML
 
 
 @pytest.fixture

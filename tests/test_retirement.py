@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import busy_example, design_example
 
 from sim import events as ev
 from sim.analysis.metrics import MetricsProjection, metrics_from_events
@@ -14,6 +13,7 @@ from sim.scenario.loader import load_scenario
 from sim.scenario.models import Scenario
 from sim.state import evolve, initial_state
 from sim.state.model import WorldState
+from tests.builders import busy_example, design_example
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted(p.stem for p in (ROOT / "scenarios").glob("*.yaml"))

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import collector, run_events, scenario_dict
 from pydantic import ValidationError
 
 from sim.events import MunitionUsed, SightingReported
 from sim.scenario.models import Scenario
+from tests.builders import collector, run_events, scenario_dict
 
 
 def _raw(usage: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import DESIGN_EXAMPLE_YAML
 from typer.testing import CliRunner
 
 from sim.analysis.design import DesignError, build_design, parse_quantity, parse_vary
@@ -15,6 +14,7 @@ from sim.analysis.replications import replication_seed
 from sim.analysis.sweep import JOURNAL, Sweep, SweepError, SweepSpec
 from sim.cli.app import app
 from sim.errors import ScenarioError
+from tests.builders import DESIGN_EXAMPLE_YAML
 
 LATENCY = "links.UKR-HUR->NATO-JISD.latency.median"
 ANALYSTS = "nodes.NATO-JISD.analysts"

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import busy_example, link, node, rule, run_events, scenario_dict
 from typer.testing import CliRunner
 
 from sim import events as ev
@@ -22,6 +21,7 @@ from sim.runner import run_to_directory
 from sim.scenario.loader import LoadedScenario
 from sim.scenario.models import Scenario
 from sim.store import read_events
+from tests.builders import busy_example, link, node, rule, run_events, scenario_dict
 
 PRIVATE = (
     ev.SightingReported,

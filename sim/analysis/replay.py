@@ -13,9 +13,7 @@ from sim.errors import LogError
 from sim.events import Event
 from sim.scenario.models import Scenario
 from sim.state import EvolveError, WorldState, evolve, initial_state
-from sim.store import events_path, read_events, read_json
-
-MANIFEST_FILE = "manifest.json"
+from sim.store import MANIFEST_FILE, events_path, read_events, read_json
 
 
 def load_run(run_dir: Path) -> tuple[Scenario, dict[str, Any]]:

@@ -72,8 +72,7 @@ def metrics_cmd(
     from sim.analysis.metrics import metrics_from_events
     from sim.analysis.replay import load_run
     from sim.report.summary import run_summary
-    from sim.runner import METRICS_FILE
-    from sim.store import events_path, read_events, read_json, resolve_run
+    from sim.store import METRICS_FILE, events_path, read_events, read_json, resolve_run
 
     run_dir = resolve_run(run, out)
     scenario, manifest = load_run(run_dir)

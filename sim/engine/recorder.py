@@ -29,7 +29,6 @@ class Recorder:
 
     def __init__(self, state: WorldState, sink: Sink | None = None) -> None:
         self.state = state
-        self.sink = sink
         self._append = sink.append if sink is not None else None
         self.listeners: list[Listener] = []
         self.count = 0

@@ -4,6 +4,8 @@ from sim.store.chain import GENESIS, next_hash, split_line
 from sim.store.reader import iter_lines, read_events
 from sim.store.rundir import (
     EVENTS_FILE,
+    MANIFEST_FILE,
+    METRICS_FILE,
     events_path,
     new_run_dir,
     read_json,
@@ -16,6 +18,8 @@ from sim.store.writer import EventLogWriter
 __all__ = [
     "EVENTS_FILE",
     "GENESIS",
+    "MANIFEST_FILE",
+    "METRICS_FILE",
     "EventLogWriter",
     "Verdict",
     "events_path",

@@ -16,6 +16,8 @@ import orjson
 from sim.errors import LogError
 
 EVENTS_FILE = "events.jsonl"
+MANIFEST_FILE = "manifest.json"  # what was run: resolved scenario, seed, hashes, timings
+METRICS_FILE = "metrics.json"  # a projection of the log, recomputable
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _ATTEMPTS = 100
 

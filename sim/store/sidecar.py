@@ -15,10 +15,9 @@ from __future__ import annotations
 import json
 import os
 import sys
-from hashlib import sha256
 from typing import BinaryIO
 
-from sim.store.chain import GENESIS
+from sim.store.chain import GENESIS, make_line
 
 CHUNK = 1 << 20
 
@@ -35,8 +34,8 @@ def pump(source: BinaryIO, fd: int) -> tuple[int, bytes, int]:
         rest = data[cut:]
         out: list[bytes] = []
         for body in data[:cut].split(b"\n")[:-1]:
-            prev = sha256(prev + body).hexdigest().encode("ascii")
-            out.append(body[:-1] + b',"hash":"' + prev + b'"}\n')
+            line, prev = make_line(prev, body)  # the chain's one definition of a line
+            out.append(line)
         count += len(out)
         view = memoryview(b"".join(out))
         while view:

@@ -1,17 +1,15 @@
-"""Shared test helpers: a builder for small scenario dicts and a runner that collects events.
+"""Shared test helpers: builders for small scenario dicts and a runner that collects events.
 
-The helpers are plain functions (importable as ``from conftest import ...``) and are also
-offered as session-scoped fixtures (``scenario_builder``, ``run_events``), which hypothesis
-tests may use without tripping its function-scoped-fixture health check.
+Plain functions, imported as ``from tests.builders import ...`` (plain functions rather
+than fixtures, so hypothesis tests can call them freely).
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-import pytest
 import yaml
 
 from sim.engine import simulate
@@ -234,26 +232,3 @@ def run_events(raw: dict[str, Any], seed: int | None = None) -> list[Event]:
     events: list[Event] = []
     simulate(scenario, raw, seed=seed, listeners=[events.append])
     return events
-
-
-class Builders:
-    """The scenario-building helpers, bundled for the `scenario_builder` fixture."""
-
-    node = staticmethod(node)
-    link = staticmethod(link)
-    collector = staticmethod(collector)
-    usage = staticmethod(usage)
-    rule = staticmethod(rule)
-    scenario = staticmethod(scenario_dict)
-
-
-@pytest.fixture(scope="session")
-def scenario_builder() -> type[Builders]:
-    """Helpers that build the sections of a small scenario dict."""
-    return Builders
-
-
-@pytest.fixture(scope="session", name="run_events")
-def run_events_fixture() -> Callable[..., list[Event]]:
-    """`run_events(raw, seed=None) -> list[Event]`: validate and run a raw scenario."""
-    return run_events

@@ -1,0 +1,1 @@
+"""intelsim's test suite (a package, so tests import shared builders as tests.builders)."""

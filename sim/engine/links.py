@@ -42,6 +42,7 @@ class Message:
     marking: Marking
     band: str
     confidence: float
+    version: int = 0  # of an assessment: the version sent
 
 
 class LinkAgent:
@@ -77,6 +78,7 @@ class LinkAgent:
         *,
         band: str = "",
         confidence: float = 0.0,
+        version: int = 0,
     ) -> None:
         """Offer an item to the link: refuse it, hold it, queue it or transmit it."""
         world, now = self.world, self.world.env.now
@@ -104,7 +106,7 @@ class LinkAgent:
         world.emit(
             MessageSent(t=now, message=message, link=self.name, item=item, kind=kind, marking=mark)
         )
-        msg = Message(message, item, kind, mark, band, confidence)
+        msg = Message(message, item, kind, mark, band, confidence, version)
         if not self.state.up:
             self._wait(msg)
         elif self.slot:
@@ -190,6 +192,7 @@ class LinkAgent:
                 msg.item,
                 msg.band,
                 msg.confidence,
+                version=msg.version,
                 via=msg.message,
                 sender=self.spec.from_,
                 marking=pair,

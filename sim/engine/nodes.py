@@ -76,8 +76,12 @@ class NodeAgent:
         """An analysis ends: fuse, share, and take the next report."""
         world = self.world
         world.emit(AnalysisCompleted(t=world.env.now, node=self.name, report=report))
-        if self.state.fusion is not None:
-            self.fuse(report)
+        policy = self.state.fusion
+        if policy is not None:  # evolve has put the report in its cluster
+            r = world.state.reports[report]
+            self.fuse(
+                self.state.clusters.cluster_for(r.munition, r.sector, r.used_at, policy.window)
+            )
         self.share_report(report)
         self.sender.pop(report, None)
         self.marking.pop(report, None)
@@ -104,16 +108,13 @@ class NodeAgent:
 
     # --- assessments ---------------------------------------------------------------
 
-    def fuse(self, report: str) -> None:
-        """Judge the cluster the report joined; issue or update its assessment."""
+    def fuse(self, cluster: fusion.Cluster) -> None:
+        """Weigh the cluster evidence joined; issue its assessment or publish a new version."""
         state, world = self.state, self.world
         policy = state.fusion
         assert policy is not None  # checked by the caller
-        index = _cluster_of(state.clusters, report)
-        if index is None:
-            return
-        cluster = state.clusters[index]
-        judgement = fusion.judge(cluster, policy)
+        breakdown = fusion.weigh(cluster, policy.prior, own=state.assessments)
+        judgement = fusion.judge(cluster, breakdown, policy)
         if judgement is None:
             return
         if judgement.action == "issue":
@@ -128,10 +129,20 @@ class NodeAgent:
                 node=self.name,
                 munition=cluster.munition,
                 sector=cluster.sector,
-                confidence=round(judgement.confidence, 6),
-                band=judgement.band,
-                reports=list(cluster.reports),
-                sources=sorted(cluster.sources),
+                confidence=round(breakdown.confidence, 6),
+                band=breakdown.band,
+                reports=list(breakdown.reports),
+                sources=list(breakdown.sources),
+                version=cluster.version + 1,
+                period_start=cluster.start,
+                period_end=cluster.end,
+                contradicting=list(breakdown.contradicting),
+                against=list(breakdown.against),
+                prior=policy.prior,
+                min_sources=policy.min_sources,
+                min_confidence=policy.min_confidence,
+                evidence=list(breakdown.lines),
+                set_aside=list(breakdown.set_aside),
             )
         )
         self.share_assessment(assessment)
@@ -142,34 +153,51 @@ class NodeAgent:
         band: str,
         confidence: float,
         *,
+        version: int,
         via: str,
         sender: str,
         marking: MarkingPair,
     ) -> None:
-        """Another node's assessment arrives; pass it on by this node's rules."""
+        """Another node's assessment arrives: evidence for fusion here, then passed on."""
         if self.state.known_assessments.get(assessment) == band:
             return
+        world = self.world
+        record = world.state.assessments[assessment]
         self.sender[assessment] = sender
         self.marking[assessment] = marking
-        self.world.emit(
+        world.emit(
             AssessmentReceived(
-                t=self.world.env.now,
+                t=world.env.now,
                 node=self.name,
                 assessment=assessment,
                 band=band,
                 confidence=confidence,
                 via=via,
+                version=version,
+                reliability=world.scenario.nodes[record.node].reliability,
             )
         )
-        self.share_assessment(assessment, band, confidence)
+        policy = self.state.fusion
+        if policy is not None:  # evolve has put it in its cluster
+            middle = (record.period[0] + record.period[1]) / 2.0
+            cluster = self.state.clusters.cluster_for(
+                record.munition, record.sector, middle, policy.window
+            )
+            self.fuse(cluster)
+        self.share_assessment(assessment, band, confidence, version)
 
     def share_assessment(
-        self, assessment: str, band: str | None = None, confidence: float | None = None
+        self,
+        assessment: str,
+        band: str | None = None,
+        confidence: float | None = None,
+        version: int | None = None,
     ) -> None:
-        """Disseminate an assessment (at its current band) by this node's rules."""
+        """Disseminate an assessment (its latest version, or the one received) by the rules."""
         record = self.world.state.assessments[assessment]
         band = record.band if band is None else band
         confidence = record.confidence if confidence is None else confidence
+        version = len(record.versions) if version is None else version
         for rule in self.assessment_rules:
             if rule.threshold is not None and confidence < rule.threshold:
                 continue
@@ -183,6 +211,7 @@ class NodeAgent:
                     dest,
                     (rule.marking.classification, rule.marking.rel_to),
                     confidence,
+                    version,
                 )
 
     # --- both ------------------------------------------------------------------------
@@ -195,6 +224,7 @@ class NodeAgent:
         dest: str,
         rule_marking: MarkingPair,
         confidence: float = 0.0,
+        version: int = 0,
     ) -> None:
         if kind != "report":
             key = (item, band, dest)
@@ -222,11 +252,4 @@ class NodeAgent:
                 )
             )
             return
-        link.send(item, kind, marking, band=band, confidence=confidence)
-
-
-def _cluster_of(clusters: tuple[fusion.Cluster, ...], report: str) -> int | None:
-    for index in range(len(clusters) - 1, -1, -1):
-        if report in clusters[index].reports:
-            return index
-    return None
+        link.send(item, kind, marking, band=band, confidence=confidence, version=version)

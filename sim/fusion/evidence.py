@@ -38,7 +38,7 @@ def evidence_llr(grade: str, polarity: str) -> float:
     if polarity == SUPPORTS:
         return llr
     if polarity == CONTRADICTS:
-        return -max(0.0, llr)
+        return 0.0 - max(0.0, llr)  # never -0.0 in the log
     msg = f"polarity must be {SUPPORTS!r} or {CONTRADICTS!r}, got {polarity!r}"
     raise ValueError(msg)
 

@@ -27,9 +27,9 @@ class Marking(msgspec.Struct, frozen=True, array_like=False):
 class EvidenceLine(msgspec.Struct, frozen=True, kw_only=True):
     """One line of an assessment's arithmetic: an independent source, counted once.
 
-    ``source`` is the independence key: a collector, or an artefact incident
-    (``debris@27.000h``: every examination of the physical evidence of the use claimed
-    at that hour). ``llr`` is the natural-log likelihood ratio it adds here, after the
+    ``source`` is the independence key: a collector, or an artefact group (``debris``:
+    every collector examining that physical evidence, at the strongest examination).
+    ``llr`` is the natural-log likelihood ratio it adds here, after the
     reliability ``weight`` of each partner assessment it came through (``via``, the
     outermost first; empty when the node analysed the reports itself). ``counts_as`` is
     the source it counts as toward ``min_sources``: the key itself, or the partner node

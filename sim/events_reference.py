@@ -46,7 +46,7 @@ FIELD_NOTES: dict[str, str] = {
     "reports": "the supporting reports the assessment rests on (its own and those of the "
     "partner assessments it counts), line by line",
     "sources": "the independent supporting sources toward `min_sources`, sorted: a collector, "
-    "an artefact incident (`debris@27.000h`), or a partner node for what only its "
+    "an artefact group (`debris`), or a partner node for what only its "
     "assessment brought",
     "message": "a message id (`M1`, …): one item crossing one link once",
     "link": 'the link, `"FROM->TO"`',
@@ -62,7 +62,7 @@ FIELD_NOTES: dict[str, str] = {
     "used_at": "the time of use the report claims (hours since the start); the true usage's "
     "time for a real sighting, the claimed one for a fabrication or denial",
     "artefact": "the physical evidence group its collector examines (`collectors.X.evidence`), "
-    "or null; examinations of one use's artefact count as one source",
+    "or null; the examinations of one group count as one source in an assessment",
     "version": "the assessment's version: 1 when issued, one more each time its band or "
     "sources change; `AssessmentReceived` names the version the message carried",
     "period_start": "start of the period the assessment covers (hours since the start): "

@@ -32,7 +32,6 @@ from sim.fusion import (
     FusionPolicy,
     PartnerAssessment,
     ReportEvidence,
-    artefact_key,
     evidence_llr,
     judge,
     period_of,
@@ -263,34 +262,33 @@ def test_support_and_denial_from_one_source_are_two_lines() -> None:
 
 
 def test_examinations_of_the_same_debris_count_as_one_source() -> None:
-    """police (C3) and prosecutors (B2) examine the debris of the use claimed at 27 h: one
+    """police (C3) and prosecutors (B2) examine the debris of the strikes of the period: one
     source at its strongest, B2; z = -1.386294 + 1.12 = -0.266294, p = 0.43382."""
     cluster = cluster_of(
         rep("R1", "police", "C3", artefact="debris"),
         rep("R2", "prosecutors", "B2", artefact="debris"),
     )
     b = weigh(cluster, PRIOR)
-    key = artefact_key("debris", 27.0)
-    assert key == "debris@27.000h"
-    assert [(x.source, x.grade, x.reports) for x in b.lines] == [(key, "B2", ["R2"])]
+    assert [(x.source, x.grade, x.reports) for x in b.lines] == [("debris", "B2", ["R2"])]
     assert [(a.source, a.grade, a.reports, a.reason) for a in b.set_aside] == [
-        (key, "C3", ["R1"], SAME_ARTEFACT)
+        ("debris", "C3", ["R1"], SAME_ARTEFACT)
     ]
     assert b.confidence == pytest.approx(0.43382, abs=1e-5)
-    assert b.sources == (key,)
+    assert b.sources == ("debris",)
     assert judge(cluster, b, POLICY) is None
 
 
-def test_debris_of_different_uses_are_independent_sources() -> None:
-    """Debris of the uses claimed at 27 h and at 50 h: two sources, C3 and B2.
-    z = -1.386294 + 0.48 + 1.12 = 0.213706; p = 1 / (1 + e^-0.213706) = 0.55322."""
+def test_debris_of_several_strikes_in_a_period_is_still_one_source() -> None:
+    """Debris of the uses claimed at 27 h and at 50 h (one period): still one source, B2
+    (a group's examinations are never split: no debris counted twice)."""
     cluster = cluster_of(
         rep("R1", "police", "C3", used_at=27.0, artefact="debris"),
         rep("R2", "prosecutors", "B2", used_at=50.0, artefact="debris"),
+        rep("R3", "police", "C3", used_at=60.0, artefact="debris"),
     )
     b = weigh(cluster, PRIOR)
-    assert len(b.sources) == 2
-    assert b.confidence == pytest.approx(0.55322, abs=1e-5)
+    assert b.sources == ("debris",)
+    assert b.confidence == pytest.approx(0.43382, abs=1e-5)
 
 
 def test_debris_and_an_independent_source_issue() -> None:
@@ -413,11 +411,11 @@ def test_weights_compound_along_a_chain_of_partners() -> None:
 
 
 def test_a_stronger_partner_examination_of_debris_we_hold_counts_as_that_debris() -> None:
-    """HUR examined the debris itself (police C3, 0.48); NATO's line for the same debris rests
+    """HUR holds the debris itself (police C3, 0.48); NATO's line for the same debris rests
     on the prosecutors' B2 (1.12 x 0.8 = 0.896): the debris counts once, at 0.896, and as
     HUR's own source (it holds that debris); NATO's US line counts as NATO-JISD.
     z = -1.386294 + 0.896 + 0.896 = 0.405706; p = 1 / (1 + e^-0.405706) = 0.60006."""
-    key = artefact_key("debris", 27.0)
+    key = "debris"
     cluster = cluster_of(rep("R1", "police", "C3", artefact="debris"))
     cluster.add_partner(
         partner(

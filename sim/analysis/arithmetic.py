@@ -99,7 +99,7 @@ def sources_text(sources: int, reports: int) -> str:
 Describe = Callable[[str], str]  # a report id -> a few words about it
 
 
-def arithmetic_text(a: Arithmetic, describe: Describe, when: Callable[[float], str]) -> list[str]:
+def arithmetic_text(a: Arithmetic, describe: Describe) -> list[str]:
     """The sum, one line per piece of evidence, then what was set aside and why."""
     out = [f"prior {a.prior:.2f}: log-odds {a.prior_log_odds:+.3f}"]
     for x in a.lines:
@@ -109,7 +109,7 @@ def arithmetic_text(a: Arithmetic, describe: Describe, when: Callable[[float], s
             via = f", via {' <- '.join(x.via)} (weight {x.weight:.2f})"
         counts = "" if x.counts_as == x.source else f"; counts as {x.counts_as}"
         out.append(
-            f"{x.llr:+.3f}  {_source(x.source, when)} {x.grade} {sign}{via}{counts}: "
+            f"{x.llr:+.3f}  {x.source} {x.grade} {sign}{via}{counts}: "
             f"{', '.join(describe(r) for r in x.reports)}"
         )
     bar = f"bar: {a.min_sources} source(s), {a.min_confidence:.2f}"
@@ -121,18 +121,7 @@ def arithmetic_text(a: Arithmetic, describe: Describe, when: Callable[[float], s
         via = f" via {' <- '.join(s.via)}" if s.via else ""
         why = REASONS.get(s.reason, s.reason)
         out.append(
-            f"set aside: {_source(s.source, when)} {s.grade}{via} "
+            f"set aside: {s.source} {s.grade}{via} "
             f"({', '.join(describe(r) for r in s.reports)}): {why}"
         )
     return out
-
-
-def _source(key: str, when: Callable[[float], str]) -> str:
-    """``debris of the use claimed 2024-01-02 03:00`` for an artefact key, else the key."""
-    group, at, hours = key.partition("@")
-    if at and hours.endswith("h"):
-        try:
-            return f"{group} of the use claimed {when(float(hours[:-1]))}"
-        except ValueError:
-            return key
-    return key

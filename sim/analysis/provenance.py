@@ -176,9 +176,7 @@ def _explain_assessment(found: _Found, narrator: Narrator, trail: _Trail, item: 
             f"{sources_text(len(latest.sources), len(latest.reports))}"
         )
     lines.append(f"{INDENT}the arithmetic (version {latest.version}):")
-    arithmetic = arithmetic_text(
-        arithmetic_of(latest), lambda r: _described(narrator, r), narrator.when
-    )
+    arithmetic = arithmetic_text(arithmetic_of(latest), lambda r: _described(narrator, r))
     lines += [f"{INDENT * 2}{line}" for line in arithmetic]
     lines.append(f"{INDENT}{_truth_summary(narrator, found.reports)}")
     for title, reports in (

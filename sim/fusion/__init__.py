@@ -27,7 +27,6 @@ from sim.fusion.evidence import (
     PartnerAssessment,
     Polarity,
     ReportEvidence,
-    artefact_key,
     evidence_llr,
 )
 from sim.fusion.judge import Judgement, judge
@@ -65,7 +64,6 @@ __all__ = [
     "ReportEvidence",
     "Scale",
     "Signature",
-    "artefact_key",
     "band",
     "confidence",
     "evidence_llr",

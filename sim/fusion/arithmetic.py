@@ -3,10 +3,10 @@
 Confidence that the claimed use is real is ``logistic(logit(prior) + Σ llr)`` over the
 evidence *lines* of the cluster, each an independent source counted once:
 
-1. **Sources.** A source is a collector, or an artefact incident (the physical
-   evidence of one claimed use, examined by every collector that declares the same
-   ``evidence`` group: :func:`sim.fusion.evidence.artefact_key`). Support and
-   contradiction from one source are separate lines.
+1. **Sources.** A source is a collector, or an artefact group: every collector that
+   declares the same ``evidence`` (the physical evidence it examines) counts as one
+   source within a cluster (:attr:`sim.fusion.evidence.ReportEvidence.key`). Support
+   and contradiction from one source are separate lines.
 2. **Routes.** A node can hold a source by several routes: directly (reports it
    analysed, one route per collector) and through partners' assessments (each line of
    a received assessment, discounted by the originator's reliability weight, and by

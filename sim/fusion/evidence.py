@@ -13,9 +13,10 @@ the log-likelihood ratio of its Admiralty grade (:mod:`sim.grading`):
   confidence: reading "improbable denial" as support would let an adversary's
   noise corroborate the claim it denies.
 
-A received assessment is evidence too: its counted lines, each still tied to the
-source it rests on, discounted by the originator's reliability (see
-:mod:`sim.fusion.arithmetic`).
+Collectors declaring the same physical evidence (``collectors.X.evidence``) are one
+source (:attr:`ReportEvidence.key`). A received assessment is evidence too: its counted
+lines, each still tied to the source it rests on, discounted by the originator's
+reliability (see :mod:`sim.fusion.arithmetic`).
 """
 
 from __future__ import annotations
@@ -41,17 +42,6 @@ def evidence_llr(grade: str, polarity: str) -> float:
         return 0.0 - max(0.0, llr)  # never -0.0 in the log
     msg = f"polarity must be {SUPPORTS!r} or {CONTRADICTS!r}, got {polarity!r}"
     raise ValueError(msg)
-
-
-def artefact_key(group: str, used_at: float) -> str:
-    """The independence key of physical evidence: ``debris@27.000h``.
-
-    Collectors that examine the same physical evidence (``collectors.X.evidence``) report
-    the same claimed use: their reports of that use share this key and count as one
-    source. The claimed time of use names the incident, as a report names the strike it
-    examined.
-    """
-    return f"{group}@{used_at:.3f}h"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,10 +70,18 @@ class ReportEvidence:
 
     @property
     def key(self) -> str:
-        """The independent source this report belongs to."""
-        if self.artefact is None:
-            return self.collector
-        return artefact_key(self.artefact, self.used_at)
+        """The independent source this report belongs to: its collector, or the artefact
+        group its collector examines.
+
+        Collectors that examine the same physical evidence (``collectors.X.evidence``)
+        count as one source within a cluster, at the strongest examination: the police
+        explosive-ordnance team, the prosecutors and the forensic institute looking at the
+        debris of the strikes of one period are one line of evidence, not three. Per
+        cluster rather than per strike: it never counts a shared examination twice, and
+        more evidence can never split or merge sources (confidence only rises with more
+        support).
+        """
+        return self.collector if self.artefact is None else self.artefact
 
 
 @dataclass(frozen=True, slots=True)

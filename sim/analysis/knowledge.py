@@ -31,10 +31,12 @@ Definitions (docs/event-log.md, "Metrics", says the same for users):
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from sim import events as ev
 from sim.analysis.stats_basic import share as _share
@@ -175,58 +177,72 @@ class Knowledge:
 
     def episodes(self) -> int:
         """How many episodes (monitored munition, sector, window) saw a use."""
-        return len({self._episode(i) for i in range(len(self._t))})
+        return int(np.unique(self._episode_codes()).size)
 
-    def _episode(self, i: int) -> tuple[int, int, int]:
-        return self._m[i], self._s[i], int(self._t[i] // self.episode)
+    def _episode_codes(self) -> npt.NDArray[np.int64]:
+        """One integer per usage naming its episode: munition, sector, window."""
+        m = np.frombuffer(self._m, dtype=np.uint16).astype(np.int64)
+        s = np.frombuffer(self._s, dtype=np.uint16).astype(np.int64)
+        window = (np.frombuffer(self._t, dtype=np.float64) // self.episode).astype(np.int64)
+        return (m << 48) | (s << 32) | window
 
-    def known_times(self, node: str) -> list[float | None]:
-        """For each monitored usage in order, when ``node`` knew it (None: never)."""
+    def known_times(self, node: str) -> npt.NDArray[np.float64]:
+        """For each monitored usage in order, when ``node`` knew it (NaN: never).
+
+        Vectorised per (munition, sector) and per period length: periods of one length
+        never overlap, so each usage falls in at most one of them (a sorted search).
+        """
         holder = self._holder(node)
-        lookup: dict[tuple[int, int], tuple[list[float], list[tuple[float, float, float]]]] = {}
-        for (m, s), periods in holder.periods.items():
-            spans = sorted((a, b, t) for (a, b), t in periods.items())
-            lookup[(self._id(m), self._id(s))] = ([a for a, _, _ in spans], spans)
-        longest = max((b - a for periods in holder.periods.values() for a, b in periods), default=0)
-        known: list[float | None] = []
-        for mi, si, u in zip(self._m, self._s, self._t, strict=True):
-            found = lookup.get((mi, si))
-            best: float | None = None
-            if found is not None:
-                starts, spans = found
-                i = bisect_right(starts, u) - 1
-                while i >= 0 and spans[i][0] > u - longest - 1e-9:
-                    a, b, t = spans[i]
-                    if a <= u < b and (best is None or t < best):
-                        best = t
-                    i -= 1
-            known.append(None if best is None else max(best, u))
+        m = np.frombuffer(self._m, dtype=np.uint16)
+        s = np.frombuffer(self._s, dtype=np.uint16)
+        u = np.frombuffer(self._t, dtype=np.float64)
+        known = np.full(u.size, np.inf)
+        for (munition, sector), periods in holder.periods.items():
+            mi, si = self._ids.get(munition), self._ids.get(sector)
+            if mi is None or si is None:
+                continue
+            which = np.flatnonzero((m == mi) & (s == si))
+            if which.size == 0:
+                continue
+            times = u[which]
+            by_length: dict[float, list[tuple[float, float]]] = {}
+            for (a, b), t in periods.items():
+                by_length.setdefault(b - a, []).append((a, t))
+            for length, spans in by_length.items():
+                spans.sort()
+                starts = np.array([a for a, _ in spans])
+                firsts = np.array([t for _, t in spans])
+                i = np.searchsorted(starts, times, side="right") - 1
+                inside = (i >= 0) & (times < starts[np.maximum(i, 0)] + length)
+                held = np.where(inside, firsts[np.maximum(i, 0)], np.inf)
+                known[which] = np.minimum(known[which], held)
+        known = np.maximum(known, u)  # an episode known before the use: from the use
+        known[np.isinf(known)] = np.nan
         return known
 
     def node_result(self, node: str, horizon: float) -> dict[str, Any]:
         """The knowledge metrics of one node, JSON-ready."""
         known = self.known_times(node)
-        durations = [
-            (k if k is not None else horizon) - u for k, u in zip(known, self._t, strict=True)
-        ]
-        observed = [k is not None for k in known]
-        km = kaplan_meier(durations, observed)
+        observed = ~np.isnan(known)
+        used = np.frombuffer(self._t, dtype=np.float64)
+        durations = np.where(observed, known, horizon) - used
+        km = kaplan_meier(np.maximum(durations, 0.0), observed)
         median = km.median()
-        episodes: dict[tuple[int, int, int], bool] = {}
-        for i, k in enumerate(known):
-            key = self._episode(i)
-            episodes[key] = episodes.get(key, False) or k is not None
+        codes = self._episode_codes()
+        n_episodes = int(np.unique(codes).size)
+        episodes_known = int(np.unique(codes[observed]).size)
         holder = self._holder(node)
+        n_known = int(observed.sum())
         result: dict[str, Any] = {
-            "usages_known": sum(observed),
-            "usage_coverage": _share(sum(observed), len(observed)),
+            "usages_known": n_known,
+            "usage_coverage": _share(n_known, int(observed.size)),
             "knowledge_median_h": None if median is None else round(median, 6),
         }
         for d in WITHIN_DAYS:
             share = km.share_by(d * DAY)
             result[f"known_within_{d}d"] = None if share is None else round(share, 6)
-        result["episodes_known"] = sum(episodes.values())
-        result["coverage"] = _share(sum(episodes.values()), len(episodes))
+        result["episodes_known"] = episodes_known
+        result["coverage"] = _share(episodes_known, n_episodes)
         result["first_appearance_h"] = {
             m: (round(holder.first[m] - t0, 6) if m in holder.first else None)
             for m, t0 in sorted(self._first_use.items())

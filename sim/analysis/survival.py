@@ -12,6 +12,9 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+
 
 @dataclass(frozen=True, slots=True)
 class Survival:
@@ -45,44 +48,45 @@ class Survival:
     def median(self) -> float | None:
         """The smallest t with S(t) <= 0.5, or None if fewer than half are ever known."""
         for t, s in zip(self.times, self.survival, strict=True):
-            if s <= 0.5:
+            if s <= 0.5 + 1e-12:  # a product of fractions that is 1/2 may round above it
                 return t
         return None
 
 
-def kaplan_meier(durations: Sequence[float], observed: Sequence[bool]) -> Survival:
+def kaplan_meier(
+    durations: Sequence[float] | npt.NDArray[np.float64],
+    observed: Sequence[bool] | npt.NDArray[np.bool_],
+) -> Survival:
     """The product-limit estimate from each item's time and whether it was observed.
 
     ``durations[i]`` is the time to the event when ``observed[i]``, else the time the
     item was followed without it (censored). At a tied time, events come before
     censorings (the usual convention: an item censored at t was at risk at t).
+    Vectorised (numpy): a run's tens of thousands of usages take milliseconds.
     """
     if len(durations) != len(observed):
         msg = f"{len(durations)} durations but {len(observed)} observed flags"
         raise ValueError(msg)
-    if any(d < 0 for d in durations):
+    d = np.asarray(durations, dtype=np.float64)
+    o = np.asarray(observed, dtype=bool)
+    if d.size and not (d >= 0).all():
         msg = "durations must be >= 0"
         raise ValueError(msg)
-    items = sorted(zip(durations, observed, strict=True), key=lambda x: (x[0], not x[1]))
-    n = len(items)
-    times: list[float] = []
-    survival: list[float] = []
-    s, at_risk, i, events = 1.0, n, 0, 0
-    while i < n:
-        t = items[i][0]
-        died = censored = 0
-        while i < n and items[i][0] == t:
-            if items[i][1]:
-                died += 1
-            else:
-                censored += 1
-            i += 1
-        if died:
-            s *= 1.0 - died / at_risk
-            times.append(t)
-            survival.append(s)
-            events += died
-        at_risk -= died + censored
-    horizon = items[-1][0] if items else 0.0
-    closed = bool(items) and all(o for d, o in items if d == horizon)
-    return Survival(tuple(times), tuple(survival), n, events, horizon, closed)
+    n = int(d.size)
+    if n == 0:
+        return Survival((), (), 0, 0, 0.0, False)
+    d_sorted = np.sort(d)
+    event_times = np.sort(d[o])
+    times, deaths = np.unique(event_times, return_counts=True)
+    at_risk = n - np.searchsorted(d_sorted, times, side="left")
+    survival = np.cumprod((at_risk - deaths) / at_risk)
+    horizon = float(d_sorted[-1])
+    closed = bool(o[d == horizon].all())
+    return Survival(
+        tuple(float(x) for x in times),
+        tuple(float(x) for x in survival),
+        n,
+        int(o.sum()),
+        horizon,
+        closed,
+    )

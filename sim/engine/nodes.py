@@ -113,10 +113,11 @@ class NodeAgent:
         state, world = self.state, self.world
         policy = state.fusion
         assert policy is not None  # checked by the caller
-        breakdown = fusion.weigh(cluster, policy.prior, own=state.assessments)
-        judgement = fusion.judge(cluster, breakdown, policy)
+        verdict = fusion.assess(cluster, policy.prior, own=state.assessments)
+        judgement = fusion.judge(cluster, verdict, policy)
         if judgement is None:
             return
+        breakdown = fusion.weigh(cluster, policy.prior, own=state.assessments)
         if judgement.action == "issue":
             kind: type[AssessmentFacts] = AssessmentIssued
             assessment = f"A-{self.name}-{len(state.assessments) + 1}"

@@ -29,7 +29,7 @@ Everything is a function of the cluster's *set* of evidence (never of arrival or
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Container, Iterable
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass
 
 from sim.events import EvidenceLine, SetAside
@@ -71,11 +71,26 @@ class Breakdown:
 
 
 @dataclass(frozen=True, slots=True)
+class Verdict:
+    """What judging needs of a cluster: confidence, band and sources (no line-by-line)."""
+
+    confidence: float
+    band: str
+    sources: tuple[str, ...]
+    against: tuple[str, ...]
+
+    @property
+    def signature(self) -> Signature:
+        """What, when it changes, makes a published assessment a new version."""
+        return self.band, self.sources, self.against
+
+
+@dataclass(frozen=True, slots=True)
 class _Route:
     llr: float
     weight: float
     grade: str
-    reports: tuple[str, ...]
+    reports: Sequence[str]  # the cluster's own list: copied only into a breakdown
     via: tuple[str, ...]
     partner: str | None  # the node whose assessment brought it; None: direct
     collector: str = ""  # for a direct route: who filed it (ties between examinations)
@@ -99,29 +114,64 @@ def logistic(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-z))
 
 
-def _routes(
-    cluster: Cluster, own: Container[str]
-) -> tuple[dict[tuple[str, str], list[_Route]], list[SetAside]]:
-    routes: dict[tuple[str, str], list[_Route]] = {}
-    aside: list[SetAside] = []
+Routes = dict[tuple[str, str], list[_Route]]
+
+
+def _routes(cluster: Cluster, own: Container[str]) -> tuple[Routes, list[_Route], list[str]]:
+    """Every route by (source, polarity); circular routes apart, with their sources."""
+    routes: Routes = {}
+    circular: list[_Route] = []
+    circular_keys: list[str] = []
     for (key, polarity), filings in cluster.direct.items():
-        bucket = routes.setdefault((key, polarity), [])
+        bucket = routes[(key, polarity)] = []
         for collector, filing in filings.items():
             llr = evidence_llr(filing.grade, polarity)
-            reports = tuple(filing.reports)
-            bucket.append(_Route(llr, 1.0, filing.grade, reports, (), None, collector))
+            bucket.append(_Route(llr, 1.0, filing.grade, filing.reports, (), None, collector))
+    if not cluster.partners:
+        return routes, circular, circular_keys
     partners = sorted(cluster.partners.values(), key=lambda p: (p.node, p.assessment))
     for partner in partners:
         w = partner.weight
         for line in partner.lines:
             via = (partner.assessment, *line.via)
+            route = _Route(
+                line.llr * w, line.weight * w, line.grade, line.reports, via, partner.node
+            )
             if any(a in own for a in via):
-                aside.append(_aside(line.source, line.polarity, line.grade, line.reports, via))
+                circular.append(route)
+                circular_keys.append(f"{line.source}\x00{line.polarity}")
                 continue
-            reports = tuple(line.reports)
-            route = _Route(line.llr * w, line.weight * w, line.grade, reports, via, partner.node)
             routes.setdefault((line.source, line.polarity), []).append(route)
-    return routes, aside
+    return routes, circular, circular_keys
+
+
+def _best(candidates: list[_Route], polarity: str) -> _Route:
+    if len(candidates) == 1:
+        return candidates[0]
+    return min(candidates, key=lambda r: r.rank(polarity))
+
+
+def assess(
+    cluster: Cluster, prior: float, *, own: Container[str] = (), scale: Scale | None = None
+) -> Verdict:
+    """Confidence, band and sources of ``cluster``: :func:`weigh` without the lines (cheap)."""
+    routes, _, _ = _routes(cluster, own)
+    terms = [logit(prior)]
+    sources: set[str] = set()
+    against: set[str] = set()
+    for (key, polarity), candidates in routes.items():
+        best = _best(candidates, polarity)
+        llr = round(best.llr, DIGITS)
+        terms.append(llr)
+        held = any(r.partner is None for r in candidates)
+        counts_as = key if held or best.partner is None else best.partner
+        if polarity == SUPPORTS:
+            if llr > 0:
+                sources.add(counts_as)
+        elif llr < 0:
+            against.add(counts_as)
+    p = logistic(math.fsum(terms))
+    return Verdict(p, band(p, scale), tuple(sorted(sources)), tuple(sorted(against)))
 
 
 def _aside(
@@ -147,7 +197,11 @@ def weigh(
 ) -> Breakdown:
     """The breakdown of ``cluster`` at a node whose own assessments are ``own``."""
     base = logit(prior)
-    routes, aside = _routes(cluster, own)
+    routes, circular, keys = _routes(cluster, own)
+    aside = [
+        _aside(k.partition("\x00")[0], k.partition("\x00")[2], r.grade, r.reports, r.via)
+        for r, k in zip(circular, keys, strict=True)
+    ]
     lines: list[EvidenceLine] = []
     # supporting lines first, then contradicting; direct before partners; then by source
     for key, polarity in sorted(routes, key=lambda k: (k[1] != SUPPORTS, k[0])):

@@ -5,17 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from sim.fusion.arithmetic import Breakdown
+from sim.fusion.arithmetic import Breakdown, Verdict
 from sim.fusion.clusters import Cluster
 from sim.fusion.policy import FusionPolicy
 
 
 @dataclass(frozen=True, slots=True)
 class Judgement:
-    """What a node should emit for a cluster now, with the arithmetic behind it."""
+    """What a node should emit for a cluster now, and the verdict behind it."""
 
     action: Literal["issue", "update"]
-    breakdown: Breakdown
+    breakdown: Breakdown | Verdict
 
     @property
     def confidence(self) -> float:
@@ -30,8 +30,10 @@ class Judgement:
         return len(self.breakdown.sources)
 
 
-def judge(cluster: Cluster, breakdown: Breakdown, policy: FusionPolicy) -> Judgement | None:
-    """What to emit for ``cluster`` given its ``breakdown``, or None.
+def judge(
+    cluster: Cluster, breakdown: Breakdown | Verdict, policy: FusionPolicy
+) -> Judgement | None:
+    """What to emit for ``cluster`` given its ``breakdown`` (or cheaper :class:`Verdict`), or None.
 
     "issue" when no assessment exists yet and the breakdown clears the policy's bar
     (``min_sources`` supporting sources and ``min_confidence``); "update" when an

@@ -17,7 +17,7 @@ from sim.analysis.provenance import explain, explain_events
 from sim.analysis.timeline import parse_when, timeline
 from sim.cli import app
 from sim.errors import LogError
-from sim.runner import run_to_directory
+from sim.experiments.run import run_to_directory
 from sim.scenario.loader import LoadedScenario
 from sim.scenario.models import Scenario
 from sim.store import read_events

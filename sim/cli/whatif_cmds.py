@@ -94,8 +94,8 @@ def run_replications_command(
     Writes logs/<id>/replications.csv/.parquet, summary.json and manifest.json;
     returns the directory. `precision` holds METRIC=HALF_WIDTH targets.
     """
-    from sim.analysis.executors import make_executor
-    from sim.analysis.replications import (
+    from sim.experiments.executors import make_executor
+    from sim.experiments.replications import (
         Precision,
         ReplicationOutcome,
         rows_frame,
@@ -218,9 +218,9 @@ def compare(
     out: OutOption = Path("logs"),
 ) -> None:
     """Paired comparison B − A with common random numbers: same seeds on both sides."""
-    from sim.analysis.compare import Comparison, run_comparison
-    from sim.analysis.executors import make_executor
-    from sim.analysis.replications import select_metrics, write_table
+    from sim.experiments.compare import Comparison, run_comparison
+    from sim.experiments.executors import make_executor
+    from sim.experiments.replications import select_metrics, write_table
     from sim.report.plots import forest_plot
     from sim.report.whatif_view import comparison_table
     from sim.scenario.loader import load_scenario
@@ -318,8 +318,8 @@ def sweep(
     out: OutOption = Path("logs"),
 ) -> None:
     """Replications at every point of a grid or Latin-hypercube design; tables and plots."""
-    from sim.analysis.executors import make_executor
-    from sim.analysis.sweep import Sweep, SweepSpec
+    from sim.experiments.executors import make_executor
+    from sim.experiments.sweep import Sweep, SweepSpec
 
     if resume is not None:
         if file is not None or vary:
@@ -370,7 +370,7 @@ def sweep(
 def _report_sweep(current: Any, summary: Any, patterns: list[str]) -> None:
     from fnmatch import fnmatchcase
 
-    from sim.analysis.replications import select_metrics
+    from sim.experiments.replications import select_metrics
     from sim.report.plots import sweep_plots
     from sim.report.whatif_view import sweep_table
 

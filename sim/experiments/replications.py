@@ -20,10 +20,10 @@ from typing import Any
 
 import pandas as pd
 
-from sim.analysis.executors import Executor, SerialExecutor
-from sim.analysis.stats import Interval, replications_for, summarize
 from sim.engine.streams import derive_seed
 from sim.errors import IntelsimError
+from sim.experiments.executors import Executor, SerialExecutor
+from sim.experiments.stats import Interval, replications_for, summarize
 from sim.scenario.models import Scenario
 
 Flat = dict[str, float | int | None]
@@ -47,7 +47,7 @@ def replication_seed(scenario_seed: int, index: int) -> int:
 def simulate_metrics(scenario: Scenario, raw: dict[str, Any], seed: int) -> Flat:
     """The flattened metrics of one run held in memory (the default evaluator)."""
     from sim.analysis.metrics import flatten
-    from sim.runner import run_in_memory
+    from sim.experiments.run import run_in_memory
 
     return flatten(run_in_memory(scenario, raw, seed=seed))
 
@@ -106,7 +106,7 @@ def run_task(task: Task) -> TaskResult:
 
 def _run_with_log(scenario: Scenario, raw: dict[str, Any], job: Job, logs: LogRequest) -> Flat:
     from sim.analysis.metrics import flatten
-    from sim.runner import run_to_directory
+    from sim.experiments.run import run_to_directory
     from sim.scenario.loader import LoadedScenario
 
     loaded = LoadedScenario(scenario, raw, logs.source_hash, [])

@@ -24,9 +24,10 @@ import orjson
 import pandas as pd
 
 from sim import __version__
-from sim.analysis.design import Factor, Point, build_design, parse_vary
-from sim.analysis.executors import Executor
-from sim.analysis.replications import (
+from sim.errors import IntelsimError, Problem, ScenarioError
+from sim.experiments.design import Factor, Point, build_design, parse_vary
+from sim.experiments.executors import Executor
+from sim.experiments.replications import (
     Job,
     LogRequest,
     Row,
@@ -36,7 +37,6 @@ from sim.analysis.replications import (
     summarize_frame,
     write_table,
 )
-from sim.errors import IntelsimError, Problem, ScenarioError
 from sim.store import new_run_dir, read_json, write_json
 
 JOURNAL = "rows.jsonl"

@@ -1,6 +1,6 @@
 """The Markdown reference of the scenario language, generated from the models so it cannot drift.
 
-``python -m sim.scenario.reference > docs/scenario-language.md`` writes it; a test
+``python -m sim.docs.scenario_language > docs/scenario-language.md`` writes it; a test
 asserts the committed file equals :func:`scenario_reference_markdown`. Field types,
 defaults and descriptions come from :mod:`sim.scenario.models`; units, distributions,
 the classification ladder and the Admiralty grades from the modules that define them.
@@ -28,7 +28,7 @@ from sim.scenario.markings import CLASSIFICATIONS
 from sim.scenario.models import DISCIPLINES, Scenario
 from sim.scenario.units import HOURS_PER_UNIT, format_hours, parse_duration, parse_rate
 
-COMMAND = "python -m sim.scenario.reference > docs/scenario-language.md"
+COMMAND = "python -m sim.docs.scenario_language > docs/scenario-language.md"
 
 DIST_MODELS: tuple[type[BaseModel], ...] = get_args(get_args(AnyDist)[0])
 
@@ -529,7 +529,7 @@ timed interventions. `scenarios/teaching-minimal.yaml` is a small complete examp
   `# yaml-language-server: $schema=../schemas/scenario.schema.json` as the first line,
   editors complete and check a file as you type.
 
-This reference is generated from the code (`sim/scenario/reference.py`); do not edit it
+This reference is generated from the code (`sim/docs/scenario_language.py`); do not edit it
 by hand, regenerate it with `{command}`.
 """
 

@@ -53,24 +53,9 @@ def _print_warnings(warnings: Sequence[Any]) -> None:
 
 
 def _base_manifest(kind: str, executor: Any, **extra: Any) -> dict[str, Any]:
-    import platform
-    import sys
-    from datetime import UTC, datetime
+    from sim.experiments.manifest import new_manifest
 
-    from sim import __version__
-
-    return {
-        "kind": kind,
-        "intelsim": __version__,
-        **extra,
-        "executor": executor.name,
-        "workers": executor.workers,
-        "status": "running",
-        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "host": platform.node(),
-    }
+    return new_manifest(kind, **extra, executor=executor.name, workers=executor.workers)
 
 
 # --- run --replications ----------------------------------------------------------------
@@ -95,6 +80,7 @@ def run_replications_command(
     returns the directory. `precision` holds METRIC=HALF_WIDTH targets.
     """
     from sim.experiments.executors import make_executor
+    from sim.experiments.manifest import scenario_fields
     from sim.experiments.replications import (
         Precision,
         ReplicationOutcome,
@@ -123,11 +109,7 @@ def run_replications_command(
         manifest = _base_manifest(
             "replications",
             executor,
-            scenario=scenario.name,
-            scenario_files=[str(p) for p in loaded.files],
-            scenario_hash=loaded.source_hash,
-            overrides=list(overrides),
-            resolved=loaded.raw,
+            **scenario_fields(loaded, overrides),
             base_seed=base_seed,
             replications_asked=replications,
             precision=[{"metric": g.metric, "half_width": g.half_width} for g in goals],

@@ -23,7 +23,7 @@ from pydantic.fields import FieldInfo
 
 from sim import grading
 from sim.scenario.distributions import AnyDist
-from sim.scenario.loader import _FIXED_DURING_RUN  # the loader's list is the rule itself
+from sim.scenario.loader import FIXED_DURING_RUN  # the loader's list is the rule itself
 from sim.scenario.markings import CLASSIFICATIONS
 from sim.scenario.models import DISCIPLINES, Scenario
 from sim.scenario.units import HOURS_PER_UNIT, format_hours, parse_duration, parse_rate
@@ -452,7 +452,7 @@ reliability weight times the credibility evidence.
 
 
 def _interventions() -> str:
-    fixed = ", ".join(f"`{k}`" for k in _FIXED_DURING_RUN)
+    fixed = ", ".join(f"`{k}`" for k in FIXED_DURING_RUN)
     return f"""
 ### Dotted paths
 

@@ -9,6 +9,9 @@ import typer
 
 from sim.cli.app import OutOption, SetOption, app, err_console, out_console
 
+# Commands import the library inside their functions, for start-up time: `intelsim --help`
+# and each command load only what that command uses (the import rules: docs/architecture.md).
+
 
 @app.command()
 def run(

@@ -12,6 +12,9 @@ import typer
 
 from sim.cli.app import OutOption, SetOption, app, err_console, out_console
 
+# Commands import the library inside their functions, for start-up time: `intelsim --help`
+# and each command load only what that command uses (the import rules: docs/architecture.md).
+
 WorkersOption = Annotated[
     int | None, typer.Option(min=1, help="local worker processes (default: one per CPU)")
 ]

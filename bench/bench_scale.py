@@ -43,8 +43,8 @@ def timed(cmd: list[str]) -> float:
 WORK = """
 import json, sys, time
 from pathlib import Path
-from sim.checks import verify_run
-from sim.runner import run_to_directory
+from sim.analysis.verify import verify_run
+from sim.experiments.run import run_to_directory
 from sim.scenario.loader import load_scenario
 loaded = load_scenario(Path(sys.argv[1]), overrides=[f"duration={sys.argv[2]}d"])
 t0 = time.perf_counter()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sim import fusion
-from sim.engine.streams import stream
+from sim.engine.streams import KeyedDraws
 from sim.engine.world import World
 from sim.events import (
     AnalysisCompleted,
@@ -17,6 +17,7 @@ from sim.events import (
 )
 from sim.scenario.markings import combine
 from sim.scenario.models import Node, Scenario
+from sim.state.model import Assessment, Report
 
 MarkingPair = tuple[str, list[str]]
 
@@ -27,7 +28,7 @@ class NodeAgent:
     def __init__(self, world: World, name: str) -> None:
         self.world = world
         self.name = name
-        self.rng = stream(world.seed, f"node:{name}")
+        self.draw = KeyedDraws(world.seed, f"node:{name}")
         self.state = world.state.nodes[name]
         # who handed us each item and under what marking: re-sharing never loosens it
         # (a report's entries go once it is shared: a node analyses a report only once)
@@ -70,7 +71,8 @@ class NodeAgent:
         while state.queue and len(state.busy) < state.analysts:
             report = state.queue[0]
             world.emit(AnalysisStarted(t=world.env.now, node=self.name, report=report))
-            world.after(self.analysis_time(self.rng.random()), self.complete, report)
+            u = self.draw(report_key(world.state.reports[report]))
+            world.after(self.analysis_time(u), self.complete, report)
 
     def complete(self, report: str) -> None:
         """An analysis ends: fuse, share, and take the next report."""
@@ -253,4 +255,24 @@ class NodeAgent:
                 )
             )
             return
-        link.send(item, kind, marking, band=band, confidence=confidence, version=version)
+        draw_key = (
+            report_key(self.world.state.reports[item])
+            if kind == "report"
+            else assessment_key(self.world.state.assessments[item], version)
+        )
+        link.send(
+            item, kind, marking, band=band, confidence=confidence, version=version, key=draw_key
+        )
+
+
+def report_key(report: Report) -> str:
+    """What a report is, whatever its id: its source and the use it reports (or, for a
+    fake, when it was made): the key of its analysis and latency draws."""
+    if report.usage is not None:
+        return f"{report.collector}|{report.usage}"
+    return f"{report.collector}|{report.t!r}|{report.sector}"
+
+
+def assessment_key(record: Assessment, version: int) -> str:
+    """What a version of an assessment is, whatever its id: node, claim, period, version."""
+    return f"{record.node}|{record.munition}|{record.sector}|{record.period[0]!r}|v{version}"

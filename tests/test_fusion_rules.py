@@ -457,7 +457,7 @@ def test_two_partners_repeating_one_source_count_once() -> None:
 # --- judging ---------------------------------------------------------------------------------
 
 
-def test_issue_then_a_new_version_only_when_band_or_sources_change() -> None:
+def test_issue_then_a_new_version_only_when_a_counted_line_changes() -> None:
     cluster = cluster_of(rep("R1", "prosecutors"))
     assert judge(cluster, weigh(cluster, PRIOR), POLICY) is None
     cluster.add_report(rep("R2", "us-declassified"))

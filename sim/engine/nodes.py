@@ -34,9 +34,11 @@ class NodeAgent:
         # (a report's entries go once it is shared: a node analyses a report only once)
         self.sender: dict[str, str | None] = {}
         self.marking: dict[str, MarkingPair] = {}
-        # assessments offered: (assessment, band, destination); a report is shared once
-        # per node anyway, so reports are not recorded here (memory stays flat)
-        self.sent: set[tuple[str, str, str]] = set()
+        # assessment versions offered: (assessment, version, destination), and to whom each
+        # assessment has gone; a report is shared once per node anyway, so reports are not
+        # recorded here (memory stays flat)
+        self.sent: set[tuple[str, int, str]] = set()
+        self.told: set[tuple[str, str]] = set()
         self.configure(world.scenario)
 
     def configure(self, scenario: Scenario) -> None:
@@ -162,8 +164,8 @@ class NodeAgent:
         marking: MarkingPair,
     ) -> None:
         """Another node's assessment arrives: evidence for fusion here, then passed on."""
-        if self.state.known_assessments.get(assessment) == band:
-            return
+        if self.state.known_versions.get(assessment, 0) >= version:
+            return  # this version (or a later one) came by another route
         world = self.world
         record = world.state.assessments[assessment]
         self.sender[assessment] = sender
@@ -202,10 +204,13 @@ class NodeAgent:
         confidence = record.confidence if confidence is None else confidence
         version = len(record.versions) if version is None else version
         for rule in self.assessment_rules:
-            if rule.threshold is not None and confidence < rule.threshold:
-                continue
+            below = rule.threshold is not None and confidence < rule.threshold
             for dest in rule.to:
                 if dest in (record.node, self.sender.get(assessment), self.name):
+                    continue
+                # a threshold gates the first sending only: whoever holds an assessment
+                # gets every later version, downgrades too (never left with a stale one)
+                if below and (assessment, dest) not in self.told:
                     continue
                 self._send(
                     assessment,
@@ -230,10 +235,11 @@ class NodeAgent:
         version: int = 0,
     ) -> None:
         if kind != "report":
-            key = (item, band, dest)
+            key = (item, version, dest)
             if key in self.sent:
                 return
             self.sent.add(key)
+            self.told.add((item, dest))
         held = self.marking.get(item)
         marking = (
             rule_marking

@@ -21,7 +21,7 @@ from sim.fusion.arithmetic import (
     tally,
     weigh,
 )
-from sim.fusion.clusters import Cluster, ClusterIndex, Filing, Signature
+from sim.fusion.clusters import Cluster, ClusterIndex, Filing, Signature, signature_of
 from sim.fusion.evidence import (
     CONTRADICTS,
     POLARITIES,
@@ -78,6 +78,7 @@ __all__ = [
     "logit",
     "parse_grade",
     "period_of",
+    "signature_of",
     "tally",
     "weigh",
 ]

@@ -33,7 +33,7 @@ from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass
 
 from sim.events import EvidenceLine, SetAside
-from sim.fusion.clusters import Cluster, Signature, strength
+from sim.fusion.clusters import Cluster, Signature, signature_of, strength
 from sim.fusion.evidence import SUPPORTS, evidence_llr
 from sim.grading import MAX_LOG_ODDS, Scale, band
 
@@ -67,22 +67,19 @@ class Breakdown:
     @property
     def signature(self) -> Signature:
         """What, when it changes, makes a published assessment a new version."""
-        return self.band, self.sources, self.against
+        return signature_of(self.lines)
 
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """What judging needs of a cluster: confidence, band and sources (no line-by-line)."""
+    """What judging needs of a cluster: confidence, band, sources and the signature of its
+    lines (no reports, no set-asides)."""
 
     confidence: float
     band: str
     sources: tuple[str, ...]
     against: tuple[str, ...]
-
-    @property
-    def signature(self) -> Signature:
-        """What, when it changes, makes a published assessment a new version."""
-        return self.band, self.sources, self.against
+    signature: Signature
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,19 +156,24 @@ def assess(
     terms = [logit(prior)]
     sources: set[str] = set()
     against: set[str] = set()
+    signature: list[tuple[str, str, str, float]] = []
     for (key, polarity), candidates in routes.items():
         best = _best(candidates, polarity)
         llr = round(best.llr, DIGITS)
         terms.append(llr)
         held = any(r.partner is None for r in candidates)
         counts_as = key if held or best.partner is None else best.partner
+        signature.append((polarity, key, counts_as, llr))
         if polarity == SUPPORTS:
             if llr > 0:
                 sources.add(counts_as)
         elif llr < 0:
             against.add(counts_as)
     p = logistic(math.fsum(terms))
-    return Verdict(p, band(p, scale), tuple(sorted(sources)), tuple(sorted(against)))
+    signature.sort()
+    return Verdict(
+        p, band(p, scale), tuple(sorted(sources)), tuple(sorted(against)), tuple(signature)
+    )
 
 
 def _aside(

@@ -11,15 +11,21 @@ the pure :func:`sim.fusion.arithmetic.weigh`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from sim.events import EvidenceLine
 from sim.fusion.evidence import SUPPORTS, PartnerAssessment, ReportEvidence, evidence_llr
 from sim.fusion.policy import period_of
 
-# (band, supporting sources, contradicting sources): an assessment is published again
-# (a new version) when this changes
-Signature = tuple[str, tuple[str, ...], tuple[str, ...]]
+# every counted line as (polarity, source, counts as, llr): an assessment is published
+# again (a new version) whenever this changes, so what partners hold is what it weighs
+Signature = tuple[tuple[str, str, str, float], ...]
+
+
+def signature_of(lines: Iterable[EvidenceLine]) -> Signature:
+    """The signature of published lines (``evolve`` reads it back from the event)."""
+    return tuple(sorted((x.polarity, x.source, x.counts_as, x.llr) for x in lines))
 
 
 @dataclass(slots=True)

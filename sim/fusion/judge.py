@@ -37,8 +37,9 @@ def judge(
 
     "issue" when no assessment exists yet and the breakdown clears the policy's bar
     (``min_sources`` supporting sources and ``min_confidence``); "update" when an
-    assessment exists and its band, its supporting sources or its contradicting sources
-    have changed (a new version: the published arithmetic stays what the node holds).
+    assessment exists and any counted line has changed: a source added, its weight or
+    the source it counts as (a new version: the published arithmetic stays what the
+    node holds).
     An issued assessment is never withdrawn; contradicting evidence lowers its band.
     """
     if cluster.assessment is None:

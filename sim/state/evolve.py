@@ -148,7 +148,7 @@ def _published(s: WorldState, e: ev.AssessmentFacts) -> fusion.Cluster:
         )
     if e.version != cluster.version + 1 or (e.version > 1) != (cluster.assessment is not None):
         raise EvolveError(f"{e.assessment} version {e.version} does not follow the last one")
-    cluster.mark(e.assessment, e.version, (e.band, tuple(e.sources), tuple(e.against)))
+    cluster.mark(e.assessment, e.version, fusion.signature_of(e.evidence))
     s.nodes[e.node].assessments[e.assessment] = e.band
     return cluster
 
@@ -182,6 +182,7 @@ def _assessment_updated(s: WorldState, e: ev.AssessmentUpdated) -> None:
 def _assessment_received(s: WorldState, e: ev.AssessmentReceived) -> None:
     node = s.nodes[e.node]
     node.known_assessments[e.assessment] = e.band
+    node.known_versions[e.assessment] = max(node.known_versions.get(e.assessment, 0), e.version)
     if node.fusion is None:
         return
     record = s.assessments.get(e.assessment)

@@ -78,6 +78,7 @@ class NodeState:
     clusters: ClusterIndex = field(default_factory=ClusterIndex)
     assessments: dict[str, str] = field(default_factory=dict)  # id -> band, issued here
     known_assessments: dict[str, str] = field(default_factory=dict)  # id -> band, received
+    known_versions: dict[str, int] = field(default_factory=dict)  # id -> latest version received
 
 
 @dataclass

@@ -65,7 +65,7 @@ TARGETS: dict[str, Target] = {
         (1.0, 4.0),
     ),
     "node:UKR-PGO": Target(
-        "UKR-PGO first assessment (the PG's preliminary finding)", 9.0,
+        "UKR-PGO first assessment (the PG's finding)", 9.0,
         "Prosecutor General's preliminary finding [C]", "predicted", (4.5, 18.0),
     ),
     "node:UKR-HUR": Target(

@@ -322,7 +322,12 @@ def fusion_scenario(**munitions: dict[str, Any]) -> Scenario:
 
 
 def issued(
-    t: float, assessment: str, reports: list[list[str]], version: int = 1, munition: str = "KN-23"
+    t: float,
+    assessment: str,
+    reports: list[list[str]],
+    version: int = 1,
+    munition: str = "KN-23",
+    band: str = "likely",
 ) -> ev.AssessmentFacts:
     """A's assessment of `munition` in S over [0, 72), one B2 line per list of reports;
     bar: 2 sources and 0.6."""
@@ -335,7 +340,7 @@ def issued(
         munition=munition,
         sector="S",
         confidence=0.7,
-        band="likely",
+        band=band,
         reports=[r for rs in reports for r in rs],
         sources=[x.source for x in lines],
         version=version,
@@ -363,6 +368,24 @@ def test_knowledge_waits_until_the_assessment_stands_on_genuine_evidence() -> No
     a = metrics_from_events(fusion_scenario(), events)["nodes"]["A"]
     assert a["knowledge_median_h"] == 25.0
     assert a["false_attributions"] == 0  # as held at the end, it stands
+
+
+def test_a_band_inflated_by_a_fake_is_not_knowledge() -> None:
+    """Three B2 lines, one of them fabricated: published at 0.85 "highly likely"
+    (z = -1.386294 + 3 x 1.12 = 1.973706). On genuine support alone: z = 0.853706,
+    p = 0.70134, "likely": it clears the bar (2 sources, 0.6) but not the band it states,
+    so it is not knowledge (a partner given it for being "highly likely" is misled)."""
+    events = [
+        ev.MunitionUsed(t=5.0, usage="U1", munition="KN-23", sector="S"),
+        *sighting(6.0, "R1", "KN-23", "U1"),
+        *sighting(6.0, "R2", "KN-23", "U1", collector="c2"),
+        *sighting(7.0, "R3", "KN-23", None, collector="fake"),
+        issued(10.0, "A-A-1", [["R1"], ["R2"], ["R3"]], band="highly likely"),
+        ev.RunEnded(t=100.0, reason="horizon"),
+    ]
+    a = metrics_from_events(fusion_scenario(), events)["nodes"]["A"]
+    assert a["usages_known"] == 0
+    assert a["false_attributions"] == 1
 
 
 def test_a_never_known_usage_is_censored_not_dropped() -> None:

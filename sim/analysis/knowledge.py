@@ -3,11 +3,14 @@ attribution and partner evidence, as a projection of the log (DESIGN.md, "Metric
 
 Definitions (docs/event-log.md, "Metrics", says the same for users):
 
-- A version of an assessment is **sound** when it would still clear its issuing node's
-  bar (``min_sources``, ``min_confidence``, as the event records them) on *genuine*
-  support alone: lines resting on at least one report that traces to a real use of the
-  munition it names (every contradiction stays). A version propped up by fabricated or
-  misidentified reports is not knowledge, even when the use it claims is real.
+- A version of an assessment is **sound** when, on *genuine* support alone (lines
+  resting on at least one report that traces to a real use of the munition it names;
+  every contradiction stays), it would still clear its issuing node's bar
+  (``min_sources``, ``min_confidence``, as the event records them) *and* state the band
+  it states, or a higher one. A version propped up by fabricated or misidentified
+  reports is not knowledge, even when the use it claims is real; nor is one whose
+  confidence they inflated (an inflated band can carry it past a sharing threshold to
+  partners that would not otherwise have it).
 - Node N **knows** a usage (munition m, sector s, time u) from the first time N holds
   a sound version of an assessment of m in s whose period contains u: issued or
   updated by N, or received. Knowledge held before the use (an episode already
@@ -41,11 +44,12 @@ import numpy.typing as npt
 from sim import events as ev
 from sim.analysis.stats_basic import share as _share
 from sim.analysis.survival import kaplan_meier
-from sim.fusion import tally
+from sim.fusion import band, load_scale, tally
 from sim.scenario.models import Scenario
 
 DAY = 24.0
 WITHIN_DAYS = (2, 7, 30)
+BAND_RANK = {name: i for i, name in enumerate(load_scale().names)}  # the PHIA words, in order
 
 # report -> (genuine: traces to a real use of what it names, fabricated, node it was filed at)
 ReportFacts = Callable[[str], tuple[bool, bool, str] | None]
@@ -141,7 +145,8 @@ class Knowledge:
 
         support = [x for x in e.evidence if x.polarity == "supports"]
         p, n = tally(e.evidence, e.prior, keep=genuine)
-        sound = n >= e.min_sources and p >= e.min_confidence
+        stated = BAND_RANK.get(e.band, len(BAND_RANK))
+        sound = n >= e.min_sources and p >= e.min_confidence and BAND_RANK[band(p)] >= stated
         partners: set[str] = set()
         for x in support:
             for r in x.reports:

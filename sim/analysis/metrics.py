@@ -273,7 +273,7 @@ class MetricsProjection:
         node.waiting[e.report] = e.t
         self._hold(e.report)
         origin = self._reports.get(e.report)
-        if origin is not None:
+        if origin is not None and not origin[2]:  # a fake is made up on the spot: no latency
             node.latency.append(e.t - origin[0])
 
     def _analysis_started(self, e: ev.AnalysisStarted) -> None:

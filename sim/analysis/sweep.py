@@ -217,10 +217,10 @@ class Sweep:
     manifest: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def create(cls, spec: SweepSpec, out: Path) -> Sweep:
+    def create(cls, spec: SweepSpec, out: Path, label: str = "sweep") -> Sweep:
         """Plan the sweep (validating everything) and make its directory."""
         plan = plan_sweep(spec)
-        directory = new_run_dir(out, f"{plan.scenario_name}-sweep")
+        directory = new_run_dir(out, f"{plan.scenario_name}-{label}")
         sweep = cls(directory, plan)
         sweep.manifest = sweep._new_manifest()
         write_json(directory / MANIFEST, sweep.manifest)

@@ -318,7 +318,6 @@ def sweep(
     out: OutOption = Path("logs"),
 ) -> None:
     """Replications at every point of a grid or Latin-hypercube design; tables and plots."""
-    from sim.analysis.executors import make_executor
     from sim.analysis.sweep import Sweep, SweepSpec
 
     if resume is not None:
@@ -344,27 +343,37 @@ def sweep(
             keep_logs=keep_logs,
         )
         current = Sweep.create(spec, out)
+    _, summary = drive_sweep(current, workers, dask, "sweep")
+    _report_sweep(current, summary, list(metric or []))
+
+
+def drive_sweep(current: Any, workers: int | None, dask: str | None, verb: str) -> tuple[Any, Any]:
+    """Run a sweep's pending replications with a progress bar; write its tables.
+
+    Ctrl-C keeps what finished, writes the tables and exits 130 saying how to resume.
+    """
+    from sim.analysis.executors import make_executor
+
     plan = current.plan
     pending = current.pending()
     out_console.print(
-        f"sweep {current.directory}: {len(plan.points)} points × {plan.spec.replications} "
+        f"{verb} {current.directory}: {len(plan.points)} points × {plan.spec.replications} "
         f"replications ({len(pending)} to run)",
         highlight=False,
     )
     status = "complete"
     with make_executor(workers, dask) as executor:
         try:
-            with _progress("sweep", plan.total) as (advance, (progress, task)):
+            with _progress(verb, plan.total) as (advance, (progress, task)):
                 progress.update(task, completed=plan.total - len(pending))
                 current.run(executor, on_rows=advance)
         except KeyboardInterrupt:
             status = "interrupted"
     runs, summary = current.finish(status)
     if status == "interrupted":
-        _interrupted(
-            current.directory, len(runs), plan.total, f"intelsim sweep --resume {current.directory}"
-        )
-    _report_sweep(current, summary, list(metric or []))
+        resume = f"intelsim {verb} --resume {current.directory}"
+        _interrupted(current.directory, len(runs), plan.total, resume)
+    return runs, summary
 
 
 def _report_sweep(current: Any, summary: Any, patterns: list[str]) -> None:

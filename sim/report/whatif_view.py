@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sim.analysis.stats import Interval, PairedDiff
+from sim.experiments.sensitivity import Sensitivity
 
 
 def num(value: float | int | None, digits: int = 4) -> str:
@@ -248,3 +249,54 @@ def progress_bar() -> Progress:
         TimeRemainingColumn(),
         transient=False,
     )
+
+
+def _index(value: float, sobol: bool) -> str:
+    """A Sobol index with two decimals (a share); a Morris effect with 3 digits."""
+    if math.isnan(value):
+        return ""
+    return f"{value:.2f}" if sobol else num(value, 3)
+
+
+def _ci(low: float, high: float, sobol: bool) -> str:
+    if math.isnan(low) or math.isnan(high):
+        return ""
+    return f"[{_index(low, sobol)}, {_index(high, sobol)}]"
+
+
+def sensitivity_table(study: Sensitivity, metrics: Sequence[str], title: str) -> Table:
+    """Per metric, the factors ranked by total index (Sobol) or σ then μ* (Morris)."""
+    sobol = study.method == "sobol"
+    table = Table(title=title, title_justify="left")
+    table.add_column("metric · factor", overflow="fold", ratio=1)
+    table.add_column("S1" if sobol else "μ*", justify="right")
+    table.add_column("95% CI", justify="right")
+    table.add_column("ST" if sobol else "σ", justify="right")
+    table.add_column("95% CI" if sobol else "", justify="right")
+    for metric in metrics:
+        ranking = study.ranking(metric)
+        if ranking.empty:
+            continue
+        where, what = split_metric(metric)
+        noise = f" (noise {100 * study.noise.get(metric, 0.0):.0f}%)"
+        table.add_row(Text(f"{where} {what}{noise}".strip(), style="bold"), "", "", "", "")
+        for row in ranking.itertuples():
+            table.add_row(
+                f"  {row.factor}",
+                _index(row.S1, sobol),
+                _ci(row.S1_ci_low, row.S1_ci_high, sobol),
+                _index(row.ST, sobol),
+                _ci(row.ST_ci_low, row.ST_ci_high, sobol),
+            )
+    notes = [
+        "S1: share of the metric's variance due to the factor alone; ST: with its interactions"
+        if sobol
+        else "μ*: mean |effect| of moving the factor over its range (metric's unit); "
+        "σ: spread of the effects (interactions, non-linearity)",
+        "noise: share of the variance that replication noise alone would give",
+    ]
+    if study.skipped:
+        notes.append(f"{len(study.skipped)} metric(s) not analysed (see sensitivity.json)")
+    table.caption = "; ".join(notes)
+    table.caption_justify = "left"
+    return table

@@ -340,9 +340,9 @@ def summary_table(runs: pd.DataFrame, paths: Sequence[str]) -> pd.DataFrame:
             values = interval.as_dict()
             records.append(
                 {**head, "metric": metric, **{k: values[k] for k in SUMMARY_COLUMNS[1:]}}
-                | {"method": interval.method}
+                | {"method": interval.method, "kind": interval.kind.value}
             )
-    columns = [*leading, *SUMMARY_COLUMNS, "method"]
+    columns = [*leading, *SUMMARY_COLUMNS, "method", "kind"]
     return pd.DataFrame.from_records(records, columns=columns)
 
 

@@ -88,7 +88,10 @@ def wilson(x: Array, confidence: float = CONFIDENCE) -> Triple:
     denominator = 1 + z * z / n
     centre = (m + z * z / (2 * n)) / denominator
     half = z * np.sqrt(m * (1 - m) / n + z * z / (4 * n * n)) / denominator
-    return m, np.maximum(centre - half, 0.0), np.minimum(centre + half, 1.0)
+    # at 0 of n (n of n) the bound is exactly 0 (1): rounding would leave 3e-17
+    low = np.where(m == 0, 0.0, np.maximum(centre - half, 0.0))
+    high = np.where(m == 1, 1.0, np.minimum(centre + half, 1.0))
+    return m, low, high
 
 
 def is_binary(x: Array) -> Array:
@@ -186,23 +189,31 @@ def bootstrap_percentile(
 
 @dataclass(frozen=True)
 class Method:
-    """An interval method: its name in tables and files, and what it does in a few words."""
+    """An interval method: its name in files, what it does in a few words, its compute, and
+    a short label for table columns."""
 
     name: str
     description: str
     compute: Callable[[Array, float], Triple]
+    short: str = ""
 
 
 METHODS: dict[str, Method] = {
     m.name: m
     for m in (
-        Method("t", "Student t", student_t),
-        Method("log-t", "t on the log scale of the mean", log_t),
-        Method("logit-t", "t on the logit scale of the mean share", logit_t),
-        Method("wilson", "Wilson score (a yes/no per replication)", wilson),
+        Method("t", "Student t", student_t, "t"),
+        Method("log-t", "t on the log scale of the mean (times)", log_t, "log"),
+        Method("logit-t", "t on the logit scale of the mean (shares)", logit_t, "logit"),
+        Method("wilson", "Wilson score (a yes/no per replication)", wilson, "Wilson"),
         Method("share", "Wilson if every value is 0 or 1, else logit-t", share_interval),
-        Method("quasi-poisson", "quasi-Poisson score (count)", quasi_poisson),
-        Method("median-os", "median of replications, order statistics", median_order_statistics),
+        Method("quasi-poisson", "quasi-Poisson score (counts)", quasi_poisson, "qPois"),
+        Method(
+            "median-os",
+            "median over replications, order statistics (censored times)",
+            median_order_statistics,
+            "median",
+        ),
+        Method("paired-t", "Student t of paired differences", student_t, "t"),
         Method("bootstrap", "bootstrap percentile (not used: too narrow)", bootstrap_percentile),
     )
 }

@@ -72,39 +72,48 @@ def split_metric(name: str) -> tuple[str, str]:
     return where, SHORT_NAMES.get(what, what.replace("_h.", " (h) ").replace("_", " "))
 
 
-def summary_table(summary: Mapping[str, Interval], title: str) -> Table:
-    """Each metric: mean, 95% CI and how many replications defined it.
+def method_notes(methods: Sequence[str]) -> str:
+    """ "log: t on the log scale of the mean (times); …" for the methods used, in order."""
+    from sim.experiments.intervals import METHODS
 
-    Metrics no replication defines are counted in the caption, not listed; a bootstrap
-    interval is marked †, a metric some replications leave undefined *.
+    seen = dict.fromkeys(m for m in methods if m in METHODS)
+    return "; ".join(f"{METHODS[m].short}: {METHODS[m].description}" for m in seen)
+
+
+def summary_table(summary: Mapping[str, Interval], title: str) -> Table:
+    """Each metric: mean, 95% CI, the method of the interval, how many replications defined it.
+
+    Metrics no replication defines are counted in the caption, not listed; a metric
+    some replications leave undefined is starred; the caption names each method used.
     """
+    from sim.experiments.intervals import METHODS
+
     table = Table(title=title, title_justify="left", show_lines=False)
     table.add_column("where", style="bold", no_wrap=True)
     table.add_column("metric", overflow="fold")
     table.add_column("mean", justify="right")
     table.add_column("95% CI", justify="right")
+    table.add_column("by", no_wrap=True)
     table.add_column("n", justify="right")
-    undefined = boot = partly = 0
+    undefined = partly = 0
+    used: list[str] = []
     for metric, iv in summary.items():
         if iv.n == 0:
             undefined += 1
             continue
         where, what = split_metric(metric)
-        if iv.method == "bootstrap":
-            boot += 1
-            what += " †"
         if iv.undefined:
             partly += 1
             what += " *"
-        table.add_row(where, what, num(iv.mean), interval_text(iv, 3), f"{iv.n}/{iv.total}")
-    notes = ["n: replications that define the metric"]
-    if boot:
-        notes.append("† bootstrap percentile interval (skewed metric); others Student t")
+        used.append(iv.method)
+        by = METHODS[iv.method].short if iv.method in METHODS else iv.method
+        table.add_row(where, what, num(iv.mean), interval_text(iv, 3), by, f"{iv.n}/{iv.total}")
+    notes = ["n: replications that define the metric", method_notes(used)]
     if partly:
         notes.append("* undefined in some replications, averaged over the rest")
     if undefined:
         notes.append(f"{undefined} metric(s) undefined in every replication, not listed")
-    table.caption = "; ".join(notes)
+    table.caption = "; ".join(n for n in notes if n)
     table.caption_justify = "left"
     return table
 

@@ -396,8 +396,8 @@ def _report_sweep(current: Any, summary: Any, patterns: list[str]) -> None:
     factors = [(f.path, f.unit) for f in plan.factors]
     plots = sweep_plots(summary, factors, plotted, current.directory / "plots")
     paths = [f.path for f in plan.factors]
-    title = f"{plan.scenario_name}: mean ± 95% half-width per point"
-    out_console.print(sweep_table(summary, paths, shown, title))
+    title = f"{plan.scenario_name}: mean and 95% CI per point"
+    out_console.print(sweep_table(summary, paths, shown, title, out_console.width))
     out_console.print(
         f"runs.csv/.parquet and summary.csv/.parquet in {current.directory}; "
         f"{len(plots) // 2} plots in {current.directory / 'plots'}",

@@ -89,12 +89,12 @@ def summary_table(summary: Mapping[str, Interval], title: str) -> Table:
     from sim.experiments.intervals import METHODS
 
     table = Table(title=title, title_justify="left", show_lines=False)
-    table.add_column("where", style="bold", no_wrap=True)
+    table.add_column("where", style="bold", overflow="fold")
     table.add_column("metric", overflow="fold")
-    table.add_column("mean", justify="right")
-    table.add_column("95% CI", justify="right")
-    table.add_column("by", no_wrap=True)
-    table.add_column("n", justify="right")
+    table.add_column("mean", justify="right", overflow="fold")
+    table.add_column("95% CI", justify="right", overflow="fold")
+    table.add_column("by", overflow="fold")
+    table.add_column("n", justify="right", overflow="fold")
     undefined = partly = 0
     used: list[str] = []
     for metric, iv in summary.items():
@@ -130,14 +130,14 @@ def comparison_table(diffs: Mapping[str, PairedDiff], title: str) -> Table:
     is starred.
     """
     table = Table(title=title, title_justify="left")
-    table.add_column("where", style="bold", no_wrap=True)
+    table.add_column("where", style="bold", overflow="fold")
     table.add_column("metric", overflow="fold")
-    table.add_column("A", justify="right")
-    table.add_column("B", justify="right")
-    table.add_column("B − A", justify="right")
-    table.add_column("95% CI", justify="right")
-    table.add_column("≠ 0", justify="center")
-    table.add_column("VR ×", justify="right")
+    table.add_column("A", justify="right", overflow="fold")
+    table.add_column("B", justify="right", overflow="fold")
+    table.add_column("B − A", justify="right", overflow="fold")
+    table.add_column("95% CI", justify="right", overflow="fold")
+    table.add_column("≠ 0", justify="center", overflow="fold")
+    table.add_column("VR ×", justify="right", overflow="fold")
     same = undefined = partly = 0
     for metric, d in diffs.items():
         if d.diff.mean is None:
@@ -161,16 +161,15 @@ def comparison_table(diffs: Mapping[str, PairedDiff], title: str) -> Table:
             mark,
             num(d.variance_reduction, 3),
         )
-    notes = []
+    notes = ["95% CI: Student t of the paired differences (shares' within ±1)"]
     if partly:
         notes.append("* undefined in some replications (averaged over the rest)")
     if same:
         notes.append(f"{same} metric(s) identical in every replication on both sides")
     if undefined:
         notes.append(f"{undefined} metric(s) undefined in every replication")
-    if notes:
-        table.caption = "; ".join(notes)
-        table.caption_justify = "left"
+    table.caption = "; ".join(notes)
+    table.caption_justify = "left"
     return table
 
 
@@ -178,14 +177,18 @@ def _cell(by_metric: pd.DataFrame, metric: str) -> str:
     if metric not in by_metric.index:
         return "—"
     row = by_metric.loc[metric]
-    text = f"{num(row['mean'])} ± {num(row['half_width'], 3)}"
+    text = num(row["mean"])
+    if not (pd.isna(row["ci_low"]) or pd.isna(row["ci_high"])):
+        # the interval itself, never mean ± half-width: it is asymmetric, and a symmetric
+        # reading of it would step outside what the metric can be (a share above 1)
+        text += f" [{num(row['ci_low'], 3)}, {num(row['ci_high'], 3)}]"
     if row["undefined"]:
         text += f" ({int(row['undefined'])} undef.)"
     return text
 
 
 WIDE_METRICS = 3  # up to this many metrics get a column each; more go one per row
-POINT_COLUMNS = 6  # up to this many points: metrics as rows, one column per point
+CELL_WIDTH = 18  # "0.6667 [0.21, 0.96]" and its padding
 
 
 def _point_label(group: pd.DataFrame, paths: Sequence[str]) -> str:
@@ -196,18 +199,22 @@ def _point_label(group: pd.DataFrame, paths: Sequence[str]) -> str:
 
 
 def sweep_table(
-    summary: pd.DataFrame, paths: Sequence[str], metrics: Sequence[str], title: str
+    summary: pd.DataFrame,
+    paths: Sequence[str],
+    metrics: Sequence[str],
+    title: str,
+    width: int = 80,
 ) -> Table:
-    """Each chosen metric at each point of the design, as mean ± 95% half-width.
+    """Each chosen metric at each point of the design, as mean [95% CI].
 
-    Few points: a row per metric and a column per point (compare along a row). Many
-    points: a row per point, with a column per metric when there are few metrics, or a
-    row per (point, metric) otherwise.
+    Few points (as many as fit in `width`): a row per metric and a column per point
+    (compare along a row). Many points: a row per point, with a column per metric when
+    there are few metrics, or a row per (point, metric) otherwise.
     """
     groups = list(summary.groupby("point", sort=True))
     table = Table(title=title, title_justify="left")
-    if len(groups) <= POINT_COLUMNS:
-        table.add_column("where", style="bold", no_wrap=True)
+    if len(groups) <= max(1, (width - 30) // CELL_WIDTH):
+        table.add_column("where", style="bold", overflow="fold")
         table.add_column("metric", overflow="fold")
         for _, group in groups:
             table.add_column(_point_label(group, paths), justify="right", overflow="fold")
@@ -215,14 +222,14 @@ def sweep_table(
         for metric in metrics:
             table.add_row(*split_metric(metric), *(_cell(by, metric) for by in indexed))
         varied = ", ".join(paths)
-        table.caption = f"columns: {varied}; cells: mean ± 95% half-width over replications"
+        table.caption = f"columns: {varied}; cells: mean [95% CI] over replications"
         table.caption_justify = "left"
         return table
     wide = len(metrics) <= WIDE_METRICS
-    table.add_column("point", justify="right")
+    table.add_column("point", justify="right", overflow="fold")
     for path in paths:
         table.add_column(path, justify="right", overflow="fold")
-    for metric in metrics if wide else ["metric", "mean ± 95% half-width"]:
+    for metric in metrics if wide else ["metric", "mean [95% CI]"]:
         table.add_column(metric, justify="left" if metric == "metric" else "right", overflow="fold")
     for point, group in groups:
         by_metric = group.set_index("metric")
@@ -278,10 +285,10 @@ def sensitivity_table(study: Sensitivity, metrics: Sequence[str], title: str) ->
     sobol = study.method == "sobol"
     table = Table(title=title, title_justify="left")
     table.add_column("metric · factor", overflow="fold", ratio=1)
-    table.add_column("S1" if sobol else "μ*", justify="right")
-    table.add_column("95% CI", justify="right")
-    table.add_column("ST" if sobol else "σ", justify="right")
-    table.add_column("95% CI" if sobol else "", justify="right")
+    table.add_column("S1" if sobol else "μ*", justify="right", overflow="fold")
+    table.add_column("95% CI", justify="right", overflow="fold")
+    table.add_column("ST" if sobol else "σ", justify="right", overflow="fold")
+    table.add_column("95% CI" if sobol else "", justify="right", overflow="fold")
     for metric in metrics:
         ranking = study.ranking(metric)
         if ranking.empty:

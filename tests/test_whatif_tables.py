@@ -1,0 +1,58 @@
+"""What-if tables at 80 columns (as when piped): nothing cut, intervals shown as intervals."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from sim.analysis.stats import paired_diff_ci, summarize
+from sim.report.whatif_view import comparison_table, summary_table, sweep_table
+
+LONG = "nodes.NATO-JISD-LONG-NAME.time_to_assessment_h.mean"
+
+
+def render(table: Table, width: int = 80) -> str:
+    console = Console(file=io.StringIO(), width=width, color_system=None)
+    console.print(table)
+    return console.file.getvalue()  # type: ignore[attr-defined]
+
+
+def assert_whole(text: str) -> None:
+    assert "…" not in text  # folded, never cut
+    assert max(len(line) for line in text.splitlines()) <= 80
+
+
+def test_summary_table_names_methods_and_keeps_numbers_whole() -> None:
+    summary = {
+        LONG: summarize(LONG, [123456.789, 234567.891, 98765.4321]),
+        "nodes.X.coverage": summarize("nodes.X.coverage", [0.0, 1.0, 1.0]),
+        "run.messages_dropped": summarize("run.messages_dropped", [0, 0, 0]),
+    }
+    text = render(summary_table(summary, "t"))
+    assert_whole(text)
+    flat = "".join(text.split())  # folded cells joined back
+    assert "152263" in flat  # the whole mean, not 1.523e+05 or 1522…
+    assert "Wilson" in text and "qPois" in text and "log" in text
+    assert "[0.208,0.939]" in flat  # 2 of 3 as a share: inside [0, 1]
+
+
+def test_comparison_and_sweep_tables_fit_80_columns() -> None:
+    diffs = {LONG: paired_diff_ci([1.0, 2.0, 3.5], [1.5, 2.9, 4.2])}
+    assert_whole(render(comparison_table(diffs, "B − A")))
+    rows = []
+    for point in range(6):
+        for metric, low, mean, high in (
+            (LONG, 1.2, 2.3456, 7.8901),
+            ("nodes.X.coverage", 0.21, 0.6667, 0.96),
+        ):
+            rows.append(
+                {"point": point, "p": point, "metric": metric, "mean": mean, "ci_low": low,
+                 "ci_high": high, "half_width": high - mean, "undefined": 0}
+            )  # fmt: skip
+    text = render(sweep_table(pd.DataFrame(rows), ["p"], [LONG, "nodes.X.coverage"], "sweep"))
+    assert_whole(text)
+    assert "± " not in text  # an asymmetric interval read as ± would leave [0, 1]
+    assert "0.6667 [0.21, 0.96]" in text

@@ -58,9 +58,10 @@ def sensitivity(
         tuple(set_ or []),
         seed,
     )
-    current = open_study(spec if resume is None else resume, out)
+    patterns = list(metric or [])
+    current = open_study(spec if resume is None else resume, out, patterns)
     runs, _ = drive_sweep(current, workers, dask, "sensitivity")
-    study = finish_study(current, runs, list(metric or []))
+    study = finish_study(current, runs, patterns)
     shown = list(dict.fromkeys(study.indices["metric"]))
     plots = sensitivity_plots(study, shown, current.directory / "plots")
     title = f"{current.plan.scenario_name}: {study.method} sensitivity, factors ranked"

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import norm
 
 from sim.analysis.kinds import Kind
 from sim.experiments.intervals import (
@@ -171,8 +172,6 @@ def _censored_medians(
     times = rng.lognormal(mu, sigma, size=(*shape, usages))
     times = np.where(rng.random(times.shape) < never, np.inf, times)
     censor = horizon - rng.uniform(0, horizon, size=times.shape)  # used at a uniform time
-    from scipy.stats import norm
-
     truth = math.exp(mu + sigma * float(norm.ppf(0.5 / (1 - never))))
     return truth, kaplan_meier_median(times, censor)
 

@@ -23,6 +23,7 @@ Indices (`indices.csv`/`.parquet`), one row per (metric, factor):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +32,7 @@ import pandas as pd
 
 from sim.analysis.design import MORRIS_LEVELS, SENSITIVITY_DESIGNS, DesignError, unit_sample
 from sim.analysis.replications import select_metrics, write_table
-from sim.analysis.sweep import Sweep, SweepError, SweepSpec
+from sim.analysis.sweep import MANIFEST, Sweep, SweepError, SweepSpec
 from sim.store import write_json
 
 INDEX_COLUMNS = (
@@ -174,17 +175,26 @@ def analyze(
 # --- a study on disk: a sweep with a sensitivity design -------------------------------
 
 
-def open_study(spec_or_resume: SweepSpec | Path, out: Path = Path("logs")) -> Sweep:
+METRICS_KEY = "sensitivity_metrics"  # the manifest remembers --metric for --resume
+
+
+def open_study(
+    spec_or_resume: SweepSpec | Path, out: Path = Path("logs"), patterns: Sequence[str] = ()
+) -> Sweep:
     """A new study in a fresh directory under `out` (a spec), or a stopped one (a path).
 
-    Raises DesignError for a method that is not a sensitivity method, SweepError for a
+    A new study's manifest keeps the metric `patterns`, for `--resume`. Raises
+    DesignError for a method that is not a sensitivity method, SweepError for a
     directory that holds no sensitivity study.
     """
     if isinstance(spec_or_resume, SweepSpec):
         if spec_or_resume.design not in SENSITIVITY_DESIGNS:
             msg = f"--method {spec_or_resume.design!r}: expected sobol or morris"
             raise DesignError(msg)
-        return Sweep.create(spec_or_resume, out, label="sensitivity")
+        current = Sweep.create(spec_or_resume, out, label="sensitivity")
+        current.manifest[METRICS_KEY] = list(patterns)
+        write_json(current.directory / MANIFEST, current.manifest)
+        return current
     current = Sweep.resume(spec_or_resume)
     if current.plan.spec.design not in SENSITIVITY_DESIGNS:
         msg = (
@@ -195,9 +205,11 @@ def open_study(spec_or_resume: SweepSpec | Path, out: Path = Path("logs")) -> Sw
     return current
 
 
-def finish_study(current: Sweep, runs: pd.DataFrame, patterns: list[str]) -> Sensitivity:
-    """Indices of the chosen metrics (headline ones by default); writes indices.csv/.parquet
-    and sensitivity.json (method, metrics skipped and why, noise shares)."""
+def finish_study(current: Sweep, runs: pd.DataFrame, patterns: Sequence[str]) -> Sensitivity:
+    """Indices of the chosen metrics (those the study was started with when `patterns` is
+    empty; headline ones by default); writes indices.csv/.parquet and sensitivity.json
+    (method, metrics skipped and why, noise shares)."""
+    patterns = list(patterns) or list(current.manifest.get(METRICS_KEY, []))
     plan = current.plan
     leading = {"point", "replication", "seed", *(f.path for f in plan.factors)}
     names = [c for c in runs.columns if c not in leading]

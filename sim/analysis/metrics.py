@@ -563,6 +563,9 @@ _RUN_COUNTS = [
     "messages_in_flight",
     "link_outages",
     "interventions",
+    "usages_monitored",
+    "usages_lookalike",
+    "reports_denials",
 ]
 _NODE_COUNTS = [
     "reports_received",
@@ -573,6 +576,9 @@ _NODE_COUNTS = [
     "false_assessments",
     "episodes_assessed",
     "usages_assessed",
+    "usages_known",
+    "episodes_known",
+    "false_attributions",
 ]
 _LINK_COUNTS = ["sent", "delivered", "held", "intercepted", "outages"]
 
@@ -587,6 +593,14 @@ KINDS: dict[str, Kind] = {
     **_durations("nodes.*.usage_to_assessment_h"),
     "nodes.*.coverage": Kind.SHARE,
     "nodes.*.usage_coverage": Kind.SHARE,
+    # time to knowledge with censoring: a Kaplan–Meier median (None: not reached by the
+    # horizon) and the shares known within d days; first appearance (None: never)
+    "nodes.*.knowledge_median_h": Kind.CENSORED_TIME,
+    "nodes.*.known_within_*d": Kind.SHARE,
+    "nodes.*.first_appearance_h.*": Kind.CENSORED_TIME,
+    "nodes.*.false_attribution_rate": Kind.SHARE,
+    "nodes.*.on_partner_evidence": Kind.SHARE,
+    "nodes.*.partner_evidence.*": Kind.SHARE,
     **{f"links.*.{name}": Kind.COUNT for name in _LINK_COUNTS},
     "links.*.dropped.*": Kind.COUNT,
     **_durations("links.*.transit_h"),

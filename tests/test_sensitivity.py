@@ -13,7 +13,13 @@ from typer.testing import CliRunner
 from sim.analysis.design import DesignError, unit_sample
 from sim.analysis.sweep import Sweep, SweepError, SweepSpec
 from sim.cli.app import app
-from sim.experiments.sensitivity import INDEX_COLUMNS, morris_indices, open_study, sobol_indices
+from sim.experiments.sensitivity import (
+    INDEX_COLUMNS,
+    morris_indices,
+    open_study,
+    point_means,
+    sobol_indices,
+)
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 ANALYSTS = "nodes.NATO-JISD.analysts"
@@ -113,3 +119,18 @@ def test_sensitivity_input_errors(tmp_path: Path) -> None:
     sweep = Sweep.create(SweepSpec(scenario, (f"{ANALYSTS}=1,6",), 1), tmp_path)
     with pytest.raises(SweepError, match="not a sensitivity study"):
         open_study(sweep.directory)
+
+
+def test_a_censored_time_is_summarised_by_its_median_not_the_mean_of_what_was_found() -> None:
+    runs = pd.DataFrame(
+        {
+            "point": [0, 0, 0, 1, 1, 1],
+            "nodes.X.knowledge_median_h": [1.0, None, 3.0, None, None, 2.0],
+            "nodes.X.queue_wait_h.mean": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+        }
+    )
+    values, _ = point_means(runs, "nodes.X.knowledge_median_h", 2)
+    assert values[0] == 3.0  # not 2.0, the mean of the two reached
+    assert np.isnan(values[1])  # most replications never reached it: no value
+    means, noise = point_means(runs, "nodes.X.queue_wait_h.mean", 2)
+    assert list(means) == [2.0, 5.0] and noise == pytest.approx(1 / 3)

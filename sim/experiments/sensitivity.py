@@ -31,6 +31,8 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.design import MORRIS_LEVELS, SENSITIVITY_DESIGNS, DesignError, unit_sample
+from sim.analysis.kinds import Kind
+from sim.analysis.metrics import kind_of
 from sim.analysis.replications import select_metrics, write_table
 from sim.analysis.sweep import MANIFEST, Sweep, SweepError, SweepSpec
 from sim.store import write_json
@@ -121,11 +123,25 @@ def morris_indices(
 
 
 def point_means(runs: pd.DataFrame, metric: str, points: int) -> tuple[np.ndarray, float]:
-    """(mean of `metric` at each point 0..points-1, variance of those means due to noise)."""
-    by_point = runs.groupby("point")[metric]
-    means = by_point.mean().reindex(range(points))
-    noise = (by_point.var(ddof=1) / by_point.count()).reindex(range(points))
-    return means.to_numpy(dtype=float), float(np.nanmean(noise.to_numpy(dtype=float)))
+    """(`metric` at each point 0..points-1, the variance of those values due to noise).
+
+    The value at a point is the mean over its replications, as in its interval; for a
+    censored time, the median over replications, a replication that never reached it
+    counting as longest (NaN when most never did: nothing is averaged over only what
+    was found).
+    """
+    column = runs[metric]
+    if kind_of(metric) is Kind.CENSORED_TIME:
+        column = column.fillna(np.inf)
+    by_point = column.groupby(runs["point"])
+    if kind_of(metric) is Kind.CENSORED_TIME:
+        values = by_point.median().replace(np.inf, np.nan)
+    else:
+        values = by_point.mean()
+    finite = column.replace(np.inf, np.nan).groupby(runs["point"])
+    noise = (finite.var(ddof=1) / finite.count()).reindex(range(points))
+    means = values.reindex(range(points)).to_numpy(dtype=float)
+    return means, float(np.nanmean(noise.to_numpy(dtype=float)))
 
 
 def analyze(
@@ -151,7 +167,7 @@ def analyze(
         outputs, noise_var = point_means(runs, metric, len(unit))
         missing = int(np.isnan(outputs).sum())
         if missing:
-            study.skipped[metric] = f"undefined at {missing} of {len(unit)} points"
+            study.skipped[metric] = f"undefined (or not reached) at {missing} of {len(unit)} points"
             continue
         spread = float(np.var(outputs, ddof=1))
         if spread <= 0:

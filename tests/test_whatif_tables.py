@@ -9,7 +9,13 @@ from rich.console import Console
 from rich.table import Table
 
 from sim.analysis.stats import paired_diff_ci, summarize
-from sim.report.whatif_view import comparison_table, summary_table, sweep_table
+from sim.experiments.sensitivity import INDEX_COLUMNS, Sensitivity
+from sim.report.whatif_view import (
+    comparison_table,
+    sensitivity_table,
+    summary_table,
+    sweep_table,
+)
 
 LONG = "nodes.NATO-JISD-LONG-NAME.time_to_assessment_h.mean"
 
@@ -56,3 +62,22 @@ def test_comparison_and_sweep_tables_fit_80_columns() -> None:
     assert_whole(text)
     assert "± " not in text  # an asymmetric interval read as ± would leave [0, 1]
     assert "0.6667 [0.21, 0.96]" in text
+
+
+def test_sensitivity_tables_rank_factors_and_fit_80_columns() -> None:
+    nan = float("nan")
+    rows = [
+        ("m", "links.KOR-NIS->NATO-JISD.latency.median", 0.62, 0.5, 0.74, 0.7, 0.6, 0.8),
+        ("m", "nodes.NATO-JISD.analysts", 0.05, 0.0, 0.12, 0.08, 0.01, 0.15),
+    ]
+    frame = pd.DataFrame(rows, columns=list(INDEX_COLUMNS))
+    sobol = Sensitivity("sobol", frame, noise={"m": 0.04})
+    text = render(sensitivity_table(sobol, ["m"], "sobol"))
+    assert_whole(text)
+    flat = "".join(text.split())  # folded cells joined back
+    assert flat.index("KOR-NIS->NATO-JISD") < flat.index("NATO-JISD.analysts")  # by ST
+    assert "0.62" in text and "[0.60,0.80]" in flat and "noise4%" in flat
+    morris = Sensitivity("morris", frame.assign(ST_ci_low=nan, ST_ci_high=nan))
+    text = render(sensitivity_table(morris, ["m"], "morris"))
+    assert_whole(text)
+    assert "μ*" in text and "σ" in text and "nan" not in text

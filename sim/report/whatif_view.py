@@ -288,22 +288,25 @@ def sensitivity_table(study: Sensitivity, metrics: Sequence[str], title: str) ->
     table.add_column("S1" if sobol else "μ*", justify="right", overflow="fold")
     table.add_column("95% CI", justify="right", overflow="fold")
     table.add_column("ST" if sobol else "σ", justify="right", overflow="fold")
-    table.add_column("95% CI" if sobol else "", justify="right", overflow="fold")
+    if sobol:  # σ has no interval
+        table.add_column("95% CI", justify="right", overflow="fold")
     for metric in metrics:
         ranking = study.ranking(metric)
         if ranking.empty:
             continue
         where, what = split_metric(metric)
         noise = f" (noise {100 * study.noise.get(metric, 0.0):.0f}%)"
-        table.add_row(Text(f"{where} {what}{noise}".strip(), style="bold"), "", "", "", "")
+        blank = [""] * (len(table.columns) - 1)
+        table.add_row(Text(f"{where} {what}{noise}".strip(), style="bold"), *blank)
         for row in ranking.itertuples():
-            table.add_row(
+            cells = [
                 f"  {row.factor}",
                 _index(row.S1, sobol),
                 _ci(row.S1_ci_low, row.S1_ci_high, sobol),
                 _index(row.ST, sobol),
                 _ci(row.ST_ci_low, row.ST_ci_high, sobol),
-            )
+            ]
+            table.add_row(*cells[: len(table.columns)])
     notes = [
         "S1: share of the metric's variance due to the factor alone; ST: with its interactions"
         if sobol

@@ -23,6 +23,7 @@ Indices (`indices.csv`/`.parquet`), one row per (metric, factor):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,13 +133,10 @@ def point_means(runs: pd.DataFrame, metric: str, points: int) -> tuple[np.ndarra
     """
     column = runs[metric]
     if kind_of(metric) is Kind.CENSORED_TIME:
-        column = column.fillna(np.inf)
-    by_point = column.groupby(runs["point"])
-    if kind_of(metric) is Kind.CENSORED_TIME:
-        values = by_point.median().replace(np.inf, np.nan)
+        values = column.fillna(np.inf).groupby(runs["point"]).median().replace(np.inf, np.nan)
     else:
-        values = by_point.mean()
-    finite = column.replace(np.inf, np.nan).groupby(runs["point"])
+        values = column.groupby(runs["point"]).mean()
+    finite = column.groupby(runs["point"])  # noise among the values reached
     noise = (finite.var(ddof=1) / finite.count()).reindex(range(points))
     means = values.reindex(range(points)).to_numpy(dtype=float)
     return means, float(np.nanmean(noise.to_numpy(dtype=float)))
@@ -173,7 +171,7 @@ def analyze(
         if spread <= 0:
             study.skipped[metric] = "the same at every point: no factor changes it"
             continue
-        study.noise[metric] = min(noise_var / spread, 1.0) if noise_var == noise_var else 0.0
+        study.noise[metric] = 0.0 if math.isnan(noise_var) else min(noise_var / spread, 1.0)
         if method == "sobol":
             values = sobol_indices(outputs, len(factors), seed)
         else:

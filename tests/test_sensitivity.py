@@ -125,12 +125,27 @@ def test_a_censored_time_is_summarised_by_its_median_not_the_mean_of_what_was_fo
     runs = pd.DataFrame(
         {
             "point": [0, 0, 0, 1, 1, 1],
+            "replication": [0, 1, 2, 0, 1, 2],
             "nodes.X.knowledge_median_h": [1.0, None, 3.0, None, None, 2.0],
-            "nodes.X.queue_wait_h.mean": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
         }
     )
     values, _ = point_means(runs, "nodes.X.knowledge_median_h", 2)
     assert values[0] == 3.0  # not 2.0, the mean of the two reached
     assert np.isnan(values[1])  # most replications never reached it: no value
-    means, noise = point_means(runs, "nodes.X.queue_wait_h.mean", 2)
-    assert list(means) == [2.0, 5.0] and noise == pytest.approx(1 / 3)
+
+
+def test_noise_is_measured_as_common_random_numbers_leave_it() -> None:
+    """Noise the seeds share at every point cancels; noise of each (point, seed) does not."""
+    rng = np.random.default_rng(1)
+    points, reps, sigma = 400, 4, 0.5
+    x = np.repeat(rng.random(points), reps)
+    point = np.repeat(np.arange(points), reps)
+    replication = np.tile(np.arange(reps), points)
+    common = np.tile(rng.normal(0, 3.0, reps), points)  # the same at every point
+    own = rng.normal(0, sigma, points * reps)
+    runs = pd.DataFrame({"point": point, "replication": replication, "a": x + common, "b": x + own})
+    _, shared = point_means(runs, "a", points)
+    assert shared == pytest.approx(0.0, abs=1e-12)
+    _, independent = point_means(runs, "b", points)
+    # Var of a mean of 4 independent N(0, σ²) is σ²/4; the estimate has ~7% error here
+    assert independent == pytest.approx(sigma**2 / reps, rel=0.25)

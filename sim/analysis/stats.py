@@ -143,8 +143,7 @@ def interval(kind: Kind, values: Sequence[Value], confidence: float = CONFIDENCE
     if not xs:
         return Interval(None, None, None, 0, undefined, method_for(kind), None, kind)
     data = np.asarray(xs)
-    finite = data[np.isfinite(data)]
-    std = float(np.std(finite, ddof=1)) if len(finite) >= 2 else None
+    std = sample_std([x for x in xs if math.isfinite(x)])
     method = method_for(kind, data)
     if len(xs) < 2:
         return Interval(xs[0], None, None, 1, undefined, method, std, kind, censored)
@@ -222,7 +221,10 @@ def paired_diff_ci(
 
 def sample_std(values: Sequence[float]) -> float | None:
     """Sample standard deviation, None below two values."""
-    return float(np.std(values, ddof=1)) if len(values) >= 2 else None
+    if len(values) < 2:
+        return None
+    mean = math.fsum(values) / len(values)
+    return math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (len(values) - 1))
 
 
 def replications_for(half_width: float, std: float, n: int, confidence: float = CONFIDENCE) -> int:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy import stats as sps
@@ -36,14 +37,25 @@ Array = np.ndarray
 Triple = tuple[Array, Array, Array]  # estimate, low, high
 
 
+@lru_cache(maxsize=1024)
 def t_quantile(n: int, confidence: float = CONFIDENCE) -> float:
     """The two-sided Student t quantile for n values (n − 1 degrees of freedom)."""
     return float(sps.t.ppf(0.5 + confidence / 2, max(n - 1, 1)))
 
 
+@lru_cache(maxsize=16)
+def z_quantile(confidence: float = CONFIDENCE) -> float:
+    """The two-sided normal quantile."""
+    return float(sps.norm.ppf(0.5 + confidence / 2))
+
+
 def _mean_sd(x: Array) -> tuple[Array, Array, int]:
+    # the ufuncs themselves: x.mean() and x.std() cost ten times more on the few values
+    # of one experiment, and a sweep summarises every metric at every point
     n = x.shape[-1]
-    return x.mean(axis=-1), x.std(axis=-1, ddof=1), n
+    m = np.add.reduce(x, axis=-1) / n
+    d = x - m[..., None] if x.ndim > 1 else x - m
+    return m, np.sqrt(np.add.reduce(d * d, axis=-1) / max(n - 1, 1)), n
 
 
 def student_t(x: Array, confidence: float = CONFIDENCE) -> Triple:
@@ -84,7 +96,7 @@ def wilson(x: Array, confidence: float = CONFIDENCE) -> Triple:
     """Wilson score interval of a binomial share: values 0 or 1, one per replication."""
     m = x.mean(axis=-1)
     n = x.shape[-1]
-    z = float(sps.norm.ppf(0.5 + confidence / 2))
+    z = z_quantile(confidence)
     denominator = 1 + z * z / n
     centre = (m + z * z / (2 * n)) / denominator
     half = z * np.sqrt(m * (1 - m) / n + z * z / (4 * n * n)) / denominator
@@ -123,6 +135,7 @@ def quasi_poisson(x: Array, confidence: float = CONFIDENCE) -> Triple:
     return m, np.maximum(centre - half, 0.0), centre + half
 
 
+@lru_cache(maxsize=1024)
 def _order_ranks(n: int, confidence: float) -> tuple[int, float]:
     """(d, λ): the interval lies between ranks d and d+1 (1-based) from each end, λ of the way."""
 
@@ -243,13 +256,11 @@ def clip(kind_bounds: tuple[float | None, float | None], triple: Triple) -> Trip
     """Keep estimate and bounds inside (low, high) (rounding can step over an edge)."""
     low, high = kind_bounds
     estimate, lo, hi = triple
-    lo_clip = -np.inf if low is None else low
-    hi_clip = np.inf if high is None else high
-    return (
-        np.clip(estimate, lo_clip, hi_clip),
-        np.clip(lo, lo_clip, hi_clip),
-        np.clip(hi, lo_clip, hi_clip),
-    )
+    if low is not None:
+        estimate, lo, hi = np.maximum(estimate, low), np.maximum(lo, low), np.maximum(hi, low)
+    if high is not None:
+        estimate, lo, hi = np.minimum(estimate, high), np.minimum(lo, high), np.minimum(hi, high)
+    return estimate, lo, hi
 
 
 def interval_arrays(kind: Kind, x: Array, confidence: float = CONFIDENCE) -> Triple:

@@ -8,9 +8,10 @@ by luck. The model output at a point is a metric's mean over its replications.
 
 Monte Carlo noise is kept apart from the parameters' effect twice over: the indices
 come with 95% bootstrap intervals over the design (SALib), and each metric reports
-`noise`, the share of the variance of the point means that replication noise alone
-would give (mean within-point variance / R over the variance across points): when it
-is large, add replications before reading the indices.
+`noise`, the share of the variance of the point means across the design that
+replication noise makes (measured from the difference between each point's even and
+odd replications, see `point_means`): when it is large, add replications before
+reading the indices.
 
 Indices (`indices.csv`/`.parquet`), one row per (metric, factor):
 
@@ -130,16 +131,30 @@ def point_means(runs: pd.DataFrame, metric: str, points: int) -> tuple[np.ndarra
     censored time, the median over replications, a replication that never reached it
     counting as longest (NaN when most never did: nothing is averaged over only what
     was found).
+
+    Noise: the points share their replication seeds, so their noise is correlated and
+    the within-point variance overstates what it adds across points. Split each point's
+    replications into even and odd ones (independent seeds): the halves' means differ
+    by noise alone, and across points Var(A − B) = σ²(1/a + 1/b) where the mean of all
+    R replications carries σ²/R. NaN with one replication, or for a censored time.
     """
     column = runs[metric]
+    point = runs["point"]
     if kind_of(metric) is Kind.CENSORED_TIME:
-        values = column.fillna(np.inf).groupby(runs["point"]).median().replace(np.inf, np.nan)
-    else:
-        values = column.groupby(runs["point"]).mean()
-    finite = column.groupby(runs["point"])  # noise among the values reached
-    noise = (finite.var(ddof=1) / finite.count()).reindex(range(points))
-    means = values.reindex(range(points)).to_numpy(dtype=float)
-    return means, float(np.nanmean(noise.to_numpy(dtype=float)))
+        values = column.fillna(np.inf).groupby(point).median().replace(np.inf, np.nan)
+        return values.reindex(range(points)).to_numpy(dtype=float), math.nan
+    means = column.groupby(point).mean().reindex(range(points)).to_numpy(dtype=float)
+    even = runs["replication"] % 2 == 0
+    halves = [
+        column[side].groupby(point[side]).mean().reindex(range(points)) for side in (even, ~even)
+    ]
+    sizes = [int(side.sum()) / max(points, 1) for side in (even, ~even)]
+    if min(sizes) == 0:
+        return means, math.nan
+    gap = (halves[0] - halves[1]).to_numpy(dtype=float)
+    replications = sum(sizes)
+    noise = float(np.nanvar(gap, ddof=1)) / (replications * (1 / sizes[0] + 1 / sizes[1]))
+    return means, noise
 
 
 def analyze(
@@ -171,7 +186,7 @@ def analyze(
         if spread <= 0:
             study.skipped[metric] = "the same at every point: no factor changes it"
             continue
-        study.noise[metric] = 0.0 if math.isnan(noise_var) else min(noise_var / spread, 1.0)
+        study.noise[metric] = min(noise_var / spread, 1.0)  # NaN: not measurable
         if method == "sobol":
             values = sobol_indices(outputs, len(factors), seed)
         else:

@@ -6,6 +6,7 @@ state, no display needed, safe in workers and tests.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -205,8 +206,9 @@ def sensitivity_plot(study: Sensitivity, metric: str, stem: Path) -> list[Path]:
         ax.set_xlim(0, 1)
     ax.grid(True, axis="x", alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")
-    noise = study.noise.get(metric, 0.0)
-    ax.set_title(f"{metric}\nnoise {100 * noise:.0f}% of the variance across points", fontsize=9)
+    noise = study.noise.get(metric, math.nan)
+    note = "" if math.isnan(noise) else f"\nnoise {100 * noise:.0f}% of the variance across points"
+    ax.set_title(f"{metric}{note}", fontsize=9)
     return save(figure, stem)
 
 

@@ -295,7 +295,8 @@ def sensitivity_table(study: Sensitivity, metrics: Sequence[str], title: str) ->
         if ranking.empty:
             continue
         where, what = split_metric(metric)
-        noise = f" (noise {100 * study.noise.get(metric, 0.0):.0f}%)"
+        share = study.noise.get(metric, math.nan)
+        noise = "" if math.isnan(share) else f" (noise {100 * share:.0f}%)"
         blank = [""] * (len(table.columns) - 1)
         table.add_row(Text(f"{where} {what}{noise}".strip(), style="bold"), *blank)
         for row in ranking.itertuples():

@@ -10,9 +10,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from sim.analysis.design import DesignError, unit_sample
-from sim.analysis.sweep import Sweep, SweepError, SweepSpec
 from sim.cli.app import app
+from sim.experiments.design import DesignError, unit_sample
 from sim.experiments.sensitivity import (
     INDEX_COLUMNS,
     morris_indices,
@@ -20,6 +19,7 @@ from sim.experiments.sensitivity import (
     point_means,
     sobol_indices,
 )
+from sim.experiments.sweep import Sweep, SweepError, SweepSpec
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 ANALYSTS = "nodes.NATO-JISD.analysts"

@@ -13,7 +13,9 @@ from scipy import stats as sps
 from typer.testing import CliRunner
 
 from sim.analysis.kinds import Kind
-from sim.analysis.stats import (
+from sim.cli.app import app
+from sim.experiments.coverage import mm1, mm1_truth
+from sim.experiments.stats import (
     interval,
     mean_ci,
     paired_diff_ci,
@@ -21,8 +23,6 @@ from sim.analysis.stats import (
     summarize,
     variance_reduction_factor,
 )
-from sim.cli.app import app
-from sim.experiments.coverage import mm1, mm1_truth
 
 
 def test_mean_ci_known_values() -> None:

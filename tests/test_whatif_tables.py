@@ -8,8 +8,8 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from sim.analysis.stats import paired_diff_ci, summarize
 from sim.experiments.sensitivity import INDEX_COLUMNS, Sensitivity
+from sim.experiments.stats import paired_diff_ci, summarize
 from sim.report.whatif_view import (
     comparison_table,
     sensitivity_table,

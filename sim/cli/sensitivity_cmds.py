@@ -41,8 +41,8 @@ def sensitivity(
     out: OutOption = Path("logs"),
 ) -> None:
     """Global sensitivity (Sobol or Morris) of the headline metrics, with 95% CIs."""
-    from sim.analysis.sweep import SweepSpec
     from sim.experiments.sensitivity import finish_study, open_study
+    from sim.experiments.sweep import SweepSpec
     from sim.report.plots import sensitivity_plots
     from sim.report.whatif_view import sensitivity_table
 

@@ -32,11 +32,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.analysis.design import MORRIS_LEVELS, SENSITIVITY_DESIGNS, DesignError, unit_sample
 from sim.analysis.kinds import Kind
 from sim.analysis.metrics import kind_of
-from sim.analysis.replications import select_metrics, write_table
-from sim.analysis.sweep import MANIFEST, Sweep, SweepError, SweepSpec
+from sim.experiments.design import MORRIS_LEVELS, SENSITIVITY_DESIGNS, DesignError, unit_sample
+from sim.experiments.replications import select_metrics, write_table
+from sim.experiments.sweep import MANIFEST, Sweep, SweepError, SweepSpec
 from sim.store import write_json
 
 INDEX_COLUMNS = (

@@ -19,8 +19,9 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from sim.analysis.stats import Interval, PairedDiff
+from sim.experiments.intervals import METHODS
 from sim.experiments.sensitivity import Sensitivity
+from sim.experiments.stats import Interval, PairedDiff
 
 
 def num(value: float | int | None, digits: int = 4) -> str:
@@ -74,8 +75,6 @@ def split_metric(name: str) -> tuple[str, str]:
 
 def method_notes(methods: Sequence[str]) -> str:
     """ "log: t on the log scale of the mean (times); …" for the methods used, in order."""
-    from sim.experiments.intervals import METHODS
-
     seen = dict.fromkeys(m for m in methods if m in METHODS)
     return "; ".join(f"{METHODS[m].short}: {METHODS[m].description}" for m in seen)
 
@@ -86,8 +85,6 @@ def summary_table(summary: Mapping[str, Interval], title: str) -> Table:
     Metrics no replication defines are counted in the caption, not listed; a metric
     some replications leave undefined is starred; the caption names each method used.
     """
-    from sim.experiments.intervals import METHODS
-
     table = Table(title=title, title_justify="left", show_lines=False)
     table.add_column("where", style="bold", overflow="fold")
     table.add_column("metric", overflow="fold")

@@ -15,9 +15,9 @@ from typing import Any
 
 import pandas as pd
 
-from sim.analysis.executors import Executor
 from sim.analysis.metrics import kind_of
-from sim.analysis.replications import (
+from sim.experiments.executors import Executor
+from sim.experiments.replications import (
     Evaluator,
     Job,
     ReplicationError,
@@ -28,7 +28,7 @@ from sim.analysis.replications import (
     run_jobs,
     simulate_metrics,
 )
-from sim.analysis.stats import PairedDiff, paired_diff_ci
+from sim.experiments.stats import PairedDiff, paired_diff_ci
 
 SIDES = ("A", "B")
 

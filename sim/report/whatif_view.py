@@ -210,6 +210,10 @@ def sweep_table(
     """
     groups = list(summary.groupby("point", sort=True))
     table = Table(title=title, title_justify="left")
+    shown = summary[summary["metric"].isin(metrics)]
+    methods = method_notes(shown["method"].tolist()) if "method" in shown else ""
+    table.caption = "cells: mean [95% CI] over replications" + (f"; {methods}" if methods else "")
+    table.caption_justify = "left"
     if len(groups) <= max(1, (width - 30) // CELL_WIDTH):
         table.add_column("where", style="bold", overflow="fold")
         table.add_column("metric", overflow="fold")
@@ -218,9 +222,7 @@ def sweep_table(
         indexed = [group.set_index("metric") for _, group in groups]
         for metric in metrics:
             table.add_row(*split_metric(metric), *(_cell(by, metric) for by in indexed))
-        varied = ", ".join(paths)
-        table.caption = f"columns: {varied}; cells: mean [95% CI] over replications"
-        table.caption_justify = "left"
+        table.caption = f"columns: {', '.join(paths)}; {table.caption}"
         return table
     wide = len(metrics) <= WIDE_METRICS
     table.add_column("point", justify="right", overflow="fold")

@@ -41,22 +41,21 @@ def sensitivity(
     out: OutOption = Path("logs"),
 ) -> None:
     """Global sensitivity (Sobol or Morris) of the headline metrics, with 95% CIs."""
-    from sim.experiments.sensitivity import finish_study, open_study
+    from sim.experiments.sensitivity import DEFAULT_SAMPLES, finish_study, open_study
     from sim.experiments.sweep import SweepSpec
     from sim.report.plots import sensitivity_plots
     from sim.report.whatif_view import sensitivity_table
 
     if resume is None and file is None:
         fail("give a scenario FILE (or --resume DIR)")
-    default = 32 if method == "sobol" else 10
     spec = SweepSpec(
-        str(file),
-        tuple(vary or []),
-        replications,
-        method,
-        samples or default,
-        tuple(set_ or []),
-        seed,
+        file=str(file),
+        vary=tuple(vary or []),
+        replications=replications,
+        design=method,
+        samples=samples or DEFAULT_SAMPLES.get(method),
+        sets=tuple(set_ or []),
+        seed=seed,
     )
     patterns = list(metric or [])
     current = open_study(spec if resume is None else resume, out, patterns)

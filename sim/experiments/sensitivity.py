@@ -51,6 +51,7 @@ INDEX_COLUMNS = (
 )
 CONFIDENCE = 0.95
 RESAMPLES = 1000
+DEFAULT_SAMPLES = {"sobol": 32, "morris": 10}  # base samples; trajectories
 
 
 @dataclass

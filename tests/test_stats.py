@@ -185,3 +185,20 @@ def test_replications_of_an_mm1_node_end_to_end(tmp_path: Path) -> None:
     for metric in ("mean", "p90"):
         engine = runs[f"nodes.Q.queue_wait_h.{metric}"].to_numpy()
         assert sps.ks_2samp(engine, model[metric]).pvalue > 0.001, metric
+
+
+def test_censored_times_are_compared_without_dropping_the_runs_that_differ() -> None:
+    # B reaches the median in every replication; A misses it in three of seven
+    a = [30.0, None, 40.0, None, 35.0, None, 50.0]
+    b = [20.0, 25.0, 28.0, 30.0, 22.0, 26.0, 41.0]
+    d = paired_diff_ci(a, b, kind=Kind.CENSORED_TIME)
+    assert (d.diff.n, d.diff.undefined, d.diff.method) == (7, 0, "paired-median-os")
+    # differences: -10, -inf, -12, -inf, -13, -inf, -9: median -13, wholly below 0
+    assert d.diff.mean == -13.0
+    assert d.diff.high is not None and d.diff.high < 0 and d.excludes_zero
+    assert d.diff.low == -math.inf  # as far as the run can tell
+    # dropping the pairs A missed (the old way) would say B is only ~10 h sooner
+    finite = paired_diff_ci(a, b)
+    assert finite.diff.n == 4 and finite.diff.mean == pytest.approx(-11.0)
+    neither = paired_diff_ci([None, None], [None, 3.0], kind=Kind.CENSORED_TIME)
+    assert (neither.diff.n, neither.diff.undefined) == (1, 1)

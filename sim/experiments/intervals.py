@@ -153,17 +153,17 @@ def _order_ranks(n: int, confidence: float) -> tuple[int, float]:
     return d, lam
 
 
-def _blend(a: Array, b: Array, lam: float) -> Array:
-    """(1 − λ) a + λ b, where an infinite end stays infinite (not NaN)."""
+def _blend(outer: Array, inner: Array, lam: float) -> Array:
+    """(1 − λ) outer + λ inner; where either is infinite, the outer (the wider interval)."""
     if lam == 0.0:
-        return a
+        return outer
     with np.errstate(invalid="ignore"):
-        out = (1 - lam) * a + lam * b
-    return np.where(np.isinf(a) | np.isinf(b), np.maximum(a, b), out)
+        out = (1 - lam) * outer + lam * inner
+    return np.where(np.isinf(outer) | np.isinf(inner), outer, out)
 
 
 def median_order_statistics(x: Array, confidence: float = CONFIDENCE) -> Triple:
-    """Median over replications and its distribution-free interval (values may be +inf).
+    """Median over replications and its distribution-free interval (values may be ±inf).
 
     Between the d-th smallest and d-th largest values, interpolated towards the next
     pair (Hettmansperger and Sheather, 1986) so that coverage is close to `confidence`;
@@ -172,8 +172,9 @@ def median_order_statistics(x: Array, confidence: float = CONFIDENCE) -> Triple:
     n = x.shape[-1]
     ordered = np.sort(x, axis=-1)
     d, lam = _order_ranks(n, confidence)
-    low = _blend(ordered[..., d - 1], ordered[..., d], lam)
-    high = _blend(ordered[..., n - d], ordered[..., n - d - 1], lam)
+    inner = min(d, n - 1)  # a single value is its own interval
+    low = _blend(ordered[..., d - 1], ordered[..., inner], lam)
+    high = _blend(ordered[..., n - d], ordered[..., n - 1 - inner], lam)
     return np.median(ordered, axis=-1), low, high
 
 
@@ -227,6 +228,12 @@ METHODS: dict[str, Method] = {
             "median",
         ),
         Method("paired-t", "Student t of paired differences", student_t, "t"),
+        Method(
+            "paired-median-os",
+            "median of paired differences, order statistics (censored times)",
+            median_order_statistics,
+            "median",
+        ),
         Method("bootstrap", "bootstrap percentile (not used: too narrow)", bootstrap_percentile),
     )
 }

@@ -23,6 +23,7 @@ from sim.experiments.intervals import (
     CONFIDENCE,
     PAIRED,
     interval_arrays,
+    median_order_statistics,
     method_for,
     paired_arrays,
 )
@@ -188,11 +189,14 @@ def paired_diff_ci(
 
     The interval is Student t over the paired differences, whatever the kind (measured:
     a difference of order statistics is far less skewed than the statistics), kept
-    within what a difference of the kind can be (±1 for shares).
+    within what a difference of the kind can be (±1 for shares). A censored time is
+    compared as it is summarised: see `censored_paired_diff`.
     """
     if len(a) != len(b):
         msg = f"paired samples differ in length ({len(a)} vs {len(b)})"
         raise ValueError(msg)
+    if kind is Kind.CENSORED_TIME:
+        return censored_paired_diff(a, b, confidence)
     pairs = [
         (float(x), float(y))
         for x, y in zip(a, b, strict=True)
@@ -217,6 +221,62 @@ def paired_diff_ci(
         var_b=sample_variance(ys),
         var_diff=sample_variance(diffs),
     )
+
+
+def censored_paired_diff(
+    a: Sequence[Value], b: Sequence[Value], confidence: float = CONFIDENCE
+) -> PairedDiff:
+    """B − A of a censored time: the median of the paired differences, distribution-free.
+
+    None (not reached by the horizon) is longer than any time: B reaching it where A
+    did not is a difference of −∞ (B sooner by more than the run could show), and the
+    reverse +∞; a pair where neither reached it is undefined. Dropping the pairs with
+    one side not reached would drop the very replications where the sides differ most.
+    The sides are summarised by their medians over replications, as in their intervals.
+    """
+    sides = [(_longest_if_none(x), _longest_if_none(y)) for x, y in zip(a, b, strict=True)]
+    diffs = [_censored_gap(x, y) for x, y in sides if not (math.isinf(x) and math.isinf(y))]
+    undefined = len(sides) - len(diffs)
+    low: float | None = None
+    high: float | None = None
+    estimate: float | None = None
+    if diffs:
+        triple = median_order_statistics(np.asarray(diffs), confidence)
+        estimate = float(triple[0])
+        if len(diffs) >= 2:
+            low, high = float(triple[1]), float(triple[2])
+    finite = [d for d in diffs if math.isfinite(d)]
+    diff = Interval(
+        estimate,
+        low,
+        high,
+        len(diffs),
+        undefined,
+        "paired-median-os",
+        sample_std(finite),
+        Kind.CENSORED_TIME,
+    )
+    return PairedDiff(
+        mean_a=float(np.median([x for x, _ in sides])) if sides else None,
+        mean_b=float(np.median([y for _, y in sides])) if sides else None,
+        diff=diff,
+        var_a=None,
+        var_b=None,
+        var_diff=None,
+    )
+
+
+def _longest_if_none(value: Value) -> float:
+    return math.inf if value is None or math.isnan(float(value)) else float(value)
+
+
+def _censored_gap(a: float, b: float) -> float:
+    """b − a, where a side not reached (inf) makes the gap infinite towards the other."""
+    if math.isinf(a):
+        return -math.inf
+    if math.isinf(b):
+        return math.inf
+    return b - a
 
 
 def sample_std(values: Sequence[float]) -> float | None:

@@ -75,8 +75,10 @@ def forest_plot(diffs: Mapping[str, PairedDiff], stem: Path, title: str) -> list
         base = abs(diff.mean_a) if diff.mean_a else None
         absolute = f"{d.mean:+.4g} [{low:.4g}, {high:.4g}]"
         labels.append(metric)
-        if base is None:
-            ax.text(0, row, f"A's mean is 0; B − A = {absolute}", va="center", fontsize=7)
+        if base is None or not all(map(math.isfinite, (base, low, high, d.mean))):
+            # nothing to scale by, or a side never reached within the run (censored)
+            why = "A's mean is 0" if base is None else "beyond the horizon"
+            ax.text(0, row, f"{why}; B − A = {absolute}", va="center", fontsize=7)
             continue
         scale = 100.0 / base
         color = "tab:red" if diff.excludes_zero else "tab:gray"

@@ -29,7 +29,7 @@ def num(value: float | int | None, digits: int = 4) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     if isinstance(value, float) and math.isinf(value):
-        return "∞"
+        return "∞" if value > 0 else "−∞"
     if isinstance(value, int) or (float(value).is_integer() and abs(value) < 1e9):
         return f"{int(value)}"
     if 10**digits <= abs(value) < 1e9:  # 1146 rather than 1.15e+03
@@ -158,7 +158,8 @@ def comparison_table(diffs: Mapping[str, PairedDiff], title: str) -> Table:
             mark,
             num(d.variance_reduction, 3),
         )
-    notes = ["95% CI: Student t of the paired differences (shares' within ±1)"]
+    listed = [d.diff.method for d in diffs.values() if d.diff.mean is not None]
+    notes = [f"95% CI by {method_notes(listed)}; a share's within ±1"]
     if partly:
         notes.append("* undefined in some replications (averaged over the rest)")
     if same:

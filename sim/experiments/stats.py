@@ -53,7 +53,7 @@ class Interval:
 
     @property
     def half_width(self) -> float | None:
-        """Half the width of the interval (for a bootstrap interval, the larger side)."""
+        """Half the width of the interval (for an asymmetric interval, the larger side)."""
         if self.mean is None or self.low is None or self.high is None:
             return None
         return max(self.mean - self.low, self.high - self.mean)

@@ -114,6 +114,8 @@ def test_sensitivity_input_errors(tmp_path: Path) -> None:
         open_study(spec, tmp_path)
     with pytest.raises(DesignError, match="expected sobol or morris"):
         open_study(SweepSpec(scenario, (f"{ANALYSTS}=1..6",), 1, "lhs", 8), tmp_path)
+    with pytest.raises(DesignError, match=r"at least one --vary PATH=LOW\.\.HIGH"):
+        open_study(SweepSpec(scenario, (), 1, "sobol", 8), tmp_path)
     with pytest.raises(DesignError, match="needs a range"):
         open_study(SweepSpec(scenario, (f"{ANALYSTS}=1,6",), 1, "morris", 4), tmp_path)
     sweep = Sweep.create(SweepSpec(scenario, (f"{ANALYSTS}=1,6",), 1), tmp_path)

@@ -221,6 +221,9 @@ def open_study(
         if spec_or_resume.design not in SENSITIVITY_DESIGNS:
             msg = f"--method {spec_or_resume.design!r}: expected sobol or morris"
             raise DesignError(msg)
+        if not spec_or_resume.vary:
+            msg = "nothing to vary: give at least one --vary PATH=LOW..HIGH"
+            raise DesignError(msg)
         current = Sweep.create(spec_or_resume, out, label="sensitivity")
         current.manifest[METRICS_KEY] = list(patterns)
         write_json(current.directory / MANIFEST, current.manifest)

@@ -81,3 +81,11 @@ def test_sensitivity_tables_rank_factors_and_fit_80_columns() -> None:
     text = render(sensitivity_table(morris, ["m"], "morris"))
     assert_whole(text)
     assert "μ*" in text and "σ" in text and "nan" not in text
+
+
+def test_a_censored_time_not_reached_says_so() -> None:
+    metric = "nodes.N.knowledge_median_h"
+    summary = {metric: summarize(metric, [None, None, 3.0, None, None])}
+    text = render(summary_table(summary, "t"))
+    assert_whole(text)
+    assert "not reached" in text and "[3, ∞]" in text and "†" in text

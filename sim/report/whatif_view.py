@@ -92,7 +92,7 @@ def summary_table(summary: Mapping[str, Interval], title: str) -> Table:
     table.add_column("95% CI", justify="right", overflow="fold")
     table.add_column("by", overflow="fold")
     table.add_column("n", justify="right", overflow="fold")
-    undefined = partly = 0
+    undefined = partly = censored = 0
     used: list[str] = []
     for metric, iv in summary.items():
         if iv.n == 0:
@@ -104,10 +104,17 @@ def summary_table(summary: Mapping[str, Interval], title: str) -> Table:
             what += " *"
         used.append(iv.method)
         by = METHODS[iv.method].short if iv.method in METHODS else iv.method
-        table.add_row(where, what, num(iv.mean), interval_text(iv, 3), by, f"{iv.n}/{iv.total}")
+        if iv.censored:
+            censored += 1
+            what += " †"
+        mean = "not reached" if iv.mean is not None and math.isinf(iv.mean) else num(iv.mean)
+        ci = "—" if iv.low is not None and math.isinf(iv.low) else interval_text(iv, 3)
+        table.add_row(where, what, mean, ci, by, f"{iv.n}/{iv.total}")
     notes = ["n: replications that define the metric", method_notes(used)]
     if partly:
         notes.append("* undefined in some replications, averaged over the rest")
+    if censored:
+        notes.append("† not reached by the end of some replications (∞: beyond the run)")
     if undefined:
         notes.append(f"{undefined} metric(s) undefined in every replication, not listed")
     table.caption = "; ".join(n for n in notes if n)

@@ -77,6 +77,9 @@ def test_sensitivity_tables_rank_factors_and_fit_80_columns() -> None:
     flat = "".join(text.split())  # folded cells joined back
     assert flat.index("KOR-NIS->NATO-JISD") < flat.index("NATO-JISD.analysts")  # by ST
     assert "0.62" in text and "[0.60,0.80]" in flat and "noise4%" in flat
+    assert "mostly measure luck" not in text
+    noisy = Sensitivity("sobol", frame, noise={"m": 0.8})
+    assert "mostlymeasureluck" in "".join(render(sensitivity_table(noisy, ["m"], "s")).split())
     morris = Sensitivity("morris", frame.assign(ST_ci_low=nan, ST_ci_high=nan))
     text = render(sensitivity_table(morris, ["m"], "morris"))
     assert_whole(text)

@@ -274,6 +274,9 @@ def progress_bar() -> Progress:
     )
 
 
+NOISY = 0.5  # noise share above which a metric's indices are not to be read
+
+
 def _index(value: float, sobol: bool) -> str:
     """A Sobol index with two decimals (a share); a Morris effect with 3 digits."""
     if math.isnan(value):
@@ -322,6 +325,12 @@ def sensitivity_table(study: Sensitivity, metrics: Sequence[str], title: str) ->
         "σ: spread of the effects (interactions, non-linearity)",
         "noise: share of the variance that replication noise alone would give",
     ]
+    noisy = [m for m in metrics if study.noise.get(m, 0.0) > NOISY]
+    if noisy:
+        notes.append(
+            f"noise is over {NOISY:.0%} of the variance for {len(noisy)} metric(s): their "
+            "indices mostly measure luck; run more --replications"
+        )
     if study.skipped:
         notes.append(f"{len(study.skipped)} metric(s) not analysed (see sensitivity.json)")
     table.caption = "; ".join(notes)

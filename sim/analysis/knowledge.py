@@ -24,9 +24,16 @@ Definitions (docs/event-log.md, "Metrics", says the same for users):
 - **First appearance** of a monitored munition at N: its first use anywhere to N's
   first sound assessment of it.
 - A **false attribution** is an assessment of a monitored munition, as N holds it at the
-  end, that is not sound: it rests on no real use of what it names, or would not stand
-  without fabricated or misidentified reports (a look-alike of another origin taken for
-  a DPRK munition is one).
+  end, that asserts a use (its version clears its node's bar as published) and is not
+  sound: it rests on no real use of what it names, or would not stand without fabricated
+  or misidentified reports (a look-alike of another origin taken for a DPRK munition is
+  one). A version brought below its node's bar (a correction withdrew the report it
+  rested on, a denial weighed against it) asserts nothing and is not counted.
+  **False attribution hours**: how long N held false attributions, summed over them
+  (from the moment it held a false version to the moment it held a version that is not,
+  or the end). **Misidentified support**: the misidentified reports (naming a munition
+  other than the one truly used) that N's asserting assessments count as support at the
+  end: misidentifications that reached N and still weigh there.
 - **Partner evidence**: the share of N's own assessments (last version) resting on
   evidence from another node: a report first filed there, or its assessment.
 """
@@ -60,6 +67,13 @@ class _Version:
     sound: bool
     genuine: bool  # rests on at least one genuine supporting report
     partners: frozenset[str]  # nodes other than the holder its evidence came from
+    asserts: bool = True  # clears its node's bar as published (else a withdrawn claim)
+    misidentified: frozenset[str] = frozenset()  # misidentified reports it counts as support
+
+    @property
+    def false(self) -> bool:
+        """A false attribution: it asserts a use that would not stand on genuine evidence."""
+        return self.asserts and not self.sound
 
 
 @dataclass(slots=True)
@@ -80,6 +94,8 @@ class _Holder:
     first: dict[str, float] = field(default_factory=dict)  # munition -> first sound
     held: dict[str, int] = field(default_factory=dict)  # assessment -> version held
     issued: list[str] = field(default_factory=list)
+    false_since: dict[str, float] = field(default_factory=dict)  # assessment -> held false since
+    false_h: float = 0.0  # hours false attributions were held, closed so far
 
 
 class Knowledge:
@@ -147,18 +163,28 @@ class Knowledge:
         p, n = tally(e.evidence, e.prior, keep=genuine)
         stated = BAND_RANK.get(e.band, len(BAND_RANK))
         sound = n >= e.min_sources and p >= e.min_confidence and BAND_RANK[band(p)] >= stated
+        asserts = len(e.sources) >= e.min_sources and e.confidence >= e.min_confidence
         partners: set[str] = set()
+        misidentified: set[str] = set()
         for x in support:
             for r in x.reports:
                 f = facts(r)
                 if f is not None:
                     partners.add(f[2])
+                    if not f[0] and not f[1]:  # collected, but names the wrong munition
+                        misidentified.add(r)
             for via in x.via:
                 held = self._assessments.get(via)
                 if held is not None:
                     partners.add(held.node)
         partners.discard(e.node)
-        return _Version(sound, any(genuine(x) for x in support), frozenset(partners))
+        return _Version(
+            sound,
+            any(genuine(x) for x in support),
+            frozenset(partners),
+            asserts,
+            frozenset(misidentified),
+        )
 
     def _hold(self, node: str, assessment: str, version: int, t: float) -> None:
         record = self._assessments.get(assessment)
@@ -166,7 +192,15 @@ class Knowledge:
             return  # a foreign log: nothing known of it
         holder = self._holder(node)
         holder.held[assessment] = version
-        if record.munition not in self.monitored or not record.versions[version - 1].sound:
+        if record.munition not in self.monitored:
+            return
+        since = holder.false_since.pop(assessment, None)
+        if since is not None:
+            holder.false_h += t - since
+        held = record.versions[version - 1]
+        if held.false:
+            holder.false_since[assessment] = t
+        if not held.sound:
             return
         periods = holder.periods.setdefault((record.munition, record.sector), {})
         if record.period not in periods:
@@ -252,16 +286,21 @@ class Knowledge:
             m: (round(holder.first[m] - t0, 6) if m in holder.first else None)
             for m, t0 in sorted(self._first_use.items())
         }
-        result.update(self._attribution(holder))
+        result.update(self._attribution(holder, horizon))
         return result
 
-    def _attribution(self, holder: _Holder) -> dict[str, Any]:
+    def _attribution(self, holder: _Holder, horizon: float) -> dict[str, Any]:
         held = [
             self._assessments[a].versions[v - 1]
             for a, v in holder.held.items()
             if self._assessments[a].munition in self.monitored
         ]
-        false = sum(not v.sound for v in held)
+        false = sum(v.false for v in held)
+        false_h = holder.false_h + sum(horizon - t for t in holder.false_since.values())
+        misidentified: set[str] = set()
+        for v in held:
+            if v.asserts:
+                misidentified.update(v.misidentified)
         own = [
             self._assessments[a].versions[-1]
             for a in holder.issued
@@ -274,6 +313,8 @@ class Knowledge:
         return {
             "false_attributions": false,
             "false_attribution_rate": _share(false, len(held)),
+            "false_attribution_h": round(max(false_h, 0.0), 6),
+            "misidentified_support": len(misidentified),
             "on_partner_evidence": _share(sum(bool(v.partners) for v in own), len(own)),
             "partner_evidence": {name: _share(n, len(own)) for name, n in sorted(partners.items())},
         }

@@ -54,6 +54,7 @@ class _Node:
         "analysed",
         "analysis",
         "clearance",
+        "exploited",
         "issued",
         "latency",
         "nation",
@@ -77,6 +78,7 @@ class _Node:
         self.issued = 0
         self.updated = 0
         self.received_assessments = 0
+        self.exploited: dict[str, int] = {}  # outcome -> reports examined
 
 
 class _Link:
@@ -165,6 +167,7 @@ class MetricsProjection:
             ev.LinkDown: self._link_down,
             ev.LinkUp: self._link_up,
             ev.InterventionApplied: self._intervention,
+            ev.ReportExploited: self._report_exploited,
         }
 
     # --- the hot path ----------------------------------------------------------------
@@ -269,6 +272,22 @@ class MetricsProjection:
         # held by nothing yet: the node's ReportReceived follows at the same instant
         self._holds.setdefault(e.report, 0)
         self._idle.append(e.report)
+
+    def _report_exploited(self, e: ev.ReportExploited) -> None:
+        node = self._node(e.node)
+        node.exploited[e.outcome] = node.exploited.get(e.outcome, 0) + 1
+        if e.derived is None:
+            return
+        traced: str | None = None
+        if e.usage is not None:
+            used = self._usage(e.usage)
+            if used is not None and used[0] == e.munition_after:
+                traced = e.usage
+        self._reports[e.derived] = (e.t, traced, False, e.node)
+        if e.node in self._fusion:  # filed in a cluster at once: an assessment may list it
+            return
+        self._holds.setdefault(e.derived, 0)
+        self._idle.append(e.derived)
 
     def _report_received(self, e: ev.ReportReceived) -> None:
         node = self._node(e.node)
@@ -458,6 +477,7 @@ class MetricsProjection:
             "assessments_issued": node.issued,
             "assessments_updated": node.updated,
             "assessments_received": node.received_assessments,
+            "reports_exploited": dict(sorted(node.exploited.items())),
             **self.knowledge.node_result(name, self.t),
         }
 
@@ -544,6 +564,9 @@ KINDS: dict[str, Kind] = {
     "nodes.*.known_within_*d": Kind.SHARE,
     "nodes.*.first_appearance_h.*": Kind.CENSORED_TIME,
     "nodes.*.false_attribution_rate": Kind.SHARE,
+    "nodes.*.false_attribution_h": Kind.TIME,
+    "nodes.*.misidentified_support": Kind.COUNT,
+    "nodes.*.reports_exploited.*": Kind.COUNT,
     "nodes.*.on_partner_evidence": Kind.SHARE,
     "nodes.*.partner_evidence.*": Kind.SHARE,
     **{f"links.*.{name}": Kind.COUNT for name in _LINK_COUNTS},

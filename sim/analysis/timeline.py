@@ -31,7 +31,9 @@ class Line:
     seq: int
     t: float
     when: str
-    kind: str  # truth, report, analysis, assessment, message, drop, link, intervention, run
+    # truth, report, analysis, exploitation, assessment, consent, message, drop, link,
+    # intervention, run
+    kind: str
     text: str
     ground_truth: bool = False
 
@@ -104,6 +106,12 @@ class Narrator:
             ev.LinkUp: self._link_up,
             ev.LinkCompromised: self._link_compromised,
             ev.LinkSecured: self._link_secured,
+            ev.ReportExploited: self._report_exploited,
+            ev.ShipmentDeparted: self._shipment_departed,
+            ev.ShipmentArrived: self._shipment_arrived,
+            ev.ConsentRequested: self._consent_requested,
+            ev.ConsentGranted: self._consent_granted,
+            ev.ConsentRefused: self._consent_refused,
             ev.InterventionApplied: self._intervention,
             ev.RunEnded: self._run_ended,
         }
@@ -212,6 +220,8 @@ class Narrator:
 
     def evidence_text(self, e: ev.AssessmentFacts) -> str:
         """``from 2 sources (3 reports): R4 (…), …; against: R7 (…)``."""
+        if not e.reports and not e.contradicting:
+            return "on no evidence (what it rested on was withdrawn)"
         text = f"{sources_text(len(e.sources), len(e.reports))}: {self.supporting_text(e.reports)}"
         if e.contradicting:
             text += f"; against: {self.supporting_text(e.contradicting)}"
@@ -287,6 +297,55 @@ class Narrator:
 
     def _link_secured(self, e: ev.LinkSecured) -> tuple[str, str]:
         return "truth", f"adversary ({e.attack}) stops reading link {e.link}"
+
+    def _report_exploited(self, e: ev.ReportExploited) -> tuple[str, str]:
+        before = f"{e.munition_before} ({e.grade_before})"
+        if e.derived is None:
+            found = "nothing new" if e.outcome == "confirmed" else e.outcome
+            return "exploitation", f"{e.node} examines the material of {e.report}: {found}"
+        self.reports[e.derived] = _Filed(
+            e.collector,
+            e.discipline,
+            e.grade_after,
+            e.munition_after,
+            e.sector,
+            e.node,
+            e.usage,
+            e.polarity,
+        )
+        if e.polarity == "contradicts":
+            after = f"no {e.munition_after} ({e.grade_after})"
+        else:
+            after = f"{e.munition_after} ({e.grade_after})"
+        return "exploitation", (
+            f"{e.node} examines the material of {e.report}: {e.outcome}, {before} -> {after}, "
+            f"filed as {e.derived} in its place"
+        )
+
+    def _shipment_departed(self, e: ev.ShipmentDeparted) -> tuple[str, str]:
+        return "truth", f"shipment {e.shipment} of {e.munition} leaves on {e.route}"
+
+    def _shipment_arrived(self, e: ev.ShipmentArrived) -> tuple[str, str]:
+        return "truth", f"shipment {e.shipment} of {e.munition} reaches the depots of {e.route}"
+
+    def _consent_requested(self, e: ev.ConsentRequested) -> tuple[str, str]:
+        return "consent", (
+            f"{e.node} asks {e.originator} for consent to pass {e.item} on to {e.nation} "
+            f"({e.request})"
+        )
+
+    def _consent_granted(self, e: ev.ConsentGranted) -> tuple[str, str]:
+        how = "as a tearline, " if e.tearline else ""
+        return "consent", (
+            f"{e.originator} consents ({e.request}): {e.node} may pass {e.item} on to "
+            f"{e.nation}, {how}{marking_text(e.marking)}"
+        )
+
+    def _consent_refused(self, e: ev.ConsentRefused) -> tuple[str, str]:
+        return "consent", (
+            f"{e.originator} refuses ({e.request}): {e.item} does not pass from {e.node} "
+            f"to {e.nation}"
+        )
 
     def _intervention(self, e: ev.InterventionApplied) -> tuple[str, str]:
         changes = ", ".join(f"{path} = {value}" for path, value in e.changes.items())

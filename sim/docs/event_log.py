@@ -80,6 +80,27 @@ FIELD_NOTES: dict[str, str] = {
     "set_aside": "evidence not counted, with `reason`: `circular` (our own assessment come "
     "back), `already-held` (the source counts by a stronger route), `same-artefact` "
     "(another examination of the same physical evidence counts instead)",
+    "outcome": "what examining the material found: `confirmed` (the munition named was "
+    "used; credibility raised to the finding's grade), `corrected` (another munition of the "
+    "origin was), `lookalike` (a munition of another origin was), `refuted` (the material "
+    "does not fit a fabricated claim), `inconclusive` (nothing changes)",
+    "munition_before": "the munition the examined report named",
+    "munition_after": "the munition its material shows (the same when confirmed, refuted or "
+    "inconclusive)",
+    "grade_before": "the examined report's grade",
+    "grade_after": "the grade of the re-reading: the finding's grade (`expertise.grade`) for "
+    "a correction, the stronger of the two for a confirmation",
+    "derived": "the new report (`R…`) filed for the re-reading, superseding the examined one "
+    "at every fusion node that analyses it; null when nothing changed",
+    "shipment": "a shipment id (`S1`, …); in `SightingReported`, the true shipment an "
+    "indicator traces to (null for a sighting of use)",
+    "route": "a supply route of `theater.routes`",
+    "request": "a consent request id (`C1`, …)",
+    "originator": "the node whose material it is (the node that filed the report or issued "
+    "the assessment): it answers for its nation",
+    "nation": "the nation the item would pass on to, which the marking it is held under excludes",
+    "tearline": "true when the consent is a sanitised tearline: the originator's `consent."
+    "tearline` marking (lower classification, wider REL TO), good for every nation it admits",
     "reliability": "the originator's Admiralty reliability (`nodes.X.reliability`): its "
     "weight discounts the assessment as evidence",
 }

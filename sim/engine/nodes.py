@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sim import fusion
+from sim.engine.exploitation import ExploitationDesk
 from sim.engine.streams import KeyedDraws
 from sim.engine.world import World
 from sim.events import (
@@ -39,6 +40,7 @@ class NodeAgent:
         # recorded here (memory stays flat)
         self.sent: set[tuple[str, int, str]] = set()
         self.told: set[tuple[str, str]] = set()
+        self.exploitation = ExploitationDesk(world, name, self.refiled)
         self.configure(world.scenario)
 
     def configure(self, scenario: Scenario) -> None:
@@ -49,6 +51,7 @@ class NodeAgent:
         self.ladder = scenario.classifications
         self.report_rules = self.world.rules_from(self.name, "reports")
         self.assessment_rules = self.world.rules_from(self.name, "assessments")
+        self.exploitation.configure(scenario)
 
     # --- reports -------------------------------------------------------------------
 
@@ -80,16 +83,29 @@ class NodeAgent:
         """An analysis ends: fuse, share, and take the next report."""
         world = self.world
         world.emit(AnalysisCompleted(t=world.env.now, node=self.name, report=report))
-        policy = self.state.fusion
-        if policy is not None:  # evolve has put the report in its cluster
-            r = world.state.reports[report]
-            self.fuse(
-                self.state.clusters.cluster_for(r.munition, r.sector, r.used_at, policy.window)
-            )
+        r = world.state.reports[report]
+        self.fuse_report(r)
         self.share_report(report)
         self.sender.pop(report, None)
         self.marking.pop(report, None)
+        self.exploitation.examine(r)
         self.dispatch()
+
+    def fuse_report(self, r: Report) -> None:
+        """Weigh the clusters a report just filed here changed (evolve has filed it): its
+        own, and for a re-reading of another report, the one that report was taken out of."""
+        policy = self.state.fusion
+        if policy is None:
+            return
+        clusters = self.state.clusters
+        if r.supersedes is not None and r.was is not None and r.was != r.munition:
+            self.fuse(clusters.cluster_for(r.was, r.sector, r.used_at, policy.window))
+        self.fuse(clusters.cluster_for(r.munition, r.sector, r.used_at, policy.window))
+
+    def refiled(self, report: str) -> None:
+        """This node's exploitation filed a new reading of a report: weigh it, share it."""
+        self.fuse_report(self.world.state.reports[report])
+        self.share_report(report)
 
     def share_report(self, report: str) -> None:
         """Forward an analysed report by this node's sharing rules."""
@@ -101,7 +117,10 @@ class NodeAgent:
         sender = self.sender.get(report)
         if sender is not None:
             offered.add(sender)
+        discipline = self.world.state.reports[report].discipline
         for rule in self.report_rules:
+            if rule.disciplines is not None and discipline not in rule.disciplines:
+                continue
             for dest in rule.to:
                 if dest in offered:
                     continue
@@ -273,10 +292,13 @@ class NodeAgent:
 
 def report_key(report: Report) -> str:
     """What a report is, whatever its id: its source and the use it reports (or, for a
-    fake, when it was made): the key of its analysis and latency draws."""
+    fake, when it was made; for an exploitation's re-reading, also the node that read it):
+    the key of its analysis and latency draws."""
     if report.usage is not None:
-        return f"{report.collector}|{report.usage}"
-    return f"{report.collector}|{report.t!r}|{report.sector}"
+        key = f"{report.collector}|{report.usage}"
+    else:
+        key = f"{report.collector}|{report.t!r}|{report.sector}"
+    return key if report.supersedes is None else f"{key}|read by {report.node}"
 
 
 def assessment_key(record: Assessment, version: int) -> str:

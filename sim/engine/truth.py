@@ -39,6 +39,7 @@ def usage_process(world: World, index: int) -> Generator[simpy.Event, Any, None]
 def munition_used(world: World, munition: str, sector: str) -> None:
     """Record one use and let every collector watching the sector observe it."""
     usage = world.ids.usage()
+    world.truth[usage] = munition
     world.emit(MunitionUsed(t=world.env.now, usage=usage, munition=munition, sector=sector))
     for collector in world.watchers.get(sector, ()):
         collector.observe(usage, munition, sector)

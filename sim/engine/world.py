@@ -57,6 +57,9 @@ class World:
         self.collectors: dict[str, Any] = {}
         self.watchers: dict[str, list[Any]] = {}
         self.configurables: list[Any] = []
+        # ground truth the deciding processes may consult (never the nodes' state):
+        # usage or shipment -> the munition it truly was
+        self.truth: dict[str, str] = {}
 
     @property
     def now(self) -> float:

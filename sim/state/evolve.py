@@ -27,7 +27,7 @@ from sim import events as ev
 from sim import fusion
 from sim.errors import LogError
 from sim.scenario.units import parse_duration
-from sim.state.model import Assessment, Report, WorldState
+from sim.state.model import Assessment, NodeState, Report, WorldState
 
 
 class EvolveError(LogError):
@@ -122,20 +122,77 @@ def _analysis_completed(s: WorldState, e: ev.AnalysisCompleted) -> None:
     node.busy.remove(e.report)
     node.analysed += 1
     if node.fusion is not None:
-        r = s.reports[e.report]
-        evidence = fusion.ReportEvidence(
-            report=r.report,
-            collector=r.collector,
-            grade=r.grade,
-            munition=r.munition,
-            sector=r.sector,
-            used_at=r.used_at,
-            polarity=r.polarity,
-            artefact=r.artefact,
-        )
-        cluster = node.clusters.cluster_for(r.munition, r.sector, r.used_at, node.fusion.window)
-        cluster.add_report(evidence)
+        _file(node, s.reports[e.report])
     _release(s, e.report)
+
+
+def _file(node: NodeState, r: Report) -> None:
+    """Put an analysed report in its cluster at a fusion node; a re-reading of another
+    report's material (an exploitation's) takes that report out of the cluster it was in."""
+    policy = node.fusion
+    assert policy is not None  # callers check
+    if r.supersedes is not None and r.was is not None:
+        old = node.clusters.cluster_for(r.was, r.sector, r.used_at, policy.window)
+        old.withdraw(r.supersedes)
+    evidence = fusion.ReportEvidence(
+        report=r.report,
+        collector=r.collector,
+        grade=r.grade,
+        munition=r.munition,
+        sector=r.sector,
+        used_at=r.used_at,
+        polarity=r.polarity,
+        artefact=r.artefact,
+    )
+    cluster = node.clusters.cluster_for(r.munition, r.sector, r.used_at, policy.window)
+    cluster.add_report(evidence)
+
+
+def _report_exploited(s: WorldState, e: ev.ReportExploited) -> None:
+    node = s.nodes[e.node]
+    node.exploited += 1
+    if e.derived is None:
+        return
+    if e.derived in s.reports:
+        raise EvolveError(f"report {e.derived} filed twice")
+    record = s.reports[e.derived] = Report(
+        report=e.derived,
+        collector=e.collector,
+        node=e.node,
+        munition=e.munition_after,
+        sector=e.sector,
+        grade=e.grade_after,
+        discipline=e.discipline,
+        usage=e.usage,
+        t=e.t,
+        polarity=e.polarity,
+        used_at=e.used_at,
+        artefact=e.artefact,
+        received_at=[e.node],
+        supersedes=e.report,
+        was=e.munition_before,
+    )
+    # the finding is this node's analysis of it: filed here at once, never queued
+    node.received.add(e.derived)
+    if node.fusion is not None:
+        _file(node, record)
+    s.holds.setdefault(e.derived, 0)
+    s.idle.append(e.derived)
+
+
+def _consent_requested(s: WorldState, e: ev.ConsentRequested) -> None:
+    node = s.nodes[e.node]
+    if e.request in node.asked:
+        raise EvolveError(f"consent request {e.request} made twice")
+    node.asked[e.request] = (e.item, e.nation)
+
+
+def _consent_answered(s: WorldState, e: ev.ConsentGranted | ev.ConsentRefused) -> None:
+    node = s.nodes[e.node]
+    if node.asked.pop(e.request, None) is None:
+        raise EvolveError(f"{e.node} had no consent request {e.request} pending")
+    if isinstance(e, ev.ConsentGranted):
+        node.granted[(e.item, e.nation)] = e.marking
 
 
 def _published(s: WorldState, e: ev.AssessmentFacts) -> fusion.Cluster:
@@ -292,6 +349,12 @@ HANDLERS: dict[type[ev.Event], Handler] = {
     ev.LinkUp: _link_up,
     ev.LinkCompromised: _link_compromised,
     ev.LinkSecured: _link_secured,
+    ev.ReportExploited: _report_exploited,
+    ev.ShipmentDeparted: _noop,
+    ev.ShipmentArrived: _noop,
+    ev.ConsentRequested: _consent_requested,
+    ev.ConsentGranted: _consent_answered,
+    ev.ConsentRefused: _consent_answered,
     ev.InterventionApplied: _intervention_applied,
     ev.RunEnded: _run_ended,
 }

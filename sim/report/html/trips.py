@@ -1,0 +1,111 @@
+"""Messages on the map: when each left, when it arrived or was dropped, and why.
+
+A trip is one message on one link: sent (``MessageSent``), perhaps held at the sending
+end while the link is down (``MessageHeld``, store and forward; it leaves when the
+state shows the link up again), then delivered or dropped with a reason. A message
+refused before it was sent is a trip of no length: a drop where it happened. The page
+only places dots between the times given here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sim import events as ev
+from sim.report.html.states import ticks
+from sim.report.html.story import delta_encode
+from sim.state.model import WorldState
+
+DELIVERED, DROPPED, OPEN = 0, 1, 2  # how a trip ended (OPEN: still on its way at the end)
+
+
+@dataclass(slots=True)
+class _Trip:
+    link: int
+    sent: int
+    departs: int
+    ends: int
+    outcome: int
+    reason: int
+    item: str
+    kind: int
+
+
+class Trips:
+    """Collects trips from a fold (each event with the state just after it)."""
+
+    def __init__(self, links: list[str]) -> None:
+        self.links = links
+        self._link_ix = {name: i for i, name in enumerate(links)}
+        self.reasons: list[str] = []
+        self.kinds: list[str] = []
+        self.trips: list[_Trip] = []
+        self._open: dict[str, _Trip] = {}
+        self._held: dict[int, list[_Trip]] = {}  # link -> trips waiting for it to come up
+
+    def _ix(self, table: list[str], value: str) -> int:
+        if value not in table:
+            table.append(value)
+        return table.index(value)
+
+    def add(self, event: ev.Event, state: WorldState) -> None:
+        """Follow one event (and release held trips when their link is up again)."""
+        if isinstance(event, ev.MessageSent):
+            tick = ticks(event.t)
+            trip = _Trip(
+                self._link_ix[event.link],
+                tick,
+                tick,
+                -1,
+                OPEN,
+                -1,
+                event.item,
+                self._ix(self.kinds, event.kind),
+            )
+            self._open[event.message] = trip
+            self.trips.append(trip)
+        elif isinstance(event, ev.MessageHeld):
+            waiting = self._open.get(event.message)
+            if waiting is not None:
+                self._held.setdefault(waiting.link, []).append(waiting)
+        elif isinstance(event, ev.MessageDelivered | ev.MessageDropped):
+            self._end(event)
+        elif isinstance(event, ev.LinkUp):
+            ix = self._link_ix.get(event.link)
+            if ix is not None and ix in self._held and state.links[event.link].up:
+                for trip in self._held.pop(ix):
+                    trip.departs = ticks(event.t)
+
+    def _end(self, event: ev.MessageDelivered | ev.MessageDropped) -> None:
+        tick = ticks(event.t)
+        trip = self._open.pop(event.message, None)
+        if trip is None:  # refused before it was sent: a drop where it happened
+            trip = _Trip(self._link_ix[event.link], tick, tick, tick, OPEN, -1, event.item, -1)
+            self.trips.append(trip)
+        trip.ends = tick
+        if isinstance(event, ev.MessageDropped):
+            trip.outcome = DROPPED
+            trip.reason = self._ix(self.reasons, event.reason)
+        else:
+            trip.outcome = DELIVERED
+        held = self._held.get(trip.link)
+        if held and trip in held:
+            held.remove(trip)
+            trip.departs = tick  # never left before its end: it waited all along
+
+    def columns(self) -> dict[str, Any]:
+        """The page's ``trips`` table, sorted by the time each trip was sent."""
+        trips = sorted(self.trips, key=lambda trip: trip.sent)
+        return {
+            "reasons": self.reasons,
+            "kinds": self.kinds,
+            "link": [trip.link for trip in trips],
+            "sent": delta_encode([trip.sent for trip in trips]),
+            "departs": [trip.departs - trip.sent for trip in trips],
+            "ends": [trip.ends - trip.sent if trip.ends >= 0 else -1 for trip in trips],
+            "outcome": [trip.outcome for trip in trips],
+            "reason": [trip.reason for trip in trips],
+            "item": [trip.item for trip in trips],
+            "kind": [trip.kind for trip in trips],
+        }

@@ -42,6 +42,7 @@ class _Trail:
     lines: dict[str, list[Line]] = field(default_factory=dict)
     reached: dict[str, list[tuple[str, float, str | None]]] = field(default_factory=dict)
     supports: dict[str, list[str]] = field(default_factory=dict)  # report -> assessments
+    links: dict[str, str] = field(default_factory=dict)  # message carrying a followed item -> link
 
 
 def _find(events: Iterable[ev.Event], items: Iterable[str]) -> dict[str, _Found]:
@@ -99,6 +100,8 @@ def _follow(
         item = _item_of(event)
         if item not in wanted:
             continue
+        if isinstance(event, ev.MessageSent):
+            trail.links[event.message] = event.link
         if isinstance(event, ev.ReportReceived | ev.AssessmentReceived):
             trail.reached.setdefault(item, []).append((event.node, event.t, event.via))
         if line is not None:
@@ -266,12 +269,13 @@ def _graph_report(builder: _GraphBuilder, narrator: Narrator, trail: _Trail, rep
         builder.node(filed.usage, "usage", f"{filed.usage}{what}", 0)
         wrong = used is not None and used[0] != filed.munition
         builder.edge(filed.usage, report, f"misidentified as {filed.munition}" if wrong else "seen")
-    previous = report
     for hop, (node, _, via) in enumerate(trail.reached.get(report, [])):
         target = builder.node(f"node:{node}", "node", node, 2 + hop)
-        source = previous if via is None else f"node:{via.partition('->')[0]}"
-        builder.edge(source, target, "filed" if via is None else via)
-        previous = target
+        link = trail.links.get(via or "")
+        if via is None:
+            builder.edge(report, target, "filed")
+        elif link is not None:
+            builder.edge(f"node:{link.partition('->')[0]}", target, link)
 
 
 def _graph(found: _Found, narrator: Narrator, trail: _Trail, item: str) -> ProvenanceGraph:
@@ -287,7 +291,7 @@ def _graph(found: _Found, narrator: Narrator, trail: _Trail, item: str) -> Prove
         builder.node(f"node:{latest.node}", "node", latest.node, layer - 1)
         for node, _, via in trail.reached.get(item, []):
             receiver = builder.node(f"receiver:{node}", "receiver", node, layer + 1)
-            builder.edge(item, receiver, via or "")
+            builder.edge(item, receiver, trail.links.get(via or "", via or ""))
     return builder.graph()
 
 

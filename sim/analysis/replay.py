@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
+from functools import lru_cache
 from itertools import takewhile
 from pathlib import Path
 from typing import Any
@@ -135,7 +137,12 @@ def describe_state(
     }
 
 
+@lru_cache(maxsize=1 << 16)
 def _id_order(item: str) -> tuple[int, str]:
-    """R2 before R10: ids by their number, then by name."""
-    digits = "".join(ch for ch in item if ch.isdigit())
+    """R2 before R10: ids by their number, then by name (cached: a report under analysis
+    is sorted again at every change of its node, and the HTML report describes them all)."""
+    digits = "".join(_DIGITS.findall(item))
     return (int(digits) if digits else 0, item)
+
+
+_DIGITS = re.compile(r"\d+")

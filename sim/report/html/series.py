@@ -27,8 +27,8 @@ SIGNIFICANT = 4
 
 def rounded(value: float | None) -> float | None:
     """`value` to a few significant digits (charts need no more; the JSON stays small)."""
-    if value is None or value == 0 or not math.isfinite(value):
-        return value
+    if value is None or isinstance(value, int) or value == 0 or not math.isfinite(value):
+        return value  # counts stay exact
     digits = SIGNIFICANT - 1 - math.floor(math.log10(abs(value)))
     result = round(value, digits)
     return int(result) if result == int(result) and abs(result) < 2**53 else result

@@ -120,7 +120,8 @@ function chartBlock(data, table) {
   const select = Report.el("select", { "aria-label": `${table.name} metric` });
   const filter = Report.el("input", { type: "search", placeholder: "filter metrics (e.g. coverage)", "aria-label": "filter metrics" });
   const plot = Report.el("div", { class: "plot" });
-  block.append(Report.el("h2", { text: `${table.name}: ${estimate} with 95% interval` }),
+  const what = estimate === "diff" ? "difference B − A" : estimate;
+  block.append(Report.el("h2", { text: `${table.name}: ${what} with its 95% interval` }),
     Report.el("div", { class: "table-tools" }, factors.length ? select : null, filter), plot);
   const draw = () => {
     const text = filter.value.trim().toLowerCase();
@@ -201,7 +202,9 @@ function tableBlock(table) {
     document.getElementById("title").textContent = `${data.title} — ${data.analysis}`;
     document.getElementById("subtitle").textContent = `intelsim ${data.analysis} · ${data.directory}`;
     const facts = document.getElementById("facts");
-    for (const [k, v] of Object.entries(data.facts)) facts.append(Report.el("dt", { text: k }), Report.el("dd", { text: v }));
+    for (const [k, v] of Object.entries(data.facts)) {
+      facts.append(Report.el("div", {}, Report.el("dt", { text: k }), Report.el("dd", { text: v })));
+    }
     const charts = document.getElementById("charts");
     for (const table of data.tables) {
       const block = chartBlock(data, table);

@@ -8,11 +8,17 @@
 "use strict";
 
 const SNAPSHOT = 256; // delta groups between two snapshots
-const TIMELINE_LIMIT = 400; // timeline lines in the list at once (the newest)
+const TIMELINE_WINDOW = 100; // timeline lines listed after a jump (the newest up to the time shown)
+const TIMELINE_MORE = 300; // earlier lines added per request
+const TIMELINE_KEEP = 2000; // lines kept while playing forward, before the list starts afresh
 const SET = 0, SPLICE = 1, ENTRIES = 2;
 const DELIVERED = 0, DROPPED = 1;
 const MARK_KINDS = { assessment: "#1b6b2f", drop: "#c62828", link: "#e08a00", intervention: "#8e1d84" };
 const KIND_COLOURS = { report: "#0072B2", assessment: "#009E73" };
+const LAYER_WORDS = {
+  usage: "usages (ground truth)", fabrication: "fabrications (ground truth)", report: "reports",
+  node: "nodes they passed", assessment: "assessment", receiver: "received by",
+};
 const ASSESSMENT_ID = /\bA-[A-Za-z0-9_.-]*?-\d+\b/g;
 
 function applyOp(state, paths, op) {
@@ -119,6 +125,11 @@ class Lines {
   }
 }
 
+/* `usage_to_assessment_h.median` -> `usage to assessment (hours), median`. */
+Report.metricName = function metricName(key) {
+  return key.replace(/_h(\.|$)/, " (hours)$1").replace(/\./g, ", ").replace(/_/g, " ");
+};
+
 Report.minuteText = function minuteText(minute) {
   const d = new Date(minute * 60000);
   const pad = (n) => String(n).padStart(2, "0");
@@ -215,8 +226,21 @@ class RunReport {
     this.cy.resize();
     this.cy.fit(undefined, 30);
     this.timings.firstRender = performance.now() - started;
-    // snapshots for jumping back, while the user looks at the first frame
-    setTimeout(() => this.model.ensureSnapshots(Math.floor(this.model.ops.length / SNAPSHOT)), 50);
+    this.buildSnapshotsWhenIdle();
+  }
+
+  /* Snapshots for jumping back, built a few at a time while the page is idle. */
+  buildSnapshotsWhenIdle() {
+    const model = this.model;
+    const last = Math.floor(model.ops.length / SNAPSHOT);
+    const idle = window.requestIdleCallback || ((f) => setTimeout(() => f({ timeRemaining: () => 8 }), 30));
+    const work = (deadline) => {
+      while (model.snapshots.length <= last && deadline.timeRemaining() > 2) {
+        model.ensureSnapshots(model.snapshots.length);
+      }
+      if (model.snapshots.length <= last) idle(work);
+    };
+    idle(work);
   }
 
   hours(tick) { return tick / this.tph; }
@@ -350,6 +374,7 @@ class RunReport {
     const started = performance.now();
     this.tick = Math.max(0, Math.min(Math.round(tick), this.end));
     this.eventsShown = this.model.seek(this.tick);
+    this.timings.parts = { state: performance.now() - started };
     document.getElementById("slider").value = String(Math.round(this.tick / this.sliderStep));
     this.render();
     this.timings.lastSeek = performance.now() - started;
@@ -365,10 +390,13 @@ class RunReport {
     document.getElementById("clock").innerHTML = this.clockText();
     const tab = this.tab || "map";
     if (tab === "map") {
-      this.renderTables();
-      this.renderMap();
-      this.renderDetails();
-      this.renderTimeline();
+      const parts = this.timings.parts || (this.timings.parts = {});
+      for (const [name, draw] of [["tables", () => this.renderTables()], ["map", () => this.renderMap()],
+        ["details", () => this.renderDetails()], ["timeline", () => this.renderTimeline()]]) {
+        const started = performance.now();
+        draw();
+        parts[name] = performance.now() - started;
+      }
     } else if (tab === "metrics") {
       this.renderChartCursors();
       this.renderRunMetrics();
@@ -562,35 +590,70 @@ class RunReport {
       else if (extra) text += `<span class="truth-note">${Report.escape(extra)}</span>`;
     }
     return `<li class="k-${kind}${truth}${current ? " current" : ""}" data-line="${i}">` +
-      `<span class="when">${lines.when(i)}</span><span class="text">${this.linkify(text)}</span></li>`;
+      `<span class="when">${lines.when(i)}</span> <span class="text">${this.linkify(text)}</span></li>`;
   }
 
+  /* The newest TIMELINE_WINDOW lines up to the time shown; earlier ones on request. */
   renderTimeline() {
     const list = document.getElementById("timeline");
     const { index, ticks } = this.lines.of(this.viewIndex());
     const upto = Report.countAtMost(ticks, this.tick);
-    const from = Math.max(0, upto - TIMELINE_LIMIT);
     const shown = this.timelineShown;
     if (shown && shown.view === this.view && shown.upto === upto) return;
-    const parts = [];
-    if (from > 0) {
-      parts.push(`<li class="more">… ${from.toLocaleString("en-GB")} earlier lines (move the time back to see them)</li>`);
+    if (shown && shown.view === this.view && upto > shown.upto && upto - shown.upto <= TIMELINE_WINDOW &&
+        upto - shown.from <= TIMELINE_KEEP) {
+      // moving forward a little (playing): append, keep what is there
+      const current = list.querySelector("li.current");
+      if (current) current.classList.remove("current");
+      const parts = [];
+      for (let j = shown.upto; j < upto; j++) parts.push(this.lineHtml(index[j], j === upto - 1));
+      list.insertAdjacentHTML("beforeend", parts.join(""));
+      shown.upto = upto;
+    } else {
+      const from = Math.max(0, upto - TIMELINE_WINDOW);
+      const parts = [this.moreHtml(from)];
+      for (let j = from; j < upto; j++) parts.push(this.lineHtml(index[j], j === upto - 1));
+      list.innerHTML = parts.join("");
+      this.timelineShown = { view: this.view, from, upto };
     }
-    for (let j = from; j < upto; j++) parts.push(this.lineHtml(index[j], j === upto - 1));
-    list.innerHTML = parts.join("");
     list.scrollTop = list.scrollHeight;
     document.getElementById("timeline-count").textContent =
       `${upto.toLocaleString("en-GB")} of ${index.length.toLocaleString("en-GB")} lines` +
       (this.view === null ? " (ground truth)" : ` seen by ${this.view}`);
-    this.timelineShown = { view: this.view, upto };
     if (!this.timelineBound) {
       this.timelineBound = true;
       list.addEventListener("click", (ev) => {
         if (ev.target.closest("a.item")) { this.onItemClick(ev); return; }
+        if (ev.target.closest("li.more button")) { this.showEarlier(); return; }
         const li = ev.target.closest("li[data-line]");
         if (li) this.seek(this.lines.tick[Number(li.dataset.line)]);
       });
+      list.addEventListener("scroll", () => { if (list.scrollTop === 0) this.showEarlier(); });
     }
+  }
+
+  moreHtml(from) {
+    if (from <= 0) return "";
+    const n = Math.min(from, TIMELINE_MORE);
+    return `<li class="more">${from.toLocaleString("en-GB")} earlier lines ` +
+      `<button type="button">show ${n.toLocaleString("en-GB")} more</button></li>`;
+  }
+
+  /* Put up to TIMELINE_MORE earlier lines above those shown, keeping the view still. */
+  showEarlier() {
+    const shown = this.timelineShown;
+    if (!shown || shown.from <= 0) return;
+    const list = document.getElementById("timeline");
+    const { index } = this.lines.of(this.viewIndex());
+    const from = Math.max(0, shown.from - TIMELINE_MORE);
+    const parts = [this.moreHtml(from)];
+    for (let j = from; j < shown.from; j++) parts.push(this.lineHtml(index[j], false));
+    const before = list.scrollHeight;
+    const more = list.querySelector("li.more");
+    if (more) more.remove();
+    list.insertAdjacentHTML("afterbegin", parts.join(""));
+    list.scrollTop += list.scrollHeight - before;
+    shown.from = from;
   }
 
   /* ---------------------------------------------------------------- map */
@@ -629,7 +692,8 @@ class RunReport {
         { selector: "node", style: {
           shape: "round-rectangle", width: 190, height: 74, "background-color": "#ffffff",
           "border-width": 3, "border-color": "#444", label: "data(label)", "text-wrap": "wrap",
-          "text-valign": "center", "text-halign": "center", "font-size": 15, color: "#111",
+          "text-valign": "center", "text-halign": "center", "font-size": 16, "font-weight": "bold",
+          color: "#111", "text-margin-y": -19,
           "font-family": "DejaVu Sans, Arial, sans-serif",
         } },
         { selector: "node.fusion", style: { "border-width": 5, "border-style": "double" } },
@@ -673,34 +737,42 @@ class RunReport {
       `<span style="color:#c62828;font-weight:bold">✕ dropped</span>`;
   }
 
+  /* Classes and link labels change on the map itself (only when they change: restyling
+   * costs); a node's figures are drawn on the overlay. */
   renderMap() {
     const state = this.model.state;
     const nodes = new Set(this.visibleNodes());
     const links = new Set(this.visibleLinks());
+    const was = this.mapShown || (this.mapShown = new Map());
+    const set = (ele, key, value) => {
+      if (was.get(ele.id() + key) === value) return;
+      was.set(ele.id() + key, value);
+      if (key === "label") ele.data("label", value); else ele.toggleClass(key, value);
+    };
+    this.nodeFigures = new Map();
     this.cy.batch(() => {
       for (const meta of this.nodes) {
         const n = state.nodes[meta.name];
         const ele = this.cy.getElementById(meta.name);
         const seen = nodes.has(meta.name);
         const known = Object.keys(n.assessments_issued).length + Object.keys(n.assessments_received).length;
-        ele.data("label", seen
-          ? `${meta.name}\nqueue ${n.queue.length} · busy ${n.busy.length}/${n.analysts}\n${known} assessment${known === 1 ? "" : "s"}`
-          : `${meta.name}\n(not seen)`);
-        ele.toggleClass("dim", !seen);
-        ele.toggleClass("busy", seen && n.busy.length > 0);
-        ele.toggleClass("queued", seen && n.queue.length > 0);
+        this.nodeFigures.set(meta.name, seen
+          ? [`queue ${n.queue.length} · busy ${n.busy.length}/${n.analysts}`, `${known} assessment${known === 1 ? "" : "s"}`]
+          : ["(not seen)"]);
+        set(ele, "dim", !seen);
+        set(ele, "busy", seen && n.busy.length > 0);
+        set(ele, "queued", seen && n.queue.length > 0);
       }
       for (const meta of this.links) {
         const link = this.linkFields(state.links[meta.name]);
         const ele = this.cy.getElementById(meta.name);
         const seen = links.has(meta.name);
-        const compromised = seen && link.compromised && link.compromised.length > 0;
-        ele.toggleClass("dim", !seen);
-        ele.toggleClass("down", seen && link.enabled && !link.up);
-        ele.toggleClass("closed", seen && !link.enabled);
-        ele.toggleClass("compromised", compromised);
+        set(ele, "dim", !seen);
+        set(ele, "down", seen && link.enabled && !link.up);
+        set(ele, "closed", seen && !link.enabled);
+        set(ele, "compromised", seen && link.compromised !== undefined && link.compromised.length > 0);
         const ceiling = meta.ceiling.replace(/-/g, " ");
-        ele.data("label", seen && !link.up ? `${ceiling} — ${link.enabled ? "DOWN" : "CLOSED"}` : ceiling);
+        set(ele, "label", seen && !link.up ? `${ceiling} — ${link.enabled ? "DOWN" : "CLOSED"}` : ceiling);
       }
     });
     this.drawOverlay();
@@ -736,9 +808,19 @@ class RunReport {
     const ctx = canvas.getContext("2d");
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     ctx.clearRect(0, 0, width, height);
+    const zoom = this.cy.zoom();
+    if (this.nodeFigures) {
+      ctx.textAlign = "center";
+      ctx.font = `${Math.max(8, 14 * zoom)}px DejaVu Sans, Arial, sans-serif`;
+      for (const [name, lines] of this.nodeFigures) {
+        const p = this.cy.getElementById(name).renderedPosition();
+        ctx.fillStyle = lines.length === 1 ? "#999" : "#111";
+        lines.forEach((line, k) => ctx.fillText(line, p.x, p.y + (5 + 17 * k) * zoom));
+      }
+      ctx.textAlign = "start";
+    }
     const links = new Set(this.visibleLinks());
     const trips = this.trips;
-    const zoom = this.cy.zoom();
     const radius = Math.max(4, 8 * zoom);
     const heldAt = new Map();
     for (const i of trips.inFlight(this.tick)) {
@@ -782,10 +864,11 @@ class RunReport {
       ctx.stroke();
       const label = `dropped: ${trips.reasons[trips.reason[i]]}`;
       const w = ctx.measureText(label).width;
-      ctx.fillStyle = "rgba(255,255,255,0.9)";
-      ctx.fillRect(p.x + r + 3, p.y - 10, w + 6, 20);
+      const lx = p.x - w / 2, ly = p.y - r - 8;
+      ctx.fillStyle = "rgba(255,255,255,0.92)";
+      ctx.fillRect(lx - 3, ly - 15, w + 6, 20);
       ctx.fillStyle = "#c62828";
-      ctx.fillText(label, p.x + r + 6, p.y + 5);
+      ctx.fillText(label, lx, ly);
       ctx.globalAlpha = 1;
     }
   }
@@ -820,20 +903,32 @@ class RunReport {
       usage: "#6b8e23", fabrication: "#c62828", report: "#0072B2", node: "#333333",
       assessment: "#1b6b2f", receiver: "#009E73",
     };
-    const columns = new Map();
-    const elements = [];
-    for (const [id, kind, label, layer] of item.nodes) {
-      const row = columns.get(layer) || 0;
-      columns.set(layer, row + 1);
-      elements.push({
-        group: "nodes", data: { id, label, colour: kinds[kind] || "#555", kind },
-        position: { x: layer * 250, y: row * 46 },
-      });
+    // layers left to right; a tall layer wraps into sub-columns of at most ROWS boxes
+    const ROWS = 9, COLUMN = 300, SUB = 240, ROW = 44;
+    const byLayer = new Map();
+    for (const node of item.nodes) {
+      if (!byLayer.has(node[3])) byLayer.set(node[3], []);
+      byLayer.get(node[3]).push(node);
     }
-    for (const [layer, rows] of columns) {
-      for (const el of elements) {
-        if (el.position.x === layer * 250) el.position.y -= ((rows - 1) * 46) / 2;
-      }
+    const elements = [];
+    let x = 0;
+    for (const layer of [...byLayer.keys()].sort((a, b) => a - b)) {
+      const members = byLayer.get(layer);
+      const subs = Math.ceil(members.length / ROWS);
+      const rows = Math.min(members.length, ROWS);
+      const kindsHere = [...new Set(members.map((m) => LAYER_WORDS[m[1]] || m[1]))].join(" / ");
+      elements.push({
+        group: "nodes", data: { id: `header:${layer}`, label: kindsHere, kind: "header", w: 10, colour: "#fff" },
+        position: { x: x + ((subs - 1) * SUB) / 2, y: -((rows - 1) * ROW) / 2 - 44 }, classes: "header",
+      });
+      members.forEach(([id, kind, label], k) => {
+        const sub = Math.floor(k / ROWS), row = k % ROWS;
+        elements.push({
+          group: "nodes", data: { id, label, colour: kinds[kind] || "#555", kind, w: 16 + 8.2 * label.length },
+          position: { x: x + sub * SUB, y: row * ROW - ((rows - 1) * ROW) / 2 },
+        });
+      });
+      x += (subs - 1) * SUB + COLUMN;
     }
     item.edges.forEach(([source, target, label, count], i) => {
       elements.push({ group: "edges", data: { id: `e${i}`, source, target, label: count > 1 ? `${label} ×${count}` : label } });
@@ -844,12 +939,15 @@ class RunReport {
         layout: { name: "preset" },
           style: [
           { selector: "node", style: {
-            shape: "round-rectangle", width: "label", height: 30, padding: 6, label: "data(label)",
+            shape: "round-rectangle", width: "data(w)", height: 30, label: "data(label)",
             "background-color": "#fff", "border-width": 2.5, "border-color": "data(colour)",
             "text-valign": "center", "font-size": 13, color: "#111",
             "font-family": "DejaVu Sans, Arial, sans-serif",
           } },
           { selector: "node[kind = 'assessment']", style: { "border-width": 5, "font-weight": "bold" } },
+          { selector: "node.header", style: {
+            "background-opacity": 0, "border-width": 0, "font-size": 15, "font-weight": "bold", color: "#555",
+          } },
           { selector: "edge", style: {
             "curve-style": "bezier", width: 2, "line-color": "#888", "target-arrow-shape": "triangle",
             "target-arrow-color": "#888", label: "data(label)", "font-size": 10, color: "#444",
@@ -894,20 +992,20 @@ class RunReport {
     const fields = this.nodeMetricFields();
     const preferred = ["time_to_knowledge_h.median", "usage_to_assessment_h.median", "usage_coverage", "coverage"];
     this.chartSelect("node-metric", [...fields.keys()], preferred, (field) =>
-      this.lineChart("chart-node-metric", fields.get(field), field));
+      this.lineChart("chart-node-metric", fields.get(field), Report.metricName(field)));
     const nodeSizes = this.data.sizes.nodes;
     this.chartSelect("node-size", Object.keys(nodeSizes), ["queue"], (field) =>
-      this.lineChart("chart-node-size", nodeSizes[field], `${field} (largest in each interval)`, true));
+      this.lineChart("chart-node-size", nodeSizes[field], `${Report.metricName(field)} (peak)`, true));
     const linkSizes = this.data.sizes.links;
     this.chartSelect("link-size", Object.keys(linkSizes), ["in_flight"], (field) =>
-      this.lineChart("chart-link-size", linkSizes[field], `${field} (largest in each interval)`, true));
+      this.lineChart("chart-link-size", linkSizes[field], `${Report.metricName(field)} (peak)`, true));
     this.outageChart();
   }
 
   chartSelect(id, options, preferred, draw) {
     const select = document.getElementById(id);
     select.innerHTML = "";
-    for (const option of options) select.append(Report.el("option", { value: option, text: option.replace(/_/g, " ") }));
+    for (const option of options) select.append(Report.el("option", { value: option, text: Report.metricName(option) }));
     const first = preferred.find((p) => options.includes(p)) || options[0];
     if (first === undefined) return;
     select.value = first;
@@ -1050,6 +1148,7 @@ class RunReport {
       setView: (v) => this.setView(v),
       showTab: (t) => this.showTab(t),
       openAssessment: (id) => this.openAssessment(id),
+      provenanceGraph: () => (this.provCy ? this.provCy.nodes().map((n) => n.id()) : []),
       state: () => this.model.state,
       timings: this.timings,
       end: () => this.end / this.tph,
@@ -1059,10 +1158,14 @@ class RunReport {
 
 (async function main() {
   try {
+    const loading = performance.now();
     const data = await Report.loadData();
+    const loaded = performance.now();
     const report = new RunReport(data);
     report.tab = "map";
     report.start();
+    report.timings.data = loaded - loading;
+    report.timings.model = performance.now() - loaded - report.timings.firstRender;
     window.intelsim = report.api();
   } catch (error) {
     Report.fatal(error);

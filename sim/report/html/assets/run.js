@@ -1133,7 +1133,8 @@ class RunReport {
     const r = g.rel_to;
     parts.push(`<section><h2>${e(r.title)}</h2><p>${e(r.text)}</p>${r.communities ? dl(Object.fromEntries(
       Object.entries(r.communities).map(([k, v]) => [k, v.join(", ")]))) : ""}</section>`);
-    parts.push(`<section><h2>${e(g.bodies.title)}</h2>${dl(g.bodies.entries)}</section>`);
+    const bodies = Object.fromEntries(Object.entries(g.bodies.entries).map(([k, v]) => [k, `${v.name} (${v.text})`]));
+    parts.push(`<section><h2>${e(g.bodies.title)}</h2>${dl(bodies)}</section>`);
     if (g.nations) parts.push(`<section><h2>Nations in this run</h2>${dl(g.nations)}</section>`);
     parts.push(`<section><h2>${e(g.terms.title)}</h2>${dl(g.terms.entries)}</section>`);
     document.getElementById("glossary").innerHTML = parts.join("");

@@ -23,7 +23,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from typing import Any
+from types import UnionType
+from typing import Any, get_args
+
+import msgspec
 
 from sim.analysis.replay import describe_link, describe_node
 from sim.errors import IntelsimError
@@ -53,6 +56,15 @@ def ticks(t: float) -> int:
 
 class ReportError(IntelsimError):
     """A run the report cannot draw faithfully (it says what and why)."""
+
+
+def text_fields(kind: type[Event]) -> tuple[str, ...]:
+    """The fields of an event type that may hold a name (a string, perhaps optional)."""
+    return tuple(
+        f.name
+        for f in msgspec.structs.fields(kind)
+        if f.type is str or (isinstance(f.type, UnionType) and str in get_args(f.type))
+    )
 
 
 def describe_entity(state: WorldState, entity: Entity) -> dict[str, Any]:
@@ -110,6 +122,7 @@ class StateDeltas:
         self.events: list[int] = []  # the event index of each group of deltas
         self.groups: list[list[list[Any]]] = []
         self.observers: list[Observer] = []
+        self._text_fields: dict[type[Event], tuple[str, ...]] = {}
 
     def initial(self) -> dict[str, Any]:
         """The described state before the first event: ``{section: {name: {field: value}}}``."""
@@ -131,11 +144,10 @@ class StateDeltas:
         if self.exhaustive:
             return self.entities
         named = self.named
-        found = [
-            named[value]
-            for field in event.__struct_fields__
-            if isinstance(value := getattr(event, field), str) and value in named
-        ]
+        fields = self._text_fields.get(type(event))
+        if fields is None:
+            fields = self._text_fields[type(event)] = text_fields(type(event))
+        found = [named[value] for field in fields if (value := getattr(event, field)) in named]
         if not found:
             return self.entities
         found.append(("run", ""))

@@ -18,6 +18,9 @@ from sim.report.html.story import delta_encode
 from sim.state.model import WorldState
 
 DELIVERED, DROPPED, OPEN = 0, 1, 2  # how a trip ended (OPEN: still on its way at the end)
+_MESSAGE_EVENTS = frozenset(
+    {ev.MessageSent, ev.MessageHeld, ev.MessageDelivered, ev.MessageDropped, ev.LinkUp}
+)
 
 
 @dataclass(slots=True)
@@ -51,6 +54,8 @@ class Trips:
 
     def add(self, event: ev.Event, state: WorldState) -> None:
         """Follow one event (and release held trips when their link is up again)."""
+        if type(event) not in _MESSAGE_EVENTS:
+            return
         if isinstance(event, ev.MessageSent):
             tick = ticks(event.t)
             trip = _Trip(

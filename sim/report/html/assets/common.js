@@ -6,9 +6,15 @@ const Report = {};
 /* The embedded data: base64 of gzip of JSON, inflated by the browser itself. */
 Report.loadData = async function loadData() {
   const node = document.getElementById("intelsim-data");
-  const text = atob(node.textContent.trim());
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  const encoded = node.textContent.trim();
+  let bytes;
+  if (Uint8Array.fromBase64) {
+    bytes = Uint8Array.fromBase64(encoded); // native, ~40x faster than the loop below
+  } else {
+    const text = atob(encoded);
+    bytes = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  }
   const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
   return JSON.parse(await new Response(stream).text());
 };

@@ -864,7 +864,7 @@ class RunReport {
       ctx.stroke();
       const label = `dropped: ${trips.reasons[trips.reason[i]]}`;
       const w = ctx.measureText(label).width;
-      const lx = p.x - w / 2, ly = p.y - r - 8;
+      const lx = p.x - w / 2, ly = p.y + r + 20; // below the link: nodes sit above its ends
       ctx.fillStyle = "rgba(255,255,255,0.92)";
       ctx.fillRect(lx - 3, ly - 15, w + 6, 20);
       ctx.fillStyle = "#c62828";

@@ -27,8 +27,8 @@ from playwright.sync_api import BrowserContext, Page, Route, sync_playwright
 from typer.testing import CliRunner
 
 from sim.cli import app
+from sim.experiments.run import run_to_directory
 from sim.report.html import write_report
-from sim.runner import run_to_directory
 from sim.scenario.loader import load_scenario
 
 CHROMIUM = Path("/usr/bin/chromium")

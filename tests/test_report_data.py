@@ -128,6 +128,20 @@ def test_experiment_data_reads_any_table_and_plot(tmp_path: Path) -> None:
     assert write_report(tmp_path).kind == "value"
 
 
+def test_json_summaries_become_tables_and_seeds_stay_exact(tmp_path: Path) -> None:
+    (tmp_path / "manifest.json").write_text('{"kind": "replications"}')
+    (tmp_path / "replications.csv").write_text("replication,seed\n0,4082920497757705246\n")
+    (tmp_path / "summary.json").write_text(
+        '{"confidence": 0.95, "metrics": {"nodes.A.coverage": {"mean": 0.5, "ci_low": 0.4,'
+        ' "ci_high": 0.6, "method": "t"}}}'
+    )
+    tables = {t["name"]: t for t in experiment_data(tmp_path)["tables"]}
+    assert tables["replications"]["values"][1] == ["4082920497757705246"]  # > 2**53
+    summary = tables["summary.metrics"]
+    assert summary["columns"] == ["metric", "mean", "ci_low", "ci_high", "method"]
+    assert summary["values"][0] == ["nodes.A.coverage"]
+
+
 def test_bad_directories_get_one_clear_error(tmp_path: Path, run_dir: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()

@@ -48,6 +48,8 @@ def _fact_item(value: Any) -> str:
 
 
 def _cell(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**53:
+        return str(value)  # a seed: JavaScript numbers would round it
     if isinstance(value, float) and not math.isfinite(value):
         return None if math.isnan(value) else str(value)
     if hasattr(value, "item"):  # numpy scalar
@@ -61,16 +63,53 @@ def _table(path: Path) -> dict[str, Any]:
     except (OSError, ValueError, pd.errors.ParserError) as exc:
         msg = f"{path}: cannot read the table: {exc}"
         raise LogError(msg) from None
+    return _frame_table(frame, path.stem, path.name)
+
+
+def _frame_table(frame: pd.DataFrame, name: str, file: str) -> dict[str, Any]:
     rows = len(frame)
     frame = frame.head(MAX_ROWS)
     return {
-        "name": path.stem,
-        "file": path.name,
+        "name": name,
+        "file": file,
         "rows": rows,
         "columns": [str(c) for c in frame.columns],
         "numeric": [bool(pd.api.types.is_numeric_dtype(frame[c])) for c in frame.columns],
         "values": [[_cell(v) for v in frame[c].tolist()] for c in frame.columns],
     }
+
+
+def _scalar(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+def _records(value: Any, key: str) -> list[dict[str, Any]] | None:
+    """Rows from a list of flat records, or from a mapping name -> flat record."""
+    if isinstance(value, list) and value and all(isinstance(r, dict) for r in value):
+        rows = value
+    elif isinstance(value, dict) and value and all(isinstance(r, dict) for r in value.values()):
+        rows = [{key: name, **record} for name, record in value.items()]
+    else:
+        return None
+    if all(_scalar(v) for row in rows for v in row.values()):
+        return rows
+    return None
+
+
+def _json_tables(path: Path) -> list[dict[str, Any]]:
+    """Tables inside a JSON file the command wrote (e.g. a summary of metrics with CIs)."""
+    data = read_json(path)
+    found = []
+    candidates = [(path.stem, data)]
+    if isinstance(data, dict):
+        candidates += [(f"{path.stem}.{k}", v) for k, v in data.items()]
+    for name, value in candidates:
+        rows = _records(value, "metric")
+        if rows is None:
+            continue
+        frame = pd.DataFrame.from_records(rows)
+        found.append(_frame_table(frame, name, path.name))
+    return found
 
 
 def _images(directory: Path) -> list[dict[str, str]]:
@@ -109,7 +148,14 @@ def experiment_data(directory: Path) -> dict[str, Any]:
         directory.glob("*.csv"),
         key=lambda p: (p.stem not in FIRST, FIRST.index(p.stem) if p.stem in FIRST else 0, p.stem),
     )
-    if not tables and not manifest:
+    stems = {p.stem for p in tables}
+    json_tables = [
+        table
+        for path in sorted(directory.glob("*.json"))
+        if path.name != MANIFEST_FILE and path.stem not in stems
+        for table in _json_tables(path)
+    ]
+    if not tables and not json_tables and not manifest:
         msg = (
             f"{directory} is neither a run directory (no events.jsonl) nor a what-if output "
             "directory (no manifest.json or tables): give one written by run, compare or sweep"
@@ -126,6 +172,6 @@ def experiment_data(directory: Path) -> dict[str, Any]:
         "directory": directory.name,
         "facts": _facts(manifest),
         "factors": factors,
-        "tables": [_table(path) for path in tables],
+        "tables": [*(_table(path) for path in tables), *json_tables],
         "images": _images(directory),
     }

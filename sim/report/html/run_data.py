@@ -109,8 +109,7 @@ def run_data(run_dir: Path, *, exhaustive: bool = False) -> dict[str, Any]:
     for index, (event, state) in enumerate(fold(scenario, _events(run_dir))):
         times.append(ticks(event.t))
         deltas.after(index, event, state)
-        story.add(index, event)
-        trips.add(event, state)
+        trips.add(event, state, story.add(index, event))
         metrics.add(event)
         if isinstance(event, AssessmentIssued):
             assessments.append(event.assessment)

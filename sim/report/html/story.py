@@ -55,12 +55,15 @@ class Story:
             self.viewer_sets.append(list(key))
         return ix
 
-    def add(self, index: int, event: Event) -> None:
-        """Tell event number `index` (both narrators hear every event, in order)."""
+    def add(self, index: int, event: Event) -> int | None:
+        """Tell event number `index` (both narrators hear every event, in order).
+
+        Returns the interned set of nodes that saw it, for a told event (None otherwise).
+        """
         full = self.truth_narrator.narrate(event)
         plain = self.node_narrator.narrate(event)
         if full is None:
-            return
+            return None
         text = plain.text if plain is not None else full.text
         self.event.append(index)
         self.kind.append(self._intern_kind(full.kind))
@@ -72,9 +75,11 @@ class Story:
             self.extra.append(full.text[len(text) :])
         else:
             self.extra.append([full.text])
-        self.viewers.append(self._intern_viewers(event))
+        viewers = self._intern_viewers(event)
+        self.viewers.append(viewers)
         when = self.start + timedelta(hours=event.t)  # exactly as format_when computes it
         self.minute.append(epoch_minute(when) - self.start_minute)
+        return viewers
 
     def columns(self) -> dict[str, Any]:
         """The page's ``lines`` table."""

@@ -33,6 +33,8 @@ class _Trip:
     reason: int
     item: str
     kind: int
+    seen_sent: int = -1  # interned set of the nodes that saw it sent (story.viewer_sets)
+    seen_end: int = -1  # ... that saw it delivered or dropped
 
 
 class Trips:
@@ -52,8 +54,11 @@ class Trips:
             table.append(value)
         return table.index(value)
 
-    def add(self, event: ev.Event, state: WorldState) -> None:
-        """Follow one event (and release held trips when their link is up again)."""
+    def add(self, event: ev.Event, state: WorldState, seen: int | None = None) -> None:
+        """Follow one event (and release held trips when their link is up again).
+
+        `seen` is the interned set of nodes that saw the event (who may see the dot).
+        """
         if type(event) not in _MESSAGE_EVENTS:
             return
         if isinstance(event, ev.MessageSent):
@@ -67,6 +72,7 @@ class Trips:
                 -1,
                 event.item,
                 self._ix(self.kinds, event.kind),
+                -1 if seen is None else seen,
             )
             self._open[event.message] = trip
             self.trips.append(trip)
@@ -75,20 +81,21 @@ class Trips:
             if waiting is not None:
                 self._held.setdefault(waiting.link, []).append(waiting)
         elif isinstance(event, ev.MessageDelivered | ev.MessageDropped):
-            self._end(event)
+            self._end(event, -1 if seen is None else seen)
         elif isinstance(event, ev.LinkUp):
             ix = self._link_ix.get(event.link)
             if ix is not None and ix in self._held and state.links[event.link].up:
                 for trip in self._held.pop(ix):
                     trip.departs = ticks(event.t)
 
-    def _end(self, event: ev.MessageDelivered | ev.MessageDropped) -> None:
+    def _end(self, event: ev.MessageDelivered | ev.MessageDropped, seen: int) -> None:
         tick = ticks(event.t)
         trip = self._open.pop(event.message, None)
         if trip is None:  # refused before it was sent: a drop where it happened
-            trip = _Trip(self._link_ix[event.link], tick, tick, tick, OPEN, -1, event.item, -1)
+            link = self._link_ix[event.link]
+            trip = _Trip(link, tick, tick, tick, OPEN, -1, event.item, -1, seen)
             self.trips.append(trip)
-        trip.ends = tick
+        trip.ends, trip.seen_end = tick, seen
         if isinstance(event, ev.MessageDropped):
             trip.outcome = DROPPED
             trip.reason = self._ix(self.reasons, event.reason)
@@ -113,4 +120,6 @@ class Trips:
             "reason": [trip.reason for trip in trips],
             "item": [trip.item for trip in trips],
             "kind": [trip.kind for trip in trips],
+            "seen_sent": [trip.seen_sent for trip in trips],
+            "seen_end": [trip.seen_end for trip in trips],
         }

@@ -90,13 +90,14 @@ function forest(table, metrics, estimate) {
   const W = 900, rowH = 30, left = 380, barW = 300;
   const H = rows.length * rowH + 30;
   const parts = [`<svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="estimates">`];
-  parts.push(`<text x="${left + barW / 2}" y="16" text-anchor="middle" font-size="12" fill="#555">${e(estimate)} with 95% interval (each row on its own scale; line: 0)</text>`);
+  const note = estimate === "diff" ? "; red: the interval excludes 0" : "";
+  parts.push(`<text x="${left + barW / 2}" y="16" text-anchor="middle" font-size="12" fill="#555">${e(estimate)} with 95% interval (each row on its own scale; line: 0${note})</text>`);
   rows.forEach((i, k) => {
     const y = 34 + k * rowH;
     const span = Math.max(Math.abs(lo[i] ?? 0), Math.abs(hi[i] ?? 0), Math.abs(est[i] ?? 0)) || 1;
     const px = (v) => left + barW / 2 + (v / span) * (barW / 2 - 6);
     const excludes = lo[i] !== null && hi[i] !== null && (lo[i] > 0 || hi[i] < 0);
-    const colour = excludes ? "#c62828" : "#0072B2";
+    const colour = excludes && estimate === "diff" ? "#c62828" : "#0072B2";
     parts.push(`<text x="${left - 10}" y="${y + 4}" text-anchor="end" font-size="13">${e(names[i])}</text>`);
     parts.push(`<line x1="${left + barW / 2}" x2="${left + barW / 2}" y1="${y - 10}" y2="${y + 10}" stroke="#999"/>`);
     if (est[i] === null) {
@@ -135,8 +136,10 @@ function chartBlock(data, table) {
     } else {
       let rows = shown;
       if (!text) {
+        // a comparison: first the differences whose interval excludes 0
         const lo = column(table, "ci_low"), hi = column(table, "ci_high"), names = column(table, "metric");
-        const excluding = names.filter((m, i) => lo[i] !== null && hi[i] !== null && (lo[i] > 0 || hi[i] < 0));
+        const excluding = estimate === "diff"
+          ? names.filter((m, i) => lo[i] !== null && hi[i] !== null && (lo[i] > 0 || hi[i] < 0)) : [];
         rows = (excluding.length ? excluding : shown).slice(0, STAT_ROWS);
       }
       plot.innerHTML = forest(table, rows, estimate);

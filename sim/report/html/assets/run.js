@@ -159,13 +159,13 @@ class TripTable {
     this.reason = trips.reason;
     this.item = trips.item;
     this.kind = trips.kind;
+    this.seenSent = trips.seen_sent;
+    this.seenEnd = trips.seen_end;
     const drops = [];
     for (let i = 0; i < n; i++) if (this.outcome[i] === DROPPED) drops.push(i);
     drops.sort((a, b) => this.ends[a] - this.ends[b]);
     this.drops = Int32Array.from(drops);
     this.dropTicks = Float64Array.from(drops.map((i) => this.ends[i]));
-    this.dropsByLink = links.map(() => []);
-    for (const i of drops) this.dropsByLink[this.link[i]].push(this.ends[i]);
   }
 
   /* Trips on their way at `tick` (sent, not yet ended). */
@@ -185,8 +185,14 @@ class TripTable {
     return Array.from(this.drops.subarray(lo, hi));
   }
 
-  droppedSoFar(linkIndex, tick) {
-    return Report.countAtMost(this.dropsByLink[linkIndex], tick);
+  /* Drops on a link up to `tick` that `seen(viewerSet)` accepts. */
+  droppedSoFar(linkIndex, tick, seen) {
+    let n = 0;
+    for (let k = 0; k < this.drops.length && this.dropTicks[k] <= tick; k++) {
+      const i = this.drops[k];
+      if (this.link[i] === linkIndex && seen(this.seenEnd[i])) n++;
+    }
+    return n;
   }
 }
 
@@ -320,6 +326,12 @@ class RunReport {
   }
 
   viewIndex() { return this.view === null ? null : this.nodeIndex.get(this.view); }
+
+  /* Whether the perspective shown saw an event with this interned set of viewers. */
+  seen(viewerSet) {
+    if (this.view === null) return true;
+    return viewerSet >= 0 && this.lines.viewerSets[viewerSet].has(this.viewIndex());
+  }
 
   /* ---------------------------------------------------------------- time */
 
@@ -467,7 +479,7 @@ class RunReport {
         `<td data-field="status" data-value="${e(JSON.stringify(link))}" class="status-${status.cls}">${e(status.text)}</td>` +
         this.cell("in_flight", link.in_flight, link.in_flight, "num") +
         this.cell("held", link.held, link.held, "num") +
-        `<td class="num">${this.trips.droppedSoFar(ix, this.tick)}</td></tr>`,
+        `<td class="num">${this.trips.droppedSoFar(ix, this.tick, (v) => this.seen(v))}</td></tr>`,
       );
     }
     document.querySelector("#links tbody").innerHTML = linkRows.join("");
@@ -542,14 +554,15 @@ class RunReport {
         return;
       }
       const link = this.linkFields(state.links[sel.name]);
-      const flying = this.trips.inFlight(this.tick).filter((i) => this.trips.link[i] === ix);
+      const flying = this.trips.inFlight(this.tick)
+        .filter((i) => this.trips.link[i] === ix && this.seen(this.trips.seenSent[i]));
       const items = flying.map((i) => {
         const held = this.tick < this.trips.departs[i] ? " (held)" : "";
         return `${this.itemLinks([this.trips.item[i]])}${held}`;
       });
       const drops = {};
       for (const i of this.trips.drops) {
-        if (this.trips.link[i] === ix && this.trips.ends[i] <= this.tick) {
+        if (this.trips.link[i] === ix && this.trips.ends[i] <= this.tick && this.seen(this.trips.seenEnd[i])) {
           const reason = this.trips.reasons[this.trips.reason[i]];
           drops[reason] = (drops[reason] || 0) + 1;
         }
@@ -825,7 +838,7 @@ class RunReport {
     const heldAt = new Map();
     for (const i of trips.inFlight(this.tick)) {
       const name = this.links[trips.link[i]].name;
-      if (!links.has(name)) continue;
+      if (!links.has(name) || !this.seen(trips.seenSent[i])) continue;
       const edge = this.cy.getElementById(name);
       const held = this.tick < trips.departs[i];
       if (held) {
@@ -851,7 +864,7 @@ class RunReport {
     ctx.font = `bold ${Math.max(11, Math.round(14 * Math.min(zoom * 1.2, 1.2)))}px DejaVu Sans, Arial, sans-serif`;
     for (const i of trips.recentDrops(this.tick, recent)) {
       const name = this.links[trips.link[i]].name;
-      if (!links.has(name)) continue;
+      if (!links.has(name) || !this.seen(trips.seenEnd[i])) continue;
       const age = (this.tick - trips.ends[i]) / recent;
       const p = this.along(this.cy.getElementById(name), 0.22);
       ctx.globalAlpha = Math.max(0.25, 1 - age);

@@ -259,6 +259,11 @@ def test_as_node_lists_the_events_timeline_as_node_prints(run_page: Loaded, run_
     shown, more = timeline_lines(page)
     assert shown == everything and more == ""
     assert any("[ground truth]" in line for line in shown)
+    # a lesson can link to a moment and a view: report.html#t=5d&as=KOR-NIS
+    page.evaluate("window.location.hash = 't=5d&as=KOR-NIS'")
+    page.wait_for_function("document.getElementById('perspective').value === 'KOR-NIS'")
+    state = shown_state(page)
+    assert "2024-07-16 00:00" in state["clock"] and list(state["nodes"]) == ["KOR-NIS"]
 
 
 def assessment_with_most_reports(run_dir: Path) -> str:

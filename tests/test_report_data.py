@@ -11,6 +11,8 @@ from __future__ import annotations
 import base64
 import gzip
 import re
+import tomllib
+from fnmatch import fnmatch
 from pathlib import Path
 
 import orjson
@@ -152,3 +154,13 @@ def test_bad_directories_get_one_clear_error(tmp_path: Path, run_dir: Path) -> N
     assert "is a directory" in str(result.exception or result.output)
     result = runner.invoke(app, ["report", "no-such-run", "--logs", str(tmp_path)])
     assert "no run 'no-such-run'" in str(result.exception or result.output)
+
+
+def test_the_wheel_carries_the_page_assets() -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    patterns = config["tool"]["setuptools"]["package-data"]["sim.report.html"]
+    html = ROOT / "sim" / "report" / "html"
+    files = [
+        p.relative_to(html).as_posix() for d in ("assets", "vendor") for p in (html / d).iterdir()
+    ]
+    assert files and all(any(fnmatch(f, pattern) for pattern in patterns) for f in files)

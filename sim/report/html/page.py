@@ -45,8 +45,10 @@ def render_page(kind: str, title: str, data: Any) -> str:
     """The whole HTML document of a report of `kind` ("run" or "experiment")."""
     styles = [_asset("vendor", name) for name in VENDOR_STYLES[kind]]
     styles.append(_asset("assets", "report.css"))
-    scripts = [_asset("vendor", name) for name in VENDOR_SCRIPTS[kind]]
-    scripts += [_asset("assets", name) for name in SCRIPTS[kind]]
+    # common.js first: it starts inflating the data while the libraries compile
+    scripts = [_asset("assets", "common.js")]
+    scripts += [_asset("vendor", name) for name in VENDOR_SCRIPTS[kind]]
+    scripts += [_asset("assets", name) for name in SCRIPTS[kind] if name != "common.js"]
     body = _asset("assets", f"{kind}.html")
     return "\n".join(
         [

@@ -201,7 +201,7 @@ function tableBlock(table) {
 
 (async function main() {
   try {
-    const data = await Report.loadData();
+    const data = await Report.data;
     document.getElementById("title").textContent = `${data.title} — ${data.analysis}`;
     document.getElementById("subtitle").textContent = `intelsim ${data.analysis} · ${data.directory}`;
     const facts = document.getElementById("facts");

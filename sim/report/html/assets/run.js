@@ -8,7 +8,7 @@
 "use strict";
 
 const SNAPSHOT = 256; // delta groups between two snapshots
-const TIMELINE_WINDOW = 100; // timeline lines listed after a jump (the newest up to the time shown)
+const TIMELINE_WINDOW = 60; // timeline lines listed after a jump (the newest up to the time shown)
 const TIMELINE_MORE = 300; // earlier lines added per request
 const TIMELINE_KEEP = 2000; // lines kept while playing forward, before the list starts afresh
 const SET = 0, SPLICE = 1, ENTRIES = 2;
@@ -130,6 +130,16 @@ Report.metricName = function metricName(key) {
   return key.replace(/_h(\.|$)/, " (hours)$1").replace(/\./g, ", ").replace(/_/g, " ");
 };
 
+/* "12d6h", "90m", "1w", "36" (hours) -> hours; null if unreadable. */
+Report.parseDuration = function parseDuration(text) {
+  const units = { w: 168, d: 24, h: 1, m: 1 / 60 };
+  const trimmed = String(text).trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed);
+  const parts = [...trimmed.matchAll(/(\d+(?:\.\d+)?)([wdhm])/g)];
+  if (!parts.length || parts.map((m) => m[0]).join("") !== trimmed) return null;
+  return parts.reduce((sum, m) => sum + Number(m[1]) * units[m[2]], 0);
+};
+
 Report.minuteText = function minuteText(minute) {
   const d = new Date(minute * 60000);
   const pad = (n) => String(n).padStart(2, "0");
@@ -232,7 +242,30 @@ class RunReport {
     this.cy.resize();
     this.cy.fit(undefined, 30);
     this.timings.firstRender = performance.now() - started;
+    // the first frame painted with everything in place, from navigation start
+    requestAnimationFrame(() => requestAnimationFrame(() => { this.timings.drawn = performance.now(); }));
     this.buildSnapshotsWhenIdle();
+    this.followAddress();
+    window.addEventListener("hashchange", () => this.followAddress());
+  }
+
+  /* The address can say what to show, e.g. report.html#t=12d6h&as=UKR-HUR&item=A-NATO-JISD-3
+   * (t: hours, or a duration in w/d/h/m; as: a node; tab: map, metrics or glossary;
+   * item: an assessment to open): a lesson can link to the moment it talks about. */
+  followAddress() {
+    const params = new URLSearchParams(window.location.hash.slice(1));
+    if (params.has("as")) {
+      const view = params.get("as");
+      if (this.nodeIndex.has(view)) this.setView(view);
+    }
+    if (params.has("t")) {
+      const hours = Report.parseDuration(params.get("t"));
+      if (hours !== null) this.seek(hours * this.tph);
+    }
+    if (params.has("tab") && ["map", "metrics", "glossary", "provenance"].includes(params.get("tab"))) {
+      this.showTab(params.get("tab"));
+    }
+    if (params.has("item")) this.openAssessment(params.get("item"));
   }
 
   /* Snapshots for jumping back, built a few at a time while the page is idle. */
@@ -1173,7 +1206,7 @@ class RunReport {
 (async function main() {
   try {
     const loading = performance.now();
-    const data = await Report.loadData();
+    const data = await Report.data;
     const loaded = performance.now();
     const report = new RunReport(data);
     report.tab = "map";

@@ -11,9 +11,9 @@ from collections import deque
 
 from sim.scenario.models import Scenario
 
-COLUMN = 360.0  # px between columns (model coordinates; the page fits them to the screen)
-ROW = 120.0  # px between nodes of one nation
-GAP = 150.0  # px between nations in one column (room for the nation box and its name)
+NODE = 230.0  # px from one node to the next in a nation (model coordinates; the page fits)
+ROW = 150.0  # px from one nation to the next in a column (room for its box and name)
+GAP = 110.0  # px between columns, besides the nodes' own width
 
 
 def nation_columns(scenario: Scenario) -> dict[str, int]:
@@ -51,7 +51,8 @@ def collectors_per_nation(scenario: Scenario) -> dict[str, int]:
 def positions(scenario: Scenario) -> dict[str, tuple[float, float]]:
     """Model coordinates of every node, each column centred on y = 0.
 
-    In a column, the nation with the most collectors comes first (the field on top).
+    A nation's nodes sit side by side (a box wider than tall suits a screen); nations
+    stack in their column, the one with the most collectors first (the field on top).
     """
     columns = nation_columns(scenario)
     feeds = collectors_per_nation(scenario)
@@ -59,15 +60,17 @@ def positions(scenario: Scenario) -> dict[str, tuple[float, float]]:
     for name, node in scenario.nodes.items():
         members.setdefault(node.nation, []).append(name)
     placed: dict[str, tuple[float, float]] = {}
+    x = 0.0
     for col in sorted(set(columns.values())):
         nations = sorted(
             (n for n in columns if columns[n] == col), key=lambda n: (-feeds.get(n, 0), n)
         )
-        height = sum(ROW * (len(members[n]) - 1) for n in nations) + GAP * (len(nations) - 1)
-        y = -height / 2
-        for nation in nations:
-            for name in members[nation]:
-                placed[name] = (col * COLUMN, y)
-                y += ROW
-            y += GAP - ROW
+        width = max(len(members[n]) for n in nations) * NODE
+        height = ROW * (len(nations) - 1)
+        for k, nation in enumerate(nations):
+            y = -height / 2 + k * ROW
+            left = x + (width - len(members[nation]) * NODE) / 2
+            for i, name in enumerate(members[nation]):
+                placed[name] = (left + i * NODE, y)
+        x += width + GAP
     return placed

@@ -736,7 +736,7 @@ class RunReport {
       boxSelectionEnabled: false,
       style: [
         { selector: "node", style: {
-          shape: "round-rectangle", width: 190, height: 74, "background-color": "#ffffff",
+          shape: "round-rectangle", width: 176, height: 70, "background-color": "#ffffff",
           "border-width": 3, "border-color": "#444", label: "data(label)", "text-wrap": "wrap",
           "text-valign": "center", "text-halign": "center", "font-size": 16, "font-weight": "bold",
           color: "#111", "text-margin-y": -19,
@@ -857,7 +857,7 @@ class RunReport {
     const zoom = this.cy.zoom();
     if (this.nodeFigures) {
       ctx.textAlign = "center";
-      ctx.font = `${Math.max(8, 14 * zoom)}px DejaVu Sans, Arial, sans-serif`;
+      ctx.font = `${Math.max(10, 14 * zoom)}px DejaVu Sans, Arial, sans-serif`;
       for (const [name, lines] of this.nodeFigures) {
         const p = this.cy.getElementById(name).renderedPosition();
         ctx.fillStyle = lines.length === 1 ? "#999" : "#111";

@@ -16,9 +16,10 @@ const DELIVERED = 0, DROPPED = 1;
 const MARK_KINDS = { assessment: "#1b6b2f", drop: "#c62828", link: "#e08a00", intervention: "#8e1d84" };
 const KIND_COLOURS = { report: "#0072B2", assessment: "#009E73" };
 const LAYER_WORDS = {
-  usage: "usages (ground truth)", fabrication: "fabrications (ground truth)", report: "reports",
+  usage: "usages", fabrication: "fabrications", report: "reports",
   node: "nodes they passed", assessment: "assessment", receiver: "received by",
 };
+const TRUTH_KINDS = new Set(["usage", "fabrication"]);
 const ASSESSMENT_ID = /\bA-[A-Za-z0-9_.-]*?-\d+\b/g;
 
 function applyOp(state, paths, op) {
@@ -957,13 +958,17 @@ class RunReport {
       byLayer.get(node[3]).push(node);
     }
     const elements = [];
-    let x = 0;
+    let x = 0, lastHeader = "";
     for (const layer of [...byLayer.keys()].sort((a, b) => a - b)) {
       const members = byLayer.get(layer);
       const subs = Math.ceil(members.length / ROWS);
       const rows = Math.min(members.length, ROWS);
-      const kindsHere = [...new Set(members.map((m) => LAYER_WORDS[m[1]] || m[1]))].join(" / ");
-      elements.push({
+      const layerKinds = [...new Set(members.map((m) => m[1]))];
+      let kindsHere = layerKinds.map((k) => LAYER_WORDS[k] || k).join(" and ");
+      if (layerKinds.every((k) => TRUTH_KINDS.has(k))) kindsHere += " (ground truth)";
+      const repeated = kindsHere === lastHeader;
+      lastHeader = kindsHere;
+      if (!repeated) elements.push({
         group: "nodes", data: { id: `header:${layer}`, label: kindsHere, kind: "header", w: 10, colour: "#fff" },
         position: { x: x + ((subs - 1) * SUB) / 2, y: -((rows - 1) * ROW) / 2 - 44 }, classes: "header",
       });
@@ -1036,7 +1041,8 @@ class RunReport {
     if (this.charts) return;
     this.charts = [];
     const fields = this.nodeMetricFields();
-    const preferred = ["time_to_knowledge_h.median", "usage_to_assessment_h.median", "usage_coverage", "coverage"];
+    // time to knowledge first, whatever the metrics projection calls it today
+    const preferred = [/knowledge.*median/, /knowledge/, /^usage_to_assessment_h\.median$/, /coverage/];
     this.chartSelect("node-metric", [...fields.keys()], preferred, (field) =>
       this.lineChart("chart-node-metric", fields.get(field), Report.metricName(field)));
     const nodeSizes = this.data.sizes.nodes;
@@ -1052,7 +1058,11 @@ class RunReport {
     const select = document.getElementById(id);
     select.innerHTML = "";
     for (const option of options) select.append(Report.el("option", { value: option, text: Report.metricName(option) }));
-    const first = preferred.find((p) => options.includes(p)) || options[0];
+    let first = options[0];
+    for (const want of preferred) {
+      const found = options.find((o) => (want instanceof RegExp ? want.test(o) : o === want));
+      if (found !== undefined) { first = found; break; }
+    }
     if (first === undefined) return;
     select.value = first;
     select.addEventListener("change", () => draw(select.value));

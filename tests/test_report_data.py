@@ -164,3 +164,12 @@ def test_the_wheel_carries_the_page_assets() -> None:
         p.relative_to(html).as_posix() for d in ("assets", "vendor") for p in (html / d).iterdir()
     ]
     assert files and all(any(fnmatch(f, pattern) for pattern in patterns) for f in files)
+
+
+def test_ci_runs_the_readmes_test_command_which_installs_the_browser() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = re.findall(r"```sh\n(python3 -m venv .venv[^\n]*)\n```", readme)
+    assert len(commands) == 2, "the README's two commands"
+    second = commands[1]
+    assert second in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert "apt-get install" in second and "/usr/bin/chromium" in second

@@ -132,6 +132,13 @@ Report.metricName = function metricName(key) {
 };
 
 /* "12d6h", "90m", "1w", "36" (hours) -> hours; null if unreadable. */
+/* The unit a metric's name implies, for an axis: "hours", "share" or a count. */
+Report.unitOf = function unitOf(key) {
+  if (/_h(\.|$)/.test(key)) return /\.n$/.test(key) ? "count" : "hours";
+  if (/coverage|share/.test(key)) return "share (0–1)";
+  return "count";
+};
+
 Report.parseDuration = function parseDuration(text) {
   const units = { w: 168, d: 24, h: 1, m: 1 / 60 };
   const trimmed = String(text).trim();
@@ -1044,13 +1051,13 @@ class RunReport {
     // time to knowledge first, whatever the metrics projection calls it today
     const preferred = [/knowledge.*median/, /knowledge/, /^usage_to_assessment_h\.median$/, /coverage/];
     this.chartSelect("node-metric", [...fields.keys()], preferred, (field) =>
-      this.lineChart("chart-node-metric", fields.get(field), Report.metricName(field)));
+      this.lineChart("chart-node-metric", fields.get(field), Report.unitOf(field)));
     const nodeSizes = this.data.sizes.nodes;
     this.chartSelect("node-size", Object.keys(nodeSizes), ["queue"], (field) =>
-      this.lineChart("chart-node-size", nodeSizes[field], `${Report.metricName(field)} (peak)`, true));
+      this.lineChart("chart-node-size", nodeSizes[field], "peak in each interval", true));
     const linkSizes = this.data.sizes.links;
     this.chartSelect("link-size", Object.keys(linkSizes), ["in_flight"], (field) =>
-      this.lineChart("chart-link-size", linkSizes[field], `${Report.metricName(field)} (peak)`, true));
+      this.lineChart("chart-link-size", linkSizes[field], "peak in each interval", true));
     this.outageChart();
   }
 
@@ -1208,6 +1215,18 @@ class RunReport {
       provenanceGraph: () => (this.provCy ? this.provCy.nodes().map((n) => n.id()) : []),
       state: () => this.model.state,
       timings: this.timings,
+      // the cost of each part of a frame at the time shown (for bench/bench_report.py)
+      profile: (repeats) => {
+        const parts = { overlay: () => this.drawOverlay(), tables: () => this.renderTables(),
+          timeline: () => { this.timelineShown = null; this.renderTimeline(); } };
+        const out = {};
+        for (const [name, run] of Object.entries(parts)) {
+          const started = performance.now();
+          for (let i = 0; i < repeats; i++) { run(); document.body.offsetHeight; }
+          out[name] = (performance.now() - started) / repeats;
+        }
+        return out;
+      },
       end: () => this.end / this.tph,
     };
   }

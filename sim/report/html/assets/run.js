@@ -240,15 +240,20 @@ class RunReport {
 
   start() {
     const started = performance.now();
-    this.buildHeader();
-    this.buildMap();
-    this.buildScrubber();
-    this.buildGlossary();
-    this.buildProvenanceSelect();
+    const steps = (this.timings.start = {});
+    const step = (name, run) => {
+      const begun = performance.now();
+      run();
+      steps[name] = performance.now() - begun;
+    };
+    step("header", () => this.buildHeader());
+    step("map", () => this.buildMap());
+    step("scrubber", () => this.buildScrubber());
+    step("glossary", () => this.buildGlossary());
+    step("provenance", () => this.buildProvenanceSelect());
     this.bindTabs();
-    this.seek(0);
-    this.cy.resize();
-    this.cy.fit(undefined, 30);
+    step("seek", () => this.seek(0));
+    step("fit", () => { this.cy.resize(); this.cy.fit(undefined, 30); });
     this.timings.firstRender = performance.now() - started;
     // the first frame painted with everything in place, from navigation start
     requestAnimationFrame(() => requestAnimationFrame(() => { this.timings.drawn = performance.now(); }));
@@ -751,8 +756,6 @@ class RunReport {
           "font-family": "DejaVu Sans, Arial, sans-serif",
         } },
         { selector: "node.fusion", style: { "border-width": 5, "border-style": "double" } },
-        { selector: "node.busy", style: { "border-color": "#0072B2" } },
-        { selector: "node.queued", style: { "background-color": "#fff1d6", "border-color": "#D55E00" } },
         { selector: "node.nation", style: {
           shape: "round-rectangle", "background-color": "data(tint)", "background-opacity": 0.09,
           "border-width": 2, "border-color": "data(tint)", "border-style": "solid",
@@ -785,6 +788,8 @@ class RunReport {
       `<span><i class="swatch" style="background:#555"></i>link up</span>` +
       `<span><i class="swatch" style="background:#c62828"></i>down</span>` +
       `<span><i class="swatch" style="background:#7b1fa2"></i>compromised</span>` +
+      `<span><i class="swatch" style="background:#0072B2"></i>node busy</span>` +
+      `<span><i class="swatch" style="background:#D55E00"></i>reports queued</span>` +
       `<span><i class="dot" style="background:${KIND_COLOURS.report}"></i>report</span>` +
       `<span><i class="dot" style="background:${KIND_COLOURS.assessment}"></i>assessment</span>` +
       `<span><i class="dot" style="background:#e08a00;border-radius:0"></i>held</span>` +
@@ -810,12 +815,14 @@ class RunReport {
         const ele = this.cy.getElementById(meta.name);
         const seen = nodes.has(meta.name);
         const known = Object.keys(n.assessments_issued).length + Object.keys(n.assessments_received).length;
-        this.nodeFigures.set(meta.name, seen
-          ? [`queue ${n.queue.length} · busy ${n.busy.length}/${n.analysts}`, `${known} assessment${known === 1 ? "" : "s"}`]
-          : ["(not seen)"]);
+        this.nodeFigures.set(meta.name, {
+          lines: seen
+            ? [`queue ${n.queue.length} · busy ${n.busy.length}/${n.analysts}`, `${known} assessment${known === 1 ? "" : "s"}`]
+            : ["(not seen)"],
+          // drawn on the overlay, not as map styles: restyling the map at every step costs
+          ring: !seen ? null : n.queue.length > 0 ? "#D55E00" : n.busy.length > 0 ? "#0072B2" : null,
+        });
         set(ele, "dim", !seen);
-        set(ele, "busy", seen && n.busy.length > 0);
-        set(ele, "queued", seen && n.queue.length > 0);
       }
       for (const meta of this.links) {
         const link = this.linkFields(state.links[meta.name]);
@@ -866,8 +873,15 @@ class RunReport {
     if (this.nodeFigures) {
       ctx.textAlign = "center";
       ctx.font = `${Math.max(10, 14 * zoom)}px DejaVu Sans, Arial, sans-serif`;
-      for (const [name, lines] of this.nodeFigures) {
-        const p = this.cy.getElementById(name).renderedPosition();
+      for (const [name, { lines, ring }] of this.nodeFigures) {
+        const node = this.cy.getElementById(name);
+        const p = node.renderedPosition();
+        if (ring) {
+          const w = node.renderedOuterWidth(), h = node.renderedOuterHeight();
+          ctx.strokeStyle = ring;
+          ctx.lineWidth = Math.max(2, 4 * zoom);
+          ctx.strokeRect(p.x - w / 2, p.y - h / 2, w, h);
+        }
         ctx.fillStyle = lines.length === 1 ? "#999" : "#111";
         lines.forEach((line, k) => ctx.fillText(line, p.x, p.y + (5 + 17 * k) * zoom));
       }
@@ -1217,7 +1231,7 @@ class RunReport {
       timings: this.timings,
       // the cost of each part of a frame at the time shown (for bench/bench_report.py)
       profile: (repeats) => {
-        const parts = { overlay: () => this.drawOverlay(), tables: () => this.renderTables(),
+        const parts = { overlay: () => this.drawOverlay(), map: () => this.renderMap(), tables: () => this.renderTables(),
           timeline: () => { this.timelineShown = null; this.renderTimeline(); } };
         const out = {};
         for (const [name, run] of Object.entries(parts)) {

@@ -217,11 +217,12 @@ def timeline_lines(page: Page, *, everything: bool = True) -> tuple[list[str], s
     while everything and page.locator("#timeline li.more button").count():
         # a click as the page gets it (scrolling the button into view would load more too)
         page.eval_on_selector("#timeline li.more button", "b => b.click()")
+    # textContent: rows off screen are not laid out (content-visibility), but are listed
     lines = page.eval_on_selector_all(
-        "#timeline li[data-line]", "els => els.map(li => li.innerText.replace(/\\s+/g, ' ').trim())"
+        "#timeline li[data-line]", "els => els.map(li => li.textContent.replace(/\\s+/g, ' '))"
     )
-    more = page.eval_on_selector_all("#timeline li.more", "els => els.map(li => li.innerText)")
-    return [str(x) for x in lines], " ".join(more)
+    more = page.eval_on_selector_all("#timeline li.more", "els => els.map(li => li.textContent)")
+    return [str(x).strip() for x in lines], " ".join(more)
 
 
 def plain(text: str) -> list[str]:

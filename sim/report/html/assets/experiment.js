@@ -7,13 +7,21 @@
 "use strict";
 
 const STAT_ROWS = 12; // forest rows shown before filtering
+const SHOWN_ROWS = 300; // table rows in the page at once (the filter narrows; the CSV has all)
 
-function estimateColumn(table) {
+/* Every estimate with its interval: [estimate, low, high] column names. A table may have
+ * `diff`/`mean` with `ci_low`/`ci_high`, or any X with `X_ci_low`/`X_ci_high` (S1, ST, ...). */
+function intervals(table) {
   const cols = table.columns;
-  if (!cols.includes("ci_low") || !cols.includes("ci_high")) return null;
-  if (cols.includes("diff")) return "diff";
-  if (cols.includes("mean")) return "mean";
-  return null;
+  const found = [];
+  if (cols.includes("ci_low") && cols.includes("ci_high")) {
+    const estimate = ["diff", "mean"].find((c) => cols.includes(c));
+    if (estimate) found.push([estimate, "ci_low", "ci_high"]);
+  }
+  for (const c of cols) {
+    if (cols.includes(`${c}_ci_low`) && cols.includes(`${c}_ci_high`)) found.push([c, `${c}_ci_low`, `${c}_ci_high`]);
+  }
+  return found;
 }
 
 function column(table, name) {
@@ -32,6 +40,7 @@ function niceTicks(lo, hi, count = 5) {
 
 /* Estimate ± interval against the first factor, one line per value of the second. */
 function factorChart(table, metric, factors, estimate) {
+  // (estimate: `diff` or `mean`, with `ci_low` and `ci_high`)
   const e = Report.escape;
   const metrics = column(table, "metric");
   const rows = [];
@@ -82,12 +91,14 @@ function factorChart(table, metric, factors, estimate) {
 }
 
 /* One row per metric: the estimate and its interval on the row's own scale, zero marked. */
-function forest(table, metrics, estimate) {
+/* One row per table row: the estimate and its interval on the row's own scale, zero marked. */
+function forest(table, rows, [estimate, low, high]) {
   const e = Report.escape;
-  const names = column(table, "metric");
-  const est = column(table, estimate), lo = column(table, "ci_low"), hi = column(table, "ci_high");
-  const rows = metrics.map((m) => names.indexOf(m)).filter((i) => i >= 0);
-  const W = 900, rowH = 30, left = 380, barW = 300;
+  const labels = table.columns.filter((c, k) => !table.numeric[k] && c !== "method");
+  const label = (i) => labels.map((c) => column(table, c)[i]).join(" · ");
+  const est = column(table, estimate), lo = column(table, low), hi = column(table, high);
+  const longest = Math.max(10, ...rows.map((i) => label(i).length));
+  const left = Math.min(760, 7.4 * longest + 20), rowH = 30, barW = 300, W = left + barW + 200;
   const H = rows.length * rowH + 30;
   const parts = [`<svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="estimates">`];
   const note = estimate === "diff" ? "; red: the interval excludes 0" : "";
@@ -98,7 +109,7 @@ function forest(table, metrics, estimate) {
     const px = (v) => left + barW / 2 + (v / span) * (barW / 2 - 6);
     const excludes = lo[i] !== null && hi[i] !== null && (lo[i] > 0 || hi[i] < 0);
     const colour = excludes && estimate === "diff" ? "#c62828" : "#0072B2";
-    parts.push(`<text x="${left - 10}" y="${y + 4}" text-anchor="end" font-size="13">${e(names[i])}</text>`);
+    parts.push(`<text x="${left - 10}" y="${y + 4}" text-anchor="end" font-size="13">${e(label(i))}</text>`);
     parts.push(`<line x1="${left + barW / 2}" x2="${left + barW / 2}" y1="${y - 10}" y2="${y + 10}" stroke="#999"/>`);
     if (est[i] === null) {
       parts.push(`<text x="${left + barW / 2 + 8}" y="${y + 4}" font-size="12" fill="#555">undefined</text>`);
@@ -113,37 +124,42 @@ function forest(table, metrics, estimate) {
 }
 
 function chartBlock(data, table) {
-  const estimate = estimateColumn(table);
-  if (!estimate || !table.columns.includes("metric")) return null;
-  const metrics = [...new Set(column(table, "metric"))];
-  const factors = data.factors.filter((f) => table.columns.includes(f));
+  const found = intervals(table);
+  if (!found.length) return null;
+  const hasMetric = table.columns.includes("metric");
+  const metrics = hasMetric ? [...new Set(column(table, "metric"))] : [];
+  const factors = hasMetric ? data.factors.filter((f) => table.columns.includes(f)) : [];
   const block = Report.el("section", { class: "plot-block", "data-table": table.name });
   const select = Report.el("select", { "aria-label": `${table.name} metric` });
-  const filter = Report.el("input", { type: "search", placeholder: "filter metrics (e.g. coverage)", "aria-label": "filter metrics" });
+  const which = Report.el("select", { "aria-label": `${table.name} estimate` });
+  for (const [name] of found) which.append(Report.el("option", { value: name, text: name }));
+  const filter = Report.el("input", { type: "search", placeholder: "filter (e.g. coverage)", "aria-label": "filter metrics" });
   const plot = Report.el("div", { class: "plot" });
-  const what = estimate === "diff" ? "difference B − A" : estimate;
-  block.append(Report.el("h2", { text: `${table.name}: ${what} with its 95% interval` }),
-    Report.el("div", { class: "table-tools" }, factors.length ? select : null, filter), plot);
+  const what = found[0][0] === "diff" ? "difference B − A" : found.map((f) => f[0]).join(", ");
+  block.append(Report.el("h2", { text: `${table.name}: ${what} with 95% intervals` }),
+    Report.el("div", { class: "table-tools" }, factors.length ? select : null, found.length > 1 ? which : null, filter), plot);
+  const n = table.values.length ? table.values[0].length : 0;
   const draw = () => {
+    const triple = found.find((f) => f[0] === which.value) || found[0];
     const text = filter.value.trim().toLowerCase();
-    const shown = metrics.filter((m) => !text || m.toLowerCase().includes(text));
     if (factors.length) {
+      const shown = metrics.filter((m) => !text || m.toLowerCase().includes(text));
       const keep = select.value;
       select.innerHTML = "";
       for (const m of shown) select.append(Report.el("option", { value: m, text: m }));
       if (shown.includes(keep)) select.value = keep;
-      plot.innerHTML = select.value ? factorChart(table, select.value, factors, estimate) : "";
-    } else {
-      let rows = shown;
-      if (!text) {
-        // a comparison: first the differences whose interval excludes 0
-        const lo = column(table, "ci_low"), hi = column(table, "ci_high"), names = column(table, "metric");
-        const excluding = estimate === "diff"
-          ? names.filter((m, i) => lo[i] !== null && hi[i] !== null && (lo[i] > 0 || hi[i] < 0)) : [];
-        rows = (excluding.length ? excluding : shown).slice(0, STAT_ROWS);
-      }
-      plot.innerHTML = forest(table, rows, estimate);
+      plot.innerHTML = select.value ? factorChart(table, select.value, factors, triple[0]) : "";
+      return;
     }
+    const matches = (i) => !text || table.values.some((col, k) => !table.numeric[k] && String(col[i] ?? "").toLowerCase().includes(text));
+    let rows = [...Array(n).keys()].filter(matches);
+    if (!text && triple[0] === "diff") {
+      // a comparison: first the differences whose interval excludes 0
+      const lo = column(table, triple[1]), hi = column(table, triple[2]);
+      const excluding = rows.filter((i) => lo[i] !== null && hi[i] !== null && (lo[i] > 0 || hi[i] < 0));
+      if (excluding.length) rows = excluding;
+    }
+    plot.innerHTML = forest(table, rows.slice(0, text ? 60 : STAT_ROWS), triple);
   };
   if (factors.length) {
     const preferred = metrics.find((m) => /coverage/.test(m)) || metrics[0];
@@ -151,6 +167,7 @@ function chartBlock(data, table) {
     select.value = preferred;
     select.addEventListener("change", draw);
   }
+  which.addEventListener("change", draw);
   filter.addEventListener("input", draw);
   draw();
   return block;
@@ -170,14 +187,14 @@ function tableBlock(table) {
     const text = filter.value.trim().toLowerCase();
     const rows = order.filter((r) => !text || table.values.some((col) => String(col[r] ?? "").toLowerCase().includes(text)));
     const head = table.columns.map((c, k) => `<th data-col="${k}">${Report.escape(c)}</th>`).join("");
-    const body = rows.slice(0, 2000).map((r) => {
+    const body = rows.slice(0, SHOWN_ROWS).map((r) => {
       const cls = excludesCol >= 0 && table.values[excludesCol][r] === true ? ' class="excludes-zero"' : "";
       return `<tr${cls}>` + table.values.map((col, k) => table.numeric[k]
         ? `<td class="num">${Report.number(col[r], 4)}</td>`
         : `<td>${Report.escape(col[r] ?? "—")}</td>`).join("") + "</tr>";
     }).join("");
     scroll.innerHTML = `<table class="data"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
-    count.textContent = `${rows.length} of ${n} rows` + (rows.length > 2000 ? " (first 2000 shown)" : "");
+    count.textContent = `${rows.length} of ${n} rows` + (rows.length > SHOWN_ROWS ? ` (first ${SHOWN_ROWS} shown; filter to narrow)` : "");
   };
   scroll.addEventListener("click", (ev) => {
     const th = ev.target.closest("th[data-col]");

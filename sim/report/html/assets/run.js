@@ -16,7 +16,7 @@ const DELIVERED = 0, DROPPED = 1;
 const MARK_KINDS = { assessment: "#1b6b2f", drop: "#c62828", link: "#e08a00", intervention: "#8e1d84" };
 const KIND_COLOURS = { report: "#0072B2", assessment: "#009E73" };
 const LAYER_WORDS = {
-  usage: "usages", fabrication: "fabrications", report: "reports",
+  usage: "usages", fabrication: "fabrications", report: "reports", contradiction: "contradicting reports",
   node: "nodes they passed", assessment: "assessment", receiver: "received by",
 };
 const TRUTH_KINDS = new Set(["usage", "fabrication"]);
@@ -968,7 +968,7 @@ class RunReport {
 
   drawProvenanceGraph(item) {
     const kinds = {
-      usage: "#6b8e23", fabrication: "#c62828", report: "#0072B2", node: "#333333",
+      usage: "#6b8e23", fabrication: "#c62828", report: "#0072B2", contradiction: "#D55E00", node: "#333333",
       assessment: "#1b6b2f", receiver: "#009E73",
     };
     // layers left to right; a tall layer wraps into sub-columns of at most ROWS boxes

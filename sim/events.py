@@ -279,6 +279,7 @@ class ReportExploited(Event, kw_only=True):
     polarity: str = "supports"
     used_at: float = 0.0
     artefact: str | None = None
+    shipment: str | None = None
 
 
 class ShipmentDeparted(Event, kw_only=True):

@@ -36,6 +36,16 @@ Definitions (docs/event-log.md, "Metrics", says the same for users):
   end: misidentifications that reached N and still weigh there.
 - **Partner evidence**: the share of N's own assessments (last version) resting on
   evidence from another node: a report first filed there, or its assessment.
+- A **warning** is an assessment of a monitored munition on a supply route (its
+  "sector" is a route of ``theater.routes``), fused from indicators: sightings of
+  shipments. It is sound, or false, by the same rule (an indicator is genuine when it
+  names what the shipment it traces to really carried). **Warning lead time** of a
+  munition at N: its first use in theatre minus N's first sound warning of it
+  (negative: the warning came after; None: no warning by the end), for munitions first
+  used during the run (``new_in_theatre``); a munition never used in the run counts
+  from the end (a lower bound). **Shipments warned**: the share of shipments that
+  reached their depots in the run of which N held a sound warning (same munition and
+  route, a period containing the departure) before they arrived.
 """
 
 from __future__ import annotations
@@ -95,6 +105,9 @@ class _Holder:
     held: dict[str, int] = field(default_factory=dict)  # assessment -> version held
     issued: list[str] = field(default_factory=list)
     false_since: dict[str, float] = field(default_factory=dict)  # assessment -> held false since
+    # warnings: (munition, route) -> period -> first time a sound warning covering it was held
+    warned: dict[tuple[str, str], dict[tuple[float, float], float]] = field(default_factory=dict)
+    first_warning: dict[str, float] = field(default_factory=dict)  # munition -> first sound
     false_h: float = 0.0  # hours false attributions were held, closed so far
 
 
@@ -114,6 +127,11 @@ class Knowledge:
         self._first_use: dict[str, float] = {}
         self._assessments: dict[str, _Assessment] = {}
         self.holders: dict[str, _Holder] = {name: _Holder() for name in scenario.nodes}
+        # supply-chain warning: an assessment of a munition on a route is a warning
+        self.routes = set(scenario.theater.routes)
+        self.new = new_in_theatre(scenario) & self.monitored
+        self._shipments: dict[str, tuple[str, str, float]] = {}  # id -> munition, route, left
+        self._arrived: dict[str, float] = {}
 
     def _id(self, name: str) -> int:
         i = self._ids.get(name)
@@ -139,6 +157,16 @@ class Knowledge:
         self._s.append(self._id(e.sector))
         self._t.append(e.t)
         self._first_use.setdefault(e.munition, e.t)
+
+    def shipped(self, e: ev.ShipmentDeparted) -> None:
+        """A ground-truth shipment left: warnings are judged against it."""
+        if e.munition in self.monitored:
+            self._shipments[e.shipment] = (e.munition, e.route, e.t)
+
+    def arrived(self, e: ev.ShipmentArrived) -> None:
+        """A ground-truth shipment reached its route's depots."""
+        if e.shipment in self._shipments:
+            self._arrived[e.shipment] = e.t
 
     def published(self, e: ev.AssessmentFacts, facts: ReportFacts) -> None:
         """An assessment issued or updated at its node: judge the version, and N knows it."""
@@ -193,6 +221,12 @@ class Knowledge:
         holder = self._holder(node)
         holder.held[assessment] = version
         if record.munition not in self.monitored:
+            return
+        if record.sector in self.routes:  # a warning
+            if record.versions[version - 1].sound:
+                periods = holder.warned.setdefault((record.munition, record.sector), {})
+                periods.setdefault(record.period, t)
+                holder.first_warning.setdefault(record.munition, t)
             return
         since = holder.false_since.pop(assessment, None)
         if since is not None:
@@ -287,13 +321,42 @@ class Knowledge:
             for m, t0 in sorted(self._first_use.items())
         }
         result.update(self._attribution(holder, horizon))
+        result.update(self._warnings(holder, horizon))
         return result
+
+    def _warnings(self, holder: _Holder, horizon: float) -> dict[str, Any]:
+        """Warning lead time per new munition, shipments warned of, false warnings."""
+        lead: dict[str, float | None] = {}
+        for m in sorted(self.new):
+            # a munition never used in the run: its lead is at least this (a lower bound)
+            first_use = self._first_use.get(m, horizon)
+            warned = holder.first_warning.get(m)
+            lead[m] = None if warned is None else round(first_use - warned, 6)
+        arrived = list(self._arrived.items())
+        ahead = 0
+        for shipment, t_arrived in arrived:
+            munition, route, left = self._shipments[shipment]
+            for (a, b), t in holder.warned.get((munition, route), {}).items():
+                if a <= left < b and t < t_arrived:
+                    ahead += 1
+                    break
+        false = 0
+        for a, v in holder.held.items():
+            record = self._assessments[a]
+            if record.sector in self.routes and record.munition in self.monitored:
+                false += record.versions[v - 1].false
+        return {
+            "warning_lead_h": lead,
+            "shipments_warned": _share(ahead, len(arrived)),
+            "false_warnings": false,
+        }
 
     def _attribution(self, holder: _Holder, horizon: float) -> dict[str, Any]:
         held = [
             self._assessments[a].versions[v - 1]
             for a, v in holder.held.items()
             if self._assessments[a].munition in self.monitored
+            and self._assessments[a].sector not in self.routes
         ]
         false = sum(v.false for v in held)
         false_h = holder.false_h + sum(horizon - t for t in holder.false_since.values())
@@ -305,6 +368,7 @@ class Knowledge:
             self._assessments[a].versions[-1]
             for a in holder.issued
             if self._assessments[a].munition in self.monitored
+            and self._assessments[a].sector not in self.routes
         ]
         partners: dict[str, int] = {}
         for version in own:
@@ -318,3 +382,14 @@ class Knowledge:
             "on_partner_evidence": _share(sum(bool(v.partners) for v in own), len(own)),
             "partner_evidence": {name: _share(n, len(own)) for name, n in sorted(partners.items())},
         }
+
+
+def new_in_theatre(scenario: Scenario) -> set[str]:
+    """Munitions shipped in the run and first used in theatre during it: every usage line
+    of them starts after the run's start (Koksan guns in Kursk from November 2024). The
+    others were in use before any warning the run can show: no lead time for them."""
+    shipped = {line.munition for line in scenario.theater.shipments}
+    starts: dict[str, list[float]] = {}
+    for line in scenario.theater.usage:
+        starts.setdefault(line.munition, []).append(line.at if line.at is not None else line.from_)
+    return {m for m in shipped if m in starts and min(starts[m]) > 0}

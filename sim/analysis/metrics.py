@@ -122,6 +122,8 @@ class MetricsProjection:
         self.fabricated = 0
         self.denials = 0
         self.misidentified = 0
+        self.indicators = 0
+        self.shipments: dict[str, str] = {}  # shipment -> munition (few: kept for the run)
         self.interventions = 0
         self.violations = 0
         self.drops: dict[str, int] = {}
@@ -168,6 +170,8 @@ class MetricsProjection:
             ev.LinkUp: self._link_up,
             ev.InterventionApplied: self._intervention,
             ev.ReportExploited: self._report_exploited,
+            ev.ShipmentDeparted: self._shipment_departed,
+            ev.ShipmentArrived: self._shipment_arrived,
         }
 
     # --- the hot path ----------------------------------------------------------------
@@ -253,10 +257,32 @@ class MetricsProjection:
             self._usage_other[e.usage] = (e.munition, e.t)
         self.knowledge.used(e)
 
+    def _shipment_departed(self, e: ev.ShipmentDeparted) -> None:
+        self.shipments[e.shipment] = e.munition
+        self.knowledge.shipped(e)
+
+    def _shipment_arrived(self, e: ev.ShipmentArrived) -> None:
+        self.knowledge.arrived(e)
+
+    def _traced(self, usage: str | None, shipment: str | None, munition: str) -> str | None:
+        """The use or shipment a report naming `munition` truly traces to, or None."""
+        if shipment is not None:
+            return shipment if self.shipments.get(shipment) == munition else None
+        if usage is not None:
+            used = self._usage(usage)
+            if used is not None and used[0] == munition:
+                return usage
+        return None
+
     def _sighting(self, e: ev.SightingReported) -> None:
         self.reports += 1
         traced: str | None = None
-        if e.usage is None:
+        if e.shipment is not None:
+            self.indicators += 1
+            traced = self._traced(None, e.shipment, e.munition)
+            if traced is None:
+                self.misidentified += 1
+        elif e.usage is None:
             if e.polarity == "contradicts":
                 self.denials += 1
             else:
@@ -268,7 +294,8 @@ class MetricsProjection:
                 traced = e.usage
             elif used is not None:
                 self.misidentified += 1
-        self._reports[e.report] = (e.t, traced, e.usage is None, e.node)
+        fabricated = e.usage is None and e.shipment is None
+        self._reports[e.report] = (e.t, traced, fabricated, e.node)
         # held by nothing yet: the node's ReportReceived follows at the same instant
         self._holds.setdefault(e.report, 0)
         self._idle.append(e.report)
@@ -278,11 +305,7 @@ class MetricsProjection:
         node.exploited[e.outcome] = node.exploited.get(e.outcome, 0) + 1
         if e.derived is None:
             return
-        traced: str | None = None
-        if e.usage is not None:
-            used = self._usage(e.usage)
-            if used is not None and used[0] == e.munition_after:
-                traced = e.usage
+        traced = self._traced(e.usage, e.shipment, e.munition_after)
         self._reports[e.derived] = (e.t, traced, False, e.node)
         if e.node in self._fusion:  # filed in a cluster at once: an assessment may list it
             return
@@ -451,6 +474,8 @@ class MetricsProjection:
                 "reports_fabricated": self.fabricated,
                 "reports_denials": self.denials,
                 "reports_misidentified": self.misidentified,
+                "reports_indicators": self.indicators,
+                "shipments": len(self.shipments),
                 "assessments_issued": sum(n.issued for n in self.nodes.values()),
                 "messages_sent": sum(k.sent for k in totals),
                 "messages_delivered": sum(k.delivered for k in totals),
@@ -536,6 +561,8 @@ _RUN_COUNTS = [
     "usages_monitored",
     "usages_lookalike",
     "reports_denials",
+    "reports_indicators",
+    "shipments",
 ]
 _NODE_COUNTS = [
     "reports_received",
@@ -567,6 +594,11 @@ KINDS: dict[str, Kind] = {
     "nodes.*.false_attribution_h": Kind.TIME,
     "nodes.*.misidentified_support": Kind.COUNT,
     "nodes.*.reports_exploited.*": Kind.COUNT,
+    # supply-chain warning: first use minus first sound warning (None: never warned, the
+    # smallest value); share of shipments warned of before they reached the depots
+    "nodes.*.warning_lead_h.*": Kind.LEAD_TIME,
+    "nodes.*.shipments_warned": Kind.SHARE,
+    "nodes.*.false_warnings": Kind.COUNT,
     "nodes.*.on_partner_evidence": Kind.SHARE,
     "nodes.*.partner_evidence.*": Kind.SHARE,
     **{f"links.*.{name}": Kind.COUNT for name in _LINK_COUNTS},

@@ -54,6 +54,7 @@ class _Filed:
     node: str
     usage: str | None
     polarity: str = "supports"
+    shipment: str | None = None
 
 
 def marking_text(marking: ev.Marking) -> str:
@@ -79,9 +80,11 @@ class Narrator:
         self.notes = [i.note for i in scenario.interventions]
         self.fusion = {name for name, spec in scenario.nodes.items() if spec.fusion is not None}
         self.reveal_truth = reveal_truth
+        self.routes = set(scenario.theater.routes)
         self.reports: dict[str, _Filed] = {}
         self.usages: dict[str, tuple[str, str, float]] = {}  # usage -> munition, sector, t
         self.campaigns: dict[str, str] = {}  # fabricated report -> campaign
+        self.shipments: dict[str, str] = {}  # shipment -> munition
         self.assessments: dict[str, tuple[str, str, str]] = {}  # id -> node, munition, sector
         self.sent: dict[str, float] = {}  # message -> sent
         self.queued: dict[tuple[str, str], float] = {}
@@ -150,6 +153,11 @@ class Narrator:
         filed = self.reports.get(report)
         if filed is None:
             return "unknown origin"
+        if filed.shipment is not None:
+            shipped = self.shipments.get(filed.shipment)
+            if shipped is not None and shipped != filed.munition:
+                return f"misidentified: traces to shipment {filed.shipment}, of {shipped}"
+            return f"traces to shipment {filed.shipment}"
         if filed.usage is None:
             campaign = self.campaigns.get(report)
             what = "a denial" if filed.polarity == "contradicts" else "fabricated"
@@ -190,8 +198,24 @@ class Narrator:
 
     def _sighting(self, e: ev.SightingReported) -> tuple[str, str]:
         self.reports[e.report] = _Filed(
-            e.collector, e.discipline, e.grade, e.munition, e.sector, e.node, e.usage, e.polarity
+            e.collector,
+            e.discipline,
+            e.grade,
+            e.munition,
+            e.sector,
+            e.node,
+            e.usage,
+            e.polarity,
+            e.shipment,
         )
+        if e.shipment is not None:
+            text = (
+                f"{e.collector} ({e.discipline}, {e.grade}) sees a shipment of {e.munition} on "
+                f"{e.sector} ({self.when(e.used_at)}), reports to {e.node} ({e.report})"
+            )
+            if self.reveal_truth:
+                text += f" — {_truth(self.origin_text(e.report))}"
+            return "report", text
         text = (
             f"{self.report_text(e.report)} (use claimed {self.when(e.used_at)}) to {e.node} "
             f"({e.report})"
@@ -234,6 +258,12 @@ class Narrator:
 
     def _assessment_issued(self, e: ev.AssessmentIssued) -> tuple[str, str]:
         self.assessments[e.assessment] = (e.node, e.munition, e.sector)
+        if e.sector in self.routes:  # a warning: shipments on a route, ahead of use
+            return "assessment", (
+                f"{e.node} warns of {e.munition} shipments on {e.sector} (seen "
+                f"{self.when(e.period_start)} to {self.when(e.period_end)}) as {e.band} "
+                f"({e.confidence:.2f}) {self.evidence_text(e)} — {e.assessment}"
+            )
         return "assessment", (
             f"{e.node} assesses {e.munition} use in {e.sector} ({self.period_text(e)}) as "
             f"{e.band} ({e.confidence:.2f}) {self.evidence_text(e)} — {e.assessment}"
@@ -313,6 +343,7 @@ class Narrator:
             e.node,
             e.usage,
             e.polarity,
+            e.shipment,
         )
         if e.polarity == "contradicts":
             after = f"no {e.munition_after} ({e.grade_after})"
@@ -324,6 +355,7 @@ class Narrator:
         )
 
     def _shipment_departed(self, e: ev.ShipmentDeparted) -> tuple[str, str]:
+        self.shipments[e.shipment] = e.munition
         return "truth", f"shipment {e.shipment} of {e.munition} leaves on {e.route}"
 
     def _shipment_arrived(self, e: ev.ShipmentArrived) -> tuple[str, str]:

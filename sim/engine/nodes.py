@@ -17,7 +17,7 @@ from sim.events import (
     ReportReceived,
 )
 from sim.scenario.markings import combine
-from sim.scenario.models import Node, Scenario
+from sim.scenario.models import Node, Scenario, SharingRule
 from sim.state.model import Assessment, Report
 
 MarkingPair = tuple[str, list[str]]
@@ -50,6 +50,7 @@ class NodeAgent:
         self.communities = scenario.communities
         self.ladder = scenario.classifications
         self.report_rules = self.world.rules_from(self.name, "reports")
+        self.finding_rules = self.world.rules_from(self.name, "findings")
         self.assessment_rules = self.world.rules_from(self.name, "assessments")
         self.exploitation.configure(scenario)
 
@@ -105,11 +106,12 @@ class NodeAgent:
     def refiled(self, report: str) -> None:
         """This node's exploitation filed a new reading of a report: weigh it, share it."""
         self.fuse_report(self.world.state.reports[report])
-        self.share_report(report)
+        self.share_report(report, self.finding_rules)
 
-    def share_report(self, report: str) -> None:
-        """Forward an analysed report by this node's sharing rules."""
-        if not self.report_rules:
+    def share_report(self, report: str, rules: list[SharingRule] | None = None) -> None:
+        """Forward an analysed report by this node's sharing rules for reports (or `rules`)."""
+        rules = self.report_rules if rules is None else rules
+        if not rules:
             return
         origin = self.world.state.reports[report].node
         # the first rule naming a destination decides its marking (as `sent` did before)
@@ -118,7 +120,7 @@ class NodeAgent:
         if sender is not None:
             offered.add(sender)
         discipline = self.world.state.reports[report].discipline
-        for rule in self.report_rules:
+        for rule in rules:
             if rule.disciplines is not None and discipline not in rule.disciplines:
                 continue
             for dest in rule.to:
@@ -296,6 +298,8 @@ def report_key(report: Report) -> str:
     the key of its analysis and latency draws."""
     if report.usage is not None:
         key = f"{report.collector}|{report.usage}"
+    elif report.shipment is not None:
+        key = f"{report.collector}|{report.shipment}"
     else:
         key = f"{report.collector}|{report.t!r}|{report.sector}"
     return key if report.supersedes is None else f"{key}|read by {report.node}"

@@ -141,8 +141,9 @@ def point_means(runs: pd.DataFrame, metric: str, points: int) -> tuple[np.ndarra
     """
     column = runs[metric]
     point = runs["point"]
-    if kind_of(metric) is Kind.CENSORED_TIME:
-        values = column.fillna(np.inf).groupby(point).median().replace(np.inf, np.nan)
+    beyond = kind_of(metric).not_reached
+    if beyond is not None:
+        values = column.fillna(beyond).groupby(point).median().replace(beyond, np.nan)
         return values.reindex(range(points)).to_numpy(dtype=float), math.nan
     means = column.groupby(point).mean().reindex(range(points)).to_numpy(dtype=float)
     even = runs["replication"] % 2 == 0

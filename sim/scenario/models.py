@@ -303,8 +303,9 @@ class SharingRule(Section):
     to: list[str] = Field(
         min_length=1, description="receiving nodes (one name or a list), each over its link"
     )
-    items: Literal["reports", "assessments"] = Field(
-        description="reports once analysed, or assessments when issued or updated"
+    items: Literal["reports", "assessments", "findings"] = Field(
+        description="reports once analysed, assessments when issued or updated, or findings: "
+        "the node's re-readings of reports' material (technical exploitation), when made"
     )
     marking: Marking = Field(
         description="marking of what is sent; re-sharing never loosens an item's marking"
@@ -313,7 +314,7 @@ class SharingRule(Section):
         None, description="assessments: forward only at or above this confidence"
     )
     disciplines: list[Discipline] | None = Field(
-        None, description="reports: only those of these disciplines; default: all"
+        None, description="reports or findings: only those of these disciplines; default: all"
     )
 
     @field_validator("to", mode="before")

@@ -180,8 +180,10 @@ def _sharing(c: _Checker) -> None:
         )
         for j, name in enumerate(marking.rel_to):
             c.known(f"{path}.marking.rel_to[{j}]", name, "nation or community", parties)
-        if rule.disciplines is not None and rule.items != "reports":
-            c.error(f"{path}.disciplines", "filters reports only; this rule shares assessments")
+        if rule.disciplines is not None and rule.items == "assessments":
+            c.error(
+                f"{path}.disciplines", "filters reports and findings; this rule shares assessments"
+            )
         if not c.known(f"{path}.from", rule.from_, "node", c.s.nodes):
             continue
         for j, dst in enumerate(rule.to):

@@ -90,6 +90,7 @@ def _sighting_reported(s: WorldState, e: ev.SightingReported) -> None:
         polarity=e.polarity,
         used_at=e.used_at,
         artefact=e.artefact,
+        shipment=e.shipment,
     )
     # held by nothing yet: the node's ReportReceived follows at the same instant
     s.holds.setdefault(e.report, 0)
@@ -169,6 +170,7 @@ def _report_exploited(s: WorldState, e: ev.ReportExploited) -> None:
         used_at=e.used_at,
         artefact=e.artefact,
         received_at=[e.node],
+        shipment=e.shipment,
         supersedes=e.report,
         was=e.munition_before,
     )

@@ -38,6 +38,7 @@ class Report:
     used_at: float = 0.0  # the time of use it claims
     artefact: str | None = None  # the physical evidence group its collector examines
     received_at: list[str] = field(default_factory=list)  # nodes it entered, in order
+    shipment: str | None = None  # an indicator: the shipment it truly traces to
     supersedes: str | None = None  # an exploitation's reading: the report it read anew
     was: str | None = None  # ... and the munition that report named
 

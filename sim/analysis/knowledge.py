@@ -336,13 +336,13 @@ class Knowledge:
         ahead = 0
         for shipment, t_arrived in arrived:
             munition, route, left = self._shipments[shipment]
-            for (a, b), t in holder.warned.get((munition, route), {}).items():
-                if a <= left < b and t < t_arrived:
+            for (start, end), t in holder.warned.get((munition, route), {}).items():
+                if start <= left < end and t < t_arrived:
                     ahead += 1
                     break
         false = 0
-        for a, v in holder.held.items():
-            record = self._assessments[a]
+        for assessment, v in holder.held.items():
+            record = self._assessments[assessment]
             if record.sector in self.routes and record.munition in self.monitored:
                 false += record.versions[v - 1].false
         return {

@@ -40,6 +40,7 @@ from typing import Any
 from sim import events as ev
 from sim.analysis.kinds import Kind
 from sim.analysis.knowledge import Knowledge
+from sim.analysis.partner import PartnerMaterial
 from sim.analysis.stats_basic import DIGITS, describe
 from sim.scenario.markings import releasable_nations
 from sim.scenario.models import Scenario
@@ -54,6 +55,11 @@ class _Node:
         "analysed",
         "analysis",
         "clearance",
+        "consent_asked",
+        "consent_granted",
+        "consent_refused",
+        "consent_tearlines",
+        "consent_wait",
         "exploited",
         "issued",
         "latency",
@@ -79,6 +85,9 @@ class _Node:
         self.updated = 0
         self.received_assessments = 0
         self.exploited: dict[str, int] = {}  # outcome -> reports examined
+        self.consent_asked = self.consent_granted = self.consent_refused = 0
+        self.consent_tearlines = 0
+        self.consent_wait: array[float] = array("d")  # request -> answer
 
 
 class _Link:
@@ -172,7 +181,12 @@ class MetricsProjection:
             ev.ReportExploited: self._report_exploited,
             ev.ShipmentDeparted: self._shipment_departed,
             ev.ShipmentArrived: self._shipment_arrived,
+            ev.ConsentRequested: self._consent_requested,
+            ev.ConsentGranted: self._consent_answered,
+            ev.ConsentRefused: self._consent_answered,
         }
+        self.partner = PartnerMaterial(scenario)
+        self._asked_at: dict[str, float] = {}  # consent request pending -> when asked
 
     # --- the hot path ----------------------------------------------------------------
 
@@ -257,6 +271,21 @@ class MetricsProjection:
             self._usage_other[e.usage] = (e.munition, e.t)
         self.knowledge.used(e)
 
+    def _consent_requested(self, e: ev.ConsentRequested) -> None:
+        self._node(e.node).consent_asked += 1
+        self._asked_at[e.request] = e.t
+
+    def _consent_answered(self, e: ev.ConsentGranted | ev.ConsentRefused) -> None:
+        node = self._node(e.node)
+        asked = self._asked_at.pop(e.request, None)
+        if asked is not None:
+            node.consent_wait.append(e.t - asked)
+        if isinstance(e, ev.ConsentGranted):
+            node.consent_granted += 1
+            node.consent_tearlines += e.tearline
+        else:
+            node.consent_refused += 1
+
     def _shipment_departed(self, e: ev.ShipmentDeparted) -> None:
         self.shipments[e.shipment] = e.munition
         self.knowledge.shipped(e)
@@ -307,12 +336,14 @@ class MetricsProjection:
             return
         traced = self._traced(e.usage, e.shipment, e.munition_after)
         self._reports[e.derived] = (e.t, traced, False, e.node)
+        self.partner.exploited(e)
         if e.node in self._fusion:  # filed in a cluster at once: an assessment may list it
             return
         self._holds.setdefault(e.derived, 0)
         self._idle.append(e.derived)
 
     def _report_received(self, e: ev.ReportReceived) -> None:
+        self.partner.report_received(e)
         node = self._node(e.node)
         node.received += 1
         node.waiting[e.report] = e.t
@@ -349,14 +380,17 @@ class MetricsProjection:
     def _assessment_issued(self, e: ev.AssessmentIssued) -> None:
         self._node(e.node).issued += 1
         self.knowledge.published(e, self._facts)
+        self.partner.published(e)
 
     def _assessment_updated(self, e: ev.AssessmentUpdated) -> None:
         self._node(e.node).updated += 1
         self.knowledge.published(e, self._facts)
+        self.partner.published(e)
 
     def _assessment_received(self, e: ev.AssessmentReceived) -> None:
         self._node(e.node).received_assessments += 1
         self.knowledge.received(e)
+        self.partner.received(e)
 
     def _message_sent(self, e: ev.MessageSent) -> None:
         self._link(e.link).sent += 1
@@ -503,7 +537,13 @@ class MetricsProjection:
             "assessments_updated": node.updated,
             "assessments_received": node.received_assessments,
             "reports_exploited": dict(sorted(node.exploited.items())),
+            "consent_asked": node.consent_asked,
+            "consent_granted": node.consent_granted,
+            "consent_refused": node.consent_refused,
+            "consent_tearlines": node.consent_tearlines,
+            "consent_wait_h": describe(node.consent_wait),
             **self.knowledge.node_result(name, self.t),
+            **self.partner.node_result(name, self.t),
         }
 
     def _link_result(self, link: _Link) -> Metrics:
@@ -573,6 +613,10 @@ _NODE_COUNTS = [
     "usages_known",
     "episodes_known",
     "false_attributions",
+    "consent_asked",
+    "consent_granted",
+    "consent_refused",
+    "consent_tearlines",
 ]
 _LINK_COUNTS = ["sent", "delivered", "held", "intercepted", "outages"]
 
@@ -583,6 +627,10 @@ KINDS: dict[str, Kind] = {
     **_durations("nodes.*.report_latency_h"),
     **_durations("nodes.*.queue_wait_h"),
     **_durations("nodes.*.analysis_time_h"),
+    **_durations("nodes.*.consent_wait_h"),
+    # time from a partner's item (assessment, finding) to a node benefiting from it
+    "nodes.*.partner_material_median_h": Kind.CENSORED_TIME,
+    "nodes.*.partner_material_within_*d": Kind.SHARE,
     "nodes.*.coverage": Kind.SHARE,
     "nodes.*.usage_coverage": Kind.SHARE,
     # time to knowledge with censoring: a Kaplan–Meier median (None: not reached by the

@@ -107,13 +107,17 @@ FIELD_NOTES: dict[str, str] = {
 
 # Every `reason` the engine writes, and what it means.
 REASONS: dict[str, str] = {
-    "not-releasable": "`MessageDropped`: the marking's REL TO excludes the receiving node's nation",
+    "not-releasable": "`MessageDropped`: the marking's REL TO excludes the receiving node's "
+    "nation (for another node's material, or what rests on it, when its originator has no "
+    "`consent` policy to ask)",
     "over-classification": "`MessageDropped`: classified above the link's `max_classification`",
     "insufficient-clearance": "`MessageDropped`: classified above the receiving node's `clearance`",
     "link-closed": "`MessageDropped`: the link is disabled by policy (`enabled: false`)",
     "link-down": "`MessageDropped`: the link is down and set to `on_outage: drop`; "
     "`MessageHeld`: the link is down, the message waits (store and forward)",
     "no-link": "`MessageDropped`: a sharing rule names a node with no link to it",
+    "consent-refused": "`MessageDropped`: the originator of material the item is, or rests "
+    "on, refused to let it pass on to the receiving node's nation",
     "horizon": "`RunEnded`: the run reached the scenario's `duration`",
 }
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sim import fusion
+from sim.engine.consent import PENDING, ConsentLedger
 from sim.engine.exploitation import ExploitationDesk
 from sim.engine.streams import KeyedDraws
 from sim.engine.world import World
@@ -16,7 +19,6 @@ from sim.events import (
     MessageDropped,
     ReportReceived,
 )
-from sim.scenario.markings import combine
 from sim.scenario.models import Node, Scenario, SharingRule
 from sim.state.model import Assessment, Report
 
@@ -31,10 +33,12 @@ class NodeAgent:
         self.name = name
         self.draw = KeyedDraws(world.seed, f"node:{name}")
         self.state = world.state.nodes[name]
-        # who handed us each item and under what marking: re-sharing never loosens it
-        # (a report's entries go once it is shared: a node analyses a report only once)
+        # who handed us each item (a report's entry goes once it is shared: a node analyses
+        # a report only once); under what marking, and what its originator consented to,
+        # is the consent ledger's: re-sharing never loosens it
         self.sender: dict[str, str | None] = {}
-        self.marking: dict[str, MarkingPair] = {}
+        self.consent = ConsentLedger(world, name, self._resend)
+        self.deferred: dict[tuple[str, str], tuple[Any, ...]] = {}  # (item, dest) -> _send args
         # assessment versions offered: (assessment, version, destination), and to whom each
         # assessment has gone; a report is shared once per node anyway, so reports are not
         # recorded here (memory stays flat)
@@ -47,8 +51,6 @@ class NodeAgent:
         """Read this node's parameters (at start and after an intervention)."""
         self.spec: Node = scenario.nodes[self.name]
         self.analysis_time = self.spec.analysis_time.sampler()
-        self.communities = scenario.communities
-        self.ladder = scenario.classifications
         self.report_rules = self.world.rules_from(self.name, "reports")
         self.finding_rules = self.world.rules_from(self.name, "findings")
         self.assessment_rules = self.world.rules_from(self.name, "assessments")
@@ -65,7 +67,8 @@ class NodeAgent:
         if sender is not None:  # reports from collectors (most of them) have none
             self.sender[report] = sender
         if marking is not None:
-            self.marking[report] = marking
+            record = self.world.state.reports[report]
+            self.consent.hold(report, record.node, marking, report_key(record))
         self.world.emit(
             ReportReceived(t=self.world.env.now, node=self.name, report=report, via=via)
         )
@@ -88,7 +91,8 @@ class NodeAgent:
         self.fuse_report(r)
         self.share_report(report)
         self.sender.pop(report, None)
-        self.marking.pop(report, None)
+        if self.state.fusion is None:  # elsewhere it may rest under an assessment of ours
+            self.consent.forget(report)
         self.exploitation.examine(r)
         self.dispatch()
 
@@ -190,7 +194,7 @@ class NodeAgent:
         world = self.world
         record = world.state.assessments[assessment]
         self.sender[assessment] = sender
-        self.marking[assessment] = marking
+        self.consent.hold(assessment, record.node, marking, assessment_key(record, 0))
         world.emit(
             AssessmentReceived(
                 t=world.env.now,
@@ -255,30 +259,42 @@ class NodeAgent:
         confidence: float = 0.0,
         version: int = 0,
     ) -> None:
+        world = self.world
+        if kind != "report" and (item, version, dest) in self.sent:
+            return
+        record = world.state.assessments.get(item) if kind != "report" else None
+        if record is not None and record.node == self.name:
+            material = self.consent.material_of(record, version)  # our own: what it rests on
+        else:
+            material = [item]  # another node's item: it is the material
+        nation = world.scenario.nodes[dest].nation
+        marking, blocked = self.consent.clear(material, rule_marking, nation, (item, dest))
+        if blocked == PENDING:  # offered again when the originator answers
+            self.deferred[(item, dest)] = (
+                item,
+                kind,
+                band,
+                dest,
+                rule_marking,
+                confidence,
+                version,
+            )
+            return
+        self.deferred.pop((item, dest), None)  # a later version goes: the deferred one is stale
         if kind != "report":
-            key = (item, version, dest)
-            if key in self.sent:
-                return
-            self.sent.add(key)
+            self.sent.add((item, version, dest))
             self.told.add((item, dest))
-        held = self.marking.get(item)
-        marking = (
-            rule_marking
-            if held is None
-            else combine(held, rule_marking, self.communities, self.ladder)
-        )
         name = f"{self.name}->{dest}"
-        link = self.world.links.get(name)
-        if link is None:
+        link = world.links.get(name)
+        if link is None or blocked is not None:
             # validation warns of a rule with no link; at run time it is a refused message
-            world = self.world
             world.emit(
                 MessageDropped(
                     t=world.env.now,
                     message=world.ids.message(),
                     link=name,
                     item=item,
-                    reason="no-link",
+                    reason="no-link" if link is None else blocked or "",
                 )
             )
             return
@@ -290,6 +306,12 @@ class NodeAgent:
         link.send(
             item, kind, marking, band=band, confidence=confidence, version=version, key=draw_key
         )
+
+    def _resend(self, send: tuple[str, str]) -> None:
+        """The originator answered: offer a deferred (item, destination) again."""
+        args = self.deferred.pop(send, None)
+        if args is not None:
+            self._send(*args)
 
 
 def report_key(report: Report) -> str:
@@ -306,5 +328,7 @@ def report_key(report: Report) -> str:
 
 
 def assessment_key(record: Assessment, version: int) -> str:
-    """What a version of an assessment is, whatever its id: node, claim, period, version."""
-    return f"{record.node}|{record.munition}|{record.sector}|{record.period[0]!r}|v{version}"
+    """What a version of an assessment is, whatever its id: node, claim, period, version
+    (version 0: the assessment whatever its version)."""
+    key = f"{record.node}|{record.munition}|{record.sector}|{record.period[0]!r}"
+    return key if version == 0 else f"{key}|v{version}"

@@ -32,7 +32,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.analysis.kinds import Kind
 from sim.analysis.metrics import kind_of
 from sim.experiments.design import MORRIS_LEVELS, SENSITIVITY_DESIGNS, DesignError, unit_sample
 from sim.experiments.replications import select_metrics, write_table

@@ -401,6 +401,11 @@ class MetricsSpec(Section):
         default=168.0, gt=0, description="episode length: a munition in a sector in this window"
     )
     origin: str = Field(default="DPRK", description="the origin whose munitions' use is watched")
+    partner: str = Field(
+        default="KOR",
+        description="the nation whose material (assessments, exploitation findings) is "
+        "followed to the nodes that benefit from it",
+    )
 
 
 class Intervention(Section):

@@ -1,0 +1,209 @@
+"""Originator consent: national material passes on only with its originator's consent.
+
+A node holds another node's material under the marking it received it with (a report,
+a partner's assessment). When a sharing rule would pass it on to a nation that marking
+excludes, while the rule's own marking admits it, the node asks the originator instead
+of dropping it (docs/domain.md, tradecraft: "National material enters NATO channels only
+with the originator's consent"). The same holds for the node's *own* assessments: a
+version resting on material held under a narrower marking (NATO's assessment counting a
+ROK assessment) is releasable only as far as that material is, so NATO asks the ROK
+before its assessment reaches Ukraine.
+
+The originator answers after its ``consent.delay``: yes with probability ``grant`` —
+for some requests (``tearline.probability``) as a sanitised tearline at a lower
+classification and wider REL TO, good for every nation it admits — or no. Every step is
+an event (``ConsentRequested``, ``ConsentGranted``, ``ConsentRefused``); a refused item
+does not pass to that nation (``MessageDropped``, ``consent-refused``). An originator
+with no ``consent`` policy is never asked: its material stays where its marking allows
+(``not-releasable``), as before consent was modelled. The draws are keyed by what is
+asked (requester, material, nation), so they are the same in every variant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from sim.engine.streams import KeyedDraws
+from sim.engine.world import World
+from sim.events import ConsentGranted, ConsentRefused, ConsentRequested, Marking
+from sim.scenario.markings import combine, releasable_nations
+from sim.state.model import Assessment
+
+MarkingPair = tuple[str, list[str]]
+PENDING = "pending"
+REFUSED = "consent-refused"
+
+
+@dataclass(frozen=True, slots=True)
+class Material:
+    """Another node's item a node holds: who originated it, the marking it came under, and
+    what it is whatever its id (the key of the originator's draws)."""
+
+    originator: str
+    marking: MarkingPair
+    key: str
+
+
+class ConsentLedger:
+    """One node's view of the others' material it holds, and the consents it asked for."""
+
+    def __init__(self, world: World, node: str, resend: Callable[[tuple[str, str]], None]) -> None:
+        """`resend` is the node's: it offers a deferred (item, destination) again."""
+        self.world = world
+        self.node = node
+        self.resend = resend
+        self.material: dict[str, Material] = {}
+        self.grants: dict[str, MarkingPair] = {}  # item -> marking widened by consents
+        self.waiting: dict[tuple[str, str], set[tuple[str, str]]] = {}  # (item, nation) -> sends
+        self.refused: set[tuple[str, str]] = set()
+
+    def hold(self, item: str, originator: str, marking: MarkingPair, key: str) -> None:
+        """The node received another node's item under `marking` (the first receipt counts)."""
+        if item not in self.material:
+            self.material[item] = Material(originator, marking, key)
+
+    def forget(self, item: str) -> None:
+        """The item can no longer be passed on or rest under an assessment here."""
+        self.material.pop(item, None)
+        self.grants.pop(item, None)
+
+    def marking_of(self, item: str) -> MarkingPair | None:
+        """The marking the node may pass the item on under: as received, or as consented."""
+        granted = self.grants.get(item)
+        if granted is not None:
+            return granted
+        held = self.material.get(item)
+        return None if held is None else held.marking
+
+    def material_of(self, record: Assessment, version: int) -> list[str]:
+        """The others' items a version of the node's own assessment rests on: the partner
+        assessments its lines came through and the received reports it counted itself."""
+        items: list[str] = []
+        for line in record.versions[version - 1]:
+            if line.via:
+                items.append(line.via[0])
+            else:
+                items.extend(r for r in line.reports if r in self.material)
+        return items
+
+    def clear(
+        self,
+        items: Iterable[str],
+        rule: MarkingPair,
+        nation: str,
+        send: tuple[str, str],
+    ) -> tuple[MarkingPair, str | None]:
+        """The marking to send under (the rule's, never looser than the material's), and
+        what stops it: None (nothing: send), ``pending`` (consent asked; `send` is offered
+        again on the answer), ``consent-refused``; or None with a marking that excludes
+        `nation` when an originator has no consent policy (the link refuses it)."""
+        scenario = self.world.scenario
+        communities, ladder = scenario.communities, scenario.classifications
+        marking = rule
+        missing: list[str] = []
+        for item in items:
+            held = self.marking_of(item)
+            if held is None:
+                continue
+            marking = combine(held, marking, communities, ladder)
+            if nation not in releasable_nations(held[1], communities):
+                missing.append(item)
+        if not missing or nation not in releasable_nations(rule[1], communities):
+            return marking, None
+        blocked: str | None = None
+        for item in missing:
+            if (item, nation) in self.refused:
+                return marking, REFUSED
+            if scenario.nodes[self.material[item].originator].consent is None:
+                return marking, None  # never asked: the marking stands
+            self._ask(item, nation, send)
+            blocked = PENDING
+        return marking, blocked
+
+    def _ask(self, item: str, nation: str, send: tuple[str, str]) -> None:
+        waiting = self.waiting.get((item, nation))
+        if waiting is not None:
+            waiting.add(send)
+            return
+        self.waiting[(item, nation)] = {send}
+        world, held = self.world, self.material[item]
+        policy = world.scenario.nodes[held.originator].consent
+        assert policy is not None  # checked by the caller
+        request = world.ids.request()
+        world.emit(
+            ConsentRequested(
+                t=world.env.now,
+                request=request,
+                node=self.node,
+                item=item,
+                originator=held.originator,
+                nation=nation,
+            )
+        )
+        draw = KeyedDraws(world.seed, f"consent:{held.originator}")
+        key = f"{self.node}|{held.key}|{nation}"
+        delay = policy.delay.sampler()(draw(key + "|delay"))
+        granted = draw(key + "|grant") < policy.grant
+        tearline = policy.tearline
+        as_tearline = (
+            granted
+            and tearline is not None
+            and draw(key + "|tearline") < tearline.probability
+            and nation in releasable_nations(tearline.rel_to, world.scenario.communities)
+        )
+        if as_tearline and tearline is not None:
+            if tearline.delay is not None:
+                delay += tearline.delay.sampler()(draw(key + "|tearline-delay"))
+            marking: MarkingPair | None = (tearline.classification, list(tearline.rel_to))
+        elif granted:
+            base = self.marking_of(item) or held.marking
+            marking = (base[0], sorted({*base[1], nation}))
+        else:
+            marking = None
+        world.after(delay, self._answer, request, item, nation, marking, as_tearline)
+
+    def _answer(
+        self, request: str, item: str, nation: str, marking: MarkingPair | None, tearline: bool
+    ) -> None:
+        world, held = self.world, self.material.get(item)
+        originator = "" if held is None else held.originator
+        if marking is None:
+            world.emit(
+                ConsentRefused(
+                    t=world.env.now,
+                    request=request,
+                    node=self.node,
+                    item=item,
+                    originator=originator,
+                    nation=nation,
+                )
+            )
+            self.refused.add((item, nation))
+        else:
+            world.emit(
+                ConsentGranted(
+                    t=world.env.now,
+                    request=request,
+                    node=self.node,
+                    item=item,
+                    originator=originator,
+                    nation=nation,
+                    marking=Marking(marking[0], list(marking[1])),
+                    tearline=tearline,
+                )
+            )
+            self.grants[item] = _wider(self.marking_of(item), marking, world.scenario.communities)
+        for send in sorted(self.waiting.pop((item, nation), ())):
+            self.resend(send)
+
+
+def _wider(
+    held: MarkingPair | None, granted: MarkingPair, communities: Mapping[str, Iterable[str]]
+) -> MarkingPair:
+    """What a node holds after a grant: the grant's marking, keeping any nation an earlier
+    grant admitted (a tearline for IP4 after a full release to Ukraine admits both)."""
+    if held is None:
+        return granted
+    earlier = releasable_nations(held[1], communities) - releasable_nations(granted[1], communities)
+    return (granted[0], sorted({*granted[1], *earlier}))

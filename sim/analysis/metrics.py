@@ -187,6 +187,7 @@ class MetricsProjection:
         }
         self.partner = PartnerMaterial(scenario)
         self._asked_at: dict[str, float] = {}  # consent request pending -> when asked
+        self._consent_holds: set[str] = set()  # requests holding a report in play
 
     # --- the hot path ----------------------------------------------------------------
 
@@ -274,12 +275,18 @@ class MetricsProjection:
     def _consent_requested(self, e: ev.ConsentRequested) -> None:
         self._node(e.node).consent_asked += 1
         self._asked_at[e.request] = e.t
+        if e.item in self._holds:  # a report waiting for consent stays in play
+            self._hold(e.item)
+            self._consent_holds.add(e.request)
 
     def _consent_answered(self, e: ev.ConsentGranted | ev.ConsentRefused) -> None:
         node = self._node(e.node)
         asked = self._asked_at.pop(e.request, None)
         if asked is not None:
             node.consent_wait.append(e.t - asked)
+        if e.request in self._consent_holds:
+            self._consent_holds.discard(e.request)
+            self._release(e.item)
         if isinstance(e, ev.ConsentGranted):
             node.consent_granted += 1
             node.consent_tearlines += e.tearline

@@ -97,7 +97,9 @@ def describe_node(node: NodeState) -> dict[str, Any]:
         "assessments_issued": dict(node.assessments),
         "assessments_received": dict(node.known_assessments),
         "exploited": node.exploited,
-        "consent_pending": {r: f"{item} to {nation}" for r, (item, nation) in node.asked.items()},
+        "consent_pending": {
+            r: f"{item} to {nation}" for r, (item, nation, _) in node.asked.items()
+        },
     }
 
 

@@ -34,13 +34,20 @@ class CollectorAgent:
             for m, spec in scenario.munitions.items()
         }
 
-    def observe(self, usage: str, munition: str, sector: str) -> None:
-        """Maybe report a usage, after the reporting delay, possibly naming the wrong munition."""
-        self._sight(self.rng.random, usage, None, munition, sector, recognisable=True)
+    def observe(
+        self, usage: str, munition: str, sector: str, recognisability: float | None = None
+    ) -> None:
+        """Maybe report a usage, after the reporting delay, possibly naming the wrong munition
+        (`recognisability`: what this use leaves, if not the munition's)."""
+        left = (
+            self.recognisability.get(munition, 1.0) if recognisability is None else recognisability
+        )
+        self._sight(self.rng.random, usage, None, munition, sector, left)
 
     def observe_shipment(self, shipment: str, munition: str, route: str) -> None:
-        """Maybe report a shipment seen on a route ("a shipment of KN-23 seen"): an indicator."""
-        self._sight(self.rng_shipments.random, None, shipment, munition, route, recognisable=False)
+        """Maybe report a shipment seen on a route ("a shipment of KN-23 seen"): an indicator
+        (a shipment is seen whole: no recognisability)."""
+        self._sight(self.rng_shipments.random, None, shipment, munition, route, 1.0)
 
     def _sight(
         self,
@@ -49,16 +56,13 @@ class CollectorAgent:
         shipment: str | None,
         munition: str,
         where: str,
-        *,
-        recognisable: bool,
+        recognisability: float,
     ) -> None:
         u_detect, u_delay, u_misid, u_which = draw(), draw(), draw(), draw()
         spec = self.spec
         if spec.munitions is not None and munition not in spec.munitions:
             return
-        # recognisability is what a use leaves (debris, markings); a shipment is seen whole
-        seen = spec.detection * (self.recognisability.get(munition, 1.0) if recognisable else 1.0)
-        if u_detect >= seen:
+        if u_detect >= spec.detection * recognisability:
             return
         claimed = munition
         others = self.others.get(munition, ())

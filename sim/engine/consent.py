@@ -1,7 +1,8 @@
 """Originator consent: national material passes on only with its originator's consent.
 
 A node holds another node's material under the marking it received it with (a report,
-a partner's assessment). When a sharing rule would pass it on to a nation that marking
+a partner's assessment); material of the node's own nation is its nation's to release.
+When a sharing rule would pass another nation's material on to a nation its marking
 excludes, while the rule's own marking admits it, the node asks the originator instead
 of dropping it (docs/domain.md, tradecraft: "National material enters NATO channels only
 with the originator's consent"). The same holds for the node's *own* assessments: a
@@ -57,6 +58,10 @@ class ConsentLedger:
         self.grants: dict[str, MarkingPair] = {}  # item -> marking widened by consents
         self.waiting: dict[tuple[str, str], set[tuple[str, str]]] = {}  # (item, nation) -> sends
         self.refused: set[tuple[str, str]] = set()
+        # answers of the marking rules under the scenario in force, cached
+        self._rules = world.scenario
+        self._admits: dict[tuple[str, ...], frozenset[str]] = {}
+        self._combined: dict[tuple[str, tuple[str, ...], str, tuple[str, ...]], MarkingPair] = {}
 
     def hold(self, item: str, originator: str, marking: MarkingPair, key: str) -> None:
         """The node received another node's item under `marking` (the first receipt counts)."""
@@ -99,17 +104,21 @@ class ConsentLedger:
         again on the answer), ``consent-refused``; or None with a marking that excludes
         `nation` when an originator has no consent policy (the link refuses it)."""
         scenario = self.world.scenario
-        communities, ladder = scenario.communities, scenario.classifications
+        if scenario is not self._rules:  # an intervention: markings may mean something else
+            self._rules, self._admits, self._combined = scenario, {}, {}
+        nodes = scenario.nodes
+        own = nodes[self.node].nation
         marking = rule
         missing: list[str] = []
         for item in items:
             held = self.marking_of(item)
-            if held is None:
+            # material of our own nation is ours to release: no third party to ask
+            if held is None or nodes[self.material[item].originator].nation == own:
                 continue
-            marking = combine(held, marking, communities, ladder)
-            if nation not in releasable_nations(held[1], communities):
+            marking = self._combine(held, marking)
+            if nation not in self._admitted(held[1]):
                 missing.append(item)
-        if not missing or nation not in releasable_nations(rule[1], communities):
+        if not missing or nation not in self._admitted(rule[1]):
             return marking, None
         blocked: str | None = None
         for item in missing:
@@ -120,6 +129,23 @@ class ConsentLedger:
             self._ask(item, nation, send)
             blocked = PENDING
         return marking, blocked
+
+    def _admitted(self, rel_to: list[str]) -> frozenset[str]:
+        key = tuple(rel_to)
+        found = self._admits.get(key)
+        if found is None:
+            found = frozenset(releasable_nations(rel_to, self._rules.communities))
+            self._admits[key] = found
+        return found
+
+    def _combine(self, held: MarkingPair, rule: MarkingPair) -> MarkingPair:
+        key = (held[0], tuple(held[1]), rule[0], tuple(rule[1]))
+        found = self._combined.get(key)
+        if found is None:
+            scenario = self._rules
+            found = combine(held, rule, scenario.communities, scenario.classifications)
+            self._combined[key] = found
+        return found
 
     def _ask(self, item: str, nation: str, send: tuple[str, str]) -> None:
         waiting = self.waiting.get((item, nation))

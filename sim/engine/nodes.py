@@ -268,7 +268,12 @@ class NodeAgent:
         else:
             material = [item]  # another node's item: it is the material
         nation = world.scenario.nodes[dest].nation
-        marking, blocked = self.consent.clear(material, rule_marking, nation, (item, dest))
+        name = f"{self.name}->{dest}"
+        link = world.links.get(name)
+        if link is None or not link.state.enabled:  # refused whatever the marking: ask no one
+            marking, blocked = rule_marking, None
+        else:
+            marking, blocked = self.consent.clear(material, rule_marking, nation, (item, dest))
         if blocked == PENDING:  # offered again when the originator answers
             self.deferred[(item, dest)] = (
                 item,
@@ -284,8 +289,6 @@ class NodeAgent:
         if kind != "report":
             self.sent.add((item, version, dest))
             self.told.add((item, dest))
-        name = f"{self.name}->{dest}"
-        link = world.links.get(name)
         if link is None or blocked is not None:
             # validation warns of a rule with no link; at run time it is a refused message
             world.emit(

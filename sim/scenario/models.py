@@ -8,7 +8,8 @@ every broken reference is reported with its own field path.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -92,6 +93,11 @@ class Usage(_Timed):
 
     munition: str
     sector: str
+    recognisability: Probability | None = Field(
+        None,
+        description="for these uses, instead of the munition's: e.g. 1 for a documented "
+        "strike whose debris was shown",
+    )
 
 
 class Route(Section):
@@ -411,7 +417,10 @@ class MetricsSpec(Section):
 class Intervention(Section):
     """A timed change of parameters, by the same dotted paths as `--set`."""
 
-    at: Hours = Field(description="when the changes take effect")
+    at: Hours = Field(
+        description="when the changes take effect: a time since the start (14d) or a UTC "
+        "date or date-time (2024-10-28): a schedule of what changed on which day"
+    )
     set: dict[str, Any] = Field(min_length=1, description="dotted path -> new value, as `--set`")
     note: str = Field("", description="why, shown in the timeline")
 
@@ -454,6 +463,25 @@ class Scenario(Section):
         default_factory=MetricsSpec, description="how knowledge is counted in the metrics"
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _dates_to_hours(cls, data: Any) -> Any:
+        """Interventions dated by the calendar (`at: 2024-10-28`): hours since `start`."""
+        if not isinstance(data, dict) or not isinstance(data.get("interventions"), list):
+            return data
+        start = as_utc(data.get("start"))
+        if start is None:
+            return data
+        dated = []
+        for item in data["interventions"]:
+            when = as_utc(item.get("at")) if isinstance(item, dict) else None
+            if when is not None:
+                hours = (when - start).total_seconds() / 3600.0
+                shown = item["at"]
+                item = {**item, "at": hours if hours >= 0 else f"{shown} (before the start)"}
+            dated.append(item)
+        return {**data, "interventions": dated}
+
     @field_validator("start")
     @classmethod
     def _utc(cls, value: datetime) -> datetime:
@@ -467,3 +495,23 @@ class Scenario(Section):
             if link.name == name:
                 return link
         raise KeyError(name)
+
+
+def as_utc(value: Any) -> datetime | None:
+    """A calendar date or date-time as written (YAML date, datetime, ISO text), in UTC;
+    None for anything else (a duration such as "14d", a number of hours)."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+    elif isinstance(value, str) and _CALENDAR.match(value.strip()):
+        try:
+            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    else:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+_CALENDAR = re.compile(r"^\d{4}-\d{2}-\d{2}")

@@ -186,13 +186,20 @@ def _consent_requested(s: WorldState, e: ev.ConsentRequested) -> None:
     node = s.nodes[e.node]
     if e.request in node.asked:
         raise EvolveError(f"consent request {e.request} made twice")
-    node.asked[e.request] = (e.item, e.nation)
+    # a report waiting for consent stays in play: it is sent on when the answer comes
+    held = e.item in s.reports
+    if held:
+        _hold(s, e.item)
+    node.asked[e.request] = (e.item, e.nation, held)
 
 
 def _consent_answered(s: WorldState, e: ev.ConsentGranted | ev.ConsentRefused) -> None:
     node = s.nodes[e.node]
-    if node.asked.pop(e.request, None) is None:
+    asked = node.asked.pop(e.request, None)
+    if asked is None:
         raise EvolveError(f"{e.node} had no consent request {e.request} pending")
+    if asked[2]:
+        _release(s, e.item)
     if isinstance(e, ev.ConsentGranted):
         node.granted[(e.item, e.nation)] = e.marking
 

@@ -82,9 +82,9 @@ class NodeState:
     assessments: dict[str, str] = field(default_factory=dict)  # id -> band, issued here
     known_assessments: dict[str, str] = field(default_factory=dict)  # id -> band, received
     known_versions: dict[str, int] = field(default_factory=dict)  # id -> latest version received
-    # consent: requests awaiting the originator's answer (request -> item, nation), and
-    # the markings granted, by (item, nation)
-    asked: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # consent: requests awaiting the originator's answer (request -> item, nation, whether
+    # the request holds a report in play), and the markings granted, by (item, nation)
+    asked: dict[str, tuple[str, str, bool]] = field(default_factory=dict)
     granted: dict[tuple[str, str], Marking] = field(default_factory=dict)
     exploited: int = 0  # reports whose material it examined
 

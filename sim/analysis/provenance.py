@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sim import events as ev
-from sim.analysis.replay import load_run
+from sim.analysis.source import RunSource, open_run
 from sim.analysis.timeline import Line, Narrator
 from sim.errors import LogError
 from sim.scenario.models import Scenario
-from sim.store import events_path, read_events
+from sim.store.reading import LogReading
 
 MAX_REPORTS = 50  # supporting reports told in full; the rest are counted
 INDENT = "    "
@@ -213,7 +213,32 @@ def explain_events(scenario: Scenario, events: Events, item: str) -> list[str]:
 
 
 def explain(run_dir: Path, item_id: str) -> list[str]:
-    """Provenance of an assessment (A-…), report (R…) or usage (U…) of a run, in words."""
-    scenario, _ = load_run(run_dir)
-    path = events_path(Path(run_dir))
-    return explain_events(scenario, lambda: read_events(path), item_id)
+    """Provenance of an assessment (A-…), report (R…) or usage (U…) of a run, in words.
+
+    Raises LogIntegrityError (after nothing is shown) when the log is incomplete or altered.
+    """
+    lines, reading = explain_run(open_run(run_dir), item_id)
+    reading.raise_if_broken()
+    return lines
+
+
+def explain_run(source: RunSource, item_id: str) -> tuple[list[str], LogReading]:
+    """Provenance of `item_id` in words, and the checked reading of the log it came from.
+
+    The first pass reads the whole log and checks it; an item not found in a broken
+    log is reported as the broken log it is.
+    """
+    readings: list[LogReading] = []
+
+    def events() -> Iterable[ev.Event]:
+        reading = source.reading()
+        readings.append(reading)
+        return reading.events()
+
+    try:
+        lines = explain_events(source.scenario, events, item_id)
+    except LogError:
+        for reading in readings:
+            reading.raise_if_broken()
+        raise
+    return lines, readings[0]

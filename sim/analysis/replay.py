@@ -40,9 +40,14 @@ def replay_events(
     at: float | None = None,
     *,
     until_seq: int | None = None,
+    state: WorldState | None = None,
 ) -> WorldState:
-    """The state after the last event with ``t <= at`` and ``seq <= until_seq`` (each if given)."""
-    state = initial_state(scenario)
+    """The state after the last event with ``t <= at`` and ``seq <= until_seq`` (each if given).
+
+    ``state`` is where the fold starts (default: the initial state); it is updated in place.
+    """
+    if state is None:
+        state = initial_state(scenario)
     for event in events:
         if (at is not None and event.t > at) or (until_seq is not None and event.seq > until_seq):
             break

@@ -11,6 +11,7 @@ import msgspec
 from sim.events import Event, RunEnded, decode
 from sim.store.chain import GENESIS, next_hash, split_line
 from sim.store.reader import iter_lines
+from sim.store.reading import Resume
 
 Check = Callable[[Event], "str | None"]
 """An extra per-event check: returns a sentence describing the fault, or None."""
@@ -57,22 +58,25 @@ def verify_log(
     *,
     expected_final_hash: str | None = None,
     max_problems: int = MAX_PROBLEMS,
+    start: Resume | None = None,
 ) -> Verdict:
     """Verify ``events.jsonl``: line format, event types, seq, time order, hash chain, RunEnded.
 
     ``checks`` run on every decoded event; a returned string is a problem at that seq.
     ``expected_final_hash`` (e.g. from the manifest) also catches a log whose chain was
     recomputed after an edit. Raises LogError only when the file cannot be opened.
+    ``start`` verifies from a known-good line on (its hash and time), not from the top.
     """
     path = Path(path)
     found = _Findings(max_problems)
     # Hashes of recent lines by seq: a line is checked against its own predecessor, so a
     # reordered line is reported once as out of order, not again as a broken chain.
-    recent: dict[int, bytes] = {-1: GENESIS}
-    last_digest: bytes | None = GENESIS  # None: the last line's hash is unreadable
-    expected = 0  # the seq the next line should carry
+    begin = start or Resume(0, 0, GENESIS, float("-inf"))
+    recent: dict[int, bytes] = {begin.seq - 1: begin.prev_hash}
+    last_digest: bytes | None = begin.prev_hash  # None: the last line's hash is unreadable
+    expected = begin.seq  # the seq the next line should carry
     count = 0
-    last_t = float("-inf")
+    last_t = begin.t
     last: Event | None = None
     ended_at: int | None = None
     truncated = False
@@ -82,10 +86,10 @@ def verify_log(
         if len(recent) > _WINDOW:
             del recent[next(iter(recent))]
 
-    for lineno, raw in iter_lines(path):
+    for lineno, raw in iter_lines(path, begin.offset, begin.seq + 1):
         if not raw.endswith(b"\n"):
             truncated = True
-            after = f"after seq {expected - 1}" if count else "before any complete event"
+            after = f"after seq {expected - 1}" if expected else "before any complete event"
             found.add(expected, f"log ends mid-line {after} (line {lineno}: the run was cut off)")
             break
         count += 1
@@ -139,17 +143,23 @@ def verify_log(
 
     final_hash = last_digest.decode("ascii") if last_digest is not None else ""
     ended = isinstance(last, RunEnded)
-    if count == 0 and not truncated:
-        found.add(None, "log is empty")
+    if count == 0 and expected == 0 and not truncated:
+        found.add(0, "log is empty")
     elif not ended:
         tail = (
             f"last is seq {last.seq} {type(last).__name__}"
             if last is not None
             else "the last line is not a valid event"
             if count
+            else f"nothing after seq {expected - 1}"
+            if expected
             else "no complete event"
         )
-        found.add(None, f"log does not end with RunEnded ({tail}): the run did not finish")
+        # a clean cut: the first seq missing is the first incomplete one (crash cuts name it)
+        found.add(
+            None if truncated else expected,
+            f"log does not end with RunEnded ({tail}): the run did not finish",
+        )
     if expected_final_hash is not None and final_hash != expected_final_hash:
         found.add(
             None,

@@ -1,0 +1,305 @@
+"""A reading of a run's log that trusts nothing: the chain as it goes, the end of the run.
+
+Every reading verb (`timeline`, `replay`, `metrics`, `explain`, `branch`, `export`,
+`query`, `diff`) reads through :class:`LogReading`. As it yields events it checks
+each line's hash against the line before (or each block against the run's seal, see
+:mod:`sim.store.seal`), that ``seq`` counts up from 0 without gaps, that ``t`` never
+decreases and that nothing follows ``RunEnded``; at the end it checks that the log
+ended with ``RunEnded`` and that its last hash is the one the manifest recorded.
+
+It stops at the first altered line and never raises in the middle of a reading: the
+verb shows what it read, then calls :meth:`LogReading.raise_if_broken`, which says
+plainly whether the run is incomplete (cut off: killed, crashed, still running) or
+altered (a line changed, dropped or reordered), with exit code 1.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from hashlib import sha256
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import msgspec
+
+from sim.errors import LogError
+from sim.events import Event, RunEnded, decode
+from sim.store.chain import GENESIS, SUFFIX_LEN
+
+CHUNK = 1 << 20
+_HEAD = b',"hash":"'
+_HEAD_AT = -SUFFIX_LEN  # where ,"hash":" starts, counted from the end of a line (no newline)
+_TAIL = b'"}'
+
+
+class LogIntegrityError(LogError):
+    """A log that is incomplete or altered: the check a reading verb did failed (exit 1)."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class Fault:
+    """What is wrong with a log: ``incomplete`` or ``altered``, from which seq, and why."""
+
+    kind: str
+    seq: int | None
+    message: str
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Where to start reading other than at the top: the line after a known one."""
+
+    offset: int  # byte offset of the first line to read
+    seq: int  # the seq that line must carry
+    prev_hash: bytes  # the hash of the line before it
+    t: float  # the time of the line before it
+
+
+def open_log(path: Path) -> BinaryIO:
+    """Open an event log for reading; LogError naming the file when it cannot be."""
+    try:
+        return open(path, "rb")
+    except FileNotFoundError:
+        msg = f"{path}: no such event log"
+    except IsADirectoryError:
+        msg = f"{path}: is a directory, not an event log"
+    except OSError as exc:
+        msg = f"{path}: cannot open event log: {exc.strerror or exc}"
+    raise LogError(msg)
+
+
+def raw_lines(f: BinaryIO, offset: int = 0) -> Iterator[list[bytes]]:
+    """Batches of whole lines (without newline) from `offset`; a last partial line alone.
+
+    The partial line, if any, comes as a batch of one line that still ends without a
+    newline marker: the caller tells it by :data:`PARTIAL` wrapping (see `LogReading`).
+    """
+    left = os.fstat(f.fileno()).st_size - f.seek(offset)
+    rest = b""
+    while True:
+        chunk = f.read(min(CHUNK, left)) if left > 0 else b""
+        left -= len(chunk)
+        if not chunk:
+            break
+        data = rest + chunk if rest else chunk
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            rest = data
+            continue
+        rest = data[cut + 1 :]
+        yield data[:cut].split(b"\n")
+    if rest:
+        yield [rest, PARTIAL]
+
+
+PARTIAL = b"\x00partial"
+"""Sentinel after the last batch's line when that line had no newline (cut off)."""
+
+
+class LogReading:
+    """One checked pass over a run's log. Iterate :meth:`events`, then ask what was found.
+
+    ``manifest`` (the run's manifest.json, if any) gives the final hash and event count
+    the end of the log must match, and whether the run completed.
+    """
+
+    def __init__(self, path: Path, manifest: dict[str, Any] | None = None) -> None:
+        self.path = Path(path)
+        self.manifest = manifest if isinstance(manifest, dict) else None
+        self.fault: Fault | None = None
+        self.count = 0  # events read and found good
+        self.last: Event | None = None
+        self.last_hash = GENESIS
+        self.end_offset = 0  # byte offset just after the last good line
+        self.stopped_early = False  # the caller stopped before the end: the tail is checked apart
+
+    # --- reading -------------------------------------------------------------------------
+
+    def events(
+        self, *, resume: Resume | None = None, until_t: float | None = None
+    ) -> Iterator[Event]:
+        """Yield the log's events, checked, from the top (or `resume`) to the end (or `until_t`).
+
+        Stops quietly at the first fault (see :attr:`fault`). With `until_t` it stops
+        before the first event later than `until_t`, and checks the end of the run
+        from the file's last line instead.
+        """
+        expected = 0 if resume is None else resume.seq
+        prev = GENESIS if resume is None else resume.prev_hash
+        last_t = float("-inf") if resume is None else resume.t
+        offset = 0 if resume is None else resume.offset
+        ended = False
+        sha = sha256
+        with open_log(self.path) as f:
+            for batch in raw_lines(f, offset):
+                if batch[-1] is PARTIAL:
+                    self._fault(
+                        "incomplete",
+                        expected,
+                        f"the log ends mid-line after seq {expected - 1}: the run was cut off"
+                        if expected
+                        else "the log ends mid-line before any complete event",
+                    )
+                    break
+                for line in batch:
+                    digest = line[-66:-2]
+                    body = line[:_HEAD_AT] + b"}"
+                    if sha(prev + body).hexdigest().encode() != digest or (
+                        line[_HEAD_AT:-66] != _HEAD or line[-2:] != _TAIL
+                    ):
+                        self._altered_line(expected, line)
+                        return
+                    try:
+                        event = decode(line)
+                    except msgspec.DecodeError as exc:
+                        self._fault("altered", expected, f"seq {expected}: not an event: {exc}")
+                        return
+                    if event.seq != expected or event.t < last_t or ended:
+                        self._out_of_order(expected, event, last_t)
+                        return
+                    if until_t is not None and event.t > until_t:
+                        self.stopped_early = True
+                        self.check_tail()
+                        return
+                    prev, last_t = digest, event.t
+                    ended = type(event) is RunEnded
+                    expected += 1
+                    self.count += 1
+                    self.last, self.last_hash = event, digest
+                    self.end_offset = offset = offset + len(line) + 1
+                    yield event
+        if self.fault is None:
+            self._check_end()
+
+    def stop(self) -> None:
+        """The caller read all it needed before the end: check the end of the run apart."""
+        if self.fault is None and not (self.last is not None and type(self.last) is RunEnded):
+            self.stopped_early = True
+            self.check_tail()
+
+    # --- what was found ----------------------------------------------------------------
+
+    @property
+    def ok(self) -> bool:
+        """Whether everything read so far was intact and the run is complete."""
+        return self.fault is None
+
+    def raise_if_broken(self) -> None:
+        """Raise LogIntegrityError (exit 1) saying plainly what is wrong, if anything."""
+        if self.fault is None:
+            return
+        raise LogIntegrityError(self.describe())
+
+    def describe(self) -> str:
+        """The fault as a sentence a user can act on."""
+        fault = self.fault
+        if fault is None:
+            return f"{self.path}: intact and complete"
+        if fault.kind == "incomplete":
+            return f"{self.path}: the run is incomplete: {fault.message}"
+        return f"{self.path}: the log was altered: {fault.message}; `intelsim verify` says more"
+
+    # --- the checks ------------------------------------------------------------------
+
+    def _fault(self, kind: str, seq: int | None, message: str) -> None:
+        if self.fault is None:
+            self.fault = Fault(kind, seq, message)
+
+    def _altered_line(self, seq: int, line: bytes) -> None:
+        if len(line) <= SUFFIX_LEN or not line.startswith(b"{"):
+            self._fault("altered", seq, f"seq {seq}: the line is not an event line")
+        elif line[_HEAD_AT:-66] != _HEAD or line[-2:] != _TAIL:
+            self._fault("altered", seq, f'seq {seq}: the line does not end with its "hash"')
+        else:
+            self._fault(
+                "altered", seq, f"seq {seq}: hash chain broken (the line was changed or dropped)"
+            )
+
+    def _out_of_order(self, expected: int, event: Event, last_t: float) -> None:
+        if event.seq != expected:
+            why = f"seq {event.seq} where seq {expected} was expected (a line dropped or moved)"
+        elif event.t < last_t:
+            why = f"seq {expected}: t={event.t} is earlier than the event before (t={last_t})"
+        else:
+            why = f"seq {expected}: {type(event).__name__} after RunEnded"
+        self._fault("altered", expected, why)
+
+    def _check_end(self) -> None:
+        """After the last line: the run must have ended, as the manifest recorded it."""
+        last = self.last
+        if last is None:
+            self._fault("incomplete", 0, "the log is empty")
+            return
+        if type(last) is not RunEnded:
+            self._fault(
+                "incomplete",
+                last.seq + 1,
+                f"the log ends at seq {last.seq} (t={last.t:g} h, {type(last).__name__}) "
+                f"without RunEnded: the run did not finish",
+            )
+            return
+        self._check_manifest(last.seq + 1, self.last_hash)
+
+    def _check_manifest(self, count: int, last_hash: bytes) -> None:
+        manifest = self.manifest
+        if manifest is None:
+            return
+        if manifest.get("status") != "complete":
+            self._fault("incomplete", None, "the manifest says the run did not complete")
+            return
+        final = manifest.get("final_hash")
+        if isinstance(final, str) and final.encode() != last_hash:
+            self._fault(
+                "altered",
+                None,
+                f"its last hash {last_hash.decode()[:12]}… is not the "
+                f"{final[:12]}… the manifest recorded (the log was rewritten)",
+            )
+        elif manifest.get("events") not in (None, count):
+            self._fault(
+                "altered",
+                None,
+                f"the manifest records {manifest.get('events')} events, the log has {count}",
+            )
+
+    def check_tail(self) -> None:
+        """Check the end of the run from the file's last line alone (for partial readings)."""
+        last = tail_line(self.path)
+        if last is None:
+            self._fault("incomplete", None, "the log ends mid-line: the run was cut off")
+            return
+        try:
+            event = decode(last)
+        except msgspec.DecodeError:
+            self._fault("altered", None, "the log's last line is not an event")
+            return
+        if type(event) is not RunEnded:
+            self._fault(
+                "incomplete",
+                event.seq + 1,
+                f"the log ends at seq {event.seq} (t={event.t:g} h, {type(event).__name__}) "
+                f"without RunEnded: the run did not finish",
+            )
+            return
+        self._check_manifest(event.seq + 1, last[-66:-2])
+
+
+def tail_line(path: Path, span: int = 1 << 16) -> bytes | None:
+    """The file's last whole line (without newline), or None if the file ends mid-line."""
+    with open_log(path) as f:
+        size = f.seek(0, 2)
+        if size == 0:
+            return None
+        start = max(0, size - span)
+        f.seek(start)
+        data = f.read()
+    if not data.endswith(b"\n"):
+        return None
+    cut = data.rfind(b"\n", 0, len(data) - 1)
+    if cut < 0 and start > 0:
+        return tail_line(path, span * 4)
+    return data[cut + 1 : -1]

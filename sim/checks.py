@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sim import events as ev
+from sim.analysis.consistency import consistency_check
 from sim.analysis.metrics import MetricsProjection
 from sim.analysis.replay import load_run
 from sim.scenario.markings import is_releasable, rank
@@ -97,7 +98,7 @@ def verify_run(run_dir: Path) -> RunVerdict:
 
     log = verify_log(
         run_dir / EVENTS_FILE,
-        checks=[marking_check(scenario), replay_check(scenario), recompute],
+        checks=[marking_check(scenario), consistency_check(), replay_check(scenario), recompute],
         expected_final_hash=expected if log_complete(manifest) else None,
     )
     verdict = RunVerdict(log=log)

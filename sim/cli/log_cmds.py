@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from sim.cli.app import OutOption, app, out_console
+from sim.cli.app import OutOption, app, err_console, out_console
 
 DEFAULT_OUT = Path("logs")
 RunArgument = Annotated[
@@ -48,3 +48,48 @@ def export_cmd(
     )
     for path in done.paths:
         out_console.print(f"  {path}", highlight=False, soft_wrap=True)
+
+
+@app.command("query")
+def query_cmd(
+    args: Annotated[list[str], typer.Argument(metavar="RUN... SQL", help="runs, then the SQL")],
+    to: Annotated[
+        Path | None, typer.Option("--to", help="write every row to a .csv or .parquet file")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, help="rows shown on the terminal")] = 50,
+    out: OutOption = DEFAULT_OUT,
+) -> None:
+    """SQL (DuckDB) over the events of one or more runs: the table `events`, a `run` column."""
+    from sim.analysis.perspective import QueryError
+    from sim.analysis.query import query_runs
+    from sim.analysis.source import open_run
+    from sim.report.tables import result_table
+    from sim.store import resolve_run
+
+    if len(args) < 2:
+        msg = 'give one or more runs and then the SQL, e.g. "select count(*) from events"'
+        raise QueryError(msg)
+    sources = [open_run(resolve_run(run, out)) for run in args[:-1]]
+    result = query_runs(sources, args[-1], limit=limit, out=to)
+    out_console.print(result_table(result.columns, result.rows))
+    if result.total > len(result.rows):
+        err_console.print(f"{len(result.rows)} of {result.total} rows shown", highlight=False)
+    if to is not None:
+        err_console.print(f"{result.total} rows written to {to}", highlight=False)
+
+
+@app.command("diff")
+def diff_cmd(
+    run_a: Annotated[str, typer.Argument(metavar="RUN_A", help="a run directory, id or 'latest'")],
+    run_b: Annotated[str, typer.Argument(metavar="RUN_B", help="the run to compare with it")],
+    out: OutOption = DEFAULT_OUT,
+) -> None:
+    """Where two runs part: first differing seq and time, events per type, each assessment."""
+    from sim.analysis.diff import diff_runs
+    from sim.analysis.source import open_run
+    from sim.report.diff_view import render_diff
+    from sim.store import resolve_run
+
+    a, b = (open_run(resolve_run(run, out)) for run in (run_a, run_b))
+    for renderable in render_diff(diff_runs(a, b), a.run_dir.name, b.run_dir.name):
+        out_console.print(renderable, highlight=False, soft_wrap=True)

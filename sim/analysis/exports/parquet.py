@@ -16,7 +16,7 @@ are written in batches, so memory stays flat however long the run.
 from __future__ import annotations
 
 import types
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin
@@ -110,47 +110,48 @@ def events_schema(metadata: dict[str, Any] | None = None) -> pa.Schema:
     return pa.schema(fields, metadata=meta)
 
 
-class _Table:
-    """Rows of the events table, gathered column by column and written in batches."""
+def _batch(
+    rows: list[ev.Event], columns: list[Column], start_ms: int, reveal: bool
+) -> pa.RecordBatch:
+    ts = [e.t for e in rows]
+    hidden = set() if reveal else {type(e) for e in rows if type(e).truth_fields}
+    arrays = [
+        pa.array([e.seq for e in rows], pa.int64()),
+        pa.array(ts, pa.float64()),
+        pa.array([start_ms + round(t * 3_600_000) for t in ts], pa.int64()).cast(
+            pa.timestamp("ms", tz="UTC")
+        ),
+        pa.array([type(e).__name__ for e in rows], pa.string()),
+        pa.array([type(e).ground_truth for e in rows], pa.bool_()),
+    ]
+    for column in columns:
+        get = column.get
+        if hidden and any(column.name in cls.truth_fields for cls in hidden):
+            values = [None if column.name in type(e).truth_fields else get(e) for e in rows]
+        else:
+            values = [get(e) for e in rows]
+        arrays.append(pa.array(values, column.type))
+    return pa.RecordBatch.from_arrays(arrays, schema=events_schema())
 
-    def __init__(self, writer: pq.ParquetWriter, start_ms: int, reveal: bool) -> None:
-        self.writer = writer
-        self.start_ms = start_ms
-        self.reveal = reveal
-        self.columns = event_columns()
-        self.rows: list[ev.Event] = []
-        self.count = 0
 
-    def add(self, event: ev.Event) -> None:
-        self.rows.append(event)
-        if len(self.rows) >= BATCH:
-            self.flush()
-
-    def flush(self) -> None:
-        rows = self.rows
-        if not rows:
-            return
-        ts = [e.t for e in rows]
-        hidden = set() if self.reveal else {type(e) for e in rows if type(e).truth_fields}
-        arrays = [
-            pa.array([e.seq for e in rows], pa.int64()),
-            pa.array(ts, pa.float64()),
-            pa.array([self.start_ms + round(t * 3_600_000) for t in ts], pa.int64()).cast(
-                pa.timestamp("ms", tz="UTC")
-            ),
-            pa.array([type(e).__name__ for e in rows], pa.string()),
-            pa.array([type(e).ground_truth for e in rows], pa.bool_()),
-        ]
-        for column in self.columns:
-            get = column.get
-            if hidden and any(column.name in cls.truth_fields for cls in hidden):
-                values = [None if column.name in type(e).truth_fields else get(e) for e in rows]
-            else:
-                values = [get(e) for e in rows]
-            arrays.append(pa.array(values, column.type))
-        self.writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=self.writer.schema))
-        self.count += len(rows)
-        rows.clear()
+def event_batches(
+    events: Iterable[ev.Event],
+    *,
+    start_ms: int,
+    keep: Callable[[ev.Event], bool] = lambda e: True,
+    reveal_truth: bool = True,
+) -> Iterator[pa.RecordBatch]:
+    """The kept events as Arrow record batches of the events schema, BATCH rows at most."""
+    columns = event_columns()
+    rows: list[ev.Event] = []
+    for event in events:
+        if keep(event):
+            rows.append(event)
+            if len(rows) >= BATCH:
+                yield _batch(rows, columns, start_ms, reveal_truth)
+                rows = []
+    if rows:
+        yield _batch(rows, columns, start_ms, reveal_truth)
 
 
 def write_events(
@@ -163,14 +164,12 @@ def write_events(
     metadata: dict[str, Any],
 ) -> int:
     """Write the kept events to `path` as Parquet, in batches; the number of rows."""
-    schema = events_schema(metadata)
-    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
-        table = _Table(writer, start_ms, reveal_truth)
-        for event in events:
-            if keep(event):
-                table.add(event)
-        table.flush()
-    return table.count
+    count = 0
+    with pq.ParquetWriter(path, events_schema(metadata), compression="zstd") as writer:
+        for batch in event_batches(events, start_ms=start_ms, keep=keep, reveal_truth=reveal_truth):
+            writer.write_batch(batch)
+            count += batch.num_rows
+    return count
 
 
 def write_metrics(metrics: dict[str, Any], path: Path, metadata: dict[str, Any]) -> None:

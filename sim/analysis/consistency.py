@@ -15,6 +15,7 @@ sentence naming the contradiction, or None. It keeps only the messages in flight
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from sim import events as ev
 from sim.grading import band
@@ -39,19 +40,31 @@ def consistency_check() -> Check:
     """A per-event check of facts that must agree (see the module docstring)."""
     in_flight: dict[str, tuple[str, str, ev.Marking]] = {}
 
-    def check(event: ev.Event) -> str | None:
-        match event:
-            case ev.AssessmentIssued() | ev.AssessmentUpdated() | ev.AssessmentReceived():
-                return _band_check(event)
-            case ev.MessageSent():
-                in_flight[event.message] = (event.item, event.kind, event.marking)
-            case ev.MessageDelivered():
-                was = in_flight.pop(event.message, None)
-                if was is not None and was != (event.item, event.kind, event.marking):
-                    return _carried_text(event, was)
-            case ev.MessageDropped():
-                in_flight.pop(event.message, None)
+    def sent(event: ev.MessageSent) -> None:
+        in_flight[event.message] = (event.item, event.kind, event.marking)
+
+    def delivered(event: ev.MessageDelivered) -> str | None:
+        was = in_flight.pop(event.message, None)
+        if was is not None and was != (event.item, event.kind, event.marking):
+            return _carried_text(event, was)
         return None
+
+    def dropped(event: ev.MessageDropped) -> None:
+        in_flight.pop(event.message, None)
+
+    # one dict lookup per event: verify runs this on every line of a long log
+    handlers: dict[type, Callable[[Any], str | None]] = {
+        ev.AssessmentIssued: _band_check,
+        ev.AssessmentUpdated: _band_check,
+        ev.AssessmentReceived: _band_check,
+        ev.MessageSent: sent,
+        ev.MessageDelivered: delivered,
+        ev.MessageDropped: dropped,
+    }
+
+    def check(event: ev.Event) -> str | None:
+        handler = handlers.get(type(event))
+        return None if handler is None else handler(event)
 
     return check
 

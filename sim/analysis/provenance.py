@@ -7,6 +7,7 @@ the reports it rests on); the second follows those items from the field to every
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -205,6 +206,10 @@ def explain_events(scenario: Scenario, events: Events, item: str) -> list[str]:
     narrator = Narrator(scenario)
     wanted = {item, *found.reports}
     trail = _follow(events(), narrator, wanted, set(found.reports))
+    return _explained(found, narrator, trail, item)
+
+
+def _explained(found: _Found, narrator: Narrator, trail: _Trail, item: str) -> list[str]:
     if found.kind == "assessment":
         return _explain_assessment(found, narrator, trail, item)
     if found.kind == "report":
@@ -225,20 +230,37 @@ def explain(run_dir: Path, item_id: str) -> list[str]:
 def explain_run(source: RunSource, item_id: str) -> tuple[list[str], LogReading]:
     """Provenance of `item_id` in words, and the checked reading of the log it came from.
 
-    The first pass reads the whole log and checks it; an item not found in a broken
-    log is reported as the broken log it is.
+    The first pass reads the whole log, checking its chain, but decodes only the lines
+    that name the item; later passes only search the same file for the lines naming
+    what the item rests on (its reports and their usages). An item not found in a
+    broken log is reported as the broken log it is.
     """
-    readings: list[LogReading] = []
-
-    def events() -> Iterable[ev.Event]:
-        reading = source.reading()
-        readings.append(reading)
-        return reading.events()
-
+    reading = source.reading()
     try:
-        lines = explain_events(source.scenario, events, item_id)
+        found = _find(reading.events(select=_naming([item_id])), item_id)
     except LogError:
-        for reading in readings:
-            reading.raise_if_broken()
+        reading.raise_if_broken()
+        _find(source.reading().events(chain=False), item_id)  # says "did you mean"
         raise
-    return lines, readings[0]
+    usages = _usages_of(source, found) if found.reports else set()
+    wanted = {item_id, *found.reports}
+    narrator = Narrator(source.scenario)
+    events = source.reading().events(select=_naming([*wanted, *usages]), chain=False)
+    trail = _follow(events, narrator, wanted, set(found.reports))
+    return _explained(found, narrator, trail, item_id), reading
+
+
+def _naming(ids: Iterable[str]) -> re.Pattern[bytes]:
+    """A pattern finding the lines that name any of `ids` as a JSON string."""
+    alternatives = b"|".join(re.escape(i.encode()) for i in sorted(set(ids), key=len, reverse=True))
+    return re.compile(b'"(?:' + alternatives + b')"')
+
+
+def _usages_of(source: RunSource, found: _Found) -> set[str]:
+    """The true usages of the reports the item rests on (from their sightings)."""
+    reports = set(found.reports)
+    usages = set()
+    for event in source.reading().events(select=_naming(reports), chain=False):
+        if isinstance(event, ev.SightingReported) and event.report in reports and event.usage:
+            usages.add(event.usage)
+    return usages

@@ -47,8 +47,20 @@ def timeline_cmd(
     reading = source.reading()
     events = reading.events(until_t=limit)
     lines = timeline(source.scenario, events, as_node=as_node, until=limit)
-    print_timeline(lines, out_console, plain=plain)
+    try:
+        print_timeline(lines, out_console, plain=plain)
+    except BrokenPipeError:  # `intelsim timeline RUN | head`: the reader has all it wanted
+        reader_left()
     reading.raise_if_broken()
+
+
+def reader_left() -> None:
+    """Leave quietly with exit 0 when the program reading our output has gone."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # nothing more to flush into a closed pipe
+    raise typer.Exit(0)
 
 
 def _differences(recomputed: dict[str, Any], recorded: Any) -> list[str]:

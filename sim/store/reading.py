@@ -16,6 +16,7 @@ altered (a line changed, dropped or reordered), with exit code 1.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from hashlib import sha256
@@ -116,18 +117,30 @@ class LogReading:
         self.last_hash = GENESIS
         self.end_offset = 0  # byte offset just after the last good line
         self.stopped_early = False  # the caller stopped before the end: the tail is checked apart
+        self.skipped: bytes | None = None  # the last line read, when `select` left it undecoded
 
     # --- reading -------------------------------------------------------------------------
 
     def events(
-        self, *, resume: Resume | None = None, until_t: float | None = None
+        self,
+        *,
+        resume: Resume | None = None,
+        until_t: float | None = None,
+        select: re.Pattern[bytes] | None = None,
+        chain: bool = True,
     ) -> Iterator[Event]:
         """Yield the log's events, checked, from the top (or `resume`) to the end (or `until_t`).
 
         Stops quietly at the first fault (see :attr:`fault`). With `until_t` it stops
         before the first event later than `until_t`, and checks the end of the run
-        from the file's last line instead.
+        from the file's last line instead. With `select`, only lines the pattern finds
+        are decoded and yielded; every line is still chained (an intact chain already
+        proves each line's place, so the seq and time checks of skipped lines add nothing).
+        ``chain=False`` only searches: for a later pass over a log one pass already checked.
         """
+        if not chain:
+            yield from self._search(select, resume)
+            return
         expected = 0 if resume is None else resume.seq
         prev = GENESIS if resume is None else resume.prev_hash
         last_t = float("-inf") if resume is None else resume.t
@@ -153,6 +166,12 @@ class LogReading:
                     ):
                         self._altered_line(expected, line)
                         return
+                    if select is not None and select.search(line) is None:
+                        prev = digest
+                        expected += 1
+                        self.skipped, self.last_hash = line, digest
+                        self.end_offset = offset = offset + len(line) + 1
+                        continue
                     try:
                         event = decode(line)
                     except msgspec.DecodeError as exc:
@@ -169,11 +188,24 @@ class LogReading:
                     ended = type(event) is RunEnded
                     expected += 1
                     self.count += 1
-                    self.last, self.last_hash = event, digest
+                    self.last, self.last_hash, self.skipped = event, digest, None
                     self.end_offset = offset = offset + len(line) + 1
                     yield event
         if self.fault is None:
             self._check_end()
+
+    def _search(self, select: re.Pattern[bytes] | None, resume: Resume | None) -> Iterator[Event]:
+        """The events of the lines `select` finds, decoded, without checking the chain."""
+        with open_log(self.path) as f:
+            for batch in raw_lines(f, 0 if resume is None else resume.offset):
+                if batch[-1] is PARTIAL:
+                    return
+                for line in batch:
+                    if select is None or select.search(line) is not None:
+                        try:
+                            yield decode(line)
+                        except msgspec.DecodeError:
+                            return
 
     def stop(self) -> None:
         """The caller read all it needed before the end: check the end of the run apart."""
@@ -230,6 +262,9 @@ class LogReading:
 
     def _check_end(self) -> None:
         """After the last line: the run must have ended, as the manifest recorded it."""
+        if self.skipped is not None:  # the last line was not decoded: judge it from the file
+            self.check_tail()
+            return
         last = self.last
         if last is None:
             self._fault("incomplete", 0, "the log is empty")

@@ -11,7 +11,7 @@ import msgspec
 from sim.events import Event, RunEnded, decode
 from sim.store.chain import GENESIS, next_hash, split_line
 from sim.store.reader import iter_lines
-from sim.store.reading import Resume
+from sim.store.reading import LogReading, Resume
 
 Check = Callable[[Event], "str | None"]
 """An extra per-event check: returns a sentence describing the fault, or None."""
@@ -66,9 +66,54 @@ def verify_log(
     ``expected_final_hash`` (e.g. from the manifest) also catches a log whose chain was
     recomputed after an edit. Raises LogError only when the file cannot be opened.
     ``start`` verifies from a known-good line on (its hash and time), not from the top.
+
+    An intact log is read once, fast (:class:`sim.store.reading.LogReading`); only a
+    broken one is read again, line by line, to name every fault. The checks then run
+    on the events before the first fault only: what follows it cannot be trusted.
     """
     path = Path(path)
+    reading = LogReading(path)
+    flagged: list[tuple[int, str]] = []
+    for event in reading.events(resume=start):
+        for check in checks:
+            problem = check(event)
+            if problem:
+                flagged.append((event.seq, f"seq {event.seq}: {problem}"))
+    last_hash = reading.last_hash.decode("ascii")
+    if reading.ok and (expected_final_hash is None or expected_final_hash == last_hash):
+        found = _Findings(max_problems)
+        for seq, problem in flagged:
+            found.add(seq, problem)
+        count = reading.count
+        return _verdict(found, count, True, last_hash, truncated=False)
     found = _Findings(max_problems)
+    for seq, problem in flagged:
+        found.add(seq, problem)
+    return _careful(path, found, expected_final_hash, start)
+
+
+def _verdict(
+    found: _Findings, count: int, ended: bool, final_hash: str, *, truncated: bool
+) -> Verdict:
+    problems = list(found.problems)
+    if found.more:
+        problems.append(f"… and {found.more} more problems")
+    return Verdict(
+        ok=not found.problems and not found.more,
+        count=count,
+        first_bad_seq=found.first_bad_seq,
+        problems=problems,
+        ended=ended,
+        final_hash=final_hash,
+        truncated=truncated,
+        more_problems=found.more,
+    )
+
+
+def _careful(
+    path: Path, found: _Findings, expected_final_hash: str | None, start: Resume | None
+) -> Verdict:
+    """Read a broken log line by line, naming every fault (without the domain checks)."""
     # Hashes of recent lines by seq: a line is checked against its own predecessor, so a
     # reordered line is reported once as out of order, not again as a broken chain.
     begin = start or Resume(0, 0, GENESIS, float("-inf"))
@@ -131,10 +176,6 @@ def verify_log(
             found.add(seq, f"seq {seq}: {type(event).__name__} after RunEnded (seq {ended_at})")
         if isinstance(event, RunEnded) and ended_at is None:
             ended_at = seq
-        for check in checks:
-            problem = check(event)
-            if problem:
-                found.add(seq, f"seq {seq}: {problem}")
 
         remember(seq, digest)
         expected = max(expected, seq + 1)
@@ -166,16 +207,4 @@ def verify_log(
             f"final hash {final_hash[:12]}… differs from the recorded {expected_final_hash[:12]}…: "
             "the log was rewritten",
         )
-    problems = list(found.problems)
-    if found.more:
-        problems.append(f"… and {found.more} more problems")
-    return Verdict(
-        ok=not found.problems and not found.more,
-        count=count,
-        first_bad_seq=found.first_bad_seq,
-        problems=problems,
-        ended=ended,
-        final_hash=final_hash,
-        truncated=truncated,
-        more_problems=found.more,
-    )
+    return _verdict(found, count, ended, final_hash, truncated=truncated)

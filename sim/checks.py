@@ -21,6 +21,7 @@ from sim.scenario.models import Scenario
 from sim.state.evolve import EvolveError, evolve
 from sim.state.model import initial_state
 from sim.store import EVENTS_FILE, METRICS_FILE, Verdict, read_json, verify_log
+from sim.store.seal import check_seal
 
 
 @dataclass
@@ -102,6 +103,9 @@ def verify_run(run_dir: Path) -> RunVerdict:
         expected_final_hash=expected if log_complete(manifest) else None,
     )
     verdict = RunVerdict(log=log)
+    sealed = check_seal(run_dir / EVENTS_FILE, manifest)
+    if sealed is not None:
+        verdict.problems.append(sealed)
     if manifest.get("status") != "complete":
         verdict.problems.append("the manifest says the run did not complete (killed or crashed?)")
     elif manifest.get("events") != log.count:

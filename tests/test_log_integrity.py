@@ -108,6 +108,8 @@ def test_a_rehashed_forgery_fails_verify_by_what_it_says(teaching: Path, tmp_pat
 
     forged = _copy(teaching, tmp_path, forge)
     manifest = read_json(forged / "manifest.json")
+    del manifest["seal"]  # a careful forger drops the seal that would give the edit away
+    (forged / "events.seal").unlink()
     manifest["final_hash"] = split_line(
         forged.joinpath("events.jsonl").read_bytes().splitlines()[-1]
     )[1].decode()
@@ -132,3 +134,16 @@ def test_metrics_that_differ_from_metrics_json_fail(teaching: Path, tmp_path: Pa
     result = runner.invoke(app, ["metrics", str(copy)])
     assert isinstance(result.exception, LogIntegrityError)
     assert "differ from metrics.json in 1 value" in str(result.exception)
+
+
+def test_the_seal_gives_away_a_log_rehashed_after_the_run(teaching: Path, tmp_path: Path) -> None:
+    edit = lambda ls: _rehash([*ls[:50], ls[50].replace(b'"t":', b'"t": '), *ls[51:]])  # noqa: E731
+    forged = _copy(teaching, tmp_path, edit)
+    manifest = read_json(forged / "manifest.json")
+    last = forged.joinpath("events.jsonl").read_bytes().splitlines()[-1]
+    manifest["final_hash"] = split_line(last)[1].decode()
+    write_json(forged / "manifest.json", manifest)
+    reading = _read(forged)
+    assert reading.fault is not None and reading.fault.kind == "altered"
+    assert "not what the run wrote and sealed" in reading.describe()
+    assert any("do not match events.seal" in p for p in verify_run(forged).problems)

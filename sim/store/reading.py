@@ -28,6 +28,7 @@ import msgspec
 from sim.errors import LogError
 from sim.events import Event, RunEnded, decode
 from sim.store.chain import GENESIS, SUFFIX_LEN
+from sim.store.seal import Block, load_seal
 
 CHUNK = 1 << 20
 _HEAD = b',"hash":"'
@@ -97,6 +98,35 @@ def raw_lines(f: BinaryIO, offset: int = 0) -> Iterator[list[bytes]]:
         yield [rest, PARTIAL]
 
 
+def _batches(
+    f: BinaryIO, offset: int, blocks: list[Block] | None, unsealed: list[int]
+) -> Iterator[tuple[list[bytes], bool]]:
+    """Batches of lines from `offset`, each with whether its bytes matched the run's seal.
+
+    Sealed blocks come whole (one SHA-256 over their bytes); from the first block that
+    does not match, and past the last block, lines come unsealed, to be chained one by one.
+    """
+    for block in blocks or ():
+        if block.end <= offset:
+            continue
+        f.seek(block.offset)
+        data = f.read(block.size)
+        if len(data) != block.size:
+            break  # cut short: the line-by-line reading tells where
+        if sha256(data).hexdigest() != block.digest:
+            unsealed.append(block.seq)  # changed since the run sealed it
+            break
+        lines = data[:-1].split(b"\n")
+        skip, at = 0, block.offset
+        while at < offset:  # resuming inside the block: drop the lines before the resume point
+            at += len(lines[skip]) + 1
+            skip += 1
+        yield (lines[skip:] if skip else lines), True
+        offset = block.end
+    for batch in raw_lines(f, offset):
+        yield batch, False
+
+
 PARTIAL = b"\x00partial"
 """Sentinel after the last batch's line when that line had no newline (cut off)."""
 
@@ -118,6 +148,8 @@ class LogReading:
         self.end_offset = 0  # byte offset just after the last good line
         self.stopped_early = False  # the caller stopped before the end: the tail is checked apart
         self.skipped: bytes | None = None  # the last line read, when `select` left it undecoded
+        self._blocks: list[Block] | bool | None = False  # False: not looked for yet
+        self._unsealed: list[int] = []  # first seq of a block that did not match the seal
 
     # --- reading -------------------------------------------------------------------------
 
@@ -147,8 +179,9 @@ class LogReading:
         offset = 0 if resume is None else resume.offset
         ended = False
         sha = sha256
+        blocks = self.blocks()
         with open_log(self.path) as f:
-            for batch in raw_lines(f, offset):
+            for batch, sealed in _batches(f, offset, blocks, self._unsealed):
                 if batch[-1] is PARTIAL:
                     self._fault(
                         "incomplete",
@@ -160,9 +193,10 @@ class LogReading:
                     break
                 for line in batch:
                     digest = line[-66:-2]
-                    body = line[:_HEAD_AT] + b"}"
-                    if sha(prev + body).hexdigest().encode() != digest or (
-                        line[_HEAD_AT:-66] != _HEAD or line[-2:] != _TAIL
+                    if not sealed and (
+                        sha(prev + line[:_HEAD_AT] + b"}").hexdigest().encode() != digest
+                        or line[_HEAD_AT:-66] != _HEAD
+                        or line[-2:] != _TAIL
                     ):
                         self._altered_line(expected, line)
                         return
@@ -193,6 +227,12 @@ class LogReading:
                     yield event
         if self.fault is None:
             self._check_end()
+
+    def blocks(self) -> list[Block] | None:
+        """The run's seal, if it has one its manifest vouches for (see :mod:`sim.store.seal`)."""
+        if self._blocks is False:
+            self._blocks = load_seal(self.path, self.manifest)
+        return self._blocks  # type: ignore[return-value]
 
     def _search(self, select: re.Pattern[bytes] | None, resume: Resume | None) -> Iterator[Event]:
         """The events of the lines `select` finds, decoded, without checking the chain."""
@@ -278,6 +318,14 @@ class LogReading:
             )
             return
         self._check_manifest(last.seq + 1, self.last_hash)
+        if self._unsealed:  # the chain holds, yet the bytes are not those the run sealed
+            seq = self._unsealed[0]
+            self._fault(
+                "altered",
+                seq,
+                f"the block of lines from seq {seq} is not what the run wrote and sealed "
+                "(the log was re-hashed after the run)",
+            )
 
     def _check_manifest(self, count: int, last_hash: bytes) -> None:
         manifest = self.manifest

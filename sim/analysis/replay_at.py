@@ -9,6 +9,7 @@ the state at its end, and says when the run ended.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from sim.analysis.replay import replay_events
@@ -38,7 +39,7 @@ def replay_at(source: RunSource, at: float | None) -> Replayed:
     fault is left for the caller to report.
     """
     reading = source.reading()
-    snapshot = None if at is None else load_snapshot(source.run_dir, at)
+    snapshot = load_snapshot(source.run_dir, math.inf if at is None else at, source.log_path)
     if snapshot is None:
         state, resume, start = initial_state(source.scenario), None, None
     else:

@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 from sim.cli import app
 from sim.events import decode
-from sim.runner import run_to_directory
+from sim.experiments.run import run_to_directory
 from sim.scenario.loader import load_scenario
 from sim.store import read_json, verify_log
 from sim.store.chain import GENESIS, split_line

@@ -16,13 +16,14 @@ import pytest
 from pymisp import MISPEvent
 
 from sim import events as ev
-from sim.analysis.exports import export_run
 from sim.analysis.exports.markings import distribution, tlp_level
-from sim.analysis.exports.parquet import event_columns
+from sim.analysis.exports.misp import export_misp
+from sim.analysis.exports.parquet import event_columns, export_parquet
+from sim.analysis.exports.stix import export_stix
 from sim.analysis.exports.view import ExportError
 from sim.analysis.perspective import visible_to
 from sim.analysis.source import open_run
-from sim.runner import run_to_directory
+from sim.experiments.run import run_to_directory
 from sim.scenario.loader import load_scenario
 from sim.store import read_events
 from sim.store.reading import LogIntegrityError
@@ -51,7 +52,8 @@ def _export(run: Path, fmt: str, **kw: object) -> list[Path]:
     """Export once per run, format and reader (exports are deterministic)."""
     key = (run, fmt, repr(sorted(kw.items())))
     if key not in _MADE:
-        _MADE[key] = export_run(open_run(run), fmt, **kw).paths  # type: ignore[arg-type]
+        export = {"stix": export_stix, "misp": export_misp, "parquet": export_parquet}[fmt]
+        _MADE[key] = export(open_run(run), **kw).paths  # type: ignore[arg-type]
     return _MADE[key]
 
 

@@ -10,9 +10,9 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
-from sim.checks import verify_run
+from sim.analysis.verify import verify_run
 from sim.cli import app
-from sim.runner import run_to_directory
+from sim.experiments.run import run_to_directory
 from sim.scenario.loader import load_scenario
 from sim.store import read_json, write_json
 from sim.store.chain import GENESIS, make_line, split_line

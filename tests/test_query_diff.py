@@ -14,9 +14,9 @@ from sim.analysis.diff import diff_runs
 from sim.analysis.perspective import QueryError
 from sim.analysis.query import query_runs
 from sim.analysis.source import open_run
-from sim.branching import branch_run
 from sim.cli import app
-from sim.runner import run_to_directory
+from sim.experiments.branch import branch_run
+from sim.experiments.run import run_to_directory
 from sim.scenario.loader import load_scenario
 from sim.store import read_events
 

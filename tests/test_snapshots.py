@@ -16,8 +16,8 @@ import sim.store.snapshots as snapshots
 from sim.analysis.replay import replay_events
 from sim.analysis.replay_at import replay_at
 from sim.analysis.source import open_run
-from sim.checks import verify_run
-from sim.runner import run_to_directory
+from sim.analysis.verify import verify_run
+from sim.experiments.run import run_to_directory
 from sim.scenario.loader import load_scenario
 from sim.store import read_events
 from sim.store.chain import GENESIS

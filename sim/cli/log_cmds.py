@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from sim.cli.app import OutOption, app, err_console, out_console
+
+if TYPE_CHECKING:
+    from sim.analysis.exports import Exported
 
 DEFAULT_OUT = Path("logs")
 RunArgument = Annotated[
@@ -36,18 +40,37 @@ def export_cmd(
     out: OutOption = DEFAULT_OUT,
 ) -> None:
     """Export a run for other tools: STIX 2.1, MISP or Parquet, respecting markings."""
-    from sim.analysis.exports import export_run
     from sim.analysis.source import open_run
     from sim.store import resolve_run
 
+    exporter = _exporter(format_)
     source = open_run(resolve_run(run, out))
-    done = export_run(source, format_, as_node=as_node, ground_truth=ground_truth, out=to)
+    done = exporter(source, as_node=as_node, ground_truth=ground_truth, out=to)
     truth = ", with ground truth" if done.ground_truth else ""
     out_console.print(
         f"{done.format}: {done.items} items as known to {done.reader}{truth}", highlight=False
     )
     for path in done.paths:
         out_console.print(f"  {path}", highlight=False, soft_wrap=True)
+
+
+def _exporter(fmt: str) -> Callable[..., Exported]:
+    """The export function of a format, imported only when asked (stix2 and PyMISP are slow)."""
+    if fmt == "stix":
+        from sim.analysis.exports.stix import export_stix
+
+        return export_stix
+    if fmt == "misp":
+        from sim.analysis.exports.misp import export_misp
+
+        return export_misp
+    if fmt == "parquet":
+        from sim.analysis.exports.parquet import export_parquet
+
+        return export_parquet
+    from sim.analysis.exports import FORMATS, ExportError
+
+    raise ExportError(f"unknown export format {fmt!r}: choose one of {', '.join(FORMATS)}")
 
 
 @app.command("query")

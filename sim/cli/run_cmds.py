@@ -9,6 +9,9 @@ import typer
 
 from sim.cli.app import OutOption, SetOption, app, err_console, out_console
 
+# Commands import the library inside their functions, for start-up time: `intelsim --help`
+# and each command load only what that command uses (the import rules: docs/architecture.md).
+
 
 @app.command()
 def run(
@@ -63,8 +66,8 @@ def run(
         from sim.report.live import live_listener
 
         listeners.append(live_listener(loaded.scenario, out_console, speed))
+    from sim.experiments.run import run_to_directory
     from sim.report.summary import run_summary
-    from sim.runner import run_to_directory
 
     outcome = run_to_directory(loaded, out, seed=seed, overrides=overrides, listeners=listeners)
     out_console.print(run_summary(outcome.metrics, None, outcome.wall_seconds))
@@ -79,7 +82,7 @@ def verify(
     out: OutOption = Path("logs"),
 ) -> None:
     """Check a run: hash chain, sequence, time order, markings, replay, manifest, metrics."""
-    from sim.checks import verify_run
+    from sim.analysis.verify import verify_run
     from sim.store import resolve_run
 
     run_dir = resolve_run(run_id, out)
@@ -116,7 +119,7 @@ def branch(
     """Same past, changed future: re-run RUN with --set changes applied from time --at."""
     from sim.analysis.replay import load_run
     from sim.analysis.timeline import parse_when
-    from sim.branching import branch_run
+    from sim.experiments.branch import branch_run
     from sim.report.summary import run_summary
     from sim.store import resolve_run
 

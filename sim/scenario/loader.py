@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,63 +21,7 @@ from sim.scenario.models import Scenario, link_name
 from sim.scenario.paths import PathError, parse_override, parse_path, set_path, split_path
 from sim.scenario.problems import Origin, validation_problems
 from sim.scenario.references import check_references
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys and reads only true/false as booleans.
-
-    YAML 1.1 also reads yes/no/on/off as booleans, which would turn Norway's code
-    `NO` into False.
-    """
-
-    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Any, Any]:
-        if isinstance(node, yaml.MappingNode):
-            seen: dict[Any, yaml.Node] = {}
-            for key_node, _ in node.value:
-                if key_node.tag == "tag:yaml.org,2002:merge":
-                    continue
-                key = self.construct_object(key_node, deep=True)
-                try:
-                    first = seen.setdefault(key, key_node)
-                except TypeError:
-                    continue  # unhashable key: the base constructor reports it
-                if first is not key_node:
-                    raise yaml.constructor.ConstructorError(
-                        None,
-                        None,
-                        f"duplicate key `{key}` (first at line {first.start_mark.line + 1})",
-                        key_node.start_mark,
-                    )
-        return super().construct_mapping(node, deep=deep)  # type: ignore[arg-type]
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-
-
-def _yaml_error(exc: yaml.YAMLError) -> str:
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc)
-    context = getattr(exc, "context", None)
-    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-    why = f"{problem} ({context})" if context and context not in problem else problem
-    kind = (
-        "YAML error" if isinstance(exc, yaml.constructor.ConstructorError) else "YAML syntax error"
-    )
-    return f"{kind}{where}: {why}"
-
-
-def parse_yaml_value(text: str, what: str) -> Any:
-    """One YAML scalar or flow value (``8``, ``2h``, ``false``, ``[NATO, KOR]``)."""
-    try:
-        return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        raise PathError(f"{what} is not a YAML value: {_yaml_error(exc)}") from None
+from sim.scenario.yaml_reader import read_yaml, yaml_problem
 
 
 def read_document(path: Path) -> dict[str, Any]:
@@ -104,9 +47,9 @@ def read_document(path: Path) -> dict[str, Any]:
             f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"
         ) from None
     try:
-        doc = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
+        doc = read_yaml(text)
     except yaml.YAMLError as exc:
-        raise fail(_yaml_error(exc)) from None
+        raise fail(yaml_problem(exc)) from None
     if doc is None:
         raise fail("is empty; expected a scenario (a mapping with name, start, duration, …)")
     if not isinstance(doc, dict):
@@ -278,7 +221,7 @@ def _relocate(problem: Problem, origin: Origin) -> Problem:
     return Problem(file, problem.path, problem.message + note, problem.severity)
 
 
-_FIXED_DURING_RUN = ("name", "description", "start", "duration", "seed", "interventions")
+FIXED_DURING_RUN = ("name", "description", "start", "duration", "seed", "interventions")
 
 
 def check_interventions(
@@ -298,7 +241,7 @@ def check_interventions(
         for where, value in scenario.interventions[i].set.items():
             at = f"interventions[{i}].set.{where}"
             try:
-                if split_path(where)[0] in _FIXED_DURING_RUN:
+                if split_path(where)[0] in FIXED_DURING_RUN:
                     raise PathError(f"`{split_path(where)[0]}` cannot change during a run")
                 changed = set_path(current, where, value)
             except PathError as exc:

@@ -11,11 +11,15 @@ and the event's title and tags say the file holds it.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pymisp import MISPAttribute, MISPEvent, MISPOrganisation
 
 from sim import events as ev
+from sim.analysis.exports import Exported, begin, collect_checked, write_file
 from sim.analysis.exports.markings import distribution, marking_text, tlp_level
 from sim.analysis.exports.view import AssessmentItem, ExportView, ReportItem
+from sim.analysis.source import RunSource
 
 GROUND_TRUTH_TAG = 'intelsim:ground-truth="included"'
 
@@ -116,3 +120,16 @@ def misp_event(view: ExportView, run_name: str) -> str:
             )  # fmt: skip
     event.distribution = max((a.distribution for a in event.attributes), default=0)
     return str(event.to_json(indent=2))
+
+
+def export_misp(
+    source: RunSource, *, as_node: str | None = None, ground_truth: bool = False,
+    out: Path | None = None,
+) -> Exported:  # fmt: skip
+    """Write the run as a MISP event: what `as_node` knew, ground truth only if asked."""
+    target, done = begin(source, "misp", as_node, ground_truth, out)
+    view = collect_checked(source, as_node, ground_truth)
+    write_file(target, misp_event(view, source.run_dir.name).encode())
+    done.paths.append(target)
+    done.items = len(view.reports) + sum(len(a.versions) for a in view.assessments.values())
+    return done

@@ -15,6 +15,7 @@ are written in batches, so memory stays flat however long the run.
 
 from __future__ import annotations
 
+import os
 import types
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -27,7 +28,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim import events as ev
-from sim.analysis.metrics import flatten
+from sim.analysis.exports import Exported, begin, checked, mkdir
+from sim.analysis.metrics import MetricsProjection, flatten
+from sim.analysis.perspective import visible_to
+from sim.analysis.source import RunSource
+from sim.errors import LogError
 
 BATCH = 65_536
 SCHEMA_VERSION = 1
@@ -182,3 +187,46 @@ def write_metrics(metrics: dict[str, Any], path: Path, metadata: dict[str, Any])
         }
     ).replace_schema_metadata({b"intelsim": orjson.dumps(metadata)})
     pq.write_table(table, path, compression="zstd")
+
+
+def export_parquet(
+    source: RunSource, *, as_node: str | None = None, ground_truth: bool = False,
+    out: Path | None = None,
+) -> Exported:  # fmt: skip
+    """Write the run's events (and, with ground truth, its metrics) as Parquet in a directory."""
+    target, done = begin(source, "parquet", as_node, ground_truth, out)
+    events, check = checked(source)
+    projection = MetricsProjection(source.scenario) if ground_truth else None
+
+    def keep(event: ev.Event) -> bool:
+        if projection is not None:
+            projection.apply(event)
+        if as_node is not None:
+            return visible_to(as_node, event)
+        return ground_truth or not type(event).ground_truth
+
+    meta = {
+        "run": source.run_dir.name,
+        "scenario": source.scenario.name,
+        "start": source.scenario.start.isoformat(),
+        "reader": done.reader,
+        "ground_truth": ground_truth,
+        "schema_version": SCHEMA_VERSION,
+    }
+    mkdir(target)
+    start_ms = round(source.scenario.start.timestamp() * 1000)
+    tmp = target / ".events.parquet.tmp"
+    done.items = write_events(
+        events, tmp, start_ms=start_ms, keep=keep, reveal_truth=ground_truth, metadata=meta
+    )
+    try:
+        check()
+    except LogError:
+        tmp.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, target / "events.parquet")
+    done.paths.append(target / "events.parquet")
+    if projection is not None:
+        write_metrics(projection.result(), target / "metrics.parquet", meta)
+        done.paths.append(target / "metrics.parquet")
+    return done

@@ -16,13 +16,16 @@ from __future__ import annotations
 import hashlib
 import uuid
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import stix2
 
 from sim import events as ev
+from sim.analysis.exports import Exported, begin, collect_checked, run_key, write_file
 from sim.analysis.exports.markings import TLP_EXTENSION, TLP_IDS, marking_text, tlp_level
 from sim.analysis.exports.view import AssessmentItem, ExportView, ReportItem
+from sim.analysis.source import RunSource
 
 MUNITION_TYPE = "x-intelsim-munition"
 # STIX 2.1 appendix "Admiralty Credibility" scale: the credibility digit as a confidence
@@ -359,3 +362,16 @@ def stix_bundle(view: ExportView, run_name: str, run_key: str) -> str:
         allow_custom=True,
     )  # fmt: skip
     return str(out.serialize(pretty=True))
+
+
+def export_stix(
+    source: RunSource, *, as_node: str | None = None, ground_truth: bool = False,
+    out: Path | None = None,
+) -> Exported:  # fmt: skip
+    """Write the run as a STIX 2.1 bundle: what `as_node` knew, ground truth only if asked."""
+    target, done = begin(source, "stix", as_node, ground_truth, out)
+    view = collect_checked(source, as_node, ground_truth)
+    write_file(target, stix_bundle(view, source.run_dir.name, run_key(source)).encode())
+    done.paths.append(target)
+    done.items = len(view.reports) + sum(len(a.versions) for a in view.assessments.values())
+    return done

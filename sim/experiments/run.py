@@ -7,20 +7,17 @@ run, where, how long: everything that must stay out of the deterministic log) an
 
 from __future__ import annotations
 
-import platform
-import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sim import __version__
 from sim.analysis.metrics import MetricsProjection
 from sim.engine import simulate
 from sim.engine.recorder import Listener
 from sim.engine.world import World
+from sim.experiments.manifest import new_manifest, scenario_fields
 from sim.logging import get_logger
 from sim.scenario.loader import LoadedScenario
 from sim.scenario.models import Scenario
@@ -42,24 +39,6 @@ class RunOutcome:
     world: World = field(repr=False)
 
 
-def manifest_of(loaded: LoadedScenario, seed: int, overrides: Iterable[str] = ()) -> dict[str, Any]:
-    """The manifest of a run as it starts (completed with counts and hash at the end)."""
-    return {
-        "intelsim": __version__,
-        "scenario": loaded.scenario.name,
-        "scenario_files": [str(p) for p in loaded.files],
-        "scenario_hash": loaded.source_hash,
-        "overrides": list(overrides),
-        "resolved": loaded.raw,
-        "seed": seed,
-        "status": "running",
-        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "host": platform.node(),
-    }
-
-
 def run_to_directory(
     loaded: LoadedScenario,
     out: Path,
@@ -72,7 +51,7 @@ def run_to_directory(
     scenario = loaded.scenario
     seed = scenario.seed if seed is None else seed
     run_dir = new_run_dir(out, scenario.name)
-    manifest = manifest_of(loaded, seed, overrides)
+    manifest = new_manifest(**scenario_fields(loaded, overrides), seed=seed)
     # written first, so a killed run still says what it was running
     write_json(run_dir / MANIFEST_FILE, manifest)
     log.info("run started", scenario=scenario.name, seed=seed, run_dir=str(run_dir))

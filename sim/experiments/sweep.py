@@ -11,22 +11,20 @@ was stopped.
 
 from __future__ import annotations
 
-import platform
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
 import orjson
 import pandas as pd
 
-from sim import __version__
-from sim.analysis.design import Factor, Point, build_design, parse_vary
-from sim.analysis.executors import Executor
-from sim.analysis.replications import (
+from sim.errors import IntelsimError, Problem, ScenarioError
+from sim.experiments.design import Factor, Point, build_design, parse_vary
+from sim.experiments.executors import Executor
+from sim.experiments.manifest import new_manifest, now
+from sim.experiments.replications import (
     Job,
     LogRequest,
     Row,
@@ -36,7 +34,7 @@ from sim.analysis.replications import (
     summarize_frame,
     write_table,
 )
-from sim.errors import IntelsimError, Problem, ScenarioError
+from sim.scenario.loader import load_scenario
 from sim.store import new_run_dir, read_json, write_json
 
 JOURNAL = "rows.jsonl"
@@ -137,8 +135,6 @@ def plan_sweep(spec: SweepSpec) -> Plan:
     Raises ScenarioError (every problem, `--vary` paths named as such) or SweepError
     before anything runs.
     """
-    from sim.scenario.loader import load_scenario
-
     if spec.replications < 1:
         msg = f"--replications must be at least 1, not {spec.replications}"
         raise SweepError(msg)
@@ -245,32 +241,24 @@ class Sweep:
             )
             raise SweepError(msg)
         sweep = cls(directory, plan, read_journal(directory / JOURNAL), manifest)
-        sweep.manifest["resumed"] = [*manifest.get("resumed", []), _now()]
+        sweep.manifest["resumed"] = [*manifest.get("resumed", []), now()]
         return sweep
 
     def _new_manifest(self) -> dict[str, Any]:
         plan = self.plan
-        return {
-            "kind": "sweep",
-            "intelsim": __version__,
-            "scenario": plan.scenario_name,
-            "scenario_hash": plan.scenario_hash,
-            "spec": asdict(plan.spec),
-            "base_seed": plan.base_seed,
-            "factors": [
+        return new_manifest(
+            "sweep",
+            scenario=plan.scenario_name,
+            scenario_hash=plan.scenario_hash,
+            spec=asdict(plan.spec),
+            base_seed=plan.base_seed,
+            factors=[
                 {"path": f.path, "unit": f.unit, "values": [str(v) for v in f.values] or None}
                 for f in plan.factors
             ],
-            "points": [
-                {"point": p.point.index, "values": dict(p.point.values)} for p in plan.points
-            ],
-            "replications_total": plan.total,
-            "status": "running",
-            "started_at": _now(),
-            "python": sys.version.split()[0],
-            "platform": platform.platform(),
-            "host": platform.node(),
-        }
+            points=[{"point": p.point.index, "values": dict(p.point.values)} for p in plan.points],
+            replications_total=plan.total,
+        )
 
     def pending(self) -> list[Job]:
         """Jobs whose (point, replication) has no row yet."""
@@ -319,7 +307,7 @@ class Sweep:
         self.manifest.update(
             status=status,
             replications_done=len(runs),
-            finished_at=_now(),
+            finished_at=now(),
             metrics=[c for c in runs.columns if c not in self._leading()],
         )
         write_json(self.directory / MANIFEST, self.manifest)
@@ -344,7 +332,3 @@ def summary_table(runs: pd.DataFrame, paths: Sequence[str]) -> pd.DataFrame:
             )
     columns = [*leading, *SUMMARY_COLUMNS, "method"]
     return pd.DataFrame.from_records(records, columns=columns)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")

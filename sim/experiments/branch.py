@@ -17,7 +17,7 @@ from sim.analysis.replay import load_run
 from sim.analysis.source import open_run
 from sim.errors import ScenarioError
 from sim.events import decode
-from sim.runner import RunOutcome, run_to_directory
+from sim.experiments.run import RunOutcome, run_to_directory
 from sim.scenario.loader import LoadedScenario, validate_raw
 from sim.scenario.paths import parse_override
 from sim.scenario.problems import Origin

@@ -6,8 +6,7 @@ the reports it rests on); the second follows those items from the field to every
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from sim.analysis.source import RunSource, open_run
 from sim.analysis.timeline import Line, Narrator
 from sim.errors import LogError, suggest
 from sim.scenario.models import Scenario
-from sim.store.reading import LogReading
+from sim.store.reading import LogReading, needles
 
 MAX_REPORTS = 50  # supporting reports told in full; the rest are counted
 INDENT = "    "
@@ -234,31 +233,28 @@ def explain_run(source: RunSource, item_id: str) -> tuple[list[str], LogReading]
     broken log is reported as the broken log it is.
     """
     reading = source.reading()
+    traced: dict[str, str] = {}  # report -> its true usage, from the sightings read
     try:
-        found = _find(reading.events(select=_naming([item_id])), item_id)
+        found = _find(_noting(reading.events(select=needles([item_id])), traced), item_id)
     except LogError:
         reading.raise_if_broken()
         _find(source.reading().events(chain=False), item_id)  # says "did you mean"
         raise
-    usages = _usages_of(source, found) if found.reports else set()
+    untraced = [r for r in found.reports if r not in traced]
+    if untraced:  # an assessment: its reports' sightings come before it, in another pass
+        for _ in _noting(source.reading().events(select=needles(untraced), chain=False), traced):
+            pass
+    usages = {traced[r] for r in found.reports if r in traced}
     wanted = {item_id, *found.reports}
     narrator = Narrator(source.scenario)
-    events = source.reading().events(select=_naming([*wanted, *usages]), chain=False)
+    events = source.reading().events(select=needles([*wanted, *usages]), chain=False)
     trail = _follow(events, narrator, wanted, set(found.reports))
     return _explained(found, narrator, trail, item_id), reading
 
 
-def _naming(ids: Iterable[str]) -> re.Pattern[bytes]:
-    """A pattern finding the lines that name any of `ids` as a JSON string."""
-    alternatives = b"|".join(re.escape(i.encode()) for i in sorted(set(ids), key=len, reverse=True))
-    return re.compile(b'"(?:' + alternatives + b')"')
-
-
-def _usages_of(source: RunSource, found: _Found) -> set[str]:
-    """The true usages of the reports the item rests on (from their sightings)."""
-    reports = set(found.reports)
-    usages = set()
-    for event in source.reading().events(select=_naming(reports), chain=False):
-        if isinstance(event, ev.SightingReported) and event.report in reports and event.usage:
-            usages.add(event.usage)
-    return usages
+def _noting(events: Iterable[ev.Event], traced: dict[str, str]) -> Iterator[ev.Event]:
+    """Pass events on, noting the true usage of every sighting among them."""
+    for event in events:
+        if isinstance(event, ev.SightingReported) and event.usage is not None:
+            traced[event.report] = event.usage
+        yield event

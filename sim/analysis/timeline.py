@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sim import events as ev
+from sim.analysis.ledger import Filed, ReportBook, UsageBook, Used
 from sim.analysis.perspective import QueryError, check_node, endpoints, visible_to
 from sim.analysis.replay import load_run
 from sim.scenario.models import Scenario
@@ -36,19 +37,6 @@ class Line:
 
     def __str__(self) -> str:
         return f"{self.when}  {self.text}"
-
-
-@dataclass(frozen=True, slots=True)
-class _Filed:
-    """A report as filed: enough to name it in later lines."""
-
-    collector: str
-    discipline: str
-    grade: str
-    munition: str
-    sector: str
-    node: str
-    usage: str | None
 
 
 def marking_text(marking: ev.Marking) -> str:
@@ -78,8 +66,8 @@ class Narrator:
         self._day_text = ""
         self.notes = [i.note for i in scenario.interventions]
         self.reveal_truth = reveal_truth
-        self.reports: dict[str, _Filed] = {}
-        self.usages: dict[str, tuple[str, str, float]] = {}  # usage -> munition, sector, t
+        self.reports = ReportBook()  # every report filed, compactly (later lines name them)
+        self.usages = UsageBook()  # every usage (a sighting may trace to it at any time)
         self.campaigns: dict[str, str] = {}  # fabricated report -> campaign
         self.assessments: dict[str, tuple[str, str, str]] = {}  # id -> node, munition, sector
         self.sent: dict[str, float] = {}  # message -> sent
@@ -138,9 +126,9 @@ class Narrator:
 
     # --- what a report is, in words ----------------------------------------------------
 
-    def report_text(self, report: str) -> str:
+    def report_text(self, report: str, filed: Filed | None = None) -> str:
         """``kharkiv-prosecutors (FORENSIC, B2) reports a KN-23 in Kharkiv``."""
-        filed = self.reports.get(report)
+        filed = filed or self.reports.get(report)
         if filed is None:
             return f"report {report}"
         return (
@@ -148,17 +136,17 @@ class Narrator:
             f"{filed.munition} in {filed.sector}"
         )
 
-    def origin_text(self, report: str) -> str:
+    def origin_text(self, report: str, filed: Filed | None = None) -> str:
         """What the report truly traces to (ground truth), in words."""
-        filed = self.reports.get(report)
+        filed = filed or self.reports.get(report)
         if filed is None:
             return "unknown origin"
         if filed.usage is None:
             campaign = self.campaigns.get(report)
             return f"fabricated by campaign {campaign}" if campaign else "fabricated"
         used = self.usages.get(filed.usage)
-        if used is not None and used[0] != filed.munition:
-            return f"misidentified: traces to {filed.usage}, a {used[0]}"
+        if used is not None and used.munition != filed.munition:
+            return f"misidentified: traces to {filed.usage}, a {used.munition}"
         return f"traces to {filed.usage}"
 
     def usage_text(self, usage: str) -> str:
@@ -166,7 +154,7 @@ class Narrator:
         used = self.usages.get(usage)
         if used is None:
             return usage
-        return f"{usage} ({used[0]} used in {used[1]} {self.when(used[2])})"
+        return f"{usage} ({used.munition} used in {used.sector} {self.when(used.t)})"
 
     def supporting_text(self, reports: list[str]) -> str:
         """``R4 (kharkiv-prosecutors B2), R9 (…)``, shortened past a few."""
@@ -183,7 +171,7 @@ class Narrator:
         return "run", f"run of {e.scenario} starts (seed {e.seed}, {format_hours(e.horizon)})"
 
     def _munition_used(self, e: ev.MunitionUsed) -> tuple[str, str]:
-        self.usages[e.usage] = (e.munition, e.sector, e.t)
+        self.usages.add(e.usage, Used(e.munition, e.sector, e.t))
         return "truth", f"{e.munition} used in {e.sector} ({e.usage})"
 
     def _disinformation(self, e: ev.DisinformationInjected) -> tuple[str, str]:
@@ -191,12 +179,11 @@ class Narrator:
         return "truth", f"campaign {e.campaign} fabricates {e.report} for {e.node}"
 
     def _sighting(self, e: ev.SightingReported) -> tuple[str, str]:
-        self.reports[e.report] = _Filed(
-            e.collector, e.discipline, e.grade, e.munition, e.sector, e.node, e.usage
-        )
-        text = f"{self.report_text(e.report)} to {e.node} ({e.report})"
+        filed = Filed(e.collector, e.discipline, e.grade, e.munition, e.sector, e.node, e.usage)
+        self.reports.add(e.report, filed)
+        text = f"{self.report_text(e.report, filed)} to {e.node} ({e.report})"
         if self.reveal_truth:
-            text += f" — {_truth(self.origin_text(e.report))}"
+            text += f" — {_truth(self.origin_text(e.report, filed))}"
         return "report", text
 
     def _report_received(self, e: ev.ReportReceived) -> tuple[str, str] | None:

@@ -27,6 +27,7 @@ from sim.scenario.loader import load_scenario
 from sim.store import read_json, verify_log
 from sim.store.chain import GENESIS, split_line
 from sim.store.reading import LogIntegrityError, LogReading, Resume
+from sim.store.verify import PARALLEL_BYTES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -172,3 +173,17 @@ def test_commands_on_cut_logs_exit_1_and_name_the_seq(teaching: Path, tmp_path: 
         assert "Traceback" not in done.stderr
         assert f"seq {lost - 1}" in done.stderr or f"seq {lost}" in done.stderr, done.stderr
     assert "incomplete" in done.stderr
+
+
+def test_a_big_log_has_its_chain_checked_on_the_side(big: Path, tmp_path: Path) -> None:
+    data = (big / "events.jsonl").read_bytes()
+    assert len(data) >= PARALLEL_BYTES  # so verify checks the chain in a child process
+    log = tmp_path / "events.jsonl"
+    log.write_bytes(data)
+    assert verify_log(log).ok
+    lines = data.splitlines(keepends=True)
+    n = len(lines) // 2
+    lines[n] = lines[n].replace(b'"t":', b'"t": ')  # still a valid event; its hash is stale
+    log.write_bytes(b"".join(lines))
+    verdict = verify_log(log)
+    assert not verdict.ok and verdict.first_bad_seq == n

@@ -54,7 +54,7 @@ class _Names:
 def _slot(item: str, prefix: str) -> int | None:
     """``R17`` -> 16: the array slot of an engine id, or None for any other id."""
     digits = item[1:]
-    if item[:1] != prefix or not digits.isdigit() or digits[0] == "0":
+    if item[:1] != prefix or not digits.isdigit() or digits[:1] == "0" or not digits.isascii():
         return None
     return int(digits) - 1
 
@@ -77,13 +77,19 @@ class ReportBook:
         if slot is None or slot > len(self._usage) + 1_000_000:
             self._odd[report] = filed
             return
-        while len(self._usage) <= slot:  # ids come in order; a gap stays empty
-            self._cols.extend([0] * self.FIELDS)
-            self._usage.append(-3)  # -3: no such report
-        number = self._names.number
-        base = slot * self.FIELDS
-        for i, name in enumerate(filed[: self.FIELDS]):
-            self._cols[base + i] = number(name)  # type: ignore[arg-type]
+        index, number = self._names.index, self._names.number
+        names = [
+            n if (n := index.get(name)) is not None else number(name)  # type: ignore[arg-type]
+            for name in filed[: self.FIELDS]
+        ]
+        if slot == len(self._usage):  # the usual case: the next id
+            self._cols.extend(names)
+            self._usage.append(-3)
+        else:
+            while len(self._usage) <= slot:  # a gap stays empty
+                self._cols.extend([0] * self.FIELDS)
+                self._usage.append(-3)  # -3: no such report
+            self._cols[slot * self.FIELDS : (slot + 1) * self.FIELDS] = array("I", names)
         usage = filed.usage
         if usage is None:
             self._usage[slot] = -1

@@ -64,6 +64,8 @@ class Narrator:
         self._offset_us = (scenario.start - midnight) // timedelta(microseconds=1)
         self._day = -1
         self._day_text = ""
+        self._minute = -1
+        self._minute_text = ""
         self.notes = [i.note for i in scenario.interventions]
         self.reveal_truth = reveal_truth
         self.reports = ReportBook()  # every report filed, compactly (later lines name them)
@@ -106,12 +108,15 @@ class Narrator:
         """
         # whole minutes since the first midnight (timedelta rounds hours to microseconds)
         minute = (self._offset_us + round(t * 3_600_000_000)) // 60_000_000
+        if minute == self._minute:  # events come in bursts within a minute
+            return self._minute_text
         day, in_day = divmod(minute, 1440)
         if day != self._day:
             self._day = day
             self._day_text = (self._midnight + timedelta(days=day)).strftime("%Y-%m-%d ")
         hour, mins = divmod(in_day, 60)
-        return f"{self._day_text}{hour:02d}:{mins:02d}"
+        self._minute, self._minute_text = minute, f"{self._day_text}{hour:02d}:{mins:02d}"
+        return self._minute_text
 
     def narrate(self, event: ev.Event) -> Line | None:
         """The line telling `event`, or None for an event another line already tells."""

@@ -85,6 +85,21 @@ def head_exits_quietly(run: Path) -> str:
     return f"exit {done.returncode} after {wall:.2f} s, {quiet}"
 
 
+def fold_rate(run: Path) -> float:
+    """Events per second of `evolve` folded over the whole log, events already decoded."""
+    from sim.analysis.replay import replay_events
+    from sim.analysis.source import open_run
+
+    source = open_run(run)
+    events = list(source.reading().events())
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        replay_events(source.scenario, events)
+        best = min(best, time.perf_counter() - started)
+    return len(events) / best
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -119,12 +134,15 @@ def main() -> None:
                 rate += f", {lines / wall:,.0f} lines/s" if name == "timeline" else ""
             print(f"  {name:18s} {wall:7.2f} {wall / base:6.2f} {TARGETS[name]:6.2f}x  {rate}")
         print(f"timeline | head: {head_exits_quietly(run)}")
+        print(f"fold alone (in-process, no snapshot): {fold_rate(run):,.0f} events/s")
         big, _, rss_big_run = make_run(work / "big", args.scale)
         print(f"peak RSS, 1x vs {args.scale:g}x horizon (MiB)")
         print(f"  {'run':18s} {rss['run'] / 1024:7.1f} {rss_big_run / 1024:7.1f}")
         for name, cmd in readers(big, HORIZON * args.scale).items():
             _, peak = timed(cmd, work / "out.txt")
-            print(f"  {name:18s} {rss[name] / 1024:7.1f} {peak / 1024:7.1f}  x{peak / rss[name]:.2f}")
+            print(
+                f"  {name:18s} {rss[name] / 1024:7.1f} {peak / 1024:7.1f}  x{peak / rss[name]:.2f}"
+            )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -180,7 +180,7 @@ class LogReading:
     """
 
     def __init__(self, path: Path, manifest: dict[str, Any] | None = None) -> None:
-        self.path = Path(path)
+        self.path = path if isinstance(path, Path) else Path(path)
         self.manifest = manifest if isinstance(manifest, dict) else None
         self.fault: Fault | None = None
         self.count = 0  # events read and found good
@@ -188,6 +188,7 @@ class LogReading:
         self.last_hash = GENESIS
         self.stopped_early = False  # the caller stopped before the end: the tail is checked apart
         self.tail_undecoded = False  # the last line read was not decoded (left out by `select`)
+        self.partial = False  # the log ends mid-line
         self._blocks: list[Block] | bool | None = False  # False: not looked for yet
         self._unsealed: list[int] = []  # first seq of a block that did not match the seal
 
@@ -233,6 +234,7 @@ class LogReading:
                 for batch in _batches(f, offset, self.blocks(), self._unsealed, select):
                     lines = batch.lines
                     if lines and lines[-1] is PARTIAL:
+                        self.partial = True
                         self._fault(
                             "incomplete",
                             expected,

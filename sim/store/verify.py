@@ -75,7 +75,7 @@ def verify_log(
     broken one is read again, line by line, to name every fault. The checks then run
     on the events before the first fault only: what follows it cannot be trusted.
     """
-    path = Path(path)
+    path = path if isinstance(path, Path) else Path(path)
     reading = LogReading(path)
     chainer = _chain_elsewhere(path, start)
     flagged: list[tuple[int, str]] = []
@@ -95,7 +95,54 @@ def verify_log(
     found = _Findings(max_problems)
     for seq, problem in flagged:
         found.add(seq, problem)
+    fault = reading.fault
+    if chained and fault is not None and fault.kind == "incomplete":
+        # every line read was sound, the log only stops short: nothing more to find
+        expected = (start.seq if start else 0) + reading.count
+        if reading.partial:
+            _cut(found, expected, expected + 1)
+        return _ending(
+            found, reading.count, expected, reading.last, reading.partial, last_hash,
+            expected_final_hash,
+        )  # fmt: skip
     return _careful(path, found, expected_final_hash, start)
+
+
+def _cut(found: _Findings, expected: int, lineno: int) -> None:
+    after = f"after seq {expected - 1}" if expected else "before any complete event"
+    found.add(expected, f"log ends mid-line {after} (line {lineno}: the run was cut off)")
+
+
+def _ending(
+    found: _Findings, count: int, expected: int, last: Event | None, truncated: bool,
+    final_hash: str, expected_final_hash: str | None,
+) -> Verdict:  # fmt: skip
+    """The problems of how a log ends (not with RunEnded, not the recorded hash); the verdict."""
+    ended = isinstance(last, RunEnded)
+    if count == 0 and expected == 0 and not truncated:
+        found.add(0, "log is empty")
+    elif not ended:
+        tail = (
+            f"last is seq {last.seq} {type(last).__name__}"
+            if last is not None
+            else "the last line is not a valid event"
+            if count
+            else f"nothing after seq {expected - 1}"
+            if expected
+            else "no complete event"
+        )
+        # a clean cut: the first seq missing is the first incomplete one (crash cuts name it)
+        found.add(
+            None if truncated else expected,
+            f"log does not end with RunEnded ({tail}): the run did not finish",
+        )
+    if expected_final_hash is not None and final_hash != expected_final_hash:
+        found.add(
+            None,
+            f"final hash {final_hash[:12]}… differs from the recorded {expected_final_hash[:12]}…: "
+            "the log was rewritten",
+        )
+    return _verdict(found, count, ended, final_hash, truncated=truncated)
 
 
 PARALLEL_BYTES = 8 << 20
@@ -174,8 +221,7 @@ def _careful(
     for lineno, raw in iter_lines(path, begin.offset, begin.seq + 1):
         if not raw.endswith(b"\n"):
             truncated = True
-            after = f"after seq {expected - 1}" if expected else "before any complete event"
-            found.add(expected, f"log ends mid-line {after} (line {lineno}: the run was cut off)")
+            _cut(found, expected, lineno)
             break
         count += 1
         where = f"line {lineno} (seq {expected} expected)"
@@ -223,28 +269,4 @@ def _careful(
         last = event
 
     final_hash = last_digest.decode("ascii") if last_digest is not None else ""
-    ended = isinstance(last, RunEnded)
-    if count == 0 and expected == 0 and not truncated:
-        found.add(0, "log is empty")
-    elif not ended:
-        tail = (
-            f"last is seq {last.seq} {type(last).__name__}"
-            if last is not None
-            else "the last line is not a valid event"
-            if count
-            else f"nothing after seq {expected - 1}"
-            if expected
-            else "no complete event"
-        )
-        # a clean cut: the first seq missing is the first incomplete one (crash cuts name it)
-        found.add(
-            None if truncated else expected,
-            f"log does not end with RunEnded ({tail}): the run did not finish",
-        )
-    if expected_final_hash is not None and final_hash != expected_final_hash:
-        found.add(
-            None,
-            f"final hash {final_hash[:12]}… differs from the recorded {expected_final_hash[:12]}…: "
-            "the log was rewritten",
-        )
-    return _verdict(found, count, ended, final_hash, truncated=truncated)
+    return _ending(found, count, expected, last, truncated, final_hash, expected_final_hash)

@@ -194,7 +194,7 @@ def test_the_log_reader_on_corrupted_logs(
 ) -> None:
     data = (original / "events.jsonl").read_bytes()
 
-    @settings(SETTINGS, max_examples=EXAMPLES or 150)
+    @settings(SETTINGS, max_examples=EXAMPLES or 100)
     @given(corrupt(data))
     def reads(bad: bytes) -> None:
         _reading_ends_cleanly(_corrupt(original, tmp_path, bad))
@@ -208,7 +208,7 @@ def test_every_reading_verb_on_corrupted_logs(
 ) -> None:
     data = (original / "events.jsonl").read_bytes()
 
-    @settings(SETTINGS, max_examples=(EXAMPLES or 150) // 8)
+    @settings(SETTINGS, max_examples=(EXAMPLES or 100) // 8)
     @given(corrupt(data), st.sampled_from(VERBS))
     def commands(bad: bytes, verb: list[str]) -> None:
         run = _corrupt(original, tmp_path, bad)

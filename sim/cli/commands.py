@@ -4,6 +4,7 @@ from sim.cli import (  # noqa: F401
     log_cmds,
     run_cmds,
     scenario_cmds,
+    sensitivity_cmds,
     view_cmds,
     whatif_cmds,
 )

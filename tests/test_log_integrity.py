@@ -78,7 +78,7 @@ EDITS: dict[str, tuple[Callable[[list[bytes]], list[bytes]], str, str]] = {
         "altered",
         "the manifest recorded (the log was rewritten)",
     ),
-    "after the end": (lambda ls: [*ls, ls[-1]], "altered", "seq 202"),
+    "after the end": (lambda ls: [*ls, ls[-1]], "altered", "hash chain broken"),
     "cut": (lambda ls: ls[:100], "incomplete", "ends at seq 99"),
 }
 

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
+from sim import events as ev
 from sim.analysis.ledger import Filed, ReportBook, UsageBook, Used
+from sim.analysis.provenance import explain_events, explain_run
+from sim.analysis.source import open_run
 from sim.analysis.timeline import Narrator, format_when
+from sim.experiments.run import run_to_directory
+from sim.scenario.loader import load_scenario
 from sim.scenario.models import Scenario
+from sim.store import read_events
 from tests.builders import busy_example
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_narrators_minutes_are_strftimes() -> None:
@@ -40,3 +49,19 @@ def test_the_ledgers_give_back_what_they_were_given() -> None:
     used["U5"] = Used("W", "V", 2.0)
     assert all(usages.get(u) == w for u, w in used.items())
     assert usages.get("U-odd") == Used("Y", "Z", 1.0) and usages.get("U999") is None
+
+
+def test_explain_reads_less_and_says_the_same(tmp_path: Path) -> None:
+    loaded = load_scenario(ROOT / "scenarios" / "teaching-minimal.yaml", [])
+    run = run_to_directory(loaded, tmp_path).run_dir
+    assert run is not None
+    source = open_run(run)
+    events = list(read_events(run / "events.jsonl"))
+    items = {e.assessment for e in events if isinstance(e, ev.AssessmentIssued)}
+    items |= {e.report for e in events if isinstance(e, ev.SightingReported)}
+    items |= {e.usage for e in events if isinstance(e, ev.MunitionUsed)}
+    assert len(items) > 30
+    for item in sorted(items):
+        fast, reading = explain_run(source, item)
+        assert reading.ok
+        assert fast == explain_events(source.scenario, lambda: iter(events), item), item

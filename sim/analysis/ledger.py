@@ -4,7 +4,7 @@ A timeline must be able to say who filed a report whenever a later line names it
 assessment lists it, a message carries it), and what a usage was whenever a sighting
 traces to it; a collector's delay is unbounded, so neither can be forgotten. Kept as
 Python objects that costs about 600 bytes a report (a dict entry, a record, six string
-objects of its own); here a report is five small numbers in arrays and a usage three,
+objects of its own); here a report is eight small numbers in arrays and a usage three,
 indexed by the engine's ids ``R1, R2, …`` and ``U1, U2, …`` (any other id falls back to
 a dict), with each name stored once. A run 10 times as long then costs megabytes more,
 not hundreds (bench/bench_read.py measures peak memory at 1x and 10x).
@@ -26,6 +26,7 @@ class Filed(NamedTuple):
     sector: str
     node: str
     usage: str | None
+    polarity: str = "supports"
 
 
 class Used(NamedTuple):
@@ -62,7 +63,7 @@ def _slot(item: str, prefix: str) -> int | None:
 class ReportBook:
     """Every report filed so far: ``book.get("R17") -> Filed | None``."""
 
-    FIELDS = 6  # collector, discipline, grade, munition, sector, node
+    FIELDS = 7  # collector, discipline, grade, munition, sector, node, polarity
 
     def __init__(self) -> None:
         self._names = _Names()
@@ -79,8 +80,8 @@ class ReportBook:
             return
         index, number = self._names.index, self._names.number
         names = [
-            n if (n := index.get(name)) is not None else number(name)  # type: ignore[arg-type]
-            for name in filed[: self.FIELDS]
+            n if (n := index.get(name)) is not None else number(name)
+            for name in (*filed[:6], filed.polarity)
         ]
         if slot == len(self._usage):  # the usual case: the next id
             self._cols.extend(names)
@@ -109,7 +110,7 @@ class ReportBook:
         fields = [names[self._cols[base + i]] for i in range(self.FIELDS)]
         code = self._usage[slot]
         usage = None if code == -1 else self._odd_usage[slot] if code == -2 else f"U{code + 1}"
-        return Filed._make([*fields, usage])
+        return Filed._make([*fields[:6], usage, fields[6]])
 
 
 class UsageBook:

@@ -10,9 +10,9 @@ before: ``sha256(previous + seq + t + line hash + payload hash)``.
 A reader uses a snapshot only if all of it holds: the record chain, the payload's
 hash, the fingerprint of today's code (a snapshot of an older state layout is ignored,
 never misread), and the line hash at that offset of today's log. Payloads are read with
-an unpickler that admits only intelsim's own classes and a deque, so a run directory
-from elsewhere cannot make a reader run code. Without snapshots, a replay folds from
-the start.
+an unpickler that admits only intelsim's own classes (and a deque, sets, msgspec's
+struct rebuilder), so a run directory from elsewhere cannot make a reader run code.
+Without snapshots, a replay folds from the start.
 """
 
 from __future__ import annotations
@@ -35,7 +35,14 @@ from sim.store.reading import Resume
 SNAPSHOT_DIR = "snapshots"
 INDEX = "index.json"
 EVERY = 25_000  # events between snapshots: a replay folds at most this many
-_ALLOWED = {("collections", "deque"), ("builtins", "set"), ("builtins", "frozenset")}
+_ALLOWED = {
+    ("collections", "deque"),
+    ("builtins", "set"),
+    ("builtins", "frozenset"),
+    # how msgspec structs in the state (e.g. events kept as evidence) pickle: it only
+    # rebuilds a struct of a class that itself had to pass this list
+    ("msgspec._utils", "rebuild"),
+}
 
 
 class _Unpickler(pickle.Unpickler):
@@ -101,7 +108,7 @@ class SnapshotWriter:
             self.tmp.mkdir(exist_ok=True)
             (self.tmp / f"{seq}.pickle").write_bytes(data)
             fingerprint = _loads(data)[1]
-        except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        except (OSError, pickle.PicklingError, pickle.UnpicklingError, TypeError, AttributeError):
             self.failed = True  # a read-only run directory or an unpicklable state: no snapshots
             return
         self.taken.append((seq, t, hashlib.sha256(data).hexdigest(), fingerprint))

@@ -2,6 +2,7 @@
 
 from sim.cli import (  # noqa: F401
     log_cmds,
+    report_cmds,
     run_cmds,
     scenario_cmds,
     sensitivity_cmds,

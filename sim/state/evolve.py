@@ -4,8 +4,9 @@ No SimPy, no I/O, no randomness, no clock: the same events always give the same
 state, so `replay(log)` rebuilds what the live run held (see sim/analysis/replay.py).
 
 Retiring reports. A report is *in play* while it waits in a node's queue, is under
-analysis, or rides a message (``MessageSent`` not yet ``MessageDelivered`` or
-``MessageDropped``); ``WorldState.holds`` counts those places. When the count falls to
+analysis, rides a message (``MessageSent`` not yet ``MessageDelivered`` or
+``MessageDropped``), or waits at a node for its originator's consent to be passed on
+(``ConsentRequested`` not yet answered); ``WorldState.holds`` counts those places. When the count falls to
 0 the report cannot be retired at once: the node that just finished analysing it
 forwards it at the same instant (``MessageSent`` follows ``AnalysisCompleted`` at the
 same ``t``), and a delivered report enters its destination's queue at the same instant

@@ -111,3 +111,30 @@ def test_interventions_change_analysts_and_close_links() -> None:
     )
     assert s.nodes["A"].analysts == 7
     assert not s.links["A->B"].enabled and not s.links["A->B"].up
+
+
+def test_an_intervention_puts_the_changed_scenario_in_force() -> None:
+    s = _state()
+    before = s.scenario
+    evolve(
+        s,
+        ev.InterventionApplied(
+            seq=0,
+            t=5.0,
+            index=0,
+            changes={"nodes.B.clearance": "NATO-SECRET", "links.A->B.latency": "3h"},
+        ),
+    )
+    assert s.scenario.nodes["B"].clearance == "NATO-SECRET"
+    assert s.scenario.link("A->B").latency.mean == 3.0
+    # copy on change: the scenario before is untouched, and only the changed parts differ
+    assert before.nodes["B"].clearance == "COSMIC-TOP-SECRET"
+    assert s.scenario.nodes["A"] == before.nodes["A"]
+
+
+def test_an_intervention_that_cannot_apply_contradicts_the_log() -> None:
+    s = _state()
+    with pytest.raises(EvolveError, match=r"nodes\.Q\.analysts"):
+        evolve(s, ev.InterventionApplied(seq=0, t=5.0, index=0, changes={"nodes.Q.analysts": 2}))
+    with pytest.raises(EvolveError, match="analysts"):
+        evolve(s, ev.InterventionApplied(seq=0, t=5.0, index=0, changes={"nodes.A.analysts": 0}))

@@ -300,7 +300,7 @@ def _run(raw: dict[str, Any]) -> tuple[Scenario, list[ev.Event], dict[str, Any]]
     scenario = Scenario.model_validate(raw)
     events: list[ev.Event] = []
     live = MetricsProjection(scenario)
-    simulate(scenario, raw, listeners=[events.append, live.apply])
+    simulate(scenario, listeners=[events.append, live.apply])
     return scenario, events, live.result()
 
 

@@ -44,6 +44,8 @@ from sim import events as ev
 from sim.analysis.stats_basic import DIGITS, describe, share
 from sim.scenario.markings import releasable_nations
 from sim.scenario.models import Scenario
+from sim.state.evolve import scenario_after
+from sim.state.model import WorldState
 
 Metrics = dict[str, Any]
 
@@ -55,12 +57,10 @@ class _Node:
         "analysed",
         "analysis",
         "assessed",
-        "clearance",
         "covered",
         "false",
         "issued",
         "latency",
-        "nation",
         "queue_wait",
         "received",
         "received_assessments",
@@ -71,8 +71,7 @@ class _Node:
         "waiting",
     )
 
-    def __init__(self, nation: str | None, clearance: str | None) -> None:
-        self.nation, self.clearance = nation, clearance
+    def __init__(self) -> None:
         self.waiting: dict[str, float] = {}  # report -> entered the queue
         self.started: dict[str, float] = {}  # report -> analysis began
         self.received = 0
@@ -120,9 +119,17 @@ class _Link:
 
 
 class MetricsProjection:
-    """Incremental metrics of one run: call :meth:`apply` per event, then :meth:`result`."""
+    """Incremental metrics of one run: call :meth:`apply` per event, then :meth:`result`.
 
-    def __init__(self, scenario: Scenario) -> None:
+    The rules in force (who fuses, what a delivery may carry) are those of the scenario
+    in force, which the folded state holds: give `state` when the caller folds the same
+    events through evolve before this projection sees them (the recorder, `verify`);
+    without one, the projection follows interventions by evolve's own rule.
+    """
+
+    def __init__(self, scenario: Scenario, state: WorldState | None = None) -> None:
+        self._state = state
+        self.scenario = scenario if state is None else state.scenario  # in force
         self.events = 0
         self.t = 0.0
         self.usages = 0
@@ -152,15 +159,8 @@ class MetricsProjection:
         self._sent_at: dict[str, float] = {}  # message in flight -> sent
         self._carried: dict[str, list[str]] = {}  # assessment message -> reports it carries
         self._arrived: dict[str, list[str]] = {}  # the assessment message just delivered
-        self._communities: dict[str, list[str]] = {
-            k: list(v) for k, v in scenario.communities.items()
-        }
-        self._ladder = list(scenario.classifications)
-        self._max_class = {link.name: link.max_classification for link in scenario.links}
         self._admitted: dict[tuple[str, str, tuple[str, ...]], bool] = {}
-        self.nodes: dict[str, _Node] = {
-            name: _Node(node.nation, node.clearance) for name, node in scenario.nodes.items()
-        }
+        self.nodes: dict[str, _Node] = {name: _Node() for name in scenario.nodes}
         self.links: dict[str, _Link] = {link.name: _Link() for link in scenario.links}
         self._handlers: dict[type[ev.Event], Callable[[Any], None]] = {
             ev.MunitionUsed: self._munition_used,
@@ -196,7 +196,7 @@ class MetricsProjection:
     def _node(self, name: str) -> _Node:
         node = self.nodes.get(name)
         if node is None:  # a node the scenario does not declare: count it all the same
-            node = self.nodes[name] = _Node(None, None)
+            node = self.nodes[name] = _Node()
         return node
 
     def _link(self, name: str) -> _Link:
@@ -408,28 +408,11 @@ class MetricsProjection:
 
     def _intervention(self, e: ev.InterventionApplied) -> None:
         self.interventions += 1
-        for path, value in e.changes.items():
-            self._change(path, value)
+        state = self._state
+        scenario = scenario_after(self.scenario, e) if state is None else state.scenario
+        self.scenario = scenario
+        self._fusion = {name for name, node in scenario.nodes.items() if node.fusion is not None}
         self._admitted.clear()
-
-    def _change(self, path: str, value: Any) -> None:
-        """Follow changes to what releasability depends on (markings, clearances, ceilings)."""
-        parts = path.split(".")
-        if parts[0] == "communities":
-            if len(parts) == 2 and isinstance(value, list):
-                self._communities[parts[1]] = [str(v) for v in value]
-            elif len(parts) == 1 and isinstance(value, Mapping):
-                self._communities = {str(k): [str(x) for x in v] for k, v in value.items()}
-        elif parts[0] == "classifications" and isinstance(value, list):
-            self._ladder = [str(v) for v in value]
-        elif len(parts) == 3 and parts[0] == "links" and parts[2] == "max_classification":
-            self._max_class[parts[1]] = str(value)
-        elif len(parts) == 3 and parts[0] == "nodes" and parts[1] in self.nodes:
-            node = self.nodes[parts[1]]
-            if parts[2] == "nation":
-                node.nation = str(value)
-            elif parts[2] == "clearance":
-                node.clearance = str(value)
 
     def _admits(self, link: str, marking: ev.Marking) -> bool:
         """Whether a delivery over `link` under `marking` respects every rule (cached)."""
@@ -440,13 +423,16 @@ class MetricsProjection:
         return ok
 
     def _check(self, link: str, marking: ev.Marking) -> bool:
-        dest = self.nodes.get(link.split("->", 1)[-1])
-        if dest is None or dest.nation is None:
+        scenario = self.scenario
+        dest = scenario.nodes.get(link.split("->", 1)[-1])
+        if dest is None:
             return False
-        if dest.nation not in releasable_nations(marking.rel_to, self._communities):
+        if dest.nation not in releasable_nations(marking.rel_to, scenario.communities):
             return False
-        ladder = self._ladder
-        ceilings = [c for c in (self._max_class.get(link), dest.clearance) if c is not None]
+        ladder = scenario.classifications
+        spec = next((k for k in scenario.links if k.name == link), None)
+        link_max = spec.max_classification if spec is not None else None
+        ceilings = [c for c in (link_max, dest.clearance) if c is not None]
         if marking.classification not in ladder or any(c not in ladder for c in ceilings):
             return False
         level = ladder.index(marking.classification)

@@ -16,9 +16,8 @@ from sim import events as ev
 from sim.analysis.metrics import MetricsProjection
 from sim.analysis.replay import load_run
 from sim.scenario.markings import is_releasable, rank
-from sim.scenario.models import Scenario
 from sim.state.evolve import EvolveError, evolve
-from sim.state.model import initial_state
+from sim.state.model import WorldState, initial_state
 from sim.store import EVENTS_FILE, METRICS_FILE, Verdict, read_json, verify_log
 
 
@@ -35,15 +34,16 @@ class RunVerdict:
         return self.log.ok and not self.problems
 
 
-def marking_check(scenario: Scenario) -> Callable[[ev.Event], str | None]:
-    """A per-event check: every delivery must be releasable and within classification limits."""
-    ladder = scenario.classifications
-    links = {link.name: link for link in scenario.links}
+def marking_check(state: WorldState) -> Callable[[ev.Event], str | None]:
+    """A per-event check: every delivery must be releasable and within classification limits,
+    by the rules in force when it is delivered (those of `state`, folded by `replay_check`)."""
 
     def check(event: ev.Event) -> str | None:
         if not isinstance(event, ev.MessageDelivered):
             return None
-        link = links.get(event.link)
+        scenario = state.scenario
+        ladder = scenario.classifications
+        link = next((k for k in scenario.links if k.name == event.link), None)
         if link is None:
             return f"delivery on unknown link {event.link}"
         dest = scenario.nodes[link.to]
@@ -65,9 +65,8 @@ def marking_check(scenario: Scenario) -> Callable[[ev.Event], str | None]:
     return check
 
 
-def replay_check(scenario: Scenario) -> Callable[[ev.Event], str | None]:
-    """A per-event check: the log folds through evolve without contradiction."""
-    state = initial_state(scenario)
+def replay_check(state: WorldState) -> Callable[[ev.Event], str | None]:
+    """A per-event check: the log folds through evolve (into `state`) without contradiction."""
     broken: list[bool] = [False]
 
     def check(event: ev.Event) -> str | None:
@@ -86,18 +85,21 @@ def replay_check(scenario: Scenario) -> Callable[[ev.Event], str | None]:
 def verify_run(run_dir: Path) -> RunVerdict:
     """Check a run directory: log integrity, markings, replay, manifest and metrics.
 
-    One pass over the log: the metrics are recomputed by the same read that checks it.
+    One pass over the log: one fold of the state gives replay and the rules in force for
+    the marking check and the metrics, recomputed by the same read that checks the log.
     """
     scenario, manifest = load_run(run_dir)
     expected = manifest.get("final_hash")
-    projection = MetricsProjection(scenario)
+    state = initial_state(scenario)
+    projection = MetricsProjection(scenario, state)
 
     def recompute(event: ev.Event) -> None:
         projection.apply(event)
 
     log = verify_log(
         run_dir / EVENTS_FILE,
-        checks=[marking_check(scenario), replay_check(scenario), recompute],
+        # in this order: the state folds the event before the others read the rules in force
+        checks=[replay_check(state), marking_check(state), recompute],
         expected_final_hash=expected if log_complete(manifest) else None,
     )
     verdict = RunVerdict(log=log)

@@ -19,15 +19,15 @@ driven by events alone, so a replay retires exactly what the live run retired.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from typing import Any
 
 from sim import events as ev
 from sim import fusion
 from sim.errors import LogError
-from sim.scenario.units import parse_duration
-from sim.state.model import Assessment, Report, WorldState
+from sim.scenario.models import Scenario
+from sim.scenario.paths import PathError, with_changes
+from sim.state.model import Assessment, Report, WorldState, fusion_policy
 
 
 class EvolveError(LogError):
@@ -215,35 +215,35 @@ def _link_secured(s: WorldState, e: ev.LinkSecured) -> None:
     s.links[e.link].compromised.discard(e.attack)
 
 
+def scenario_after(scenario: Scenario, e: ev.InterventionApplied) -> Scenario:
+    """The scenario in force after an intervention: the rule evolve applies.
+
+    Raises EvolveError when the change cannot apply (a foreign or corrupt log: the
+    loader refused every bad intervention before the run).
+    """
+    try:
+        return with_changes(scenario, e.changes)
+    except PathError as exc:
+        raise EvolveError(f"intervention {e.index} does not apply: {exc}") from None
+
+
 def _intervention_applied(s: WorldState, e: ev.InterventionApplied) -> None:
-    for path, value in e.changes.items():
-        apply_change(s, path, value)
+    scenario = s.scenario = scenario_after(s.scenario, e)
+    for name, node in s.nodes.items():
+        spec = scenario.nodes.get(name)
+        if spec is None:
+            raise EvolveError(f"intervention {e.index} removed node {name}")
+        node.nation, node.analysts = spec.nation, spec.analysts
+        node.fusion = fusion_policy(scenario, name)
+    enabled = {link.name: link.enabled for link in scenario.links}
+    for name, link in s.links.items():
+        if name not in enabled:
+            raise EvolveError(f"intervention {e.index} removed link {name}")
+        link.enabled = enabled[name]
 
 
 def _run_ended(s: WorldState, e: ev.RunEnded) -> None:
     s.ended = True
-
-
-def apply_change(s: WorldState, path: str, value: Any) -> None:
-    """Apply the part of a parameter change that the state holds (analysts, fusion, links)."""
-    parts = path.split(".")
-    if parts[0] == "nodes" and len(parts) >= 3 and parts[1] in s.nodes:
-        node = s.nodes[parts[1]]
-        if parts[2] == "analysts":
-            node.analysts = int(value)
-        elif parts[2] == "fusion" and node.fusion is not None and len(parts) == 4:
-            field = parts[3]
-            converters: dict[str, Callable[[Any], Any]] = {
-                "window": parse_duration,
-                "min_sources": int,
-                "min_confidence": float,
-                "prior": float,
-            }
-            convert = converters[field]
-            parsed = convert(value)
-            node.fusion = dataclasses.replace(node.fusion, **{field: parsed})
-    elif parts[0] == "links" and len(parts) == 3 and parts[1] in s.links and parts[2] == "enabled":
-        s.links[parts[1]].enabled = bool(value)
 
 
 Handler = Callable[[WorldState, Any], None]

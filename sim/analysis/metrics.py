@@ -41,8 +41,8 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from sim import events as ev
+from sim.analysis.deliveries import DeliveryCheck
 from sim.analysis.stats_basic import DIGITS, describe, share
-from sim.scenario.markings import releasable_nations
 from sim.scenario.models import Scenario
 from sim.state.evolve import scenario_after
 from sim.state.model import WorldState
@@ -138,7 +138,6 @@ class MetricsProjection:
         self.fabricated = 0
         self.misidentified = 0
         self.interventions = 0
-        self.violations = 0
         self.drops: dict[str, int] = {}
         # usage -> (munition, t), compact: U<n> at index n-1 of these arrays
         self._usage_t: array[float] = array("d")
@@ -159,7 +158,7 @@ class MetricsProjection:
         self._sent_at: dict[str, float] = {}  # message in flight -> sent
         self._carried: dict[str, list[str]] = {}  # assessment message -> reports it carries
         self._arrived: dict[str, list[str]] = {}  # the assessment message just delivered
-        self._admitted: dict[tuple[str, str, tuple[str, ...]], bool] = {}
+        self.deliveries = DeliveryCheck(self.scenario)  # releasability of every delivery
         self.nodes: dict[str, _Node] = {name: _Node() for name in scenario.nodes}
         self.links: dict[str, _Link] = {link.name: _Link() for link in scenario.links}
         self._handlers: dict[type[ev.Event], Callable[[Any], None]] = {
@@ -286,6 +285,7 @@ class MetricsProjection:
         node.received += 1
         node.waiting[e.report] = e.t
         self._hold(e.report)
+        self.deliveries.received(e.t, e.node, e.report, e.via)
         origin = self._reports.get(e.report)
         if origin is not None:
             node.latency.append(e.t - origin[0])
@@ -303,6 +303,7 @@ class MetricsProjection:
         began = node.started.pop(e.report, None)
         if began is not None:
             node.analysis.append(e.t - began)
+        self.deliveries.analysed(e.t, e.node, e.report)
         if e.node in self._fusion:  # an assessment may list it: keep it for good
             self._holds.pop(e.report, None)
         else:
@@ -343,6 +344,7 @@ class MetricsProjection:
     def _assessment_received(self, e: ev.AssessmentReceived) -> None:
         node = self._node(e.node)
         node.received_assessments += 1
+        self.deliveries.received(e.t, e.node, e.assessment, e.via)
         record = self._assessments.get(e.assessment)
         if record is None:
             return
@@ -352,6 +354,7 @@ class MetricsProjection:
     def _message_sent(self, e: ev.MessageSent) -> None:
         self._link(e.link).sent += 1
         self._sent_at[e.message] = e.t
+        self.deliveries.sent(e)
         if e.kind == "report":
             if e.item in self._holds:
                 self._hold(e.item)
@@ -376,8 +379,7 @@ class MetricsProjection:
         carried = self._carried.pop(e.message, None)
         # the receiving node's AssessmentReceived (if any) follows at once
         self._arrived = {} if carried is None else {e.message: carried}
-        if not self._admits(e.link, e.marking):
-            self.violations += 1
+        self.deliveries.delivered(e)
 
     def _message_dropped(self, e: ev.MessageDropped) -> None:
         dropped = self._link(e.link).dropped
@@ -385,6 +387,7 @@ class MetricsProjection:
         self.drops[e.reason] = self.drops.get(e.reason, 0) + 1
         self._sent_at.pop(e.message, None)
         self._carried.pop(e.message, None)
+        self.deliveries.dropped(e)
         report = self._report_msgs.pop(e.message, None)
         if report is not None:
             self._release(report)
@@ -412,31 +415,7 @@ class MetricsProjection:
         scenario = scenario_after(self.scenario, e) if state is None else state.scenario
         self.scenario = scenario
         self._fusion = {name for name, node in scenario.nodes.items() if node.fusion is not None}
-        self._admitted.clear()
-
-    def _admits(self, link: str, marking: ev.Marking) -> bool:
-        """Whether a delivery over `link` under `marking` respects every rule (cached)."""
-        key = (link, marking.classification, tuple(marking.rel_to))
-        ok = self._admitted.get(key)
-        if ok is None:
-            ok = self._admitted[key] = self._check(link, marking)
-        return ok
-
-    def _check(self, link: str, marking: ev.Marking) -> bool:
-        scenario = self.scenario
-        dest = scenario.nodes.get(link.split("->", 1)[-1])
-        if dest is None:
-            return False
-        if dest.nation not in releasable_nations(marking.rel_to, scenario.communities):
-            return False
-        ladder = scenario.classifications
-        spec = next((k for k in scenario.links if k.name == link), None)
-        link_max = spec.max_classification if spec is not None else None
-        ceilings = [c for c in (link_max, dest.clearance) if c is not None]
-        if marking.classification not in ladder or any(c not in ladder for c in ceilings):
-            return False
-        level = ladder.index(marking.classification)
-        return all(level <= ladder.index(c) for c in ceilings)
+        self.deliveries.in_force(scenario)
 
     # --- the result ------------------------------------------------------------------
 
@@ -471,7 +450,7 @@ class MetricsProjection:
             "links": links,
             "drops_by_reason": dict(sorted(self.drops.items())),
             "intercepted": sum(k.intercepted for k in totals),
-            "releasability_violations": self.violations,
+            "releasability_violations": self.deliveries.violations,
         }
 
     @staticmethod

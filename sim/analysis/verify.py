@@ -1,8 +1,9 @@
 """Whole-run checks behind `intelsim verify`: the log's chain plus what only the domain knows.
 
 The store checks JSON, sequence, time order and the hash chain. On top of that a run
-must respect every marking on every delivery, fold cleanly through `evolve` (replay),
-match its manifest's final hash, and give back the metrics it recorded.
+must fold cleanly through `evolve` (replay), respect the releasability rule in force on
+every delivery (judged by the metrics projection, with the scenario in force from the
+folded state), match its manifest's final hash, and give back the metrics it recorded.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from typing import Any
 from sim import events as ev
 from sim.analysis.metrics import MetricsProjection
 from sim.analysis.replay import load_run
-from sim.scenario.markings import is_releasable, rank
 from sim.state.evolve import EvolveError, evolve
 from sim.state.model import WorldState, initial_state
 from sim.store import EVENTS_FILE, METRICS_FILE, Verdict, read_json, verify_log
@@ -32,37 +32,6 @@ class RunVerdict:
     @property
     def ok(self) -> bool:
         return self.log.ok and not self.problems
-
-
-def marking_check(state: WorldState) -> Callable[[ev.Event], str | None]:
-    """A per-event check: every delivery must be releasable and within classification limits,
-    by the rules in force when it is delivered (those of `state`, folded by `replay_check`)."""
-
-    def check(event: ev.Event) -> str | None:
-        if not isinstance(event, ev.MessageDelivered):
-            return None
-        scenario = state.scenario
-        ladder = scenario.classifications
-        link = next((k for k in scenario.links if k.name == event.link), None)
-        if link is None:
-            return f"delivery on unknown link {event.link}"
-        dest = scenario.nodes[link.to]
-        marking = event.marking
-        if marking.classification not in ladder:
-            return f"unknown classification {marking.classification}"
-        if not is_releasable(dest.nation, marking.rel_to, scenario.communities):
-            return (
-                f"{event.item} delivered to {link.to} ({dest.nation}) "
-                f"but marked REL TO {', '.join(marking.rel_to)}"
-            )
-        level = rank(marking.classification, ladder)
-        if level > rank(link.max_classification, ladder):
-            return f"{marking.classification} over {event.link} (max {link.max_classification})"
-        if level > rank(dest.clearance, ladder):
-            return f"{marking.classification} delivered to {link.to} cleared to {dest.clearance}"
-        return None
-
-    return check
 
 
 def replay_check(state: WorldState) -> Callable[[ev.Event], str | None]:
@@ -92,14 +61,19 @@ def verify_run(run_dir: Path) -> RunVerdict:
     expected = manifest.get("final_hash")
     state = initial_state(scenario)
     projection = MetricsProjection(scenario, state)
+    deliveries = projection.deliveries
 
-    def recompute(event: ev.Event) -> None:
+    def recompute(event: ev.Event) -> str | None:
+        """Metrics, and with them every delivery judged by the releasability rule."""
+        violations = deliveries.violations
         projection.apply(event)
+        return deliveries.last if deliveries.violations != violations else None
 
     log = verify_log(
         run_dir / EVENTS_FILE,
-        # in this order: the state folds the event before the others read the rules in force
-        checks=[replay_check(state), marking_check(state), recompute],
+        # in this order: the state folds the event before the projection reads the rules
+        # in force from it
+        checks=[replay_check(state), recompute],
         expected_final_hash=expected if log_complete(manifest) else None,
     )
     verdict = RunVerdict(log=log)

@@ -222,7 +222,7 @@ class NodeAgent:
                 )
             )
             return
-        link.send(item, kind, marking, band=band, confidence=confidence)
+        link.send(item, kind, marking, band=band, confidence=confidence, held=held)
 
 
 def _cluster_of(clusters: tuple[fusion.Cluster, ...], report: str) -> int | None:

@@ -15,6 +15,7 @@ import simpy
 
 from sim.engine.recorder import Recorder, Sink
 from sim.scenario.models import Scenario, SharingRule
+from sim.scenario.releasability import Releasability
 from sim.state.model import WorldState, initial_state
 
 
@@ -44,6 +45,7 @@ class World:
         self.state: WorldState = initial_state(scenario)
         # the scenario in force, as the state holds it (re-read after each intervention)
         self.scenario = self.state.scenario
+        self.rules = Releasability(self.scenario)  # releasability under the scenario in force
         self.seed = seed
         self.horizon = scenario.duration
         self.recorder = Recorder(self.state, sink)
@@ -76,5 +78,6 @@ class World:
     def reconfigure(self) -> None:
         """Let every agent re-read the parameters in force (after an intervention)."""
         scenario = self.scenario = self.state.scenario
+        self.rules = Releasability(scenario)
         for agent in self.configurables:
             agent.configure(scenario)

@@ -140,9 +140,7 @@ def hand_built() -> list[ev.Event]:
         ev.LinkDown(t=18.0, link="B->A", cause="failure"),
         ev.RunEnded(t=20.0, reason="horizon"),
     ]
-    for seq, event in enumerate(story):
-        event.seq = seq
-    return story
+    return [ev.numbered(event, seq) for seq, event in enumerate(story)]
 
 
 def test_hand_built_sequence_gives_exact_metrics() -> None:

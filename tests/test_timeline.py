@@ -98,8 +98,7 @@ def test_lines_in_the_domains_words() -> None:
         ev.LinkDown(t=80.0, link="A->B", cause="cyber:ddos"),
         ev.LinkUp(t=92.0, link="A->B", cause="cyber:ddos"),
     ]
-    for seq, event in enumerate(story):
-        event.seq = seq
+    story = [ev.numbered(event, seq) for seq, event in enumerate(story)]
     lines = [str(line) for line in timeline(scenario, story)]
     assert lines == [
         "2024-07-12 03:12  KN-23 used in S (U3) [ground truth]",

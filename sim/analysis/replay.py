@@ -48,7 +48,7 @@ def replay_events(
             break
         try:
             evolve(state, event)
-        except (EvolveError, KeyError, ValueError) as exc:
+        except EvolveError as exc:
             name = type(event).__name__
             msg = f"event seq {event.seq} ({name}) cannot follow the events before it: {exc}"
             raise LogError(msg) from None

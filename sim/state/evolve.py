@@ -20,18 +20,27 @@ driven by events alone, so a replay retires exactly what the live run retired.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from sim import events as ev
 from sim import fusion
 from sim.errors import LogError
+from sim.grading import LOG_LR
 from sim.scenario.models import Scenario
 from sim.scenario.paths import PathError, with_changes
-from sim.state.model import Assessment, Report, WorldState, fusion_policy
+from sim.state.model import Assessment, LinkState, Report, WorldState, fusion_policy
 
 
 class EvolveError(LogError):
-    """An event that cannot follow the state it is applied to (a corrupt or foreign log)."""
+    """An event that cannot follow the state it is applied to (a corrupt or foreign log).
+
+    The only error evolve raises for what a log says: an event naming a node, link,
+    report or assessment the state does not hold, or a step out of order.
+    """
+
+
+def _unknown(kind: str, name: str) -> NoReturn:
+    raise EvolveError(f"no {kind} {name} in the state")
 
 
 def _run_started(s: WorldState, e: ev.RunStarted) -> None:
@@ -77,6 +86,8 @@ def retire_idle(s: WorldState) -> None:
 
 
 def _sighting_reported(s: WorldState, e: ev.SightingReported) -> None:
+    if e.grade not in LOG_LR:
+        raise EvolveError(f"report {e.report} has no Admiralty grade ({e.grade!r})")
     s.reports[e.report] = Report(
         report=e.report,
         collector=e.collector,
@@ -94,7 +105,7 @@ def _sighting_reported(s: WorldState, e: ev.SightingReported) -> None:
 
 
 def _report_received(s: WorldState, e: ev.ReportReceived) -> None:
-    node = s.nodes[e.node]
+    node = s.nodes.get(e.node) or _unknown("node", e.node)
     if e.report in node.received:
         raise EvolveError(f"report {e.report} entered {e.node}'s queue twice")
     node.received.add(e.report)
@@ -107,7 +118,7 @@ def _report_received(s: WorldState, e: ev.ReportReceived) -> None:
 
 
 def _analysis_started(s: WorldState, e: ev.AnalysisStarted) -> None:
-    node = s.nodes[e.node]
+    node = s.nodes.get(e.node) or _unknown("node", e.node)
     if not node.queue or node.queue[0] != e.report:
         raise EvolveError(f"{e.node} started {e.report} out of arrival order")
     node.queue.popleft()
@@ -115,7 +126,9 @@ def _analysis_started(s: WorldState, e: ev.AnalysisStarted) -> None:
 
 
 def _analysis_completed(s: WorldState, e: ev.AnalysisCompleted) -> None:
-    node = s.nodes[e.node]
+    node = s.nodes.get(e.node) or _unknown("node", e.node)
+    if e.report not in node.busy:
+        raise EvolveError(f"{e.node} completed {e.report}, which it was not analysing")
     node.busy.remove(e.report)
     node.analysed += 1
     if node.fusion is not None:
@@ -132,8 +145,11 @@ def _analysis_completed(s: WorldState, e: ev.AnalysisCompleted) -> None:
     _release(s, e.report)
 
 
-def _find_cluster(s: WorldState, node: str, report: str, assessment: str | None) -> int:
-    clusters = s.nodes[node].clusters
+def _find_cluster(s: WorldState, node: str, reports: list[str], assessment: str | None) -> int:
+    if not reports:
+        raise EvolveError(f"{assessment or 'an assessment'} at {node} rests on no report")
+    report = reports[-1]
+    clusters = (s.nodes.get(node) or _unknown("node", node)).clusters
     for index in range(len(clusters) - 1, -1, -1):
         cluster = clusters[index]
         if cluster.assessment == assessment and report in cluster.reports:
@@ -144,8 +160,8 @@ def _find_cluster(s: WorldState, node: str, report: str, assessment: str | None)
 
 
 def _assessment_issued(s: WorldState, e: ev.AssessmentIssued) -> None:
+    index = _find_cluster(s, e.node, e.reports, None)
     node = s.nodes[e.node]
-    index = _find_cluster(s, e.node, e.reports[-1], None)
     clusters = list(node.clusters)
     clusters[index] = fusion.mark_issued(clusters[index], e.assessment, e.band)
     node.clusters = tuple(clusters)
@@ -165,29 +181,34 @@ def _assessment_issued(s: WorldState, e: ev.AssessmentIssued) -> None:
 
 
 def _assessment_updated(s: WorldState, e: ev.AssessmentUpdated) -> None:
+    index = _find_cluster(s, e.node, e.reports, e.assessment)
     node = s.nodes[e.node]
-    index = _find_cluster(s, e.node, e.reports[-1], e.assessment)
     clusters = list(node.clusters)
     clusters[index] = fusion.mark_band(clusters[index], e.band)
     node.clusters = tuple(clusters)
     node.assessments[e.assessment] = e.band
-    a = s.assessments[e.assessment]
+    a = s.assessments.get(e.assessment) or _unknown("assessment", e.assessment)
     a.confidence, a.band, a.updated = e.confidence, e.band, e.t
     a.reports, a.sources = list(e.reports), list(e.sources)
 
 
 def _assessment_received(s: WorldState, e: ev.AssessmentReceived) -> None:
-    s.nodes[e.node].known_assessments[e.assessment] = e.band
+    node = s.nodes.get(e.node) or _unknown("node", e.node)
+    node.known_assessments[e.assessment] = e.band
+
+
+def _link(s: WorldState, name: str) -> LinkState:
+    return s.links.get(name) or _unknown("link", name)
 
 
 def _message_sent(s: WorldState, e: ev.MessageSent) -> None:
-    s.links[e.link].in_flight[e.message] = e.item
+    (s.links.get(e.link) or _unknown("link", e.link)).in_flight[e.message] = e.item
     if e.kind == "report":
         _hold(s, e.item)
 
 
 def _message_held(s: WorldState, e: ev.MessageHeld) -> None:
-    s.links[e.link].held.add(e.message)
+    _link(s, e.link).held.add(e.message)
 
 
 def _message_done(s: WorldState, e: ev.MessageDelivered | ev.MessageDropped) -> None:
@@ -200,19 +221,19 @@ def _message_done(s: WorldState, e: ev.MessageDelivered | ev.MessageDropped) -> 
 
 
 def _link_down(s: WorldState, e: ev.LinkDown) -> None:
-    s.links[e.link].down.add(e.cause)
+    _link(s, e.link).down.add(e.cause)
 
 
 def _link_up(s: WorldState, e: ev.LinkUp) -> None:
-    s.links[e.link].down.discard(e.cause)
+    _link(s, e.link).down.discard(e.cause)
 
 
 def _link_compromised(s: WorldState, e: ev.LinkCompromised) -> None:
-    s.links[e.link].compromised.add(e.attack)
+    _link(s, e.link).compromised.add(e.attack)
 
 
 def _link_secured(s: WorldState, e: ev.LinkSecured) -> None:
-    s.links[e.link].compromised.discard(e.attack)
+    _link(s, e.link).compromised.discard(e.attack)
 
 
 def scenario_after(scenario: Scenario, e: ev.InterventionApplied) -> Scenario:
@@ -274,7 +295,12 @@ HANDLERS: dict[type[ev.Event], Handler] = {
 
 
 def evolve(state: WorldState, event: ev.Event) -> WorldState:
-    """Fold one event into the state (in place) and return it."""
+    """Fold one recorded event into the state (in place) and return it.
+
+    The one fold driver: the recorder calls it for every event of a live run, replay
+    and `verify` for every event of a log. Raises EvolveError, and only that, for an
+    event the state contradicts.
+    """
     if state.idle and event.t > state.t:
         retire_idle(state)
     HANDLERS[type(event)](state, event)

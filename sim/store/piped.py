@@ -14,7 +14,7 @@ from pathlib import Path
 from types import TracebackType
 
 from sim.errors import LogError
-from sim.events import ENCODER, Event
+from sim.events import ENCODER, Event, numbered
 
 
 def _widen_pipe(pipe: object) -> None:
@@ -54,13 +54,15 @@ class PipedEventLogWriter:
         return self._last_hash
 
     def append(self, event: Event) -> Event:
-        """Number the event and queue its body for the sidecar.
+        """Number the event (a copy: events are immutable), queue its body for the
+        sidecar, and return the numbered event.
 
-        Unlike EventLogWriter this does not re-check time order: its one caller is the
-        recorder, whose SimPy clock never goes back, and `verify` checks it on every line.
+        Unlike EventLogWriter this does not re-check time order or an event's own
+        ``seq``: its one caller is the recorder, which hands it unnumbered events in the
+        order of a SimPy clock that never goes back, and `verify` checks every line.
         """
         count = self.count
-        event.seq = count
+        event = numbered(event, count)
         buf = self._buf
         buf.append(self._encode(event))
         self.count = count + 1

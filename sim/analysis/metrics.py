@@ -36,12 +36,15 @@ What it remembers per report and per usage (memory must not grow with every repo
 
 from __future__ import annotations
 
+import re
 from array import array
 from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from sim import events as ev
 from sim.analysis.deliveries import DeliveryCheck
+from sim.analysis.kinds import Kind
 from sim.analysis.stats_basic import DIGITS, describe, share
 from sim.scenario.models import Scenario
 from sim.state.evolve import scenario_after
@@ -487,6 +490,104 @@ class MetricsProjection:
             "outages": link.outages,
             "down_h": round(down, DIGITS),
         }
+
+
+# --- the kind of every metric ----------------------------------------------------------
+#
+# Declared here, with the metrics: the statistics over replications choose each
+# interval by kind and keep it inside the kind's range. Flattened names, `*` standing
+# for a node, link or reason. A metric added to `result` needs its line here (a test
+# runs scenarios and fails on any metric without one).
+
+DURATION_STATS = {
+    "n": Kind.COUNT,
+    "mean": Kind.TIME_MEAN,
+    "median": Kind.TIME_QUANTILE,
+    "p90": Kind.TIME_QUANTILE,
+    "max": Kind.TIME_MAX,
+}  # what `describe` gives of a sample of durations in hours
+
+
+def _durations(name: str) -> dict[str, Kind]:
+    return {f"{name}.{stat}": kind for stat, kind in DURATION_STATS.items()}
+
+
+_RUN_COUNTS = [
+    "events",
+    "usages",
+    "episodes",
+    "reports",
+    "reports_collected",
+    "reports_fabricated",
+    "reports_misidentified",
+    "assessments_issued",
+    "messages_sent",
+    "messages_delivered",
+    "messages_dropped",
+    "messages_held",
+    "messages_in_flight",
+    "link_outages",
+    "interventions",
+    "usages_monitored",
+    "usages_lookalike",
+    "reports_denials",
+]
+_NODE_COUNTS = [
+    "reports_received",
+    "reports_analysed",
+    "assessments_issued",
+    "assessments_updated",
+    "assessments_received",
+    "false_assessments",
+    "episodes_assessed",
+    "usages_assessed",
+    "usages_known",
+    "episodes_known",
+    "false_attributions",
+]
+_LINK_COUNTS = ["sent", "delivered", "held", "intercepted", "outages"]
+
+KINDS: dict[str, Kind] = {
+    **{f"run.{name}": Kind.COUNT for name in _RUN_COUNTS},
+    "run.t_end_h": Kind.TIME,
+    **{f"nodes.*.{name}": Kind.COUNT for name in _NODE_COUNTS},
+    **_durations("nodes.*.report_latency_h"),
+    **_durations("nodes.*.queue_wait_h"),
+    **_durations("nodes.*.analysis_time_h"),
+    **_durations("nodes.*.time_to_assessment_h"),
+    **_durations("nodes.*.usage_to_assessment_h"),
+    "nodes.*.coverage": Kind.SHARE,
+    "nodes.*.usage_coverage": Kind.SHARE,
+    # time to knowledge with censoring: a Kaplan–Meier median (None: not reached by the
+    # horizon) and the shares known within d days; first appearance (None: never)
+    "nodes.*.knowledge_median_h": Kind.CENSORED_TIME,
+    "nodes.*.known_within_*d": Kind.SHARE,
+    "nodes.*.first_appearance_h.*": Kind.CENSORED_TIME,
+    "nodes.*.false_attribution_rate": Kind.SHARE,
+    "nodes.*.on_partner_evidence": Kind.SHARE,
+    "nodes.*.partner_evidence.*": Kind.SHARE,
+    **{f"links.*.{name}": Kind.COUNT for name in _LINK_COUNTS},
+    "links.*.dropped.*": Kind.COUNT,
+    **_durations("links.*.transit_h"),
+    "links.*.down_h": Kind.TIME,
+    "drops_by_reason.*": Kind.COUNT,
+    "intercepted": Kind.COUNT,
+    "releasability_violations": Kind.COUNT,
+}
+
+_PATTERNS = [
+    (re.compile("^" + ".+".join(re.escape(part) for part in pattern.split("*")) + "$"), kind)
+    for pattern, kind in KINDS.items()
+]
+
+
+@lru_cache(maxsize=4096)
+def kind_of(name: str) -> Kind:
+    """The declared kind of a flattened metric name; NUMBER for a name not declared."""
+    for pattern, kind in _PATTERNS:
+        if pattern.match(name):
+            return kind
+    return Kind.NUMBER
 
 
 def metrics_from_events(scenario: Scenario, events: Iterable[ev.Event]) -> Metrics:

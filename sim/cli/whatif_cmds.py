@@ -303,7 +303,6 @@ def sweep(
     out: OutOption = Path("logs"),
 ) -> None:
     """Replications at every point of a grid or Latin-hypercube design; tables and plots."""
-    from sim.experiments.executors import make_executor
     from sim.experiments.sweep import Sweep, SweepSpec
 
     if resume is not None:
@@ -329,27 +328,37 @@ def sweep(
             keep_logs=keep_logs,
         )
         current = Sweep.create(spec, out)
+    _, summary = drive_sweep(current, workers, dask, "sweep")
+    _report_sweep(current, summary, list(metric or []))
+
+
+def drive_sweep(current: Any, workers: int | None, dask: str | None, verb: str) -> tuple[Any, Any]:
+    """Run a sweep's pending replications with a progress bar; write its tables.
+
+    Ctrl-C keeps what finished, writes the tables and exits 130 saying how to resume.
+    """
+    from sim.experiments.executors import make_executor
+
     plan = current.plan
     pending = current.pending()
     out_console.print(
-        f"sweep {current.directory}: {len(plan.points)} points × {plan.spec.replications} "
+        f"{verb} {current.directory}: {len(plan.points)} points × {plan.spec.replications} "
         f"replications ({len(pending)} to run)",
         highlight=False,
     )
     status = "complete"
     with make_executor(workers, dask) as executor:
         try:
-            with _progress("sweep", plan.total) as (advance, (progress, task)):
+            with _progress(verb, plan.total) as (advance, (progress, task)):
                 progress.update(task, completed=plan.total - len(pending))
                 current.run(executor, on_rows=advance)
         except KeyboardInterrupt:
             status = "interrupted"
     runs, summary = current.finish(status)
     if status == "interrupted":
-        _interrupted(
-            current.directory, len(runs), plan.total, f"intelsim sweep --resume {current.directory}"
-        )
-    _report_sweep(current, summary, list(metric or []))
+        resume = f"intelsim {verb} --resume {current.directory}"
+        _interrupted(current.directory, len(runs), plan.total, resume)
+    return runs, summary
 
 
 def _report_sweep(current: Any, summary: Any, patterns: list[str]) -> None:
@@ -372,8 +381,8 @@ def _report_sweep(current: Any, summary: Any, patterns: list[str]) -> None:
     factors = [(f.path, f.unit) for f in plan.factors]
     plots = sweep_plots(summary, factors, plotted, current.directory / "plots")
     paths = [f.path for f in plan.factors]
-    title = f"{plan.scenario_name}: mean ± 95% half-width per point"
-    out_console.print(sweep_table(summary, paths, shown, title))
+    title = f"{plan.scenario_name}: mean and 95% CI per point"
+    out_console.print(sweep_table(summary, paths, shown, title, out_console.width))
     out_console.print(
         f"runs.csv/.parquet and summary.csv/.parquet in {current.directory}; "
         f"{len(plots) // 2} plots in {current.directory / 'plots'}",

@@ -32,7 +32,7 @@ class DeliveryCheck:
         self._expire_t = 0.0
         self._sender_held: dict[str, MarkingPair] = {}  # message in flight -> sender's marking
         self._senders: dict[str, str] = {}  # link -> its sending node
-        self._delivered: tuple[str, MarkingPair] | None = None  # its receipt follows at once
+        self._delivered: ev.MessageDelivered | None = None  # its receipt follows at once
 
     def in_force(self, scenario: Scenario) -> None:
         """An intervention put `scenario` in force: judge later deliveries by its rules."""
@@ -45,14 +45,17 @@ class DeliveryCheck:
                 held.pop(key, None)
             self._expire.clear()
 
-    def received(self, t: float, node: str, item: str, via: str | None) -> None:
+    def received(self, node: str, item: str, via: str | None) -> None:
         """A node took in an item (``ReportReceived`` or ``AssessmentReceived``)."""
         delivered = self._delivered
-        if via is not None and delivered is not None and delivered[0] == via:
-            self._held[(node, item)] = delivered[1]
+        if via is not None and delivered is not None and delivered.message == via:
+            marking = delivered.marking
+            self._held[(node, item)] = (marking.classification, marking.rel_to)
 
     def analysed(self, t: float, node: str, report: str) -> None:
         """A node finished a report: it shares it at this instant, then no more."""
+        if not self._held:
+            return
         self._forget_shared(t)
         key = (node, report)
         if key in self._held:
@@ -61,6 +64,8 @@ class DeliveryCheck:
 
     def sent(self, e: ev.MessageSent) -> None:
         """A message left its sender: note the marking it held the item under, if any."""
+        if not self._held:
+            return
         self._forget_shared(e.t)
         sender = self._senders.get(e.link)
         if sender is None:
@@ -78,7 +83,7 @@ class DeliveryCheck:
         """Judge a delivery by the rules in force; count and describe a violation."""
         held = self._sender_held.pop(e.message, None) if self._sender_held else None
         marking = e.marking
-        self._delivered = (e.message, (marking.classification, marking.rel_to))
+        self._delivered = e
         refused = self.rules.refusal(e.link, marking.classification, marking.rel_to, held)
         if refused is not None:
             self.violations += 1

@@ -288,7 +288,8 @@ class MetricsProjection:
         node.received += 1
         node.waiting[e.report] = e.t
         self._hold(e.report)
-        self.deliveries.received(e.t, e.node, e.report, e.via)
+        if e.via is not None:  # by a message (most come from collectors)
+            self.deliveries.received(e.node, e.report, e.via)
         origin = self._reports.get(e.report)
         if origin is not None:
             node.latency.append(e.t - origin[0])
@@ -347,7 +348,7 @@ class MetricsProjection:
     def _assessment_received(self, e: ev.AssessmentReceived) -> None:
         node = self._node(e.node)
         node.received_assessments += 1
-        self.deliveries.received(e.t, e.node, e.assessment, e.via)
+        self.deliveries.received(e.node, e.assessment, e.via)
         record = self._assessments.get(e.assessment)
         if record is None:
             return

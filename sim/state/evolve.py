@@ -105,7 +105,10 @@ def _sighting_reported(s: WorldState, e: ev.SightingReported) -> None:
 
 
 def _report_received(s: WorldState, e: ev.ReportReceived) -> None:
-    node = s.nodes.get(e.node) or _unknown("node", e.node)
+    try:
+        node = s.nodes[e.node]
+    except KeyError:
+        _unknown("node", e.node)
     if e.report in node.received:
         raise EvolveError(f"report {e.report} entered {e.node}'s queue twice")
     node.received.add(e.report)
@@ -118,7 +121,10 @@ def _report_received(s: WorldState, e: ev.ReportReceived) -> None:
 
 
 def _analysis_started(s: WorldState, e: ev.AnalysisStarted) -> None:
-    node = s.nodes.get(e.node) or _unknown("node", e.node)
+    try:
+        node = s.nodes[e.node]
+    except KeyError:
+        _unknown("node", e.node)
     if not node.queue or node.queue[0] != e.report:
         raise EvolveError(f"{e.node} started {e.report} out of arrival order")
     node.queue.popleft()
@@ -126,10 +132,13 @@ def _analysis_started(s: WorldState, e: ev.AnalysisStarted) -> None:
 
 
 def _analysis_completed(s: WorldState, e: ev.AnalysisCompleted) -> None:
-    node = s.nodes.get(e.node) or _unknown("node", e.node)
-    if e.report not in node.busy:
-        raise EvolveError(f"{e.node} completed {e.report}, which it was not analysing")
-    node.busy.remove(e.report)
+    try:
+        node = s.nodes[e.node]
+        node.busy.remove(e.report)
+    except KeyError:
+        if e.node not in s.nodes:
+            _unknown("node", e.node)
+        raise EvolveError(f"{e.node} completed {e.report}, which it was not analysing") from None
     node.analysed += 1
     if node.fusion is not None:
         r = s.reports[e.report]
@@ -198,11 +207,18 @@ def _assessment_received(s: WorldState, e: ev.AssessmentReceived) -> None:
 
 
 def _link(s: WorldState, name: str) -> LinkState:
-    return s.links.get(name) or _unknown("link", name)
+    try:
+        return s.links[name]
+    except KeyError:
+        _unknown("link", name)
 
 
 def _message_sent(s: WorldState, e: ev.MessageSent) -> None:
-    (s.links.get(e.link) or _unknown("link", e.link)).in_flight[e.message] = e.item
+    try:
+        link = s.links[e.link]
+    except KeyError:
+        _unknown("link", e.link)
+    link.in_flight[e.message] = e.item
     if e.kind == "report":
         _hold(s, e.item)
 

@@ -52,7 +52,9 @@ def _message(kind: type[ev.MessageFacts], t: float, message: str, link: str, ite
     return kind(t=t, message=message, link=link, item=item, kind=what, marking=MARK)
 
 
-def _assessment(kind: type[ev.AssessmentFacts], t: float, confidence: float, band: str) -> ev.Event:
+def _assessment(
+    kind: type[ev.AssessmentFacts], t: float, confidence: float, band: str, version: int
+) -> ev.Event:
     return kind(
         t=t,
         assessment="A-B-1",
@@ -63,6 +65,9 @@ def _assessment(kind: type[ev.AssessmentFacts], t: float, confidence: float, ban
         band=band,
         reports=["R1"],
         sources=["c1"],
+        version=version,
+        period_start=0.0,  # the cluster of a use claimed at t=0 (a sighting's default)
+        period_end=72.0,
     )
 
 
@@ -89,14 +94,14 @@ TRACE: list[ev.Event] = [
     ev.AnalysisCompleted(t=9.0, node="A", report="R2"),
     ev.MessageDropped(t=10.0, message="M2", link="A->B", item="R2", reason="not-releasable"),
     ev.AnalysisCompleted(t=11.0, node="B", report="R1"),
-    _assessment(ev.AssessmentIssued, 11.0, 0.7, "likely"),  # 20
+    _assessment(ev.AssessmentIssued, 11.0, 0.7, "likely", 1),  # 20
     _message(ev.MessageSent, 11.0, "M3", "B->A", "A-B-1"),
     ev.LinkCompromised(t=12.0, link="B->A", attack="leak"),
     _message(ev.MessageDelivered, 13.0, "M3", "B->A", "A-B-1"),
     ev.AssessmentReceived(
         t=13.0, node="A", assessment="A-B-1", band="likely", confidence=0.7, via="M3"
     ),
-    _assessment(ev.AssessmentUpdated, 14.0, 0.9, "very likely"),  # 25
+    _assessment(ev.AssessmentUpdated, 14.0, 0.9, "very likely", 2),  # 25
     ev.LinkSecured(t=15.0, link="B->A", attack="leak"),
     ev.RunEnded(t=20.0, reason="horizon"),  # 27
 ]
@@ -110,8 +115,30 @@ def _fold(until_seq: int) -> WorldState:
 
 
 # what the state knows of each report: filed at A, and the nodes it entered, in order
-R1 = Report("R1", "c1", "A", "KN-23", "S", "B2", "FORENSIC", "U1", 2.0, ["A", "B"])
-R2 = Report("R2", "fake", "A", "KN-23", "S", "E5", "OSINT", None, 3.0, ["A"])
+R1 = Report(
+    report="R1",
+    collector="c1",
+    node="A",
+    munition="KN-23",
+    sector="S",
+    grade="B2",
+    discipline="FORENSIC",
+    usage="U1",
+    t=2.0,
+    received_at=["A", "B"],
+)
+R2 = Report(
+    report="R2",
+    collector="fake",
+    node="A",
+    munition="KN-23",
+    sector="S",
+    grade="E5",
+    discipline="OSINT",
+    usage=None,
+    t=3.0,
+    received_at=["A"],
+)
 
 
 def test_the_state_at_seq_15_by_hand() -> None:
@@ -129,7 +156,7 @@ def test_the_state_at_seq_15_by_hand() -> None:
         1,
         0,
     )
-    assert b.clusters == ()
+    assert len(b.clusters) == 0  # B has analysed nothing yet
     # the intervention at t=6: A has 2 analysts, B is cleared to NATO-SECRET; B unchanged
     assert (a.analysts, b.analysts) == (2, 2)
     assert s.scenario.nodes["A"].analysts == 2
@@ -173,11 +200,17 @@ def test_the_state_at_the_end_by_hand() -> None:
             sources=["c1"],
             issued=11.0,
             updated=14.0,
+            period=(0.0, 72.0),
+            versions=[(), ()],  # the trace's assessments carry no evidence lines
         )
     }
-    # one cluster at B, holding R1, speaking for A-B-1; none at A (no fusion)
-    assert [(list(c.reports), c.assessment) for c in b.clusters] == [(["R1"], "A-B-1")]
-    assert a.clusters == ()
+    # one cluster at B, holding R1, published as A-B-1 version 2; none at A (no fusion)
+    assert len(b.clusters) == 1 and len(a.clusters) == 0
+    cluster = b.clusters.get("KN-23", "S", 0.0)
+    assert cluster is not None
+    assert (cluster.seen, cluster.assessment, cluster.version) == ({"R1"}, "A-B-1", 2)
+    # A received version 1 of A-B-1
+    assert a.known_versions == {"A-B-1": 1} and b.known_versions == {}
     # B->A was read by "leak" from 12 to 15; M3 delivered at 13
     for ls in s.links.values():
         assert (ls.up, ls.down, ls.compromised, ls.in_flight, ls.held) == (

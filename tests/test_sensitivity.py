@@ -76,7 +76,7 @@ def test_a_factor_with_no_effect_has_indices_of_zero(tmp_path: Path) -> None:
             "--vary", f"{ANALYSTS}=1..6", "--vary", f"{BACK_LINK}=1h..3d",
             "--samples", "8", "--replications", "2", "--workers", "1",
             "--metric", "nodes.NATO-JISD.queue_wait_h.mean",
-            "--metric", "nodes.UKR-HUR.time_to_assessment_h.mean",
+            "--metric", "nodes.UKR-HUR.known_within_7d",
             "--out", str(out),
         ],
     )  # fmt: skip
@@ -93,8 +93,9 @@ def test_a_factor_with_no_effect_has_indices_of_zero(tmp_path: Path) -> None:
         assert inert[name] < 0.01
     assert queue.loc[ANALYSTS, "ST_ci_low"] > 0  # while the analysts matter
     # and the back link does drive what UKR-HUR learns from NATO
-    ukr = indices[indices["metric"] == "nodes.UKR-HUR.time_to_assessment_h.mean"]
-    assert ukr.set_index("factor").loc[BACK_LINK, "ST_ci_low"] > 0
+    # (the share of uses UKR-HUR knows within a week: its assessments come from NATO)
+    ukr = indices[indices["metric"] == "nodes.UKR-HUR.known_within_7d"]
+    assert ukr.set_index("factor").loc[BACK_LINK, "S1_ci_low"] > 0
     runs = pd.read_parquet(directory / "runs.parquet")
     assert len(runs) == 8 * (2 + 2) * 2
     plots = sorted(p.suffix for p in (directory / "plots").iterdir())

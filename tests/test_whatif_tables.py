@@ -17,7 +17,7 @@ from sim.report.whatif_view import (
     sweep_table,
 )
 
-LONG = "nodes.NATO-JISD-LONG-NAME.time_to_assessment_h.mean"
+LONG = "nodes.NATO-JISD-LONG-NAME.report_latency_h.mean"
 
 
 def render(table: Table, width: int = 80) -> str:

@@ -5,21 +5,16 @@ recorder listener or afterwards from the log, with the same result. It keeps sma
 per-report and per-message dicts (dropped as soon as an item is done with) and the
 samples of each distribution, never the events themselves.
 
-Choices where the design is silent:
-
-- an assessment is *known* at a node when the node issues, updates or receives it; it
-  counts for an episode only once the episode has begun (its first ``MunitionUsed``),
-  so a fabricated assessment before any real use never gives a negative time;
-- a report *traces to* a usage when it names the usage's munition (a misidentified
-  report traces to none); ``usage_to_assessment_h`` uses that, and false assessments
-  are those issued with no such report among their supporting reports;
-- the reports an assessment carries to a node are those it had when it was sent.
+Who knew what and when (time to knowledge, episodes, first appearance, false
+attribution, partner evidence) is :mod:`sim.analysis.knowledge`, fed from here; a
+report *traces to* a usage when it names the usage's munition (a misidentified report
+traces to none), and only such reports are genuine support.
 
 What it remembers per report and per usage (memory must not grow with every report):
 
-- a report's ``(time reported, traced usage)`` is needed when the report enters a
-  queue (latency) and when an assessment lists it. It enters queues only while it is
-  *in play* (queued, under analysis or riding a message; the same rule as
+- a report's ``(time reported, traced usage, fabricated, node filed at)`` is needed
+  when the report enters a queue (latency) and when an assessment lists it. It enters
+  queues only while it is *in play* (queued, under analysis or riding a message; the same rule as
   ``sim.state.evolve``, counted here from the events alone, and forgotten once its
   count is 0 and the clock has moved on). An assessment only ever lists reports its
   node has analysed, and only fusion nodes issue assessments (an intervention can
@@ -45,7 +40,8 @@ from typing import Any
 from sim import events as ev
 from sim.analysis.deliveries import DeliveryCheck
 from sim.analysis.kinds import Kind
-from sim.analysis.stats_basic import DIGITS, describe, share
+from sim.analysis.knowledge import Knowledge
+from sim.analysis.stats_basic import DIGITS, describe
 from sim.scenario.models import Scenario
 from sim.state.evolve import scenario_after
 from sim.state.model import WorldState
@@ -59,18 +55,13 @@ class _Node:
     __slots__ = (
         "analysed",
         "analysis",
-        "assessed",
-        "covered",
-        "false",
         "issued",
         "latency",
         "queue_wait",
         "received",
         "received_assessments",
         "started",
-        "tta",
         "updated",
-        "uta",
         "waiting",
     )
 
@@ -82,14 +73,9 @@ class _Node:
         self.latency: array[float] = array("d")
         self.queue_wait: array[float] = array("d")
         self.analysis: array[float] = array("d")
-        self.tta: array[float] = array("d")  # per episode
-        self.uta: array[float] = array("d")  # per usage
-        self.assessed: set[tuple[str, str]] = set()
-        self.covered: set[str] = set()
         self.issued = 0
         self.updated = 0
         self.received_assessments = 0
-        self.false = 0
 
 
 class _Link:
@@ -139,6 +125,7 @@ class MetricsProjection:
         self.reports = 0
         self.collected = 0
         self.fabricated = 0
+        self.denials = 0
         self.misidentified = 0
         self.interventions = 0
         self.drops: dict[str, int] = {}
@@ -148,19 +135,15 @@ class MetricsProjection:
         self._munitions: list[str] = []
         self._munition_ix: dict[str, int] = {}
         self._usage_other: dict[str, tuple[str, float]] = {}  # ids not of the form U<n>
-        self._episodes: dict[tuple[str, str], float] = {}  # episode -> first use
-        # report -> (time reported, the usage it truly traces to, or None)
-        self._reports: dict[str, tuple[float, str | None]] = {}
+        self.knowledge = Knowledge(scenario)
+        # report -> (time reported, the usage it truly traces to or None, fabricated, node)
+        self._reports: dict[str, tuple[float, str | None, bool, str]] = {}
         # reports in play (see the module docstring): report -> places holding it
         self._holds: dict[str, int] = {}
         self._idle: list[str] = []  # count fell to 0 at time `t`
         self._report_msgs: dict[str, str] = {}  # report message in flight -> report
         self._fusion = {name for name, node in scenario.nodes.items() if node.fusion is not None}
-        # assessment -> (munition, sector, supporting reports as last issued/updated)
-        self._assessments: dict[str, tuple[str, str, list[str]]] = {}
         self._sent_at: dict[str, float] = {}  # message in flight -> sent
-        self._carried: dict[str, list[str]] = {}  # assessment message -> reports it carries
-        self._arrived: dict[str, list[str]] = {}  # the assessment message just delivered
         self.deliveries = DeliveryCheck(self.scenario)  # releasability of every delivery
         self.nodes: dict[str, _Node] = {name: _Node() for name in scenario.nodes}
         self.links: dict[str, _Link] = {link.name: _Link() for link in scenario.links}
@@ -264,13 +247,16 @@ class MetricsProjection:
             self._usage_m[index], self._usage_t[index] = ix, e.t
         else:
             self._usage_other[e.usage] = (e.munition, e.t)
-        self._episodes.setdefault((e.munition, e.sector), e.t)
+        self.knowledge.used(e)
 
     def _sighting(self, e: ev.SightingReported) -> None:
         self.reports += 1
         traced: str | None = None
         if e.usage is None:
-            self.fabricated += 1
+            if e.polarity == "contradicts":
+                self.denials += 1
+            else:
+                self.fabricated += 1
         else:
             self.collected += 1
             used = self._usage(e.usage)
@@ -278,7 +264,7 @@ class MetricsProjection:
                 traced = e.usage
             elif used is not None:
                 self.misidentified += 1
-        self._reports[e.report] = (e.t, traced)
+        self._reports[e.report] = (e.t, traced, e.usage is None, e.node)
         # held by nothing yet: the node's ReportReceived follows at the same instant
         self._holds.setdefault(e.report, 0)
         self._idle.append(e.report)
@@ -291,7 +277,7 @@ class MetricsProjection:
         if e.via is not None:  # by a message (most come from collectors)
             self.deliveries.received(e.node, e.report, e.via)
         origin = self._reports.get(e.report)
-        if origin is not None:
+        if origin is not None and not origin[2]:  # a fake is made up on the spot: no latency
             node.latency.append(e.t - origin[0])
 
     def _analysis_started(self, e: ev.AnalysisStarted) -> None:
@@ -313,60 +299,33 @@ class MetricsProjection:
         else:
             self._release(e.report)
 
-    def _known(self, node: _Node, t: float, munition: str, sector: str, reports: list[str]) -> None:
-        """The node now knows an assessment of (munition, sector) resting on `reports`."""
-        key = (munition, sector)
-        first = self._episodes.get(key)
-        if first is not None and key not in node.assessed:
-            node.assessed.add(key)
-            node.tta.append(t - first)
-        covered, known_reports = node.covered, self._reports
-        for report in reports:
-            origin = known_reports.get(report)
-            if origin is None or origin[1] is None or origin[1] in covered:
-                continue
-            covered.add(origin[1])
-            used = self._usage(origin[1])
-            assert used is not None  # a report traces only to a known usage
-            node.uta.append(t - used[1])
+    def _facts(self, report: str) -> tuple[bool, bool, str] | None:
+        """(genuine, fabricated, node filed at) of a report an assessment lists."""
+        origin = self._reports.get(report)
+        if origin is None:
+            return None
+        return origin[1] is not None, origin[2], origin[3]
 
     def _assessment_issued(self, e: ev.AssessmentIssued) -> None:
-        node = self._node(e.node)
-        node.issued += 1
-        self._assessments[e.assessment] = (e.munition, e.sector, e.reports)
-        reports = self._reports
-        if not any((o := reports.get(r)) is not None and o[1] is not None for r in e.reports):
-            node.false += 1
-        self._known(node, e.t, e.munition, e.sector, e.reports)
+        self._node(e.node).issued += 1
+        self.knowledge.published(e, self._facts)
 
     def _assessment_updated(self, e: ev.AssessmentUpdated) -> None:
-        node = self._node(e.node)
-        node.updated += 1
-        self._assessments[e.assessment] = (e.munition, e.sector, e.reports)
-        self._known(node, e.t, e.munition, e.sector, e.reports)
+        self._node(e.node).updated += 1
+        self.knowledge.published(e, self._facts)
 
     def _assessment_received(self, e: ev.AssessmentReceived) -> None:
-        node = self._node(e.node)
-        node.received_assessments += 1
+        self._node(e.node).received_assessments += 1
         self.deliveries.received(e.node, e.assessment, e.via)
-        record = self._assessments.get(e.assessment)
-        if record is None:
-            return
-        reports = self._arrived.get(e.via, record[2])
-        self._known(node, e.t, record[0], record[1], reports)
+        self.knowledge.received(e)
 
     def _message_sent(self, e: ev.MessageSent) -> None:
         self._link(e.link).sent += 1
         self._sent_at[e.message] = e.t
         self.deliveries.sent(e)
-        if e.kind == "report":
-            if e.item in self._holds:
-                self._hold(e.item)
-                self._report_msgs[e.message] = e.item
-        elif e.kind == "assessment":
-            record = self._assessments.get(e.item)
-            if record is not None:
-                self._carried[e.message] = record[2]
+        if e.kind == "report" and e.item in self._holds:
+            self._hold(e.item)
+            self._report_msgs[e.message] = e.item
 
     def _message_held(self, e: ev.MessageHeld) -> None:
         self._link(e.link).held += 1
@@ -380,9 +339,6 @@ class MetricsProjection:
         report = self._report_msgs.pop(e.message, None)
         if report is not None:
             self._release(report)
-        carried = self._carried.pop(e.message, None)
-        # the receiving node's AssessmentReceived (if any) follows at once
-        self._arrived = {} if carried is None else {e.message: carried}
         self.deliveries.delivered(e)
 
     def _message_dropped(self, e: ev.MessageDropped) -> None:
@@ -390,7 +346,6 @@ class MetricsProjection:
         dropped[e.reason] = dropped.get(e.reason, 0) + 1
         self.drops[e.reason] = self.drops.get(e.reason, 0) + 1
         self._sent_at.pop(e.message, None)
-        self._carried.pop(e.message, None)
         self.deliveries.dropped(e)
         report = self._report_msgs.pop(e.message, None)
         if report is not None:
@@ -425,21 +380,23 @@ class MetricsProjection:
 
     def result(self) -> Metrics:
         """The metrics so far, JSON-ready, keys in a fixed order; None where undefined."""
-        episodes, usages = len(self._episodes), self.usages
-        nodes = {
-            name: self._node_result(node, episodes, usages) for name, node in self.nodes.items()
-        }
+        usages = self.usages
+        nodes = {name: self._node_result(name, node) for name, node in self.nodes.items()}
         links = {name: self._link_result(link) for name, link in self.links.items()}
         totals = list(self.links.values())
+        knowledge = self.knowledge
         return {
             "run": {
                 "events": self.events,
                 "t_end_h": round(self.t, DIGITS),
                 "usages": usages,
-                "episodes": episodes,
+                "usages_monitored": knowledge.usages,
+                "usages_lookalike": knowledge.lookalike,
+                "episodes": knowledge.episodes(),
                 "reports": self.reports,
                 "reports_collected": self.collected,
                 "reports_fabricated": self.fabricated,
+                "reports_denials": self.denials,
                 "reports_misidentified": self.misidentified,
                 "assessments_issued": sum(n.issued for n in self.nodes.values()),
                 "messages_sent": sum(k.sent for k in totals),
@@ -457,8 +414,7 @@ class MetricsProjection:
             "releasability_violations": self.deliveries.violations,
         }
 
-    @staticmethod
-    def _node_result(node: _Node, episodes: int, usages: int) -> Metrics:
+    def _node_result(self, name: str, node: _Node) -> Metrics:
         return {
             "reports_received": node.received,
             "reports_analysed": node.analysed,
@@ -468,13 +424,7 @@ class MetricsProjection:
             "assessments_issued": node.issued,
             "assessments_updated": node.updated,
             "assessments_received": node.received_assessments,
-            "false_assessments": node.false,
-            "episodes_assessed": len(node.assessed),
-            "coverage": share(len(node.assessed), episodes),
-            "time_to_assessment_h": describe(node.tta),
-            "usages_assessed": len(node.covered),
-            "usage_coverage": share(len(node.covered), usages),
-            "usage_to_assessment_h": describe(node.uta),
+            **self.knowledge.node_result(name, self.t),
         }
 
     def _link_result(self, link: _Link) -> Metrics:
@@ -539,9 +489,6 @@ _NODE_COUNTS = [
     "assessments_issued",
     "assessments_updated",
     "assessments_received",
-    "false_assessments",
-    "episodes_assessed",
-    "usages_assessed",
     "usages_known",
     "episodes_known",
     "false_attributions",
@@ -555,8 +502,6 @@ KINDS: dict[str, Kind] = {
     **_durations("nodes.*.report_latency_h"),
     **_durations("nodes.*.queue_wait_h"),
     **_durations("nodes.*.analysis_time_h"),
-    **_durations("nodes.*.time_to_assessment_h"),
-    **_durations("nodes.*.usage_to_assessment_h"),
     "nodes.*.coverage": Kind.SHARE,
     "nodes.*.usage_coverage": Kind.SHARE,
     # time to knowledge with censoring: a Kaplan–Meier median (None: not reached by the

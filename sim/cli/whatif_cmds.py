@@ -376,7 +376,7 @@ def _report_sweep(current: Any, summary: Any, patterns: list[str]) -> None:
         # by default: leave out metrics no point defines, plot only the two headline ones
         defined = set(summary.loc[summary["mean"].notna(), "metric"])
         shown = [m for m in shown if m in defined]
-        plotted = [m for m in shown if fnmatchcase(m, "*.time_to_assessment_h.mean")]
+        plotted = [m for m in shown if fnmatchcase(m, "nodes.*.known_within_7d")]
         plotted += [m for m in shown if fnmatchcase(m, "nodes.*.coverage")]
     factors = [(f.path, f.unit) for f in plan.factors]
     plots = sweep_plots(summary, factors, plotted, current.directory / "plots")

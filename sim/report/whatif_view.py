@@ -50,19 +50,19 @@ def undefined_text(undefined: int, total: int) -> str:
 
 
 SHORT_NAMES = {
-    "time_to_assessment_h.mean": "to assess, mean (h)",
-    "time_to_assessment_h.median": "to assess, median (h)",
-    "time_to_assessment_h.p90": "to assess, p90 (h)",
-    "usage_to_assessment_h.mean": "use to assess, mean (h)",
+    "knowledge_median_h": "to know, median (h)",
+    "known_within_2d": "known in 2 d",
+    "known_within_7d": "known in 7 d",
+    "known_within_30d": "known in 30 d",
     "queue_wait_h.mean": "queue wait, mean (h)",
     "report_latency_h.mean": "report latency, mean (h)",
-    "false_assessments": "false assessments",
+    "false_attributions": "false attributions",
     "releasability_violations": "releasability violations",
 }
 
 
 def split_metric(name: str) -> tuple[str, str]:
-    """("KOR-NIS", "to assess, mean (h)") for "nodes.KOR-NIS.time_to_assessment_h.mean"."""
+    """("KOR-NIS", "to know, median (h)") for "nodes.KOR-NIS.knowledge_median_h"."""
     head, _, rest = name.partition(".")
     if head in ("nodes", "links") and rest:
         where, _, what = rest.partition(".")

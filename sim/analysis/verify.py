@@ -14,11 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from sim import events as ev
+from sim.analysis.consistency import consistency_check
 from sim.analysis.metrics import MetricsProjection
 from sim.analysis.replay import load_run
 from sim.state.evolve import EvolveError, evolve
 from sim.state.model import WorldState, initial_state
 from sim.store import EVENTS_FILE, METRICS_FILE, Verdict, read_json, verify_log
+from sim.store.seal import check_seal
+from sim.store.snapshots import SnapshotWriter, line_ends, mismatches
 
 
 @dataclass
@@ -34,9 +37,15 @@ class RunVerdict:
         return self.log.ok and not self.problems
 
 
-def replay_check(state: WorldState) -> Callable[[ev.Event], str | None]:
-    """A per-event check: the log folds through evolve (into `state`) without contradiction."""
+def replay_check(
+    state: WorldState, snapshots: SnapshotWriter | None = None
+) -> Callable[[ev.Event], str | None]:
+    """A per-event check: the log folds through evolve (into `state`) without contradiction.
+
+    With `snapshots`, the folded state is offered to it after every event.
+    """
     broken: list[bool] = [False]
+    offer = snapshots.offer if snapshots is not None else None
 
     def check(event: ev.Event) -> str | None:
         if broken[0]:
@@ -46,6 +55,8 @@ def replay_check(state: WorldState) -> Callable[[ev.Event], str | None]:
         except EvolveError as exc:
             broken[0] = True  # one contradiction is enough; the rest would only echo it
             return f"replay cannot apply {type(event).__name__}: {exc}"
+        if offer is not None:
+            offer(event.seq, event.t, state)
         return None
 
     return check
@@ -62,6 +73,7 @@ def verify_run(run_dir: Path) -> RunVerdict:
     state = initial_state(scenario)
     projection = MetricsProjection(scenario, state)
     deliveries = projection.deliveries
+    snapshots = SnapshotWriter(run_dir)
 
     def recompute(event: ev.Event) -> str | None:
         """Metrics, and with them every delivery judged by the releasability rule."""
@@ -73,10 +85,14 @@ def verify_run(run_dir: Path) -> RunVerdict:
         run_dir / EVENTS_FILE,
         # in this order: the state folds the event before the projection reads the rules
         # in force from it
-        checks=[replay_check(state), recompute],
+        checks=[consistency_check(), replay_check(state, snapshots), recompute],
         expected_final_hash=expected if log_complete(manifest) else None,
     )
     verdict = RunVerdict(log=log)
+    _keep_snapshots(run_dir, log, snapshots, verdict)
+    sealed = check_seal(run_dir / EVENTS_FILE, manifest)
+    if sealed is not None:
+        verdict.problems.append(sealed)
     if manifest.get("status") != "complete":
         verdict.problems.append("the manifest says the run did not complete (killed or crashed?)")
     elif manifest.get("events") != log.count:
@@ -90,6 +106,21 @@ def verify_run(run_dir: Path) -> RunVerdict:
         else:
             verdict.notes.append("metrics.json matches the metrics recomputed from the log")
     return verdict
+
+
+def _keep_snapshots(
+    run_dir: Path, log: Verdict, writer: SnapshotWriter, verdict: RunVerdict
+) -> None:
+    """Check the run's snapshots against the fold just made, then leave fresh ones for replay."""
+    if not log.ok:
+        writer.finish({}, keep=False)
+        return
+    for seq in mismatches(run_dir, writer):
+        verdict.problems.append(f"the snapshot after seq {seq} does not match the log")
+    seqs = [seq for seq, *_ in writer.taken]
+    written = writer.finish(line_ends(run_dir / EVENTS_FILE, seqs))
+    if written:
+        verdict.notes.append(f"{written} snapshots of the state left for replay")
 
 
 def log_complete(manifest: dict[str, Any]) -> bool:

@@ -27,10 +27,12 @@ class DeliveryCheck:
         self.rules = Releasability(scenario)
         self.violations = 0
         self.last: str | None = None  # the latest violation, in words
-        self._held: dict[tuple[str, str], MarkingPair] = {}  # (node, item) -> received under
+        # (node, item) -> the marking it was received under; empty: nothing to judge by
+        self.held: dict[tuple[str, str], MarkingPair] = {}
         self._expire: list[tuple[str, str]] = []  # reports analysed at `_expire_t`
         self._expire_t = 0.0
-        self._sender_held: dict[str, MarkingPair] = {}  # message in flight -> sender's marking
+        # re-shared message in flight -> the marking its sender received the item under
+        self.sent_under: dict[str, MarkingPair] = {}
         self._senders: dict[str, str] = {}  # link -> its sending node
         self._delivered: ev.MessageDelivered | None = None  # its receipt follows at once
 
@@ -40,7 +42,7 @@ class DeliveryCheck:
 
     def _forget_shared(self, t: float) -> None:
         if self._expire and t > self._expire_t:
-            held = self._held
+            held = self.held
             for key in self._expire:
                 held.pop(key, None)
             self._expire.clear()
@@ -50,38 +52,36 @@ class DeliveryCheck:
         delivered = self._delivered
         if via is not None and delivered is not None and delivered.message == via:
             marking = delivered.marking
-            self._held[(node, item)] = (marking.classification, marking.rel_to)
+            self.held[(node, item)] = (marking.classification, marking.rel_to)
 
     def analysed(self, t: float, node: str, report: str) -> None:
-        """A node finished a report: it shares it at this instant, then no more."""
-        if not self._held:
-            return
+        """A node finished a report: it shares it at this instant, then no more (callers
+        may skip this while ``held`` is empty)."""
         self._forget_shared(t)
         key = (node, report)
-        if key in self._held:
+        if key in self.held:
             self._expire.append(key)
             self._expire_t = t
 
     def sent(self, e: ev.MessageSent) -> None:
-        """A message left its sender: note the marking it held the item under, if any."""
-        if not self._held:
-            return
+        """A message left its sender: note the marking it held the item under, if any
+        (callers may skip this while ``held`` is empty)."""
         self._forget_shared(e.t)
         sender = self._senders.get(e.link)
         if sender is None:
             sender = self._senders[e.link] = e.link.partition("->")[0]
-        held = self._held.get((sender, e.item))
+        held = self.held.get((sender, e.item))
         if held is not None:
-            self._sender_held[e.message] = held
+            self.sent_under[e.message] = held
 
     def dropped(self, e: ev.MessageDropped) -> None:
-        """A message was refused or lost: nothing to judge."""
-        if self._sender_held:
-            self._sender_held.pop(e.message, None)
+        """A message was refused or lost: nothing to judge (callers may skip this while
+        ``sent_under`` is empty)."""
+        self.sent_under.pop(e.message, None)
 
     def delivered(self, e: ev.MessageDelivered) -> Refusal | None:
         """Judge a delivery by the rules in force; count and describe a violation."""
-        held = self._sender_held.pop(e.message, None) if self._sender_held else None
+        held = self.sent_under.pop(e.message, None) if self.sent_under else None
         marking = e.marking
         self._delivered = e
         refused = self.rules.refusal(e.link, marking.classification, marking.rel_to, held)

@@ -293,7 +293,8 @@ class MetricsProjection:
         began = node.started.pop(e.report, None)
         if began is not None:
             node.analysis.append(e.t - began)
-        self.deliveries.analysed(e.t, e.node, e.report)
+        if self.deliveries.held:  # (a method call per report otherwise: the hot path)
+            self.deliveries.analysed(e.t, e.node, e.report)
         if e.node in self._fusion:  # an assessment may list it: keep it for good
             self._holds.pop(e.report, None)
         else:
@@ -322,7 +323,8 @@ class MetricsProjection:
     def _message_sent(self, e: ev.MessageSent) -> None:
         self._link(e.link).sent += 1
         self._sent_at[e.message] = e.t
-        self.deliveries.sent(e)
+        if self.deliveries.held:
+            self.deliveries.sent(e)
         if e.kind == "report" and e.item in self._holds:
             self._hold(e.item)
             self._report_msgs[e.message] = e.item
@@ -346,7 +348,8 @@ class MetricsProjection:
         dropped[e.reason] = dropped.get(e.reason, 0) + 1
         self.drops[e.reason] = self.drops.get(e.reason, 0) + 1
         self._sent_at.pop(e.message, None)
-        self.deliveries.dropped(e)
+        if self.deliveries.sent_under:
+            self.deliveries.dropped(e)
         report = self._report_msgs.pop(e.message, None)
         if report is not None:
             self._release(report)

@@ -193,9 +193,7 @@ def relay(second: dict[str, Any]) -> dict[str, Any]:
 def test_re_sharing_material_of_ones_own_nation_never_loosens_it() -> None:
     # KOR-B's rule would pass the report on PUBLICLY DISCLOSED: it received it NATO
     # UNCLASSIFIED, so it goes NATO UNCLASSIFIED, though both nodes are Korean
-    raw = relay(
-        rule("KOR-B", ["UKR"], classification="PUBLICLY-DISCLOSED", rel_to=["KOR", "UKR"])
-    )
+    raw = relay(rule("KOR-B", ["UKR"], classification="PUBLICLY-DISCLOSED", rel_to=["KOR", "UKR"]))
     events = run_events(raw)
     [sent] = [e for e in events if isinstance(e, MessageDelivered) and e.link == "KOR-B->UKR"]
     assert (sent.item, sent.marking) == ("R1", Marking("NATO-UNCLASSIFIED", ["KOR", "UKR"]))

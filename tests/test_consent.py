@@ -158,3 +158,57 @@ def test_partner_material_reaches_ukraine_when_consent_comes() -> None:
     nato = metrics_from_events(Scenario.model_validate(raw), events)["nodes"]["NATO"]
     assert (nato["consent_asked"], nato["consent_granted"], nato["consent_refused"]) == (2, 2, 0)
     assert nato["consent_wait_h"]["median"] == 48.0
+
+
+def test_every_consent_variant_keeps_the_one_releasability_rule() -> None:
+    """Consent widens what a node holds (ConsentGranted is in the log): the delivery check
+    follows it as the engine does, so no variant counts a violation."""
+    tearline = {"probability": 1.0, "classification": "NATO-UNCLASSIFIED", "rel_to": ["NATO"]}
+    for consent in ({}, {"grant": 0.0}, {"tearline": {**tearline, "rel_to": ["KOR", "UKR"]}}):
+        raw = world(**consent)
+        metrics = metrics_from_events(Scenario.model_validate(raw), run_events(raw))
+        assert metrics["releasability_violations"] == 0, consent
+
+
+def relay(second: dict[str, Any]) -> dict[str, Any]:
+    """KOR-A's collector reports at 10 h; KOR-A passes its reports to KOR-B (same nation)
+    NATO UNCLASSIFIED REL TO KOR, UKR; `second` is KOR-B's rule to UKR."""
+    return scenario_dict(
+        duration="40h",
+        usage_lines=[{"munition": "KN-23", "sector": "S", "at": "10h"}],
+        nodes={
+            "KOR-A": node("KOR"),
+            "KOR-B": node("KOR", fusion=POLICY, consent={"delay": "1h", "grant": 1.0}),
+            "UKR": node("UKR"),
+        },
+        links=[link("KOR-A", "KOR-B"), link("KOR-B", "UKR")],
+        collectors={"kor-imagery": collector("KOR-A", discipline="IMINT")},
+        sharing=[
+            rule("KOR-A", ["KOR-B"], classification="NATO-UNCLASSIFIED", rel_to=["KOR", "UKR"]),
+            second,
+        ],
+    )
+
+
+def test_re_sharing_material_of_ones_own_nation_never_loosens_it() -> None:
+    # KOR-B's rule would pass the report on PUBLICLY DISCLOSED: it received it NATO
+    # UNCLASSIFIED, so it goes NATO UNCLASSIFIED, though both nodes are Korean
+    raw = relay(rule("KOR-B", ["UKR"], classification="PUBLICLY-DISCLOSED", rel_to=["KOR", "UKR"]))
+    events = run_events(raw)
+    [sent] = [e for e in events if isinstance(e, MessageDelivered) and e.link == "KOR-B->UKR"]
+    assert (sent.item, sent.marking) == ("R1", Marking("NATO-UNCLASSIFIED", ["KOR", "UKR"]))
+    metrics = metrics_from_events(Scenario.model_validate(raw), events)
+    assert metrics["releasability_violations"] == 0
+
+
+def test_ones_own_nation_needs_no_consent_for_its_own_assessment() -> None:
+    # KOR-A's report reaches KOR-B REL TO KOR only; KOR-B's own assessment resting on it
+    # goes to UKR under KOR-B's rule: Korean material, Korea's to release, no one asked
+    raw = relay(rule("KOR-B", ["UKR"], items="assessments", rel_to=["KOR", "UKR"]))
+    raw["sharing"][0]["marking"]["rel_to"] = ["KOR"]
+    events = run_events(raw)
+    assert consent_steps(events) == []
+    delivered = [e for e in events if isinstance(e, MessageDelivered) and e.link == "KOR-B->UKR"]
+    assert [(e.item, e.marking) for e in delivered] == [
+        ("A-KOR-B-1", Marking("NATO-RESTRICTED", ["KOR", "UKR"]))
+    ]

@@ -22,13 +22,13 @@ asked (requester, material, nation), so they are the same in every variant.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sim.engine.streams import KeyedDraws
 from sim.engine.world import World
 from sim.events import ConsentGranted, ConsentRefused, ConsentRequested, Marking
-from sim.scenario.markings import combine, releasable_nations
+from sim.scenario.markings import combine, releasable_nations, widened
 from sim.state.model import Assessment
 
 MarkingPair = tuple[str, list[str]]
@@ -64,12 +64,15 @@ class ConsentLedger:
         self._combined: dict[tuple[str, tuple[str, ...], str, tuple[str, ...]], MarkingPair] = {}
 
     def hold(self, item: str, originator: str, marking: MarkingPair, key: str) -> None:
-        """The node received another node's item under `marking` (the first receipt counts)."""
-        if item not in self.material:
-            self.material[item] = Material(originator, marking, key)
+        """The node received another node's item under `marking`: it holds it under the
+        marking of its latest receipt (as the delivery check follows it from the log)."""
+        self.material[item] = Material(originator, marking, key)
 
     def forget(self, item: str) -> None:
-        """The item can no longer be passed on or rest under an assessment here."""
+        """The item can no longer be passed on or rest under an assessment here (unless it
+        waits for its originator's consent: then it goes on when the answer comes)."""
+        if any(asked == item for asked, _ in self.waiting):
+            return
         self.material.pop(item, None)
         self.grants.pop(item, None)
 
@@ -97,38 +100,52 @@ class ConsentLedger:
         items: Iterable[str],
         rule: MarkingPair,
         nation: str,
-        send: tuple[str, str],
-    ) -> tuple[MarkingPair, str | None]:
-        """The marking to send under (the rule's, never looser than the material's), and
-        what stops it: None (nothing: send), ``pending`` (consent asked; `send` is offered
-        again on the answer), ``consent-refused``; or None with a marking that excludes
-        `nation` when an originator has no consent policy (the link refuses it)."""
+        send: tuple[str, str] | None,
+        *,
+        own: bool = False,
+    ) -> tuple[MarkingPair, MarkingPair | None, str | None]:
+        """The marking to send under (the rule's, never looser than the material's), the
+        marking the node holds the material under (None: nothing of another node's; the
+        link judges loosening against it by the one releasability rule), and what stops
+        it: None (nothing: send), ``pending`` (consent asked; `send` is offered again on
+        the answer), ``consent-refused``; or None with a marking that excludes `nation`
+        when no one may be asked (the link refuses it). `send` None: ask no one.
+
+        `own`: the items are the material under the node's own assessment, where material
+        of the node's own nation is its nation's to release (no third party); an item
+        re-shared as it is never leaves looser than received, whoever originated it."""
         scenario = self.world.scenario
         if scenario is not self._rules:  # an intervention: markings may mean something else
             self._rules, self._admits, self._combined = scenario, {}, {}
         nodes = scenario.nodes
-        own = nodes[self.node].nation
+        nation_here = nodes[self.node].nation
         marking = rule
+        held: MarkingPair | None = None
         missing: list[str] = []
         for item in items:
-            held = self.marking_of(item)
-            # material of our own nation is ours to release: no third party to ask
-            if held is None or nodes[self.material[item].originator].nation == own:
+            under = self.marking_of(item)
+            if under is None:
                 continue
-            marking = self._combine(held, marking)
-            if nation not in self._admitted(held[1]):
+            if own and nodes[self.material[item].originator].nation == nation_here:
+                continue
+            held = under if held is None else self._combine(held, under)
+            marking = self._combine(under, marking)
+            if nation not in self._admitted(under[1]):
                 missing.append(item)
-        if not missing or nation not in self._admitted(rule[1]):
-            return marking, None
+        if not missing or send is None or nation not in self._admitted(rule[1]):
+            return marking, held, None
         blocked: str | None = None
         for item in missing:
+            originator = self.material[item].originator
             if (item, nation) in self.refused:
-                return marking, REFUSED
-            if scenario.nodes[self.material[item].originator].consent is None:
-                return marking, None  # never asked: the marking stands
+                return marking, held, REFUSED
+            # material of our own nation has no third party to ask; an originator with no
+            # consent policy is never asked: the marking stands (the link refuses it)
+            if nodes[originator].nation == nation_here or nodes[originator].consent is None:
+                return marking, held, None
             self._ask(item, nation, send)
             blocked = PENDING
-        return marking, blocked
+        return marking, held, blocked
 
     def _admitted(self, rel_to: list[str]) -> frozenset[str]:
         key = tuple(rel_to)
@@ -219,17 +236,6 @@ class ConsentLedger:
                     tearline=tearline,
                 )
             )
-            self.grants[item] = _wider(self.marking_of(item), marking, world.scenario.communities)
+            self.grants[item] = widened(self.marking_of(item), marking, world.scenario.communities)
         for send in sorted(self.waiting.pop((item, nation), ())):
             self.resend(send)
-
-
-def _wider(
-    held: MarkingPair | None, granted: MarkingPair, communities: Mapping[str, Iterable[str]]
-) -> MarkingPair:
-    """What a node holds after a grant: the grant's marking, keeping any nation an earlier
-    grant admitted (a tearline for IP4 after a full release to Ukraine admits both)."""
-    if held is None:
-        return granted
-    earlier = releasable_nations(held[1], communities) - releasable_nations(granted[1], communities)
-    return (granted[0], sorted({*granted[1], *earlier}))

@@ -263,17 +263,17 @@ class NodeAgent:
         if kind != "report" and (item, version, dest) in self.sent:
             return
         record = world.state.assessments.get(item) if kind != "report" else None
-        if record is not None and record.node == self.name:
+        own = record is not None and record.node == self.name
+        if record is not None and own:
             material = self.consent.material_of(record, version)  # our own: what it rests on
         else:
-            material = [item]  # another node's item: it is the material
+            material = [item]  # another node's item (or our own report): it is the material
         nation = world.scenario.nodes[dest].nation
         name = f"{self.name}->{dest}"
         link = world.links.get(name)
-        if link is None or not link.state.enabled:  # refused whatever the marking: ask no one
-            marking, blocked = rule_marking, None
-        else:
-            marking, blocked = self.consent.clear(material, rule_marking, nation, (item, dest))
+        # a link that refuses whatever the marking: ask no one
+        ask = None if link is None or not link.state.enabled else (item, dest)
+        marking, held, blocked = self.consent.clear(material, rule_marking, nation, ask, own=own)
         if blocked == PENDING:  # offered again when the originator answers
             self.deferred[(item, dest)] = (
                 item,
@@ -307,7 +307,14 @@ class NodeAgent:
             else assessment_key(self.world.state.assessments[item], version)
         )
         link.send(
-            item, kind, marking, band=band, confidence=confidence, version=version, key=draw_key
+            item,
+            kind,
+            marking,
+            band=band,
+            confidence=confidence,
+            held=held,
+            version=version,
+            key=draw_key,
         )
 
     def _resend(self, send: tuple[str, str]) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.analysis.metrics import MetricsProjection
-from sim.engine import simulate
+from sim.engine import build_world, run_world
 from sim.engine.recorder import Listener
 from sim.engine.world import World
 from sim.experiments.manifest import new_manifest, scenario_fields
@@ -55,12 +55,12 @@ def run_to_directory(
     # written first, so a killed run still says what it was running
     write_json(run_dir / MANIFEST_FILE, manifest)
     log.info("run started", scenario=scenario.name, seed=seed, run_dir=str(run_dir))
-    metrics = MetricsProjection(scenario)
     started = time.perf_counter()
     with PipedEventLogWriter(run_dir / EVENTS_FILE) as writer:
-        world = simulate(
-            scenario, loaded.raw, seed=seed, sink=writer, listeners=[metrics.apply, *listeners]
-        )
+        world = build_world(scenario, seed, writer)
+        metrics = MetricsProjection(scenario, world.state)
+        world.recorder.listeners += [metrics.apply, *listeners]
+        run_world(world)
     wall = time.perf_counter() - started
     result = metrics.result()
     manifest.update(
@@ -76,10 +76,10 @@ def run_to_directory(
     return RunOutcome(run_dir, writer.count, writer.last_hash, wall, result, world)
 
 
-def run_in_memory(
-    scenario: Scenario, raw: dict[str, Any], *, seed: int | None = None
-) -> dict[str, Any]:
+def run_in_memory(scenario: Scenario, *, seed: int | None = None) -> dict[str, Any]:
     """Run without writing a log and return its metrics (replications and sweeps)."""
-    metrics = MetricsProjection(scenario)
-    simulate(scenario, raw, seed=seed, listeners=[metrics.apply])
+    world = build_world(scenario, scenario.seed if seed is None else seed)
+    metrics = MetricsProjection(scenario, world.state)
+    world.recorder.listeners.append(metrics.apply)
+    run_world(world)
     return metrics.result()

@@ -227,7 +227,7 @@ class Node(Section):
     consent: Consent | None = Field(
         None,
         description="as originator, how it answers requests to pass its material on; "
-        "none: a request is never answered and the material does not pass",
+        "none: it is never asked, and its material stays where its marking allows",
     )
 
 

@@ -37,7 +37,7 @@ def run(path: Path = TEACHING, overrides: Sequence[str] = (), seed: int | None =
     """Run a scenario in memory (no log written), keeping its events and metrics."""
     loaded = load_scenario(path, list(overrides))
     events: list[ev.Event] = []
-    world = simulate(loaded.scenario, loaded.raw, seed=seed, listeners=[events.append])
+    world = simulate(loaded.scenario, seed=seed, listeners=[events.append])
     del world
     return Run(loaded.scenario, events, {})
 
@@ -45,7 +45,7 @@ def run(path: Path = TEACHING, overrides: Sequence[str] = (), seed: int | None =
 def metrics(path: Path = TEACHING, overrides: Sequence[str] = (), seed: int | None = None) -> Any:
     """The metrics of a run in memory."""
     loaded = load_scenario(path, list(overrides))
-    return run_in_memory(loaded.scenario, loaded.raw, seed=seed)
+    return run_in_memory(loaded.scenario, seed=seed)
 
 
 E = TypeVar("E", bound=ev.Event)

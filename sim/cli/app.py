@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +12,7 @@ import typer
 from rich.console import Console
 
 from sim.errors import IntelsimError
+from sim.interrupts import Interrupted, as_interrupted, install
 from sim.logging import configure_logging
 
 app = typer.Typer(
@@ -39,25 +41,37 @@ def fail(message: str, code: int = 2) -> None:
 def main() -> None:
     """Entry point: run the app; bad input becomes one clear message, never a traceback."""
     configure_logging()
-    code = 1
+    install()  # SIGINT and SIGTERM stop the command cleanly, keeping what it finished
+    _leave(dispatch())
+
+
+def dispatch(argv: Sequence[str] | None = None) -> int:
+    """Run one command line and return its exit code.
+
+    0 done; 1 a check failed (`verify`); 2 bad input, named in one line per problem;
+    128 + N stopped by signal N (130 Ctrl-C, 143 SIGTERM), saying what was kept;
+    70 a bug in intelsim (the traceback with INTELSIM_DEBUG=1).
+    """
     try:
-        app()  # Typer handles usage errors and --help itself, then exits
-        code = 0
+        app(args=None if argv is None else list(argv), prog_name="intelsim")
+        return 0  # Typer handles usage errors and --help itself, then exits
     except SystemExit as exc:
+        stop = _interruption(exc)
+        if stop is not None:  # Typer turns Ctrl-C into a bare exit 130: say what was kept
+            return _interrupted(stop)
         if isinstance(exc.code, str):
             err_console.print(exc.code, highlight=False)
-        code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+        return exc.code if isinstance(exc.code, int) else int(exc.code is not None)
     except IntelsimError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        code = 2
+        return 2
     except BrokenPipeError:
         # `intelsim timeline RUN | head`: the reader has all it wanted
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        code = 0
-    except KeyboardInterrupt:
-        err_console.print("interrupted", highlight=False)
-        code = 130
+        return 0
+    except KeyboardInterrupt as exc:
+        return _interrupted(as_interrupted(exc))
     except Exception as exc:  # a bug, not bad input: say so plainly, traceback on request
         if os.environ.get("INTELSIM_DEBUG"):
             raise
@@ -67,8 +81,26 @@ def main() -> None:
             highlight=False,
             soft_wrap=True,
         )
-        code = 70
-    _leave(code)
+        return 70
+
+
+def _interruption(exc: BaseException) -> Interrupted | None:
+    """The stop signal behind an exit, if any (Typer raises Exit(130) from it)."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return as_interrupted(cause)
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
+def _interrupted(stop: Interrupted) -> int:
+    """One plain line: which signal, what was kept and how to go on; 128 + the signal."""
+    detail = f": {stop.detail}" if stop.detail else ""
+    err_console.print(f"interrupted by {stop.name}{detail}", highlight=False, soft_wrap=True)
+    return stop.exit_code
 
 
 def _leave(code: int) -> None:

@@ -11,6 +11,8 @@ from typing import Annotated, Any
 import typer
 
 from sim.cli.app import OutOption, SetOption, app, err_console, out_console
+from sim.interrupts import caught, deferred
+from sim.store.status import finish, marks_failure
 
 WorkersOption = Annotated[
     int | None, typer.Option(min=1, help="local worker processes (default: one per CPU)")
@@ -37,14 +39,10 @@ def _progress(description: str, total: int) -> Iterator[tuple[Callable[[list[Any
         yield (lambda rows: progress.advance(task, len(rows))), (progress, task)
 
 
-def _interrupted(directory: Path, kept: int, total: int, resume: str | None) -> None:
-    err_console.print(
-        f"[yellow]stopped:[/] {kept} of {total} replications finished and kept in {directory}"
-        + (f"; continue with `{resume}`" if resume else ""),
-        highlight=False,
-        soft_wrap=True,
-    )
-    raise typer.Exit(130)
+def _stopped(stop: Any, directory: Path, kept: int, total: int, resume: str | None = None) -> Any:
+    """The stop signal, saying what was kept and how to go on (raised by the caller)."""
+    how = f"; continue with `{resume}`" if resume else ""
+    return stop.kept(f"{kept} of {total} replications finished and kept in {directory}{how}")
 
 
 def _print_warnings(warnings: Sequence[Any]) -> None:
@@ -98,6 +96,7 @@ def run_replications_command(
     from sim.analysis.replications import (
         Precision,
         ReplicationOutcome,
+        check_precision,
         rows_frame,
         run_replications,
         select_metrics,
@@ -116,61 +115,64 @@ def run_replications_command(
     cap = max_replications if goals else replications
     if goals and cap is None:
         cap = 200
+    check_precision(goals, scenario)
     outcome = ReplicationOutcome()
     started = time.perf_counter()
-    with make_executor(workers, dask) as executor:
-        directory = new_run_dir(out, f"{scenario.name}-replications")
-        manifest = _base_manifest(
-            "replications",
-            executor,
-            scenario=scenario.name,
-            scenario_files=[str(p) for p in loaded.files],
-            scenario_hash=loaded.source_hash,
-            overrides=list(overrides),
-            resolved=loaded.raw,
-            base_seed=base_seed,
-            replications_asked=replications,
-            precision=[{"metric": g.metric, "half_width": g.half_width} for g in goals],
-            max_replications=cap if goals else None,
+    directory: Path | None = None
+    with caught() as stop, make_executor(workers, dask) as executor:
+        with deferred():  # the directory and its manifest, or neither
+            directory = new_run_dir(out, f"{scenario.name}-replications")
+            manifest = _base_manifest(
+                "replications",
+                executor,
+                scenario=scenario.name,
+                scenario_files=[str(p) for p in loaded.files],
+                scenario_hash=loaded.source_hash,
+                overrides=list(overrides),
+                resolved=loaded.raw,
+                base_seed=base_seed,
+                replications_asked=replications,
+                precision=[{"metric": g.metric, "half_width": g.half_width} for g in goals],
+                max_replications=cap if goals else None,
+            )
+            write_json(directory / "manifest.json", manifest)
+        with (
+            marks_failure(directory / "manifest.json", manifest),
+            _progress(f"{scenario.name}", replications) as (advance, (progress, task)),
+        ):
+            run_replications(
+                loaded.raw,
+                base_seed,
+                replications,
+                executor,
+                precision=goals,
+                max_replications=cap,
+                on_rows=advance,
+                on_round=lambda n: progress.update(task, total=n),
+                outcome=outcome,
+            )
+    if directory is None:
+        raise stop.signal or AssertionError("no directory and no interruption")
+    with deferred(), marks_failure(directory / "manifest.json", manifest):
+        frame = rows_frame(outcome.rows, ["replication", "seed"])
+        write_table(frame, directory / "replications")
+        names = [c for c in frame.columns if c not in ("replication", "seed")]
+        summary = summarize_frame(frame, names)
+        write_json(
+            directory / "summary.json",
+            {
+                "replications": len(frame),
+                "confidence": 0.95,
+                "metrics": {m: iv.as_dict() for m, iv in summary.items()},
+                "precision": [vars(p) for p in outcome.precision],
+            },
         )
-        write_json(directory / "manifest.json", manifest)
-        status = "complete"
-        try:
-            with _progress(f"{scenario.name}", replications) as (advance, (progress, task)):
-                run_replications(
-                    loaded.raw,
-                    base_seed,
-                    replications,
-                    executor,
-                    precision=goals,
-                    max_replications=cap,
-                    on_rows=advance,
-                    on_round=lambda n: progress.update(task, total=n),
-                    outcome=outcome,
-                )
-        except KeyboardInterrupt:
-            status = "interrupted"
-    frame = rows_frame(outcome.rows, ["replication", "seed"])
-    write_table(frame, directory / "replications")
-    names = [c for c in frame.columns if c not in ("replication", "seed")]
-    summary = summarize_frame(frame, names)
-    write_json(
-        directory / "summary.json",
-        {
-            "replications": len(frame),
-            "confidence": 0.95,
-            "metrics": {m: iv.as_dict() for m, iv in summary.items()},
-            "precision": [vars(p) for p in outcome.precision],
-        },
-    )
-    manifest.update(
-        status=status,
-        replications=len(frame),
-        wall_seconds=round(time.perf_counter() - started, 3),
-    )
-    write_json(directory / "manifest.json", manifest)
-    if status == "interrupted":
-        _interrupted(directory, len(frame), replications, None)
+        manifest.update(
+            replications=len(frame), wall_seconds=round(time.perf_counter() - started, 3)
+        )
+        finish(directory / "manifest.json", manifest, stop.signal)
+    if stop.signal is not None:
+        raise _stopped(stop.signal, directory, len(frame), replications)
     shown = select_metrics(names, metrics)
     shown += [g.metric for g in goals if g.metric not in shown]
     out_console.print(
@@ -234,50 +236,55 @@ def compare(
     name = f"compare-{a.scenario.name}-vs-{b.scenario.name}"
     comparison = Comparison()
     started = time.perf_counter()
-    with make_executor(workers, dask) as executor:
-        directory = new_run_dir(out, name)
-        manifest = _base_manifest(
-            "compare",
-            executor,
-            a={"file": str(file_a), "scenario": a.scenario.name, "hash": a.source_hash},
-            b={"file": str(file_b), "scenario": b.scenario.name, "hash": b.source_hash},
-            overrides=overrides,
-            base_seed=base_seed,
-            replications=replications,
-            resolved={"A": a.raw, "B": b.raw},
+    directory: Path | None = None
+    with caught() as stop, make_executor(workers, dask) as executor:
+        with deferred():  # the directory and its manifest, or neither
+            directory = new_run_dir(out, name)
+            manifest = _base_manifest(
+                "compare",
+                executor,
+                a={"file": str(file_a), "scenario": a.scenario.name, "hash": a.source_hash},
+                b={"file": str(file_b), "scenario": b.scenario.name, "hash": b.source_hash},
+                overrides=overrides,
+                base_seed=base_seed,
+                replications=replications,
+                resolved={"A": a.raw, "B": b.raw},
+            )
+            write_json(directory / "manifest.json", manifest)
+        with (
+            marks_failure(directory / "manifest.json", manifest),
+            _progress("A and B", 2 * replications) as (advance, _),
+        ):
+            run_comparison(
+                a.raw,
+                b.raw,
+                base_seed,
+                replications,
+                executor,
+                on_rows=advance,
+                comparison=comparison,
+            )
+    if directory is None:
+        raise stop.signal or AssertionError("no directory and no interruption")
+    with deferred(), marks_failure(directory / "manifest.json", manifest):
+        write_table(comparison.frame(), directory / "pairs")
+        if stop.signal is not None:
+            finish(directory / "manifest.json", manifest, stop.signal)
+    if stop.signal is not None:
+        raise _stopped(stop.signal, directory, len(comparison.rows), 2 * replications)
+    with deferred(), marks_failure(directory / "manifest.json", manifest):
+        table = comparison.table()
+        write_table(table, directory / "comparison")
+        write_json(
+            directory / "comparison.json",
+            {"replications": replications, "confidence": 0.95, "metrics": table.to_dict("records")},
         )
-        write_json(directory / "manifest.json", manifest)
-        status = "complete"
-        try:
-            with _progress("A and B", 2 * replications) as (advance, _):
-                run_comparison(
-                    a.raw,
-                    b.raw,
-                    base_seed,
-                    replications,
-                    executor,
-                    on_rows=advance,
-                    comparison=comparison,
-                )
-        except KeyboardInterrupt:
-            status = "interrupted"
-    write_table(comparison.frame(), directory / "pairs")
-    if status == "interrupted":
-        manifest.update(status=status)
-        write_json(directory / "manifest.json", manifest)
-        _interrupted(directory, len(comparison.rows), 2 * replications, None)
-    table = comparison.table()
-    write_table(table, directory / "comparison")
-    write_json(
-        directory / "comparison.json",
-        {"replications": replications, "confidence": 0.95, "metrics": table.to_dict("records")},
-    )
-    shown = select_metrics(list(comparison.diffs), list(metric or []))
-    diffs = {m: comparison.diffs[m] for m in shown}
-    title = f"{b.scenario.name} − {a.scenario.name}, {replications} paired replications"
-    plots = forest_plot(diffs, directory / "forest", title)
-    manifest.update(status=status, wall_seconds=round(time.perf_counter() - started, 3))
-    write_json(directory / "manifest.json", manifest)
+        shown = select_metrics(list(comparison.diffs), list(metric or []))
+        diffs = {m: comparison.diffs[m] for m in shown}
+        title = f"{b.scenario.name} − {a.scenario.name}, {replications} paired replications"
+        plots = forest_plot(diffs, directory / "forest", title)
+        manifest.update(wall_seconds=round(time.perf_counter() - started, 3))
+        finish(directory / "manifest.json", manifest)
     out_console.print(comparison_table(diffs, title + " (B − A, 95% CI)"))
     out_console.print(
         "VR ×: (Var A + Var B) / Var(B − A), how much tighter pairing made the interval",
@@ -351,19 +358,17 @@ def sweep(
         f"replications ({len(pending)} to run)",
         highlight=False,
     )
-    status = "complete"
-    with make_executor(workers, dask) as executor:
-        try:
-            with _progress("sweep", plan.total) as (advance, (progress, task)):
-                progress.update(task, completed=plan.total - len(pending))
-                current.run(executor, on_rows=advance)
-        except KeyboardInterrupt:
-            status = "interrupted"
-    runs, summary = current.finish(status)
-    if status == "interrupted":
-        _interrupted(
-            current.directory, len(runs), plan.total, f"intelsim sweep --resume {current.directory}"
-        )
+    with (
+        caught() as stop,
+        make_executor(workers, dask) as executor,
+        _progress("sweep", plan.total) as (advance, (progress, task)),
+    ):
+        progress.update(task, completed=plan.total - len(pending))
+        current.run(executor, on_rows=advance)
+    runs, summary = current.finish(stop.signal)
+    if stop.signal is not None:
+        resume_with = f"intelsim sweep --resume {current.directory}"
+        raise _stopped(stop.signal, current.directory, len(runs), plan.total, resume_with)
     _report_sweep(current, summary, list(metric or []))
 
 

@@ -146,12 +146,16 @@ def plan_sweep(spec: SweepSpec) -> Plan:
         msg = f"--replications must be at least 1, not {spec.replications}"
         raise SweepError(msg)
     factors = [parse_vary(text) for text in spec.vary]
+    paths = [f.path for f in factors]
+    twice = sorted({p for p in paths if paths.count(p) > 1})
+    if twice:
+        msg = f"--vary {twice[0]} is given more than once; give all its values in one --vary"
+        raise SweepError(msg)
     base = load_scenario(Path(spec.file), spec.sets)
     seed = base.scenario.seed if spec.seed is None else spec.seed
     points = build_design(factors, spec.design, spec.samples, seed=seed)
     prepared: list[PreparedPoint] = []
     problems: list[Problem] = []
-    paths = [f.path for f in factors]
     for point in points:
         try:
             loaded = load_scenario(Path(spec.file), [*spec.sets, *point.overrides()])

@@ -14,6 +14,7 @@ from rich.console import Console
 from sim.errors import IntelsimError
 from sim.interrupts import Interrupted, as_interrupted, install
 from sim.logging import configure_logging
+from sim.scenario.numbers import SEED_LIMIT
 
 app = typer.Typer(
     name="intelsim",
@@ -25,7 +26,23 @@ app = typer.Typer(
 out_console = Console()
 err_console = Console(stderr=True)
 
-OutOption = Annotated[Path, typer.Option("--out", help="where run directories go")]
+
+def _directory(text: str | Path) -> Path:
+    """An --out directory; an empty one would silently mean the current directory."""
+    if not str(text).strip():
+        raise typer.BadParameter("is empty; give a directory (the default is logs)")
+    return Path(text)
+
+
+OutOption = Annotated[
+    Path, typer.Option("--out", parser=_directory, help="where run directories go")
+]
+SeedOption = Annotated[
+    int | None,
+    typer.Option(
+        min=0, max=SEED_LIMIT - 1, help="the seed (default: the scenario's), 0 to 2^63 - 1"
+    ),
+]
 SetOption = Annotated[
     list[str] | None,
     typer.Option("--set", help="override a field: PATH=VALUE (dotted path, YAML value)"),

@@ -7,13 +7,13 @@ from typing import Annotated
 
 import typer
 
-from sim.cli.app import OutOption, SetOption, app, err_console, out_console
+from sim.cli.app import OutOption, SeedOption, SetOption, app, err_console, out_console
 
 
 @app.command()
 def run(
     file: Annotated[Path, typer.Argument(help="scenario file")],
-    seed: Annotated[int | None, typer.Option(help="override the scenario's seed")] = None,
+    seed: SeedOption = None,
     set_: SetOption = None,
     out: OutOption = Path("logs"),
     replications: Annotated[

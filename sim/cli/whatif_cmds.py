@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from sim.cli.app import OutOption, SetOption, app, err_console, out_console
+from sim.cli.app import OutOption, SeedOption, SetOption, app, err_console, out_console
 from sim.interrupts import caught, deferred
 from sim.store.status import finish, marks_failure
 
@@ -216,7 +216,7 @@ def compare(
     dask: DaskOption = None,
     metric: MetricOption = None,
     set_: SetOption = None,
-    seed: Annotated[int | None, typer.Option(help="base seed (default: A's seed)")] = None,
+    seed: SeedOption = None,
     out: OutOption = Path("logs"),
 ) -> None:
     """Paired comparison B − A with common random numbers: same seeds on both sides."""
@@ -313,7 +313,7 @@ def sweep(
     samples: Annotated[int | None, typer.Option(min=1, help="points of an lhs design")] = None,
     metric: MetricOption = None,
     set_: SetOption = None,
-    seed: Annotated[int | None, typer.Option(help="base seed (default: the scenario's)")] = None,
+    seed: SeedOption = None,
     keep_logs: Annotated[
         bool, typer.Option(help="also write the full event log of every replication")
     ] = False,

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from sim.scenario.numbers import Real
 from sim.scenario.units import parse_duration
 
 Hours = Annotated[float, BeforeValidator(parse_duration)]
@@ -66,7 +67,7 @@ class Lognormal(_Dist):
 
     dist: Literal["lognormal"]
     median: Hours = Field(gt=0)
-    sigma: float = Field(ge=0)
+    sigma: Real = Field(ge=0)
 
     def sampler(self) -> Sampler:
         mu, sigma, inv = math.log(self.median), self.sigma, _STD_NORMAL.inv_cdf

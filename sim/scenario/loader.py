@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,97 +21,17 @@ from sim.scenario.models import Scenario, link_name
 from sim.scenario.paths import PathError, parse_override, parse_path, set_path, split_path
 from sim.scenario.problems import Origin, validation_problems
 from sim.scenario.references import check_references
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys and reads only true/false as booleans.
-
-    YAML 1.1 also reads yes/no/on/off as booleans, which would turn Norway's code
-    `NO` into False.
-    """
-
-    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Any, Any]:
-        if isinstance(node, yaml.MappingNode):
-            seen: dict[Any, yaml.Node] = {}
-            for key_node, _ in node.value:
-                if key_node.tag == "tag:yaml.org,2002:merge":
-                    continue
-                key = self.construct_object(key_node, deep=True)
-                try:
-                    first = seen.setdefault(key, key_node)
-                except TypeError:
-                    continue  # unhashable key: the base constructor reports it
-                if first is not key_node:
-                    raise yaml.constructor.ConstructorError(
-                        None,
-                        None,
-                        f"duplicate key `{key}` (first at line {first.start_mark.line + 1})",
-                        key_node.start_mark,
-                    )
-        return super().construct_mapping(node, deep=deep)  # type: ignore[arg-type]
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-
-
-def _yaml_error(exc: yaml.YAMLError) -> str:
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc)
-    context = getattr(exc, "context", None)
-    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-    why = f"{problem} ({context})" if context and context not in problem else problem
-    kind = (
-        "YAML error" if isinstance(exc, yaml.constructor.ConstructorError) else "YAML syntax error"
-    )
-    return f"{kind}{where}: {why}"
+from sim.scenario.yamlfile import load_yaml, read_document, yaml_error
 
 
 def parse_yaml_value(text: str, what: str) -> Any:
     """One YAML scalar or flow value (``8``, ``2h``, ``false``, ``[NATO, KOR]``)."""
     try:
-        return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
+        return load_yaml(text)
     except yaml.YAMLError as exc:
-        raise PathError(f"{what} is not a YAML value: {_yaml_error(exc)}") from None
-
-
-def read_document(path: Path) -> dict[str, Any]:
-    """The mapping a YAML scenario file holds; ScenarioError with one plain sentence if none."""
-
-    def fail(message: str) -> ScenarioError:
-        return ScenarioError([Problem(str(path), "", message)])
-
-    if path.is_dir():
-        raise fail("is a directory, not a scenario file")
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise fail("does not exist") from None
-    except OSError as exc:
-        raise fail(f"cannot be read ({exc.strerror or exc})") from None
-    if b"\x00" in data:
-        raise fail("is a binary file, not YAML text")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise fail(
-            f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"
-        ) from None
-    try:
-        doc = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        raise fail(_yaml_error(exc)) from None
-    if doc is None:
-        raise fail("is empty; expected a scenario (a mapping with name, start, duration, …)")
-    if not isinstance(doc, dict):
-        kind = "a list" if isinstance(doc, list) else f"a single value ({doc!r:.40})"
-        raise fail(f"holds {kind}; expected a mapping of sections (name:, nodes:, …) at the top")
-    return doc
+        raise PathError(f"{what} is not a YAML value: {yaml_error(exc)}") from None
+    except ValueError as exc:
+        raise PathError(f"{what} {exc}") from None
 
 
 # --- links: a list of {from, to, ...} or a mapping {"FROM->TO": {...}} ---------------
@@ -196,7 +115,14 @@ def _chain(path: Path) -> list[tuple[Path, dict[str, Any], bytes]]:
     seen: list[Path] = []
     current = path
     while True:
-        resolved = current.resolve()
+        try:
+            resolved = current.resolve()
+        except (RuntimeError, OSError):  # Python 3.11 raises RuntimeError for a loop
+            loop = "is a symbolic link that loops back on itself"
+            if not chain:
+                raise ScenarioError([Problem(str(path), "", loop)]) from None
+            why = f"{current} {loop}"
+            raise ScenarioError([Problem(str(chain[-1][0]), "extends", why)]) from None
         if resolved in seen:
             names = " -> ".join(str(p) for p, _, _ in chain) + f" -> {current}"
             raise ScenarioError([Problem(str(path), "extends", f"extends cycle: {names}")])

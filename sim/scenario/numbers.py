@@ -1,0 +1,19 @@
+"""Numbers and flags as a scenario must write them: `true` is not 1, and "3" is not 3.
+
+Pydantic's lax mode reads `analysts: true` as one analyst and `enabled: 1` as true,
+and the manifest then records what the user never meant. Whole numbers, real numbers
+and flags are strict here; a whole number is still a real number (`detection: 1`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, Strict
+
+Whole = Annotated[int, Strict()]
+Real = Annotated[float, Strict(), Field(allow_inf_nan=False)]
+Flag = Annotated[bool, Strict()]
+Probability = Annotated[Real, Field(ge=0.0, le=1.0)]
+
+SEED_LIMIT = 2**63  # seeds are 63-bit: what derive_seed makes and what the log stores

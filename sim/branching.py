@@ -16,6 +16,7 @@ from typing import Any
 from sim.analysis.replay import load_run
 from sim.errors import ScenarioError
 from sim.events import decode
+from sim.limits import DEFAULT_MAX_EVENTS
 from sim.runner import RunOutcome, run_to_directory
 from sim.scenario.loader import LoadedScenario, validate_raw
 from sim.scenario.paths import parse_override
@@ -58,10 +59,19 @@ def shared_prefix(original: Path, branched: Path) -> tuple[int, bytes | None]:
     return shared, None
 
 
-def branch_run(run_dir: Path, at: float, overrides: list[str], out: Path) -> Branch:
+def branch_run(
+    run_dir: Path,
+    at: float,
+    overrides: list[str],
+    out: Path,
+    *,
+    max_events: int = DEFAULT_MAX_EVENTS,
+) -> Branch:
     """Run the branch into a new run directory and measure the shared past."""
     loaded, seed = branch_scenario(run_dir, at, overrides)
-    outcome = run_to_directory(loaded, out, seed=seed, overrides=[f"branch@{at:g}h", *overrides])
+    outcome = run_to_directory(
+        loaded, out, seed=seed, overrides=[f"branch@{at:g}h", *overrides], max_events=max_events
+    )
     assert outcome.run_dir is not None
     shared, first = shared_prefix(run_dir / EVENTS_FILE, outcome.run_dir / EVENTS_FILE)
     diverged = None

@@ -22,8 +22,10 @@ from sim import __version__
 from sim.analysis.metrics import MetricsProjection
 from sim.engine import simulate
 from sim.engine.recorder import Listener
+from sim.engine.workload import check_workload
 from sim.engine.world import World
 from sim.interrupts import Interrupted, deferred
+from sim.limits import DEFAULT_MAX_EVENTS
 from sim.logging import get_logger
 from sim.scenario.loader import LoadedScenario
 from sim.scenario.models import Scenario
@@ -72,16 +74,19 @@ def run_to_directory(
     overrides: Iterable[str] = (),
     listeners: Iterable[Listener] = (),
     on_flush: FlushHook | None = None,
+    max_events: int = DEFAULT_MAX_EVENTS,
 ) -> RunOutcome:
     """Run a loaded scenario, streaming its events to a new run directory under `out`.
 
-    The manifest is written first (`running`), so a killed run still says what it was
-    running. A stop signal keeps every event produced so far (the manifest says
-    `interrupted`, with the count and last hash) and is raised again, saying so.
-    `on_flush` hears each batch handed to the log (progress).
+    A scenario expected to produce more than `max_events` events is refused before
+    anything is written (WorkloadError). The manifest is written first (`running`), so
+    a killed run still says what it was running. A stop signal keeps every event
+    produced so far (the manifest says `interrupted`, with the count and last hash) and
+    is raised again, saying so. `on_flush` hears each batch handed to the log (progress).
     """
     scenario = loaded.scenario
     seed = scenario.seed if seed is None else seed
+    check_workload(scenario, loaded.raw, max_events)
     with deferred(hold=True) as held:  # a Ctrl-C now is recorded in the manifest below
         run_dir = new_run_dir(out, scenario.name)
     manifest = manifest_of(loaded, seed, overrides)

@@ -37,8 +37,10 @@ from sim.analysis.replications import (
     summarize_frame,
     write_table,
 )
+from sim.engine.workload import check_workload
 from sim.errors import IntelsimError, Problem, ScenarioError
 from sim.interrupts import Interrupted, deferred
+from sim.limits import DEFAULT_MAX_EVENTS
 from sim.store import new_run_dir, read_json, write_json
 from sim.store.status import finish, marks_failure
 
@@ -63,6 +65,7 @@ class SweepSpec:
     sets: tuple[str, ...] = ()
     seed: int | None = None
     keep_logs: bool = False
+    max_events: int = DEFAULT_MAX_EVENTS  # per replication, at every point
 
     @classmethod
     def from_manifest(cls, data: dict[str, Any]) -> SweepSpec:
@@ -77,6 +80,7 @@ class SweepSpec:
             sets=tuple(spec.get("sets", ())),
             seed=spec.get("seed"),
             keep_logs=bool(spec.get("keep_logs", False)),
+            max_events=int(spec.get("max_events", DEFAULT_MAX_EVENTS)),
         )
 
 
@@ -162,6 +166,7 @@ def plan_sweep(spec: SweepSpec) -> Plan:
         except ScenarioError as exc:
             problems += [p for p in _relabel(exc.problems, paths) if p not in problems]
             continue
+        check_workload(loaded.scenario, loaded.raw, spec.max_events)
         prepared.append(PreparedPoint(point, loaded.raw))
     if problems:
         raise ScenarioError(problems)

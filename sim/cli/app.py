@@ -13,8 +13,8 @@ from rich.console import Console
 
 from sim.errors import IntelsimError
 from sim.interrupts import Interrupted, as_interrupted, install
+from sim.limits import SEED_LIMIT
 from sim.logging import configure_logging
-from sim.scenario.numbers import SEED_LIMIT
 
 app = typer.Typer(
     name="intelsim",
@@ -36,6 +36,15 @@ def _directory(text: str | Path) -> Path:
 
 OutOption = Annotated[
     Path, typer.Option("--out", parser=_directory, help="where run directories go")
+]
+MaxEventsOption = Annotated[
+    int,
+    typer.Option(
+        "--max-events",
+        min=1,
+        help="refuse a run expected to produce more events than this (the estimate is "
+        "printed when it is refused)",
+    ),
 ]
 SeedOption = Annotated[
     int | None,

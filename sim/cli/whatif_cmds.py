@@ -10,8 +10,17 @@ from typing import Annotated, Any
 
 import typer
 
-from sim.cli.app import OutOption, SeedOption, SetOption, app, err_console, out_console
+from sim.cli.app import (
+    MaxEventsOption,
+    OutOption,
+    SeedOption,
+    SetOption,
+    app,
+    err_console,
+    out_console,
+)
 from sim.interrupts import caught, deferred
+from sim.limits import DEFAULT_MAX_EVENTS
 from sim.store.status import finish, marks_failure
 
 WorkersOption = Annotated[
@@ -86,6 +95,7 @@ def run_replications_command(
     precision: Sequence[str] = (),
     max_replications: int | None = None,
     metrics: Sequence[str] = (),
+    max_events: int = DEFAULT_MAX_EVENTS,
 ) -> Path:
     """`intelsim run FILE --replications N`: replications, summary with 95% CIs, files.
 
@@ -103,6 +113,7 @@ def run_replications_command(
         summarize_frame,
         write_table,
     )
+    from sim.engine.workload import check_workload
     from sim.report.whatif_view import summary_table
     from sim.scenario.loader import load_scenario
     from sim.store import new_run_dir, write_json
@@ -116,6 +127,7 @@ def run_replications_command(
     if goals and cap is None:
         cap = 200
     check_precision(goals, scenario)
+    check_workload(scenario, loaded.raw, max_events)
     outcome = ReplicationOutcome()
     started = time.perf_counter()
     directory: Path | None = None
@@ -218,11 +230,13 @@ def compare(
     set_: SetOption = None,
     seed: SeedOption = None,
     out: OutOption = Path("logs"),
+    max_events: MaxEventsOption = DEFAULT_MAX_EVENTS,
 ) -> None:
     """Paired comparison B − A with common random numbers: same seeds on both sides."""
     from sim.analysis.compare import Comparison, run_comparison
     from sim.analysis.executors import make_executor
     from sim.analysis.replications import select_metrics, write_table
+    from sim.engine.workload import check_workload
     from sim.report.plots import forest_plot
     from sim.report.whatif_view import comparison_table
     from sim.scenario.loader import load_scenario
@@ -231,6 +245,8 @@ def compare(
     overrides = list(set_ or [])
     a = load_scenario(file_a, overrides)
     b = load_scenario(file_b, overrides)
+    for side in (a, b):
+        check_workload(side.scenario, side.raw, max_events)
     _print_warnings([*a.warnings, *b.warnings])
     base_seed = a.scenario.seed if seed is None else seed
     name = f"compare-{a.scenario.name}-vs-{b.scenario.name}"
@@ -323,6 +339,7 @@ def sweep(
     workers: WorkersOption = None,
     dask: DaskOption = None,
     out: OutOption = Path("logs"),
+    max_events: MaxEventsOption = DEFAULT_MAX_EVENTS,
 ) -> None:
     """Replications at every point of a grid or Latin-hypercube design; tables and plots."""
     from sim.analysis.executors import make_executor
@@ -349,6 +366,7 @@ def sweep(
             sets=tuple(set_ or []),
             seed=seed,
             keep_logs=keep_logs,
+            max_events=max_events,
         )
         current = Sweep.create(spec, out)
     plan = current.plan

@@ -11,9 +11,11 @@ from typing import Annotated
 
 from pydantic import Field, Strict
 
+from sim.limits import SEED_LIMIT
+
 Whole = Annotated[int, Strict()]
 Real = Annotated[float, Strict(), Field(allow_inf_nan=False)]
 Flag = Annotated[bool, Strict()]
 Probability = Annotated[Real, Field(ge=0.0, le=1.0)]
 
-SEED_LIMIT = 2**63  # seeds are 63-bit: what derive_seed makes and what the log stores
+__all__ = ["SEED_LIMIT", "Flag", "Probability", "Real", "Whole"]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.analysis.replay import load_run
-from sim.errors import ScenarioError
+from sim.errors import Problem, ScenarioError
 from sim.events import decode
 from sim.limits import DEFAULT_MAX_EVENTS
 from sim.runner import RunOutcome, run_to_directory
@@ -35,6 +35,9 @@ class Branch:
 
 def branch_scenario(run_dir: Path, at: float, overrides: list[str]) -> tuple[LoadedScenario, int]:
     """The original run's scenario with the branch intervention, validated; and its seed."""
+    if not overrides:
+        why = "a branch changes the future: give at least one --set PATH=VALUE"
+        raise ScenarioError([Problem(f"{run_dir.name} (branch)", "--set", why)])
     _, manifest = load_run(run_dir)
     raw: dict[str, Any] = copy.deepcopy(manifest["resolved"])
     changes = dict(parse_override(text) for text in overrides)

@@ -221,7 +221,7 @@ def test_a_sweep_that_fills_its_disk_exits_2_with_a_failed_manifest(tmp_path: Pa
 # --- the published JSON Schema ---------------------------------------------------------
 
 
-class _EditorLoader(yaml.SafeLoader):
+class _EditorLoader(yamlfile._Parser):  # type: ignore[name-defined,misc]
     """YAML as an editor's language server reads it: dates stay text (YAML 1.2)."""
 
 

@@ -22,6 +22,7 @@ Hours = Annotated[float, BeforeValidator(parse_duration)]
 Sampler = Callable[[float], float]  # maps a uniform u in [0, 1) to a sample in hours
 
 _STD_NORMAL = NormalDist()
+_LOG_LARGEST = 709.0  # exp(709) ~ 8e307 hours: the largest duration a sample may take
 
 
 class _Dist(BaseModel):
@@ -74,7 +75,8 @@ class Lognormal(_Dist):
 
         def draw(u: float) -> float:
             # inv_cdf is undefined at 0; u comes from random() so it is in [0, 1)
-            return math.exp(mu + sigma * inv(u if u > 0.0 else 5e-324))
+            # an absurd median or sigma would overflow: such a time is "never" anyway
+            return math.exp(min(mu + sigma * inv(u if u > 0.0 else 5e-324), _LOG_LARGEST))
 
         return draw
 

@@ -18,14 +18,14 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from sim.analysis.executors import (
+from sim.experiments.executors import (
     DaskExecutor,
     Executor,
     ProcessExecutor,
     SerialExecutor,
     local_cluster,
 )
-from sim.analysis.replications import run_replications
+from sim.experiments.replications import run_replications
 from sim.scenario.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent

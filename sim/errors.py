@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -34,3 +36,16 @@ class ScenarioError(IntelsimError):
 
 class LogError(IntelsimError):
     """A run directory or event log that cannot be read."""
+
+
+def suggest(word: str, choices: Sequence[str], *, most: int = 1) -> str:
+    """ "; did you mean `x`?" naming the closest of `choices` (up to `most`), or "".
+
+    A choice equal to `word` but for case wins outright; otherwise difflib's closest
+    matches. Every "did you mean" intelsim prints comes from here, so they read alike.
+    """
+    lowered = {c.lower(): c for c in choices}
+    if word.lower() in lowered:
+        return f"; did you mean `{lowered[word.lower()]}`?"
+    close = difflib.get_close_matches(word, list(choices), n=most, cutoff=0.6)
+    return f"; did you mean {' or '.join(f'`{c}`' for c in close)}?" if close else ""

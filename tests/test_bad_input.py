@@ -19,11 +19,11 @@ import orjson
 import pytest
 import yaml
 
-from sim.analysis.executors import SerialExecutor
-from sim.analysis.sweep import Sweep, SweepError, SweepSpec
 from sim.cli.app import dispatch
 from sim.errors import ScenarioError
-from sim.scenario import yamlfile
+from sim.experiments.executors import SerialExecutor
+from sim.experiments.sweep import Sweep, SweepError, SweepSpec
+from sim.scenario import yaml_reader
 from sim.scenario.loader import load_scenario
 from sim.scenario.schema import scenario_json_schema
 from tests.signals import ROOT, SCENARIOS
@@ -104,7 +104,7 @@ def test_an_unknown_precision_metric_is_refused_before_any_replication(
 
 
 def test_a_precision_metric_of_an_open_family_is_accepted(tmp_path: Path) -> None:
-    from sim.analysis.replications import Precision, check_precision, known_metrics
+    from sim.experiments.replications import Precision, check_precision, known_metrics
 
     scenario = load_scenario(Path(TEACHING)).scenario
     names, families = known_metrics(scenario)
@@ -145,7 +145,7 @@ def test_a_billion_laughs_is_refused_before_it_is_built(
     def never(*_: Any) -> Any:
         raise AssertionError("the document was built")
 
-    monkeypatch.setattr(yamlfile._Loader, "construct_document", never)
+    monkeypatch.setattr(yaml_reader.StrictLoader, "construct_document", never)
     (tmp_path / "laughs.yaml").write_text(LAUGHS)
     code, err = cli(capsys, "validate", str(tmp_path / "laughs.yaml"))
     assert code == 2
@@ -159,7 +159,7 @@ def test_a_few_aliases_are_fine(tmp_path: Path) -> None:
     path.write_text(text.replace("x-slow", "description"))
     with pytest.raises(ScenarioError, match="description"):  # a mapping is not text
         load_scenario(path)
-    doc = yamlfile.load_yaml("a: &d {dist: fixed, value: 2h}\nb: [*d, *d]\n")
+    doc = yaml_reader.read_yaml("a: &d {dist: fixed, value: 2h}\nb: [*d, *d]\n")
     assert doc["b"] == [doc["a"], doc["a"]]
 
 
@@ -221,7 +221,7 @@ def test_a_sweep_that_fills_its_disk_exits_2_with_a_failed_manifest(tmp_path: Pa
 # --- the published JSON Schema ---------------------------------------------------------
 
 
-class _EditorLoader(yamlfile._Parser):  # type: ignore[name-defined,misc]
+class _EditorLoader(yaml_reader.Parser):  # type: ignore[name-defined,misc]
     """YAML as an editor's language server reads it: dates stay text (YAML 1.2)."""
 
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from sim.branching import branch_run
 from sim.errors import ScenarioError
 from sim.events import InterventionApplied
-from sim.runner import run_to_directory
+from sim.experiments.branch import branch_run
+from sim.experiments.run import run_to_directory
 from sim.scenario.loader import load_scenario
 from sim.store import read_events
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.analysis.executors import DaskExecutor, ProcessExecutor
-from sim.analysis.sweep import Sweep, SweepSpec
+from sim.experiments.executors import DaskExecutor, ProcessExecutor
+from sim.experiments.sweep import Sweep, SweepSpec
 from tests.builders import DESIGN_EXAMPLE_YAML
 
 

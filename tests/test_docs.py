@@ -15,9 +15,7 @@ from pydantic import BaseModel
 
 import sim.cli  # registers every command on the app
 from sim.analysis.metrics import MetricsProjection
-from sim.errors import IntelsimError
-from sim.events import EVENT_TYPES
-from sim.events_reference import (
+from sim.docs.event_log import (
     BEGIN,
     END,
     FIELD_NOTES,
@@ -26,9 +24,11 @@ from sim.events_reference import (
     generated_block,
     splice,
 )
+from sim.docs.scenario_language import COMMAND, DIST_MODELS, scenario_reference_markdown
+from sim.errors import IntelsimError
+from sim.events import EVENT_TYPES
 from sim.scenario.loader import load_scenario
 from sim.scenario.models import Scenario
-from sim.scenario.reference import COMMAND, DIST_MODELS, scenario_reference_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -79,7 +79,7 @@ def test_committed_scenario_reference_is_generated(reference: str) -> None:
 
 def test_generator_runs_as_a_module(reference: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "sim.scenario.reference"],
+        [sys.executable, "-m", "sim.docs.scenario_language"],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -162,7 +162,7 @@ def test_reference_carries_units_distributions_ladder_grades(reference: str) -> 
 def test_committed_event_table_is_generated(event_doc: str) -> None:
     assert generated_block(event_doc) == event_reference_markdown(), (
         "docs/event-log.md is stale: regenerate with "
-        "`python -m sim.events_reference --write docs/event-log.md`"
+        "`python -m sim.docs.event_log --write docs/event-log.md`"
     )
 
 

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from sim.event_models import EVENT_MODELS, event_json_schema, parse_line
 from sim.events import EVENT_TYPES
-from sim.runner import run_to_directory
+from sim.experiments.run import run_to_directory
 from sim.scenario.loader import load_scenario
 from sim.store import iter_lines
 

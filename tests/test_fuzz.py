@@ -28,10 +28,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.analysis.replications import simulate_metrics
 from sim.cli.app import dispatch
 from sim.engine.workload import estimate_events
-from sim.scenario import yamlfile
+from sim.experiments.replications import simulate_metrics
+from sim.scenario import yaml_reader
 from sim.scenario.loader import load_scenario, validate_raw
 from sim.scenario.problems import Origin
 from tests.fuzzing import (
@@ -100,7 +100,7 @@ def schema() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(published)
 
 
-class _EditorLoader(yamlfile._Parser):  # type: ignore[name-defined,misc]
+class _EditorLoader(yaml_reader.Parser):  # type: ignore[name-defined,misc]
     """YAML as an editor reads it against the schema: dates stay text."""
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from structlog.testing import capture_logs
 
+from sim.experiments.run import run_to_directory
 from sim.logging import configure_logging, get_logger
-from sim.runner import run_to_directory
 from sim.scenario.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent

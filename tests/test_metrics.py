@@ -364,7 +364,7 @@ def test_busy_example_metrics_are_sane_and_assess() -> None:
 
 
 def test_metrics_json_of_a_run_equals_recomputation(tmp_path: Path) -> None:
-    from sim.runner import run_to_directory
+    from sim.experiments.run import run_to_directory
 
     raw = design_example()
     raw["collectors"]["second"] = collector("UKR-HUR", sectors=["Kharkiv"], detection=0.5)

@@ -13,7 +13,7 @@ from sim import events as ev
 from sim.analysis.replay import describe_state, load_run, replay, replay_events
 from sim.engine import build_world
 from sim.errors import LogError
-from sim.runner import run_to_directory
+from sim.experiments.run import run_to_directory
 from sim.scenario.loader import LoadedScenario
 from sim.scenario.models import Scenario
 from sim.state import WorldState

@@ -10,9 +10,12 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from sim.analysis.compare import run_comparison
-from sim.analysis.executors import ExecutorError, ProcessExecutor, SerialExecutor, make_executor
-from sim.analysis.replications import (
+from sim.cli.app import app
+from sim.engine import simulate
+from sim.events import SightingReported
+from sim.experiments.compare import run_comparison
+from sim.experiments.executors import ExecutorError, ProcessExecutor, SerialExecutor, make_executor
+from sim.experiments.replications import (
     Job,
     Precision,
     ReplicationError,
@@ -23,10 +26,7 @@ from sim.analysis.replications import (
     run_replications,
     select_metrics,
 )
-from sim.analysis.stats import mean_ci
-from sim.cli.app import app
-from sim.engine import simulate
-from sim.events import SightingReported
+from sim.experiments.stats import mean_ci
 from sim.scenario.loader import load_scenario
 from sim.scenario.models import Scenario
 from sim.scenario.paths import set_path

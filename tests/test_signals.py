@@ -28,9 +28,9 @@ import orjson
 import pandas as pd
 import pytest
 
-from sim.analysis.sweep import Sweep
 from sim.engine import simulate
 from sim.events import Event
+from sim.experiments.sweep import Sweep
 from sim.scenario.loader import load_scenario
 from sim.store import EventLogWriter
 from tests.signals import SCENARIOS, Outcome, check_log, check_stopped, interrupt

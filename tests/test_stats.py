@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from sim.analysis.executors import ProcessExecutor
-from sim.analysis.replications import run_replications
-from sim.analysis.stats import (
+from sim.experiments.executors import ProcessExecutor
+from sim.experiments.replications import run_replications
+from sim.experiments.stats import (
     bootstrap_ci,
     is_skewed,
     mean_ci,

@@ -407,7 +407,7 @@ def test_resolve_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert resolve_run(str(older / "events.jsonl")) == older
     monkeypatch.chdir(tmp_path)
     assert resolve_run("latest") == Path("logs") / newer.name
-    with pytest.raises(LogError, match=rf"no run '{older.name[:-1]}'.*did you mean {older.name}"):
+    with pytest.raises(LogError, match=rf"no run '{older.name[:-1]}'.*did you mean `{older.name}`"):
         resolve_run(older.name[:-1], out)
     with pytest.raises(LogError, match=r"no run 'nope'.*nor \"latest\"$"):
         resolve_run("nope", out)

@@ -8,12 +8,12 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from sim.analysis.design import DesignError, build_design, parse_quantity, parse_vary
-from sim.analysis.executors import SerialExecutor
-from sim.analysis.replications import replication_seed
-from sim.analysis.sweep import JOURNAL, Sweep, SweepError, SweepSpec
 from sim.cli.app import app
 from sim.errors import ScenarioError
+from sim.experiments.design import DesignError, build_design, parse_quantity, parse_vary
+from sim.experiments.executors import SerialExecutor
+from sim.experiments.replications import replication_seed
+from sim.experiments.sweep import JOURNAL, Sweep, SweepError, SweepSpec
 from sim.interrupts import Interrupted
 from tests.builders import DESIGN_EXAMPLE_YAML
 

@@ -17,7 +17,7 @@ from sim.analysis.provenance import explain, explain_events
 from sim.analysis.timeline import parse_when, timeline
 from sim.cli import app
 from sim.errors import LogError
-from sim.runner import run_to_directory
+from sim.experiments.run import run_to_directory
 from sim.scenario.loader import LoadedScenario
 from sim.scenario.models import Scenario
 from sim.store import read_events
@@ -186,7 +186,7 @@ def test_visible_to_basic_rules() -> None:
 
 def test_unknown_node_and_bad_times_are_query_errors(rich: tuple[Scenario, list[ev.Event]]) -> None:
     scenario, events = rich
-    with pytest.raises(QueryError, match="did you mean KOR-NIS"):
+    with pytest.raises(QueryError, match="did you mean `KOR-NIS`"):
         list(timeline(scenario, events, as_node="KOR-NS"))
     assert parse_when("10d", scenario) == 240.0
     assert parse_when("12", scenario) == 12.0
@@ -232,7 +232,7 @@ def test_explain_a_report_follows_it_to_every_node(rich: tuple[Scenario, list[ev
 
 def test_explain_unknown_item_suggests(rich: tuple[Scenario, list[ev.Event]]) -> None:
     scenario, events = rich
-    with pytest.raises(LogError, match="did you mean A-NATO-JISD-1"):
+    with pytest.raises(LogError, match="did you mean `A-NATO-JISD-1`"):
         explain_events(scenario, lambda: events, "A-NATO-JISD-01")
 
 
@@ -287,7 +287,7 @@ def test_replay_and_explain_commands(run_dir: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["timeline", "{run}", "--as", "KOR-NS"], "did you mean KOR-NIS"),
+        (["timeline", "{run}", "--as", "KOR-NS"], "did you mean `KOR-NIS`"),
         (["replay", "{run}", "--at", "later"], "cannot read the time"),
         (["explain", "{run}", "R999999"], "no assessment, report or usage"),
         (["metrics", "no-such-run"], "no run 'no-such-run'"),

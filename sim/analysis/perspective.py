@@ -9,10 +9,8 @@ shows the report then, not when it was first filed.
 
 from __future__ import annotations
 
-import difflib
-
 from sim import events as ev
-from sim.errors import IntelsimError
+from sim.errors import IntelsimError, suggest
 from sim.scenario.models import Scenario
 
 
@@ -60,8 +58,6 @@ def check_node(scenario: Scenario, node: str) -> str:
     """`node` if the scenario has it; QueryError with a "did you mean" otherwise."""
     if node in scenario.nodes:
         return node
-    close = difflib.get_close_matches(node, list(scenario.nodes), n=1, cutoff=0.5)
-    hint = f" (did you mean {close[0]}?)" if close else ""
     known = ", ".join(scenario.nodes)
-    msg = f"no node {node!r} in this run{hint}; its nodes are {known}"
+    msg = f"no node {node!r} in this run (its nodes: {known}){suggest(node, list(scenario.nodes))}"
     raise QueryError(msg)

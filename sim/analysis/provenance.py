@@ -6,7 +6,6 @@ the reports it rests on); the second follows those items from the field to every
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +13,7 @@ from pathlib import Path
 from sim import events as ev
 from sim.analysis.replay import load_run
 from sim.analysis.timeline import Line, Narrator
-from sim.errors import LogError
+from sim.errors import LogError, suggest
 from sim.scenario.models import Scenario
 from sim.store import events_path, read_events
 
@@ -66,8 +65,7 @@ def _find(events: Iterable[ev.Event], item: str) -> _Found:
             if event.usage == item:
                 found = _Found("usage", used=event)
     if found is None:
-        close = difflib.get_close_matches(item, sorted(ids), n=3, cutoff=0.6)
-        hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+        hint = suggest(item, sorted(ids), most=3)
         msg = f"no assessment, report or usage {item!r} in this run{hint}"
         raise LogError(msg)
     return found

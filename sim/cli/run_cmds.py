@@ -18,6 +18,9 @@ from sim.cli.app import (
 )
 from sim.limits import DEFAULT_MAX_EVENTS
 
+# Commands import the library inside their functions, for start-up time: `intelsim --help`
+# and each command load only what that command uses (the import rules: docs/architecture.md).
+
 
 @app.command()
 def run(
@@ -79,10 +82,10 @@ def _one_run(
 ) -> None:
     """`intelsim run FILE`: one run to a directory, told live or with progress, summarised."""
     from sim.engine.workload import estimate_events
+    from sim.experiments.run import run_to_directory
     from sim.report.live import live_listener
     from sim.report.progress import RunProgress
     from sim.report.summary import run_summary
-    from sim.runner import run_to_directory
     from sim.scenario.loader import load_scenario
 
     loaded = load_scenario(file, overrides)
@@ -112,7 +115,7 @@ def verify(
     out: OutOption = Path("logs"),
 ) -> None:
     """Check a run: hash chain, sequence, time order, markings, replay, manifest, metrics."""
-    from sim.checks import verify_run
+    from sim.analysis.verify import verify_run
     from sim.store import resolve_run
 
     run_dir = resolve_run(run_id, out)
@@ -150,7 +153,7 @@ def branch(
     """Same past, changed future: re-run RUN with --set changes applied from time --at."""
     from sim.analysis.replay import load_run
     from sim.analysis.timeline import parse_when
-    from sim.branching import branch_run
+    from sim.experiments.branch import branch_run
     from sim.report.summary import run_summary
     from sim.store import resolve_run
 

@@ -11,6 +11,9 @@ from rich.markup import escape
 
 from sim.cli.app import app, err_console, out_console
 
+# Commands import the library inside their functions, for start-up time: `intelsim --help`
+# and each command load only what that command uses (the import rules: docs/architecture.md).
+
 
 @app.command()
 def validate(

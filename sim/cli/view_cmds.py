@@ -10,6 +10,9 @@ import typer
 
 from sim.cli.app import OutOption, app, err_console, out_console
 
+# Commands import the library inside their functions, for start-up time: `intelsim --help`
+# and each command load only what that command uses (the import rules: docs/architecture.md).
+
 RunArgument = Annotated[
     str, typer.Argument(help='a run directory, a run id under --out, or "latest"')
 ]

@@ -23,6 +23,9 @@ from sim.interrupts import caught, deferred
 from sim.limits import DEFAULT_MAX_EVENTS
 from sim.store.status import finish, marks_failure
 
+# Commands import the library inside their functions, for start-up time: `intelsim --help`
+# and each command load only what that command uses (the import rules: docs/architecture.md).
+
 WorkersOption = Annotated[
     int | None, typer.Option(min=1, help="local worker processes (default: one per CPU)")
 ]
@@ -60,24 +63,9 @@ def _print_warnings(warnings: Sequence[Any]) -> None:
 
 
 def _base_manifest(kind: str, executor: Any, **extra: Any) -> dict[str, Any]:
-    import platform
-    import sys
-    from datetime import UTC, datetime
+    from sim.experiments.manifest import new_manifest
 
-    from sim import __version__
-
-    return {
-        "kind": kind,
-        "intelsim": __version__,
-        **extra,
-        "executor": executor.name,
-        "workers": executor.workers,
-        "status": "running",
-        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "host": platform.node(),
-    }
+    return new_manifest(kind, **extra, executor=executor.name, workers=executor.workers)
 
 
 # --- run --replications ----------------------------------------------------------------
@@ -102,8 +90,10 @@ def run_replications_command(
     Writes logs/<id>/replications.csv/.parquet, summary.json and manifest.json;
     returns the directory. `precision` holds METRIC=HALF_WIDTH targets.
     """
-    from sim.analysis.executors import make_executor
-    from sim.analysis.replications import (
+    from sim.engine.workload import check_workload
+    from sim.experiments.executors import make_executor
+    from sim.experiments.manifest import scenario_fields
+    from sim.experiments.replications import (
         Precision,
         ReplicationOutcome,
         check_precision,
@@ -113,7 +103,6 @@ def run_replications_command(
         summarize_frame,
         write_table,
     )
-    from sim.engine.workload import check_workload
     from sim.report.whatif_view import summary_table
     from sim.scenario.loader import load_scenario
     from sim.store import new_run_dir, write_json
@@ -137,11 +126,7 @@ def run_replications_command(
             manifest = _base_manifest(
                 "replications",
                 executor,
-                scenario=scenario.name,
-                scenario_files=[str(p) for p in loaded.files],
-                scenario_hash=loaded.source_hash,
-                overrides=list(overrides),
-                resolved=loaded.raw,
+                **scenario_fields(loaded, overrides),
                 base_seed=base_seed,
                 replications_asked=replications,
                 precision=[{"metric": g.metric, "half_width": g.half_width} for g in goals],
@@ -233,10 +218,10 @@ def compare(
     max_events: MaxEventsOption = DEFAULT_MAX_EVENTS,
 ) -> None:
     """Paired comparison B − A with common random numbers: same seeds on both sides."""
-    from sim.analysis.compare import Comparison, run_comparison
-    from sim.analysis.executors import make_executor
-    from sim.analysis.replications import select_metrics, write_table
     from sim.engine.workload import check_workload
+    from sim.experiments.compare import Comparison, run_comparison
+    from sim.experiments.executors import make_executor
+    from sim.experiments.replications import select_metrics, write_table
     from sim.report.plots import forest_plot
     from sim.report.whatif_view import comparison_table
     from sim.scenario.loader import load_scenario
@@ -342,8 +327,8 @@ def sweep(
     max_events: MaxEventsOption = DEFAULT_MAX_EVENTS,
 ) -> None:
     """Replications at every point of a grid or Latin-hypercube design; tables and plots."""
-    from sim.analysis.executors import make_executor
-    from sim.analysis.sweep import Sweep, SweepSpec
+    from sim.experiments.executors import make_executor
+    from sim.experiments.sweep import Sweep, SweepSpec
 
     if resume is not None:
         if file is not None or vary:
@@ -393,7 +378,7 @@ def sweep(
 def _report_sweep(current: Any, summary: Any, patterns: list[str]) -> None:
     from fnmatch import fnmatchcase
 
-    from sim.analysis.replications import select_metrics
+    from sim.experiments.replications import select_metrics
     from sim.report.plots import sweep_plots
     from sim.report.whatif_view import sweep_table
 

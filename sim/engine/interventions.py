@@ -10,14 +10,13 @@ import simpy
 from sim.engine.world import World
 from sim.events import InterventionApplied
 from sim.scenario.models import Scenario
+from sim.scenario.paths import set_path
 
 
 def changed_scenario(
     raw: dict[str, Any], changes: dict[str, Any]
 ) -> tuple[dict[str, Any], Scenario]:
     """The document and scenario after applying `changes` (validated at load time already)."""
-    from sim.scenario.paths import set_path
-
     for path, value in changes.items():
         raw = set_path(raw, path, value)
     return raw, Scenario.model_validate(raw)

@@ -14,8 +14,8 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from sim.analysis.stats import PairedDiff
 from sim.errors import LogError
+from sim.experiments.stats import PairedDiff
 
 FORMATS = ("png", "svg")
 MAX_SERIES = 8  # lines in one panel before it stops being readable

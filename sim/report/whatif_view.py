@@ -19,7 +19,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from sim.analysis.stats import Interval, PairedDiff
+from sim.experiments.stats import Interval, PairedDiff
 
 
 def num(value: float | int | None, digits: int = 4) -> str:

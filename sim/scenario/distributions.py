@@ -153,11 +153,11 @@ AnyDist = Annotated[
 ]
 
 
-def _coerce(value: Any) -> Any:
+def bare_duration_as_fixed(value: Any) -> Any:
     """A bare duration ("2h", 3) means fixed; a mapping without `dist` is an error later."""
     if isinstance(value, str | int | float) and not isinstance(value, bool):
         return {"dist": "fixed", "value": value}
     return value
 
 
-Distribution = Annotated[AnyDist, BeforeValidator(_coerce)]
+Distribution = Annotated[AnyDist, BeforeValidator(bare_duration_as_fixed)]

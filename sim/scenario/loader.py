@@ -21,17 +21,41 @@ from sim.scenario.models import Scenario, link_name
 from sim.scenario.paths import PathError, parse_override, parse_path, set_path, split_path
 from sim.scenario.problems import Origin, validation_problems
 from sim.scenario.references import check_references
-from sim.scenario.yamlfile import load_yaml, read_document, yaml_error
+from sim.scenario.yaml_reader import read_yaml, yaml_problem
 
 
-def parse_yaml_value(text: str, what: str) -> Any:
-    """One YAML scalar or flow value (``8``, ``2h``, ``false``, ``[NATO, KOR]``)."""
+def read_document(path: Path) -> dict[str, Any]:
+    """The mapping a YAML scenario file holds; ScenarioError with one plain sentence if none."""
+
+    def fail(message: str) -> ScenarioError:
+        return ScenarioError([Problem(str(path), "", message)])
+
+    if path.is_dir():
+        raise fail("is a directory, not a scenario file")
     try:
-        return load_yaml(text)
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise fail("does not exist") from None
+    except OSError as exc:
+        raise fail(f"cannot be read ({exc.strerror or exc})") from None
+    if b"\x00" in data:
+        raise fail("is a binary file, not YAML text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise fail(
+            f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+        ) from None
+    try:
+        doc = read_yaml(text)
     except yaml.YAMLError as exc:
-        raise PathError(f"{what} is not a YAML value: {yaml_error(exc)}") from None
-    except ValueError as exc:
-        raise PathError(f"{what} {exc}") from None
+        raise fail(yaml_problem(exc)) from None
+    if doc is None:
+        raise fail("is empty; expected a scenario (a mapping with name, start, duration, …)")
+    if not isinstance(doc, dict):
+        kind = "a list" if isinstance(doc, list) else f"a single value ({doc!r:.40})"
+        raise fail(f"holds {kind}; expected a mapping of sections (name:, nodes:, …) at the top")
+    return doc
 
 
 # --- links: a list of {from, to, ...} or a mapping {"FROM->TO": {...}} ---------------
@@ -204,7 +228,7 @@ def _relocate(problem: Problem, origin: Origin) -> Problem:
     return Problem(file, problem.path, problem.message + note, problem.severity)
 
 
-_FIXED_DURING_RUN = ("name", "description", "start", "duration", "seed", "interventions")
+FIXED_DURING_RUN = ("name", "description", "start", "duration", "seed", "interventions")
 
 
 def check_interventions(
@@ -224,7 +248,7 @@ def check_interventions(
         for where, value in scenario.interventions[i].set.items():
             at = f"interventions[{i}].set.{where}"
             try:
-                if split_path(where)[0] in _FIXED_DURING_RUN:
+                if split_path(where)[0] in FIXED_DURING_RUN:
                     raise PathError(f"`{split_path(where)[0]}` cannot change during a run")
                 changed = set_path(current, where, value)
             except PathError as exc:

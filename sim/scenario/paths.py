@@ -8,16 +8,17 @@ rather than a silently ignored key. Names never contain dots; link names contain
 
 from __future__ import annotations
 
-import difflib
 import types
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
+import yaml
 from pydantic import BaseModel
 
-from sim.errors import IntelsimError
+from sim.errors import IntelsimError, suggest
 from sim.scenario.models import Scenario, link_name
+from sim.scenario.yaml_reader import read_yaml, yaml_problem
 
 Segment = str | int
 
@@ -124,15 +125,6 @@ def split_path(path: str) -> list[str]:
     if not path.strip() or any(not s for s in segments):
         raise PathError(f"`{path}` is not a dotted field path such as nodes.NATO-JISD.analysts")
     return segments
-
-
-def suggest(word: str, choices: Sequence[str]) -> str:
-    """ "; did you mean `x`?" for the closest choice, or "" when nothing is close."""
-    lowered = {c.lower(): c for c in choices}
-    if word.lower() in lowered:
-        return f"; did you mean `{lowered[word.lower()]}`?"
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean `{close[0]}`?" if close else ""
 
 
 def item_name(item: Any) -> str | None:
@@ -248,11 +240,16 @@ def _set_in_union(node: Any, segs: list[str], value: Any, shape: Shape, trail: l
     return _replace(node, seg, rest, value, shape_of(known[seg]), trail)
 
 
+def parse_yaml_value(text: str, what: str) -> Any:
+    """One YAML scalar or flow value (``8``, ``2h``, ``false``, ``[NATO, KOR]``)."""
+    try:
+        return read_yaml(text)
+    except yaml.YAMLError as exc:
+        raise PathError(f"{what} is not a YAML value: {yaml_problem(exc)}") from None
+
+
 def parse_override(text: str) -> tuple[str, Any]:
     """Split "PATH=VALUE"; VALUE is read as YAML (``8`` an int, ``2h`` text, ``[A, B]`` a list)."""
-    # imported here: the loader imports this module, and both read YAML the same way
-    from sim.scenario.loader import parse_yaml_value
-
     path, sep, value = text.partition("=")
     if not sep:
         raise PathError(f"`{text}` is not PATH=VALUE, e.g. nodes.NATO-JISD.analysts=8")

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from sim.errors import Problem
+from sim.errors import Problem, suggest
 from sim.scenario.models import Scenario
 from sim.scenario.paths import (
     Segment,
@@ -25,7 +25,6 @@ from sim.scenario.paths import (
     item_name,
     shape_of,
     split_path,
-    suggest,
 )
 
 _PATTERNS = {

@@ -10,10 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from sim.errors import Problem
+from sim.errors import Problem, suggest
 from sim.scenario.markings import refusal
 from sim.scenario.models import Link, Node, Scenario, link_name
-from sim.scenario.paths import suggest
 from sim.scenario.units import format_hours
 
 # A member of a community that is not in `nations` is accepted when it looks like an

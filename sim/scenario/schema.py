@@ -8,7 +8,7 @@ from typing import Any
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
-from sim.scenario.distributions import _coerce
+from sim.scenario.distributions import bare_duration_as_fixed
 from sim.scenario.models import Scenario
 from sim.scenario.units import DURATION_HELP, RATE_HELP, parse_duration, parse_rate
 
@@ -31,7 +31,7 @@ class _FileSchema(GenerateJsonSchema):
         if function is parse_rate:
             text = {"type": "string", "pattern": RATE_PATTERN}
             return {"anyOf": [inner, text], "description": RATE_HELP}
-        if function is _coerce:
+        if function is bare_duration_as_fixed:
             bare = {"type": ["string", "number"], "description": "a fixed duration"}
             return {"anyOf": [bare, inner]}
         return inner

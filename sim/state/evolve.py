@@ -25,11 +25,12 @@ from typing import Any
 
 from sim import events as ev
 from sim import fusion
+from sim.errors import LogError
 from sim.scenario.units import parse_duration
 from sim.state.model import Assessment, Report, WorldState
 
 
-class EvolveError(ValueError):
+class EvolveError(LogError):
     """An event that cannot follow the state it is applied to (a corrupt or foreign log)."""
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import secrets
@@ -13,7 +12,7 @@ from typing import Any
 import msgspec
 import orjson
 
-from sim.errors import LogError
+from sim.errors import LogError, suggest
 
 EVENTS_FILE = "events.jsonl"
 MANIFEST_FILE = "manifest.json"  # what was run: resolved scenario, seed, hashes, timings
@@ -79,8 +78,7 @@ def resolve_run(arg: str, out: Path = Path("logs")) -> Path:
     if (out / arg).is_dir() and not path.is_absolute():
         return out / arg
     names = [d.name for d in _runs(out)]
-    close = difflib.get_close_matches(arg, names, n=1, cutoff=0.6)
-    hint = f" (did you mean {close[0]}?)" if close else ""
+    hint = suggest(arg, names)
     msg = (
         f'no run {arg!r}: it is not a run directory, nor a run id under {out}/, nor "latest"{hint}'
     )

@@ -11,23 +11,22 @@ was stopped.
 
 from __future__ import annotations
 
-import platform
-import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
 import orjson
 import pandas as pd
 
-from sim import __version__
-from sim.analysis.design import Factor, Point, build_design, parse_vary
-from sim.analysis.executors import Executor
-from sim.analysis.replications import (
+from sim.engine.workload import check_workload
+from sim.errors import IntelsimError, Problem, ScenarioError
+from sim.experiments.design import Factor, Point, build_design, parse_vary
+from sim.experiments.executors import Executor
+from sim.experiments.manifest import new_manifest, now
+from sim.experiments.replications import (
     Job,
     LogRequest,
     Row,
@@ -37,10 +36,9 @@ from sim.analysis.replications import (
     summarize_frame,
     write_table,
 )
-from sim.engine.workload import check_workload
-from sim.errors import IntelsimError, Problem, ScenarioError
 from sim.interrupts import Interrupted, deferred
 from sim.limits import DEFAULT_MAX_EVENTS
+from sim.scenario.loader import load_scenario
 from sim.store import new_run_dir, read_json, write_json
 from sim.store.status import finish, marks_failure
 
@@ -144,8 +142,6 @@ def plan_sweep(spec: SweepSpec) -> Plan:
     Raises ScenarioError (every problem, `--vary` paths named as such) or SweepError
     before anything runs.
     """
-    from sim.scenario.loader import load_scenario
-
     if spec.replications < 1:
         msg = f"--replications must be at least 1, not {spec.replications}"
         raise SweepError(msg)
@@ -284,32 +280,24 @@ class Sweep:
             )
             raise SweepError(msg)
         sweep = cls(directory, plan, read_journal(directory / JOURNAL), manifest)
-        sweep.manifest["resumed"] = [*manifest.get("resumed", []), _now()]
+        sweep.manifest["resumed"] = [*manifest.get("resumed", []), now()]
         return sweep
 
     def _new_manifest(self) -> dict[str, Any]:
         plan = self.plan
-        return {
-            "kind": "sweep",
-            "intelsim": __version__,
-            "scenario": plan.scenario_name,
-            "scenario_hash": plan.scenario_hash,
-            "spec": asdict(plan.spec),
-            "base_seed": plan.base_seed,
-            "factors": [
+        return new_manifest(
+            "sweep",
+            scenario=plan.scenario_name,
+            scenario_hash=plan.scenario_hash,
+            spec=asdict(plan.spec),
+            base_seed=plan.base_seed,
+            factors=[
                 {"path": f.path, "unit": f.unit, "values": [str(v) for v in f.values] or None}
                 for f in plan.factors
             ],
-            "points": [
-                {"point": p.point.index, "values": dict(p.point.values)} for p in plan.points
-            ],
-            "replications_total": plan.total,
-            "status": "running",
-            "started_at": _now(),
-            "python": sys.version.split()[0],
-            "platform": platform.platform(),
-            "host": platform.node(),
-        }
+            points=[{"point": p.point.index, "values": dict(p.point.values)} for p in plan.points],
+            replications_total=plan.total,
+        )
 
     def pending(self) -> list[Job]:
         """Jobs whose (point, replication) has no row yet."""
@@ -397,7 +385,3 @@ def summary_table(runs: pd.DataFrame, paths: Sequence[str]) -> pd.DataFrame:
             )
     columns = [*leading, *SUMMARY_COLUMNS, "method"]
     return pd.DataFrame.from_records(records, columns=columns)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -15,8 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from sim.analysis.executors import Executor
-from sim.analysis.replications import (
+from sim.experiments.executors import Executor
+from sim.experiments.replications import (
     Evaluator,
     Job,
     ReplicationError,
@@ -27,7 +27,7 @@ from sim.analysis.replications import (
     run_jobs,
     simulate_metrics,
 )
-from sim.analysis.stats import PairedDiff, paired_diff_ci
+from sim.experiments.stats import PairedDiff, paired_diff_ci
 
 SIDES = ("A", "B")
 

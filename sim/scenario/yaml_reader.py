@@ -1,31 +1,34 @@
-"""Reading YAML as scenario files need it: strict, fast, and bounded.
+"""Reading YAML as scenarios mean it: strict, fast, and bounded.
 
-- Duplicate keys are errors, and only true/false are booleans (YAML 1.1 also reads
-  yes/no/on/off as booleans, which would turn Norway's code `NO` into False).
+- Duplicate keys are refused, and only true/false are booleans (YAML 1.1 also reads
+  yes/no/on/off as booleans, which would turn Norway's code `NO` into False). The
+  loader reads whole files with it and `--set`/intervention values are read with it,
+  so `NO` is Norway in both.
 - libyaml parses when it is installed (about seven times faster than pure Python);
   our construction rules apply either way.
 - A document is measured as a node graph before anything is built from it: a "billion
-  laughs" file (aliases of aliases: small on disk, quick to parse into shared nodes)
+  laughs" text (aliases of aliases: small on disk, quick to parse into shared nodes)
   would otherwise take minutes to validate, and a recursive alias nests forever.
 """
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import yaml
 
-from sim.errors import Problem, ScenarioError
-
 MAX_VALUES = 100_000  # a scenario of a thousand collectors holds about 20,000
 MAX_DEPTH = 40  # a scenario nests about 8 levels deep
 
-_Parser: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+Parser: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_Parser):  # type: ignore[valid-type,misc]
+class TooBig(yaml.YAMLError):
+    """A YAML text too big (once its aliases are expanded) or too deep to be a scenario."""
+
+
+class StrictLoader(Parser):  # type: ignore[valid-type,misc]
     """A safe loader that refuses duplicate keys and reads only true/false as booleans."""
 
     def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Any, Any]:
@@ -49,17 +52,19 @@ class _Loader(_Parser):  # type: ignore[valid-type,misc]
         return super().construct_mapping(node, deep=deep)
 
 
-_Loader.yaml_implicit_resolvers = {
+StrictLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-_Loader.add_implicit_resolver(
+StrictLoader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
 
 
-def yaml_error(exc: yaml.YAMLError) -> str:
-    """One sentence for a YAML error, with its line and column."""
+def yaml_problem(exc: yaml.YAMLError) -> str:
+    """One line saying what is wrong with a YAML text and where."""
+    if isinstance(exc, TooBig):
+        return str(exc)
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
@@ -94,53 +99,18 @@ def too_big(node: yaml.Node | None) -> str | None:
     return None
 
 
-def load_yaml(text: str) -> Any:
-    """Parse YAML text: the value, YAMLError, or ValueError for an absurd document."""
-    loader = _Loader(text)
+def read_yaml(text: str) -> Any:
+    """The value a YAML text holds; raises yaml.YAMLError (describe it with yaml_problem),
+    TooBig for a text that is no scenario by its size or depth alone."""
+    loader = StrictLoader(text)
     try:
         node = loader.get_single_node()
         why = too_big(node)
         if why is not None:
-            raise ValueError(why)
+            raise TooBig(why)
         return None if node is None else loader.construct_document(node)
-    except RecursionError:  # the pure-Python parser recurses per level
+    except RecursionError:  # the pure-Python parser recurses once per level
         msg = f"nests more than {MAX_DEPTH} levels deep"
-        raise ValueError(msg) from None
+        raise TooBig(msg) from None
     finally:
         loader.dispose()
-
-
-def read_document(path: Path) -> dict[str, Any]:
-    """The mapping a YAML scenario file holds; ScenarioError with one plain sentence if none."""
-
-    def fail(message: str) -> ScenarioError:
-        return ScenarioError([Problem(str(path), "", message)])
-
-    if path.is_dir():
-        raise fail("is a directory, not a scenario file")
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise fail("does not exist") from None
-    except OSError as exc:
-        raise fail(f"cannot be read ({exc.strerror or exc})") from None
-    if b"\x00" in data:
-        raise fail("is a binary file, not YAML text")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise fail(
-            f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"
-        ) from None
-    try:
-        doc = load_yaml(text)
-    except yaml.YAMLError as exc:
-        raise fail(yaml_error(exc)) from None
-    except ValueError as exc:
-        raise fail(str(exc)) from None
-    if doc is None:
-        raise fail("is empty; expected a scenario (a mapping with name, start, duration, …)")
-    if not isinstance(doc, dict):
-        kind = "a list" if isinstance(doc, list) else f"a single value ({doc!r:.40})"
-        raise fail(f"holds {kind}; expected a mapping of sections (name:, nodes:, …) at the top")
-    return doc

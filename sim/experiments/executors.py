@@ -232,7 +232,7 @@ class DaskExecutor:
     # An executor may set `task_seconds` to change that (e.g. a cluster over a network).
 
     def __init__(self, address: str) -> None:
-        try:
+        try:  # imported late: Dask takes about a second to import, and most runs never need it
             from distributed import Client, LocalCluster
         except ImportError:  # pragma: no cover - a dependency of the package
             msg = "--dask needs the `distributed` package (pip install 'dask[distributed]')"
@@ -269,7 +269,7 @@ class DaskExecutor:
 
     def run(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[tuple[int, R]]:
         """Yield `(index, result)` as tasks finish."""
-        from distributed import as_completed
+        from distributed import as_completed  # late, as in __init__ (start-up time)
 
         futures = [self._client.submit(fn, t, pure=False, retries=RETRIES) for t in tasks]
         index = {f.key: i for i, f in enumerate(futures)}

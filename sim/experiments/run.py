@@ -7,23 +7,20 @@ run, where, how long: everything that must stay out of the deterministic log) an
 
 from __future__ import annotations
 
-import platform
-import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from sim import __version__
 from sim.analysis.metrics import MetricsProjection
 from sim.engine import simulate
 from sim.engine.recorder import Listener
 from sim.engine.workload import check_workload
 from sim.engine.world import World
+from sim.experiments.manifest import new_manifest, scenario_fields
 from sim.interrupts import Interrupted, deferred
 from sim.limits import DEFAULT_MAX_EVENTS
 from sim.logging import get_logger
@@ -46,24 +43,6 @@ class RunOutcome:
     wall_seconds: float
     metrics: dict[str, Any]
     world: World = field(repr=False)
-
-
-def manifest_of(loaded: LoadedScenario, seed: int, overrides: Iterable[str] = ()) -> dict[str, Any]:
-    """The manifest of a run as it starts (completed with counts and hash at the end)."""
-    return {
-        "intelsim": __version__,
-        "scenario": loaded.scenario.name,
-        "scenario_files": [str(p) for p in loaded.files],
-        "scenario_hash": loaded.source_hash,
-        "overrides": list(overrides),
-        "resolved": loaded.raw,
-        "seed": seed,
-        "status": "running",
-        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "host": platform.node(),
-    }
 
 
 def run_to_directory(
@@ -89,7 +68,7 @@ def run_to_directory(
     check_workload(scenario, loaded.raw, max_events)
     with deferred(hold=True) as held:  # a Ctrl-C now is recorded in the manifest below
         run_dir = new_run_dir(out, scenario.name)
-    manifest = manifest_of(loaded, seed, overrides)
+    manifest = new_manifest(**scenario_fields(loaded, overrides), seed=seed)
     log.info("run started", scenario=scenario.name, seed=seed, run_dir=str(run_dir))
     metrics = MetricsProjection(scenario)
     started = time.perf_counter()

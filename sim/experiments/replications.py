@@ -15,15 +15,19 @@ import math
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from sim.analysis.executors import Executor, SerialExecutor
-from sim.analysis.stats import Interval, replications_for, summarize
+from sim.analysis.metrics import MetricsProjection, flatten
 from sim.engine.streams import derive_seed
-from sim.errors import IntelsimError
+from sim.errors import IntelsimError, suggest
+from sim.experiments.executors import Executor, SerialExecutor
+from sim.experiments.run import run_in_memory, run_to_directory
+from sim.experiments.stats import Interval, replications_for, summarize
+from sim.scenario.loader import LoadedScenario
 from sim.scenario.models import Scenario
 
 Flat = dict[str, float | int | None]
@@ -46,9 +50,6 @@ def replication_seed(scenario_seed: int, index: int) -> int:
 
 def simulate_metrics(scenario: Scenario, raw: dict[str, Any], seed: int) -> Flat:
     """The flattened metrics of one run held in memory (the default evaluator)."""
-    from sim.analysis.metrics import flatten
-    from sim.runner import run_in_memory
-
     return flatten(run_in_memory(scenario, raw, seed=seed))
 
 
@@ -105,10 +106,6 @@ def run_task(task: Task) -> TaskResult:
 
 
 def _run_with_log(scenario: Scenario, raw: dict[str, Any], job: Job, logs: LogRequest) -> Flat:
-    from sim.analysis.metrics import flatten
-    from sim.runner import run_to_directory
-    from sim.scenario.loader import LoadedScenario
-
     loaded = LoadedScenario(scenario, raw, logs.source_hash, [])
     out = logs.out / f"p{job.point:04d}-r{job.replication:05d}"
     return flatten(run_to_directory(loaded, out, seed=job.seed).metrics)
@@ -281,8 +278,6 @@ def known_metrics(scenario: Scenario) -> tuple[set[str], tuple[str, ...]]:
     metric is there; a family keyed by what happens (drops by reason) is an empty
     mapping, whose prefix any name may extend.
     """
-    from sim.analysis.metrics import MetricsProjection, flatten
-
     empty = MetricsProjection(scenario).result()
     families: list[str] = []
 
@@ -311,8 +306,6 @@ def _check_metric(metric: str, rows: Sequence[Row]) -> None:
     names = metric_names(rows)
     if metric in names:
         return
-    from sim.scenario.paths import suggest
-
     hint = suggest(metric, names)
     examples = ", ".join(n for n in names if n.endswith(".mean"))[:200]
     msg = f"--precision: no metric `{metric}`{hint or f' (metrics include {examples}, …)'}"
@@ -415,10 +408,6 @@ def select_metrics(names: Sequence[str], patterns: Sequence[str] = ()) -> list[s
     With no patterns, the headline metrics. Raises ReplicationError for a pattern
     matching nothing, with the closest name.
     """
-    from fnmatch import fnmatchcase
-
-    from sim.scenario.paths import suggest
-
     chosen: dict[str, None] = {}
     for pattern in patterns:
         matched = [n for n in names if fnmatchcase(n, pattern)]

@@ -1,6 +1,6 @@
 """The Markdown reference of the scenario language, generated from the models so it cannot drift.
 
-``python -m sim.scenario.reference > docs/scenario-language.md`` writes it; a test
+``python -m sim.docs.scenario_language > docs/scenario-language.md`` writes it; a test
 asserts the committed file equals :func:`scenario_reference_markdown`. Field types,
 defaults and descriptions come from :mod:`sim.scenario.models`; units, distributions,
 the classification ladder and the Admiralty grades from the modules that define them.
@@ -23,12 +23,12 @@ from pydantic.fields import FieldInfo
 
 from sim import grading
 from sim.scenario.distributions import AnyDist
-from sim.scenario.loader import _FIXED_DURING_RUN  # the loader's list is the rule itself
+from sim.scenario.loader import FIXED_DURING_RUN  # the loader's list is the rule itself
 from sim.scenario.markings import CLASSIFICATIONS
 from sim.scenario.models import DISCIPLINES, Scenario
 from sim.scenario.units import HOURS_PER_UNIT, format_hours, parse_duration, parse_rate
 
-COMMAND = "python -m sim.scenario.reference > docs/scenario-language.md"
+COMMAND = "python -m sim.docs.scenario_language > docs/scenario-language.md"
 
 DIST_MODELS: tuple[type[BaseModel], ...] = get_args(get_args(AnyDist)[0])
 
@@ -452,7 +452,7 @@ reliability weight times the credibility evidence.
 
 
 def _interventions() -> str:
-    fixed = ", ".join(f"`{k}`" for k in _FIXED_DURING_RUN)
+    fixed = ", ".join(f"`{k}`" for k in FIXED_DURING_RUN)
     return f"""
 ### Dotted paths
 
@@ -529,7 +529,7 @@ timed interventions. `scenarios/teaching-minimal.yaml` is a small complete examp
   `# yaml-language-server: $schema=../schemas/scenario.schema.json` as the first line,
   editors complete and check a file as you type.
 
-This reference is generated from the code (`sim/scenario/reference.py`); do not edit it
+This reference is generated from the code (`sim/docs/scenario_language.py`); do not edit it
 by hand, regenerate it with `{command}`.
 """
 

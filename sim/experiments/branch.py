@@ -16,8 +16,8 @@ from typing import Any
 from sim.analysis.replay import load_run
 from sim.errors import Problem, ScenarioError
 from sim.events import decode
+from sim.experiments.run import RunOutcome, run_to_directory
 from sim.limits import DEFAULT_MAX_EVENTS
-from sim.runner import RunOutcome, run_to_directory
 from sim.scenario.loader import LoadedScenario, validate_raw
 from sim.scenario.paths import parse_override
 from sim.scenario.problems import Origin

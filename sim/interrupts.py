@@ -153,15 +153,18 @@ def blocked() -> Iterator[None]:
 def detach_child(*, stop_on_term: bool) -> None:
     """In a child process: leave the terminal's process group and ignore SIGINT.
 
-    A pool worker (`stop_on_term`) dies on SIGTERM, which is how the parent stops a
-    running task, and Linux sends it SIGTERM when the parent dies, so it never outlives a
-    parent killed with SIGKILL. The log sidecar ignores SIGTERM too: it stops when its
-    input ends, after writing every whole line it received, whoever stopped its parent.
+    A pool worker (`stop_on_term`) stops on SIGTERM, which is how the parent stops a
+    running task: Interrupted is raised in the task, which closes what it opened (a
+    replication's log) and ends the worker (`sim.experiments.executors`). Linux also
+    sends it SIGTERM when the parent dies, so it never outlives a parent killed with
+    SIGKILL. The log sidecar ignores SIGTERM too: it stops when its input ends, after
+    writing every whole line it received, whoever stopped its parent.
     """
     with suppress(OSError):  # already a group leader (started with process_group=0)
         os.setpgid(0, 0)
+    _Guard.owner, _Guard.depth, _Guard.held = os.getpid(), 0, None  # a fork copies them
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL if stop_on_term else signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _handler if stop_on_term else signal.SIG_IGN)
     if stop_on_term:
         _die_with_parent()
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)

@@ -130,7 +130,22 @@ def check_sweep(outcome: Outcome) -> None:
     assert set(summary["point"]) == set(runs["point"])
     if manifest["status"] == "interrupted":
         assert f"continue with `intelsim sweep --resume {directory}`" in outcome.stderr
-        assert len(Sweep.resume(directory).pending()) == 300 - len(runs)
+        assert len(Sweep.resume(directory).pending()) == manifest["replications_total"] - len(runs)
+
+
+def check_sweep_logs(outcome: Outcome) -> None:
+    """Each replication's own log is whole, and its manifest says how it ended."""
+    check_sweep(outcome)
+    directory, manifest = outcome.top_manifest()
+    runs = sorted((directory / "runs").glob("*/*/manifest.json"))
+    assert runs or manifest["replications_done"] == 0
+    ended = 0
+    for path in runs:
+        run_manifest = orjson.loads(path.read_bytes())
+        assert run_manifest["status"] in ("complete", "interrupted"), path
+        check_log(path.parent, run_manifest)
+        ended += run_manifest["status"] == "complete"
+    assert ended >= manifest["replications_done"]
 
 
 VERBS: dict[str, Verb] = {
@@ -157,6 +172,21 @@ VERBS: dict[str, Verb] = {
         ],
         (0.3, 2.0),
         check_sweep,
+    ),
+    "sweep --keep-logs": Verb(
+        [
+            "sweep",
+            TEACHING,
+            "--replications",
+            "30",
+            "--vary",
+            "nodes.NATO-JISD.analysts=2,4",
+            "--keep-logs",
+            "--workers",
+            "2",
+        ],
+        (0.5, 2.5),
+        check_sweep_logs,
     ),
 }
 

@@ -15,7 +15,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol, TypeVar
 
 from sim.errors import IntelsimError
-from sim.interrupts import blocked, deferred, detach_child
+from sim.interrupts import as_interrupted, blocked, deferred, detach_child
 from sim.logging import get_logger
 
 log = get_logger(__name__)
@@ -59,10 +59,22 @@ def _worker_init() -> None:
     """Workers leave Ctrl-C to the parent, which stops cleanly and keeps finished rows.
 
     A worker starts with the stop signals blocked (the pool starts it inside
-    `blocked()`), leaves the terminal's process group, and dies on SIGTERM: that is how
+    `blocked()`), leaves the terminal's process group, and stops on SIGTERM: that is how
     the parent stops a running task, and what Linux sends if the parent dies.
     """
     detach_child(stop_on_term=True)
+
+
+def in_worker(fn: Callable[[T], R], task: T) -> R:
+    """Run one task in a pool worker; a SIGTERM ends the worker once the task cleaned up.
+
+    The task sees Interrupted like any code (a replication writing its log closes it and
+    marks its manifest); then the worker leaves at once rather than take another task.
+    """
+    try:
+        return fn(task)
+    except KeyboardInterrupt as exc:
+        os._exit(as_interrupted(exc).exit_code)
 
 
 class SerialExecutor:
@@ -122,7 +134,9 @@ class ProcessExecutor:
         without a result is submitted again. A pool that keeps breaking with no task
         finishing in between means a task kills its worker: give up after RETRIES.
         """
-        pending: dict[Future[R], int] = {self.submit(fn, t): i for i, t in enumerate(tasks)}
+        pending: dict[Future[R], int] = {
+            self.submit(in_worker, fn, t): i for i, t in enumerate(tasks)
+        }
         fruitless = 0
         try:
             while pending:
@@ -163,7 +177,7 @@ class ProcessExecutor:
         """A fresh pool running the given tasks again."""
         self._stop_pool()
         self._pool = self._new_pool()
-        return {self.submit(fn, tasks[i]): i for i in sorted(set(indices))}
+        return {self.submit(in_worker, fn, tasks[i]): i for i in sorted(set(indices))}
 
     def _stop_pool(self) -> None:
         """Stop the pool's workers now and reap every one (none outlives us).

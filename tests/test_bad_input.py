@@ -48,6 +48,9 @@ def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
         ("collectors.kharkiv-prosecutors.detection=.nan", "expected a finite number"),
         ("links.UKR-HUR->NATO-JISD.capacity=0/d", "a capacity of 0 would carry nothing"),
         ("seed=-1", "expected a number ≥ 0, found -1"),
+        ("start=0", "expected a date and time such as 2024-07-11T00:00:00Z, found 0"),
+        ("start='1720656000'", "expected a date and time such as 2024-07-11T00:00:00Z"),
+        ("name=2024-13-40", "`2024-13-40` is not a date: month must be in 1..12"),
         ("seed=9223372036854775808", "expected a number < 9.22337e+18"),
     ],
 )

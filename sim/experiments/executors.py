@@ -8,6 +8,7 @@ arguments (the raw scenario and seeds), so its result is the same on any executo
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -294,18 +295,32 @@ class DaskExecutor:
             self._client.cancel([f for f in futures if not f.done()])
 
     def shutdown(self, cancel: bool = False) -> None:
-        """Close the client, and the local cluster if we started one."""
-        client = getattr(self, "_client", None)
-        if client is not None and self._owns_client:
-            client.close()
-        if self._cluster is not None:
-            self._cluster.close()
+        """Close the client, and the local cluster if we started one (reaping its processes).
+
+        Whole even when a stop signal arrives meanwhile, like the process pool's.
+        """
+        with deferred():
+            client = getattr(self, "_client", None)
+            if client is not None and self._owns_client:
+                client.close()
+            if self._cluster is not None:
+                self._cluster.close()
+                _reap_children()
 
     def __enter__(self) -> DaskExecutor:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.shutdown(cancel=exc[0] is not None)
+
+
+def _reap_children() -> None:
+    """Wait for this process's multiprocessing children (a LocalCluster's nannies) to end."""
+    for process in multiprocessing.active_children():
+        process.join(REAP_SECONDS)
+        if process.is_alive():
+            process.kill()
+            process.join()
 
 
 Executor = SerialExecutor | ProcessExecutor | DaskExecutor

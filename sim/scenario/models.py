@@ -22,7 +22,7 @@ from pydantic import (
 
 from sim.scenario.distributions import Distribution, Hours
 from sim.scenario.markings import CLASSIFICATIONS
-from sim.scenario.numbers import SEED_LIMIT, Flag, Probability, Real, Whole
+from sim.scenario.numbers import SEED_LIMIT, Flag, Moment, Probability, Real, Whole
 from sim.scenario.units import parse_rate
 
 PerHour = Annotated[float, BeforeValidator(parse_rate)]
@@ -304,7 +304,7 @@ class Scenario(Section):
     name: Name = Field(description="the scenario's name; run directories start with it")
     description: str = Field("", description="what the scenario shows or asks")
     extends: str | None = Field(None, description="base scenario (path relative to this file)")
-    start: datetime = Field(description="the UTC date-time of t = 0 (no zone means UTC)")
+    start: Moment = Field(description="the UTC date-time of t = 0 (no zone means UTC)")
     duration: Hours = Field(gt=0, description="the horizon: how long the run lasts")
     seed: Whole = Field(0, ge=0, lt=SEED_LIMIT, description="root of every random stream")
     communities: dict[str, list[str]] = Field(

@@ -51,7 +51,20 @@ class StrictLoader(Parser):  # type: ignore[valid-type,misc]
                     )
         return super().construct_mapping(node, deep=deep)
 
+    def construct_yaml_timestamp(self, node: yaml.Node) -> Any:
+        """A date-time, or a YAML error naming it (`2024-13-40` looks like one, is none)."""
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"`{node.value}` is not a date: {exc} (quote it if it is text)",
+                node.start_mark,
+            ) from None
 
+
+StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", StrictLoader.construct_yaml_timestamp)
 StrictLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()

@@ -28,6 +28,7 @@ import orjson
 import pandas as pd
 import pytest
 
+from sim.analysis.verify import verify_run
 from sim.engine import simulate
 from sim.events import Event
 from sim.experiments.sweep import Sweep
@@ -103,6 +104,11 @@ def check_live(outcome: Outcome) -> None:
     lines = (run_dir / "events.jsonl").read_bytes().splitlines()
     last_kept = float(orjson.loads(lines[-1])["t"])
     assert last_kept >= last_told - 1 / 60  # the story shows minutes
+    if manifest["status"] == "interrupted":  # verify reads it, and says why it is short
+        verdict = verify_run(run_dir)
+        assert not verdict.ok and verdict.log.first_bad_seq is None
+        name = signal.Signals(outcome.signum).name
+        assert f"the run was interrupted ({name}) before it ended" in verdict.problems
 
 
 def check_replications(outcome: Outcome) -> None:

@@ -57,16 +57,21 @@ def as_interrupted(exc: KeyboardInterrupt) -> Interrupted:
 
 
 class _Guard:
-    """The handler's state: who installed it, how deep in deferred steps, what is held."""
+    """The handler's state: who installed it, how deep in deferred steps, what is held;
+    in a pool worker, whether it is running a task."""
 
     owner = 0
     depth = 0
     held: int | None = None
+    worker = False
+    busy = False
 
 
 def _handler(signum: int, _frame: FrameType | None) -> None:
     if os.getpid() != _Guard.owner:
         return  # a forked child inherited this handler; only the parent decides
+    if _Guard.worker and not _Guard.busy:
+        os._exit(128 + signum)  # an idle worker has nothing to close
     if _Guard.depth:
         _Guard.held = _Guard.held or signum
         return
@@ -163,11 +168,23 @@ def detach_child(*, stop_on_term: bool) -> None:
     with suppress(OSError):  # already a group leader (started with process_group=0)
         os.setpgid(0, 0)
     _Guard.owner, _Guard.depth, _Guard.held = os.getpid(), 0, None  # a fork copies them
+    _Guard.worker, _Guard.busy = stop_on_term, False
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _handler if stop_on_term else signal.SIG_IGN)
     if stop_on_term:
         _die_with_parent()
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+
+
+@contextmanager
+def worker_task() -> Iterator[None]:
+    """In a pool worker, a task: a SIGTERM raises Interrupted inside it (so it can close
+    what it opened); between tasks, a SIGTERM ends the worker at once."""
+    _Guard.busy = True
+    try:
+        yield
+    finally:
+        _Guard.busy = False
 
 
 def _die_with_parent() -> None:

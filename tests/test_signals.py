@@ -137,6 +137,9 @@ def check_sweep(outcome: Outcome) -> None:
     if manifest["status"] == "interrupted":
         assert f"continue with `intelsim sweep --resume {directory}`" in outcome.stderr
         assert len(Sweep.resume(directory).pending()) == manifest["replications_total"] - len(runs)
+    elif not outcome.finished_first:
+        assert f"the sweep had finished: its results are complete in {directory}" in outcome.stderr
+        assert len(runs) == manifest["replications_total"]
 
 
 def check_sweep_logs(outcome: Outcome) -> None:
@@ -211,10 +214,10 @@ def _case(verb: str, name: str, round_: int, tmp_path: Path) -> Outcome:
     where = tmp_path / name
     where.mkdir()
     argv = [_variant(where) if a == "VARIANT" else a for a in spec.argv]
-    ready = None
-    if verb == "sweep" and name == "SIGTERM":
-        ready = _journalled(rng.uniform(0.8, 1.0) * 300)  # near the end (issue 11, item 2)
-    return interrupt(argv, where / "logs", SIGNALS[name], rng.uniform(*spec.window), ready=ready)
+    ready, delay = None, rng.uniform(*spec.window)
+    if verb == "sweep" and name == "SIGTERM":  # near the end (issue 11, item 2)
+        ready, delay = _journalled(rng.uniform(0.8, 1.0) * 300), rng.uniform(0.0, 0.3)
+    return interrupt(argv, where / "logs", SIGNALS[name], delay, ready=ready)
 
 
 def _journalled(rows: float) -> Callable[[Path], bool]:
@@ -235,3 +238,5 @@ def test_a_signal_keeps_what_was_done(verb: str, round_: int, tmp_path: Path) ->
         check_stopped(outcome)
         assert outcome.at_signal, f"{name}: the command was not running when the signal was due"
         VERBS[verb].check(outcome)
+        status = outcome.top_manifest()[1]["status"]
+        print(f"\nsignal case: {verb} | {name} | exit {outcome.code} | {status}")  # for the docs

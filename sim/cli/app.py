@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
@@ -57,6 +58,16 @@ SetOption = Annotated[
     list[str] | None,
     typer.Option("--set", help="override a field: PATH=VALUE (dotted path, YAML value)"),
 ]
+
+
+@contextmanager
+def finished_in(directory: Path | None, what: str) -> Iterator[None]:
+    """Rendering once the work is done: a stop signal now says the results are complete."""
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        done = f"{what} had finished: its results are complete in {directory}"
+        raise as_interrupted(exc).kept(done) from None
 
 
 def fail(message: str, code: int = 2) -> None:

@@ -14,6 +14,7 @@ from sim.cli.app import (
     SetOption,
     app,
     err_console,
+    finished_in,
     out_console,
 )
 from sim.limits import DEFAULT_MAX_EVENTS
@@ -103,8 +104,9 @@ def _one_run(
             on_flush=None if live else progress,
             max_events=max_events,
         )
-    out_console.print(run_summary(outcome.metrics, None, outcome.wall_seconds))
-    out_console.print(f"run directory: [bold]{outcome.run_dir}[/]", highlight=False)
+    with finished_in(outcome.run_dir, "the run"):
+        out_console.print(run_summary(outcome.metrics, None, outcome.wall_seconds))
+        out_console.print(f"run directory: [bold]{outcome.run_dir}[/]", highlight=False)
 
 
 @app.command()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,6 +17,7 @@ from sim.cli.app import (
     SetOption,
     app,
     err_console,
+    finished_in,
     out_console,
 )
 from sim.interrupts import caught, deferred
@@ -55,6 +56,12 @@ def _stopped(stop: Any, directory: Path, kept: int, total: int, resume: str | No
     """The stop signal, saying what was kept and how to go on (raised by the caller)."""
     how = f"; continue with `{resume}`" if resume else ""
     return stop.kept(f"{kept} of {total} replications finished and kept in {directory}{how}")
+
+
+def _after(stop: Any, directory: Path, what: str) -> AbstractContextManager[None]:
+    """Around the last writes and the rendering: once the work finished (no `stop`), a
+    signal says the results are complete."""
+    return finished_in(directory, what) if stop is None else nullcontext()
 
 
 def _print_warnings(warnings: Sequence[Any]) -> None:
@@ -99,11 +106,9 @@ def run_replications_command(
         check_precision,
         rows_frame,
         run_replications,
-        select_metrics,
         summarize_frame,
         write_table,
     )
-    from sim.report.whatif_view import summary_table
     from sim.scenario.loader import load_scenario
     from sim.store import new_run_dir, write_json
 
@@ -150,7 +155,8 @@ def run_replications_command(
             )
     if directory is None:
         raise stop.signal or AssertionError("no directory and no interruption")
-    with deferred(), marks_failure(directory / "manifest.json", manifest):
+    done = _after(stop.signal, directory, "the replications")
+    with done, deferred(), marks_failure(directory / "manifest.json", manifest):
         frame = rows_frame(outcome.rows, ["replication", "seed"])
         write_table(frame, directory / "replications")
         names = [c for c in frame.columns if c not in ("replication", "seed")]
@@ -170,12 +176,31 @@ def run_replications_command(
         finish(directory / "manifest.json", manifest, stop.signal)
     if stop.signal is not None:
         raise _stopped(stop.signal, directory, len(frame), replications)
+    with finished_in(directory, "the replications"):
+        _report_replications(directory, scenario.name, frame, summary, outcome, goals, metrics)
+    return directory
+
+
+def _report_replications(
+    directory: Path,
+    name: str,
+    frame: Any,
+    summary: Any,
+    outcome: Any,
+    goals: Sequence[Any],
+    metrics: Sequence[str],
+) -> None:
+    """The summary table, what the precision targets reached, and where the files are."""
+    from sim.experiments.replications import select_metrics
+    from sim.report.whatif_view import summary_table
+
+    names = [c for c in frame.columns if c not in ("replication", "seed")]
     shown = select_metrics(names, metrics)
     shown += [g.metric for g in goals if g.metric not in shown]
     out_console.print(
         summary_table(
             {m: summary[m] for m in shown},
-            f"{scenario.name}: {len(frame)} replications, mean and 95% CI",
+            f"{name}: {len(frame)} replications, mean and 95% CI",
         )
     )
     for p in outcome.precision:
@@ -198,7 +223,6 @@ def run_replications_command(
         f"one row per replication in {directory / 'replications.csv'}",
         highlight=False,
     )
-    return directory
 
 
 # --- compare -------------------------------------------------------------------------
@@ -221,8 +245,7 @@ def compare(
     from sim.engine.workload import check_workload
     from sim.experiments.compare import Comparison, run_comparison
     from sim.experiments.executors import make_executor
-    from sim.experiments.replications import select_metrics, write_table
-    from sim.report.plots import forest_plot
+    from sim.experiments.replications import write_table
     from sim.report.whatif_view import comparison_table
     from sim.scenario.loader import load_scenario
     from sim.store import new_run_dir, write_json
@@ -273,28 +296,42 @@ def compare(
             finish(directory / "manifest.json", manifest, stop.signal)
     if stop.signal is not None:
         raise _stopped(stop.signal, directory, len(comparison.rows), 2 * replications)
-    with deferred(), marks_failure(directory / "manifest.json", manifest):
-        table = comparison.table()
-        write_table(table, directory / "comparison")
-        write_json(
-            directory / "comparison.json",
-            {"replications": replications, "confidence": 0.95, "metrics": table.to_dict("records")},
+    title = f"{b.scenario.name} − {a.scenario.name}, {replications} paired replications"
+    with finished_in(directory, "the comparison"):
+        with deferred(), marks_failure(directory / "manifest.json", manifest):
+            diffs, plots = _write_comparison(directory, comparison, list(metric or []), title)
+            manifest.update(wall_seconds=round(time.perf_counter() - started, 3))
+            finish(directory / "manifest.json", manifest)
+        out_console.print(comparison_table(diffs, title + " (B − A, 95% CI)"))
+        out_console.print(
+            "VR ×: (Var A + Var B) / Var(B − A), how much tighter pairing made the interval",
+            style="dim",
+            highlight=False,
         )
-        shown = select_metrics(list(comparison.diffs), list(metric or []))
-        diffs = {m: comparison.diffs[m] for m in shown}
-        title = f"{b.scenario.name} − {a.scenario.name}, {replications} paired replications"
-        plots = forest_plot(diffs, directory / "forest", title)
-        manifest.update(wall_seconds=round(time.perf_counter() - started, 3))
-        finish(directory / "manifest.json", manifest)
-    out_console.print(comparison_table(diffs, title + " (B − A, 95% CI)"))
-    out_console.print(
-        "VR ×: (Var A + Var B) / Var(B − A), how much tighter pairing made the interval",
-        style="dim",
-        highlight=False,
+        out_console.print(
+            f"every metric in {directory / 'comparison.csv'}; forest plot {plots[0]}",
+            highlight=False,
+        )
+
+
+def _write_comparison(
+    directory: Path, comparison: Any, patterns: list[str], title: str
+) -> tuple[dict[str, Any], list[Path]]:
+    """comparison.csv/.parquet/.json and the forest plot; the differences shown, the plots."""
+    from sim.experiments.replications import select_metrics, write_table
+    from sim.report.plots import forest_plot
+    from sim.store import write_json
+
+    table = comparison.table()
+    write_table(table, directory / "comparison")
+    replications = len(comparison.rows) // 2
+    write_json(
+        directory / "comparison.json",
+        {"replications": replications, "confidence": 0.95, "metrics": table.to_dict("records")},
     )
-    out_console.print(
-        f"every metric in {directory / 'comparison.csv'}; forest plot {plots[0]}", highlight=False
-    )
+    shown = select_metrics(list(comparison.diffs), patterns)
+    diffs = {m: comparison.diffs[m] for m in shown}
+    return diffs, forest_plot(diffs, directory / "forest", title)
 
 
 # --- sweep ---------------------------------------------------------------------------
@@ -368,11 +405,13 @@ def sweep(
     ):
         progress.update(task, completed=plan.total - len(pending))
         current.run(executor, on_rows=advance)
-    runs, summary = current.finish(stop.signal)
+    with _after(stop.signal, current.directory, "the sweep"):
+        runs, summary = current.finish(stop.signal)
     if stop.signal is not None:
         resume_with = f"intelsim sweep --resume {current.directory}"
         raise _stopped(stop.signal, current.directory, len(runs), plan.total, resume_with)
-    _report_sweep(current, summary, list(metric or []))
+    with finished_in(current.directory, "the sweep"):
+        _report_sweep(current, summary, list(metric or []))
 
 
 def _report_sweep(current: Any, summary: Any, patterns: list[str]) -> None:

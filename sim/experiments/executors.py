@@ -16,7 +16,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol, TypeVar
 
 from sim.errors import IntelsimError
-from sim.interrupts import as_interrupted, blocked, deferred, detach_child
+from sim.interrupts import as_interrupted, blocked, deferred, detach_child, worker_task
 from sim.logging import get_logger
 
 log = get_logger(__name__)
@@ -73,7 +73,8 @@ def in_worker(fn: Callable[[T], R], task: T) -> R:
     marks its manifest); then the worker leaves at once rather than take another task.
     """
     try:
-        return fn(task)
+        with worker_task():
+            return fn(task)
     except KeyboardInterrupt as exc:
         os._exit(as_interrupted(exc).exit_code)
 

@@ -8,12 +8,12 @@ a line you read, or to publish the JSON Schema of the log (`intelsim schema --ev
 from __future__ import annotations
 
 from functools import cache
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import msgspec
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
 
-from sim.events import EVENT_TYPES, Event, Marking
+from sim.events import EVENT_TYPES, Event, EvidenceLine, Marking, SetAside
 
 _BASE_CONFIG = ConfigDict(extra="ignore", frozen=True)
 
@@ -26,8 +26,40 @@ class MarkingModel(BaseModel):
     rel_to: list[str]
 
 
+def _default(info: msgspec.structs.FieldInfo) -> Any:
+    """What pydantic should take as the field's default (``...``: required)."""
+    if info.required:
+        return ...
+    if info.default_factory is not msgspec.NODEFAULT:
+        return Field(default_factory=info.default_factory)
+    return info.default
+
+
+def _struct_model(cls: type[msgspec.Struct]) -> type[BaseModel]:
+    """A pydantic model of a nested msgspec Struct (an evidence line, a set-aside)."""
+    fields: dict[str, Any] = {
+        info.name: (_annotation(info.type), _default(info)) for info in msgspec.structs.fields(cls)
+    }
+    model: type[BaseModel] = create_model(
+        f"{cls.__name__}Model",
+        __config__=_BASE_CONFIG,
+        __doc__=(cls.__doc__ or "").strip(),
+        **fields,
+    )
+    return model
+
+
+NESTED: dict[Any, type[BaseModel]] = {Marking: MarkingModel}
+
+
 def _annotation(tp: Any) -> Any:
-    return MarkingModel if tp is Marking else tp
+    if get_origin(tp) is list:
+        return list[_annotation(get_args(tp)[0])]  # type: ignore[misc]
+    return NESTED.get(tp, tp)
+
+
+NESTED[EvidenceLine] = _struct_model(EvidenceLine)
+NESTED[SetAside] = _struct_model(SetAside)
 
 
 def _model_of(name: str, cls: type[Event]) -> type[BaseModel]:
@@ -36,8 +68,7 @@ def _model_of(name: str, cls: type[Event]) -> type[BaseModel]:
         "hash": (str, Field(description="SHA-256 chaining this line to the one before")),
     }
     for info in msgspec.structs.fields(cls):
-        default = ... if info.required else info.default
-        fields[info.name] = (_annotation(info.type), default)
+        fields[info.name] = (_annotation(info.type), _default(info))
     model: type[BaseModel] = create_model(
         name, __config__=_BASE_CONFIG, __doc__=(cls.__doc__ or "").strip(), **fields
     )

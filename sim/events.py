@@ -24,6 +24,40 @@ class Marking(msgspec.Struct, frozen=True, array_like=False):
     rel_to: list[str]
 
 
+class EvidenceLine(msgspec.Struct, frozen=True, kw_only=True):
+    """One line of an assessment's arithmetic: an independent source, counted once.
+
+    ``source`` is the independence key: a collector, or an artefact group (``debris``:
+    every collector examining that physical evidence, at the strongest examination).
+    ``llr`` is the natural-log likelihood ratio it adds here, after the
+    reliability ``weight`` of each partner assessment it came through (``via``, the
+    outermost first; empty when the node analysed the reports itself). ``counts_as`` is
+    the source it counts as toward ``min_sources``: the key itself, or the partner node
+    whose assessment brought it (a partner's assessment counts as one source).
+    """
+
+    source: str
+    polarity: str
+    grade: str
+    llr: float
+    weight: float
+    counts_as: str
+    reports: list[str]
+    via: list[str]
+
+
+class SetAside(msgspec.Struct, frozen=True, kw_only=True):
+    """Evidence fusion did not count, and why (``reason``: circular, already-held,
+    same-artefact)."""
+
+    source: str
+    polarity: str
+    grade: str
+    reports: list[str]
+    via: list[str]
+    reason: str
+
+
 class Event(msgspec.Struct, tag_field="type", tag=True):
     """Base of every domain event. ``seq`` is assigned by the log on append."""
 
@@ -60,7 +94,7 @@ class DisinformationInjected(Event, kw_only=True):
 
 
 class SightingReported(Event, kw_only=True):
-    """A collector (or a disguised adversary) reported a sighting to its node."""
+    """A collector (or a disguised adversary) reported a sighting, or denied one, to its node."""
 
     report: str
     collector: str
@@ -70,6 +104,9 @@ class SightingReported(Event, kw_only=True):
     grade: str
     discipline: str
     usage: str | None
+    polarity: str = "supports"
+    used_at: float = 0.0
+    artefact: str | None = None
 
 
 class ReportReceived(Event, kw_only=True):
@@ -105,6 +142,16 @@ class AssessmentFacts(Event, kw_only=True):
     band: str
     reports: list[str]
     sources: list[str]
+    version: int = 1
+    period_start: float = 0.0
+    period_end: float = 0.0
+    contradicting: list[str] = []
+    against: list[str] = []
+    prior: float = 0.2
+    min_sources: int = 1
+    min_confidence: float = 0.0
+    evidence: list[EvidenceLine] = []
+    set_aside: list[SetAside] = []
 
 
 class AssessmentIssued(AssessmentFacts, kw_only=True):
@@ -112,17 +159,20 @@ class AssessmentIssued(AssessmentFacts, kw_only=True):
 
 
 class AssessmentUpdated(AssessmentFacts, kw_only=True):
-    """An assessment's confidence band changed as reports were added."""
+    """An assessment's evidence changed its band or the sources it rests on (a new version)."""
 
 
 class AssessmentReceived(Event, kw_only=True):
-    """A node received another node's assessment (at the band it was sent) over a link."""
+    """A node received another node's assessment (the version sent) over a link; at a fusion
+    node it is evidence, weighted by the originator's ``reliability``."""
 
     node: str
     assessment: str
     band: str
     confidence: float
     via: str
+    version: int = 1
+    reliability: str = "B"
 
 
 class MessageFacts(Event, kw_only=True):

@@ -144,8 +144,8 @@ def test_precision_errors_are_clear(example: Path) -> None:
 
 
 def test_select_metrics_by_glob_and_headline() -> None:
-    names = ["run.events", "nodes.A.coverage", "nodes.A.time_to_assessment_h.mean", "x.p90"]
-    assert select_metrics(names) == ["nodes.A.coverage", "nodes.A.time_to_assessment_h.mean"]
+    names = ["run.events", "nodes.A.knowledge_median_h", "nodes.A.coverage", "x.p90"]
+    assert select_metrics(names) == ["nodes.A.knowledge_median_h", "nodes.A.coverage"]
     assert select_metrics(names, ["run.*", "x.p90"]) == ["run.events", "x.p90"]
     with pytest.raises(ReplicationError, match="matches no metric"):
         select_metrics(names, ["nope"])

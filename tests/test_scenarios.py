@@ -12,7 +12,6 @@ from collections import Counter
 from collections.abc import Callable
 from itertools import pairwise
 from pathlib import Path
-from statistics import median
 from typing import Any
 
 import pytest
@@ -27,8 +26,8 @@ from sim.events import (
     MunitionUsed,
     RunEnded,
     RunStarted,
-    SightingReported,
 )
+from sim.experiments.calibration import calibrate
 from sim.scenario.loader import LoadedScenario, load_scenario, validate_paths
 from sim.scenario.models import Scenario
 
@@ -202,52 +201,21 @@ def test_ip4_network_shares_with_japan_australia_new_zealand() -> None:
 
 # --- calibration: the Kharkiv strike of 2 January 2024 --------------------------------
 
-# DOMAIN.md, "Attribution delays after a strike (Kharkiv, 2 Jan 2024)": documented delay
-# and the range a median over 30 replications must land in. The ranges are the
-# documented figure give or take the spread DOMAIN.md itself reports (e.g. CAR: ~7 weeks
-# here, 3-6 weeks for other strikes) or, for single figures, about ±25%.
-KHARKIV_DELAYS = {
-    "us-declassified": (1.5 * DAY, 3 * DAY),  # 2 d [C]
-    "kharkiv-prosecutors": (3 * DAY, 5 * DAY),  # 4 d [C]
-    "prosecutor-general": (7 * DAY, 11 * DAY),  # 9 d [C]
-    "car-field-team": (5 * WEEK, 9 * WEEK),  # ~7 weeks [R]
-    "un-panel-of-experts": (14 * WEEK, 18 * WEEK),  # ~16 weeks [C]
-}
-REPLICATIONS = 30
 
-
-def strike_delays(events: list[Event]) -> dict[str, float] | None:
-    """Hours from the strike to each collector's first report of it; None if no strike."""
-    strike = [
-        e
-        for e in events
-        if isinstance(e, MunitionUsed) and e.sector == "Kharkiv" and 27.0 <= e.t <= 28.0
-    ]
-    if not strike:
-        return None
-    usages, t0 = {e.usage for e in strike}, min(e.t for e in strike)
-    first: dict[str, float] = {}
-    for e in events:
-        if isinstance(e, SightingReported) and e.usage in usages:
-            first.setdefault(e.collector, e.t - t0)
-    return first
-
-
-def test_kharkiv_calibration_reproduces_documented_attribution_delays() -> None:
-    loaded = load("kharkiv-2024-01")
-    samples: dict[str, list[float]] = {name: [] for name in KHARKIV_DELAYS}
-    strikes = 0
-    for seed in range(1, REPLICATIONS + 1):
-        delays = strike_delays(run(loaded, seed=seed))
-        assert delays is not None, f"seed {seed}: no strike on 2 January"
-        strikes += 1
-        for name in KHARKIV_DELAYS:
-            assert name in delays, f"seed {seed}: {name} never reported the strike"
-            samples[name].append(delays[name])
-    assert strikes == REPLICATIONS
-    for name, (low, high) in KHARKIV_DELAYS.items():
-        got = median(samples[name])
-        assert low <= got <= high, f"{name}: median {got / DAY:.1f} d outside the documented range"
-    # the steps come in the documented order
-    order = [median(samples[name]) for name in KHARKIV_DELAYS]
-    assert order == sorted(order)
+@pytest.mark.slow
+def test_kharkiv_predicted_times_fall_within_their_stated_bounds() -> None:
+    """The emergent times (never set: the first assessment at each node, the first public
+    attribution) over 30 replications land within the bounds sim/experiments/calibration.py
+    states for them; the fitted collector steps come out as their own documented delays
+    (their first report of a salvo a little earlier: the first of three draws)."""
+    rows = {r.key: r for r in calibrate(SCENARIOS / "kharkiv-2024-01.yaml", 30)}
+    for row in rows.values():
+        assert row.reached == row.replications, f"{row.key} did not happen in every run"
+        if row.target.kind == "predicted":
+            assert row.within, f"{row.target.name}: median {row.median:.1f} d out of bounds"
+        else:
+            documented, median = row.target.documented, row.median
+            assert documented is not None and median is not None
+            assert 0.6 * documented <= median <= documented, f"{row.key}: {median:.1f} d"
+    # UKR-HUR no longer waits weeks for its first assessment of the strike
+    assert rows["node:UKR-HUR"].high is not None and rows["node:UKR-HUR"].high < 10

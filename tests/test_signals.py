@@ -135,10 +135,11 @@ def check_sweep(outcome: Outcome) -> None:
     assert len(runs) == len(journal) == manifest["replications_done"]
     assert set(summary["point"]) == set(runs["point"])
     if manifest["status"] == "interrupted":
-        assert f"continue with `intelsim sweep --resume {directory}`" in outcome.stderr
+        verb = outcome.argv[0]
+        assert f"continue with `intelsim {verb} --resume {directory}`" in outcome.stderr
         assert len(Sweep.resume(directory).pending()) == manifest["replications_total"] - len(runs)
     elif not outcome.finished_first:
-        assert f"the sweep had finished: its results are complete in {directory}" in outcome.stderr
+        assert f"had finished: its results are complete in {directory}" in outcome.stderr
         assert len(runs) == manifest["replications_total"]
 
 
@@ -176,6 +177,26 @@ VERBS: dict[str, Verb] = {
             "150",
             "--vary",
             "nodes.NATO-JISD.analysts=2,4",
+            "--workers",
+            "2",
+        ],
+        (0.3, 2.0),
+        check_sweep,
+    ),
+    "sensitivity": Verb(
+        [
+            "sensitivity",
+            TEACHING,
+            "--vary",
+            "nodes.NATO-JISD.analysts=1..8",
+            "--vary",
+            "links.UKR-HUR->NATO-JISD.latency.median=1h..2d",
+            "--method",
+            "morris",
+            "--samples",
+            "40",
+            "--replications",
+            "4",
             "--workers",
             "2",
         ],

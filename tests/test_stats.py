@@ -6,21 +6,23 @@ import math
 from pathlib import Path
 
 import numpy as np
+import orjson
+import pandas as pd
 import pytest
 from scipy import stats as sps
+from typer.testing import CliRunner
 
-from sim.experiments.executors import ProcessExecutor
-from sim.experiments.replications import run_replications
+from sim.analysis.kinds import Kind
+from sim.cli.app import app
+from sim.experiments.coverage import mm1, mm1_truth
 from sim.experiments.stats import (
-    bootstrap_ci,
-    is_skewed,
+    interval,
     mean_ci,
     paired_diff_ci,
     replications_for,
     summarize,
     variance_reduction_factor,
 )
-from sim.scenario.loader import load_scenario
 
 
 def test_mean_ci_known_values() -> None:
@@ -57,26 +59,36 @@ def test_constant_values_have_zero_width() -> None:
     assert (iv.low, iv.high, iv.half_width) == (2.0, 2.0, 0.0)
 
 
-def test_bootstrap_is_reproducible_and_brackets_the_mean() -> None:
-    xs = list(np.random.default_rng(5).lognormal(0.0, 1.0, size=30))
-    a, b = bootstrap_ci(xs), bootstrap_ci(xs)
-    assert (a.low, a.high) == (b.low, b.high)
-    assert a.low is not None and a.high is not None
-    assert a.low < a.mean < a.high
-    assert a.method == "bootstrap"
-    # on near-normal data the percentile interval is close to the t interval
-    normal = list(np.random.default_rng(6).normal(10.0, 1.0, size=200))
-    boot, t = bootstrap_ci(normal), mean_ci(normal)
-    assert boot.half_width == pytest.approx(t.half_width, rel=0.15)
+def test_each_metric_gets_the_interval_of_its_kind() -> None:
+    shares = summarize("nodes.X.coverage", [0.2, 0.5, 0.9, 1.0])
+    assert (shares.kind, shares.method) == (Kind.SHARE, "logit-t")
+    assert 0 <= shares.low < shares.mean < shares.high <= 1
+    yes_no = summarize("nodes.X.coverage", [1.0, 0.0, 1.0])
+    assert yes_no.method == "wilson"
+    wait = summarize("nodes.X.queue_wait_h.p90", [0.1, 3.0, 0.2, 9.0])
+    assert (wait.kind, wait.method) == (Kind.TIME_QUANTILE, "log-t")
+    assert wait.low is not None and wait.low > 0
+    count = summarize("run.messages_dropped", [0, 0, 0, 0])
+    assert (count.kind, count.method, count.low) == (Kind.COUNT, "quasi-poisson", 0.0)
+    assert count.high is not None and count.high > 0  # none seen in 4 runs is not "never"
 
 
-def test_order_statistics_get_bootstrap_intervals() -> None:
-    assert is_skewed("nodes.X.time_to_assessment_h.p90")
-    assert is_skewed("links.A->B.transit_h.max")
-    assert not is_skewed("nodes.X.time_to_assessment_h.mean")
-    assert not is_skewed("nodes.X.coverage")
-    assert summarize("a.p90", [1.0, 2.0, 5.0]).method == "bootstrap"
-    assert summarize("a.mean", [1.0, 2.0, 5.0]).method == "t"
+def test_issue_13_impossible_intervals_are_gone() -> None:
+    """The intervals issue 13 found: a share beyond [0, 1], a negative median wait."""
+    t = mean_ci([0.0, 1.0, 1.0])
+    assert t.low is not None and t.low < 0  # the plain t interval of the issue
+    share = summarize("nodes.NATO-JISD.coverage", [0.0, 1.0, 1.0])
+    assert share.low is not None and share.high is not None
+    assert 0 <= share.low < share.high <= 1
+    wait = summarize("nodes.Q.queue_wait_h.median", [0.0, 0.0, 0.0, 0.07, 0.0, 0.01])
+    assert wait.low is not None and wait.low >= 0
+
+
+def test_censored_time_is_a_median_over_replications() -> None:
+    iv = interval(Kind.CENSORED_TIME, [30.0, None, 12.0, 50.0, None])
+    assert (iv.mean, iv.low, iv.high) == (50.0, 12.0, math.inf)
+    assert (iv.n, iv.censored, iv.undefined, iv.method) == (5, 2, 0, "median-os")
+    assert iv.as_dict()["ci_high"] is None  # beyond the horizon: no number to write
 
 
 def test_paired_diff_matches_scipy_on_differences() -> None:
@@ -123,13 +135,14 @@ def test_replications_for_a_half_width() -> None:
     assert replications_for(1.0, 0.0, 30) == 30
 
 
-# --- coverage against queueing theory -------------------------------------------------
+# --- end to end: the real engine and `intelsim run --replications` ---------------------
 
 LAMBDA, MU = 0.5, 1.0  # per hour: rho = 0.5
+HOURS = 2000
 MM1_YAML = f"""
 name: mm1
 start: "2024-01-01T00:00:00Z"
-duration: 1000h
+duration: {HOURS}h
 seed: 1
 nations: {{UKR: Ukraine}}
 munitions: {{KN-23: {{category: ballistic-missile}}}}
@@ -144,23 +157,48 @@ collectors:
 
 
 @pytest.mark.slow
-def test_ci_covers_mm1_mean_wait_about_95_percent(tmp_path: Path) -> None:
-    """Each experiment: 8 replications of an M/M/1 queue (Poisson usage, one analyst,
-    exponential analysis); its 95% CI of the mean queue wait should cover the theory's
-    Wq = rho / (mu - lambda) in about 95% of experiments."""
+def test_replications_of_an_mm1_node_end_to_end(tmp_path: Path) -> None:
+    """`intelsim run --replications 40` on an M/M/1 node (Poisson usage, one analyst,
+    exponential analysis): the summary's intervals of the mean wait and its p90 hold
+    the theory's Wq = ρ/(μ−λ) and 2 ln 5 h, by the methods of their kinds, inside their
+    ranges; and the engine's replications are distributed like those of the Lindley
+    generator the coverage study uses (two-sample Kolmogorov–Smirnov), so the study's
+    coverage is the engine's."""
     path = tmp_path / "mm1.yaml"
     path.write_text(MM1_YAML)
-    loaded = load_scenario(path)
-    wq = (LAMBDA / MU) / (MU - LAMBDA)
-    metric = "nodes.Q.queue_wait_h.mean"
-    experiments, covered = 60, 0
-    with ProcessExecutor(2) as executor:
-        for e in range(experiments):
-            outcome = run_replications(loaded.raw, 1000 + e, 8, executor)
-            iv = mean_ci([r[metric] for r in outcome.rows])
-            assert iv.low is not None and iv.high is not None
-            covered += iv.low <= wq <= iv.high
-    # accept what a true 95% coverage produces with probability 99.8%
-    low = sps.binom.ppf(0.001, experiments, 0.95)
-    high = sps.binom.ppf(0.999, experiments, 0.95)
-    assert low <= covered <= high, f"covered {covered} of {experiments}"
+    out = tmp_path / "logs"
+    result = CliRunner().invoke(
+        app, ["run", str(path), "--replications", "40", "--workers", "2", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    (directory,) = out.iterdir()
+    summary = orjson.loads((directory / "summary.json").read_bytes())["metrics"]
+    wq, q90 = mm1_truth(LAMBDA, MU)
+    for metric, truth, kind in (("mean", wq, "time-mean"), ("p90", q90, "time-quantile")):
+        row = summary[f"nodes.Q.queue_wait_h.{metric}"]
+        assert (row["kind"], row["method"], row["n"]) == (kind, "log-t", 40)
+        assert row["ci_low"] <= truth <= row["ci_high"], (metric, row)
+    coverage = summary["nodes.Q.usage_coverage"]
+    assert coverage["kind"] == "share" and 0 <= coverage["ci_low"] <= coverage["ci_high"] <= 1
+    runs = pd.read_parquet(directory / "replications.parquet")
+    model = mm1(np.random.default_rng(5), 2000, customers=int(LAMBDA * HOURS))
+    for metric in ("mean", "p90"):
+        engine = runs[f"nodes.Q.queue_wait_h.{metric}"].to_numpy()
+        assert sps.ks_2samp(engine, model[metric]).pvalue > 0.001, metric
+
+
+def test_censored_times_are_compared_without_dropping_the_runs_that_differ() -> None:
+    # B reaches the median in every replication; A misses it in three of seven
+    a = [30.0, None, 40.0, None, 35.0, None, 50.0]
+    b = [20.0, 25.0, 28.0, 30.0, 22.0, 26.0, 41.0]
+    d = paired_diff_ci(a, b, kind=Kind.CENSORED_TIME)
+    assert (d.diff.n, d.diff.undefined, d.diff.method) == (7, 0, "paired-median-os")
+    # differences: -10, -inf, -12, -inf, -13, -inf, -9: median -13, wholly below 0
+    assert d.diff.mean == -13.0
+    assert d.diff.high is not None and d.diff.high < 0 and d.excludes_zero
+    assert d.diff.low == -math.inf  # as far as the run can tell
+    # dropping the pairs A missed (the old way) would say B is only ~10 h sooner
+    finite = paired_diff_ci(a, b)
+    assert finite.diff.n == 4 and finite.diff.mean == pytest.approx(-11.0)
+    neither = paired_diff_ci([None, None], [None, 3.0], kind=Kind.CENSORED_TIME)
+    assert (neither.diff.n, neither.diff.undefined) == (1, 1)

@@ -78,6 +78,7 @@ def test_lines_in_the_domains_words() -> None:
             grade="B2",
             discipline="FORENSIC",
             usage="U3",
+            used_at=27.2,
         ),
         ev.ReportReceived(t=52.9, node="A", report="R4"),
         ev.MessageSent(
@@ -94,6 +95,10 @@ def test_lines_in_the_domains_words() -> None:
             band="likely",
             reports=["R4", "R9"],
             sources=["prosecutors", "x"],
+            period_start=0.0,
+            period_end=72.0,
+            contradicting=["R5"],
+            against=["y"],
         ),
         ev.LinkDown(t=80.0, link="A->B", cause="cyber:ddos"),
         ev.LinkUp(t=92.0, link="A->B", cause="cyber:ddos"),
@@ -103,12 +108,13 @@ def test_lines_in_the_domains_words() -> None:
     lines = [str(line) for line in timeline(scenario, story)]
     assert lines == [
         "2024-07-12 03:12  KN-23 used in S (U3) [ground truth]",
-        "2024-07-13 04:54  prosecutors (FORENSIC, B2) reports a KN-23 in S to A (R4)"
-        " — traces to U3 [ground truth]",
+        "2024-07-13 04:54  prosecutors (FORENSIC, B2) reports a KN-23 in S (use claimed"
+        " 2024-07-12 03:12) to A (R4) — traces to U3 [ground truth]",
         "2024-07-13 12:00  A -> B: R4 sent as M7, NATO RESTRICTED REL TO NATO, UKR",
         "2024-07-13 13:00  message M8 (R4) dropped on A->B: not releasable",
-        "2024-07-13 22:00  B assesses KN-23 use in S as likely (0.70) from 2 sources:"
-        " R4 (prosecutors B2), R9 — A-B-1",
+        "2024-07-13 22:00  B assesses KN-23 use in S (uses claimed 2024-07-11 00:00 to"
+        " 2024-07-14 00:00) as likely (0.70) from 2 sources (2 reports): R4 (prosecutors B2),"
+        " R9; against: R5 — A-B-1",
         "2024-07-14 08:00  link A->B down: cyber attack ddos",
         "2024-07-14 20:00  link A->B back up (cyber attack ddos over)",
     ]
@@ -217,6 +223,28 @@ def test_explain_an_assessment_names_its_reports_and_their_paths(
     for e in events:
         if isinstance(e, ev.MessageSent | ev.MessageDropped) and e.item == issued.assessment:
             assert e.message in text
+
+
+def test_every_published_arithmetic_adds_up_and_explain_shows_it(
+    rich: tuple[Scenario, list[ev.Event]],
+) -> None:
+    from sim.analysis.arithmetic import arithmetic_of
+    from sim.fusion import band
+
+    scenario, events = rich
+    published = [e for e in events if isinstance(e, ev.AssessmentIssued | ev.AssessmentUpdated)]
+    assert published
+    for e in published:
+        a = arithmetic_of(e)
+        assert a.confidence == pytest.approx(e.confidence, abs=1e-6)
+        assert band(e.confidence) == e.band
+        assert set(e.reports) == {
+            r for x in e.evidence if x.polarity == "supports" for r in x.reports
+        }
+    text = explain_events(scenario, lambda: events, published[-1].assessment)
+    assert any(line.strip().startswith("prior 0.20: log-odds -1.386") for line in text)
+    assert any(line.strip().startswith("= log-odds") for line in text)
+    assert any("contradicting reports (" in line for line in text)
 
 
 def test_explain_a_report_follows_it_to_every_node(rich: tuple[Scenario, list[ev.Event]]) -> None:

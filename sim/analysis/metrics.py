@@ -5,21 +5,16 @@ recorder listener or afterwards from the log, with the same result. It keeps sma
 per-report and per-message dicts (dropped as soon as an item is done with) and the
 samples of each distribution, never the events themselves.
 
-Choices where the design is silent:
-
-- an assessment is *known* at a node when the node issues, updates or receives it; it
-  counts for an episode only once the episode has begun (its first ``MunitionUsed``),
-  so a fabricated assessment before any real use never gives a negative time;
-- a report *traces to* a usage when it names the usage's munition (a misidentified
-  report traces to none); ``usage_to_assessment_h`` uses that, and false assessments
-  are those issued with no such report among their supporting reports;
-- the reports an assessment carries to a node are those it had when it was sent.
+Who knew what and when (time to knowledge, episodes, first appearance, false
+attribution, partner evidence) is :mod:`sim.analysis.knowledge`, fed from here; a
+report *traces to* a usage when it names the usage's munition (a misidentified report
+traces to none), and only such reports are genuine support.
 
 What it remembers per report and per usage (memory must not grow with every report):
 
-- a report's ``(time reported, traced usage)`` is needed when the report enters a
-  queue (latency) and when an assessment lists it. It enters queues only while it is
-  *in play* (queued, under analysis or riding a message; the same rule as
+- a report's ``(time reported, traced usage, fabricated, node filed at)`` is needed
+  when the report enters a queue (latency) and when an assessment lists it. It enters
+  queues only while it is *in play* (queued, under analysis or riding a message; the same rule as
   ``sim.state.evolve``, counted here from the events alone, and forgotten once its
   count is 0 and the clock has moved on). An assessment only ever lists reports its
   node has analysed, and only fusion nodes issue assessments (an intervention can
@@ -36,12 +31,16 @@ What it remembers per report and per usage (memory must not grow with every repo
 
 from __future__ import annotations
 
+import re
 from array import array
 from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from sim import events as ev
-from sim.analysis.stats_basic import DIGITS, describe, share
+from sim.analysis.kinds import Kind
+from sim.analysis.knowledge import Knowledge
+from sim.analysis.stats_basic import DIGITS, describe
 from sim.scenario.markings import releasable_nations
 from sim.scenario.models import Scenario
 
@@ -54,10 +53,7 @@ class _Node:
     __slots__ = (
         "analysed",
         "analysis",
-        "assessed",
         "clearance",
-        "covered",
-        "false",
         "issued",
         "latency",
         "nation",
@@ -65,9 +61,7 @@ class _Node:
         "received",
         "received_assessments",
         "started",
-        "tta",
         "updated",
-        "uta",
         "waiting",
     )
 
@@ -80,14 +74,9 @@ class _Node:
         self.latency: array[float] = array("d")
         self.queue_wait: array[float] = array("d")
         self.analysis: array[float] = array("d")
-        self.tta: array[float] = array("d")  # per episode
-        self.uta: array[float] = array("d")  # per usage
-        self.assessed: set[tuple[str, str]] = set()
-        self.covered: set[str] = set()
         self.issued = 0
         self.updated = 0
         self.received_assessments = 0
-        self.false = 0
 
 
 class _Link:
@@ -129,6 +118,7 @@ class MetricsProjection:
         self.reports = 0
         self.collected = 0
         self.fabricated = 0
+        self.denials = 0
         self.misidentified = 0
         self.interventions = 0
         self.violations = 0
@@ -139,19 +129,15 @@ class MetricsProjection:
         self._munitions: list[str] = []
         self._munition_ix: dict[str, int] = {}
         self._usage_other: dict[str, tuple[str, float]] = {}  # ids not of the form U<n>
-        self._episodes: dict[tuple[str, str], float] = {}  # episode -> first use
-        # report -> (time reported, the usage it truly traces to, or None)
-        self._reports: dict[str, tuple[float, str | None]] = {}
+        self.knowledge = Knowledge(scenario)
+        # report -> (time reported, the usage it truly traces to or None, fabricated, node)
+        self._reports: dict[str, tuple[float, str | None, bool, str]] = {}
         # reports in play (see the module docstring): report -> places holding it
         self._holds: dict[str, int] = {}
         self._idle: list[str] = []  # count fell to 0 at time `t`
         self._report_msgs: dict[str, str] = {}  # report message in flight -> report
         self._fusion = {name for name, node in scenario.nodes.items() if node.fusion is not None}
-        # assessment -> (munition, sector, supporting reports as last issued/updated)
-        self._assessments: dict[str, tuple[str, str, list[str]]] = {}
         self._sent_at: dict[str, float] = {}  # message in flight -> sent
-        self._carried: dict[str, list[str]] = {}  # assessment message -> reports it carries
-        self._arrived: dict[str, list[str]] = {}  # the assessment message just delivered
         self._communities: dict[str, list[str]] = {
             k: list(v) for k, v in scenario.communities.items()
         }
@@ -262,13 +248,16 @@ class MetricsProjection:
             self._usage_m[index], self._usage_t[index] = ix, e.t
         else:
             self._usage_other[e.usage] = (e.munition, e.t)
-        self._episodes.setdefault((e.munition, e.sector), e.t)
+        self.knowledge.used(e)
 
     def _sighting(self, e: ev.SightingReported) -> None:
         self.reports += 1
         traced: str | None = None
         if e.usage is None:
-            self.fabricated += 1
+            if e.polarity == "contradicts":
+                self.denials += 1
+            else:
+                self.fabricated += 1
         else:
             self.collected += 1
             used = self._usage(e.usage)
@@ -276,7 +265,7 @@ class MetricsProjection:
                 traced = e.usage
             elif used is not None:
                 self.misidentified += 1
-        self._reports[e.report] = (e.t, traced)
+        self._reports[e.report] = (e.t, traced, e.usage is None, e.node)
         # held by nothing yet: the node's ReportReceived follows at the same instant
         self._holds.setdefault(e.report, 0)
         self._idle.append(e.report)
@@ -287,7 +276,7 @@ class MetricsProjection:
         node.waiting[e.report] = e.t
         self._hold(e.report)
         origin = self._reports.get(e.report)
-        if origin is not None:
+        if origin is not None and not origin[2]:  # a fake is made up on the spot: no latency
             node.latency.append(e.t - origin[0])
 
     def _analysis_started(self, e: ev.AnalysisStarted) -> None:
@@ -308,58 +297,31 @@ class MetricsProjection:
         else:
             self._release(e.report)
 
-    def _known(self, node: _Node, t: float, munition: str, sector: str, reports: list[str]) -> None:
-        """The node now knows an assessment of (munition, sector) resting on `reports`."""
-        key = (munition, sector)
-        first = self._episodes.get(key)
-        if first is not None and key not in node.assessed:
-            node.assessed.add(key)
-            node.tta.append(t - first)
-        covered, known_reports = node.covered, self._reports
-        for report in reports:
-            origin = known_reports.get(report)
-            if origin is None or origin[1] is None or origin[1] in covered:
-                continue
-            covered.add(origin[1])
-            used = self._usage(origin[1])
-            assert used is not None  # a report traces only to a known usage
-            node.uta.append(t - used[1])
+    def _facts(self, report: str) -> tuple[bool, bool, str] | None:
+        """(genuine, fabricated, node filed at) of a report an assessment lists."""
+        origin = self._reports.get(report)
+        if origin is None:
+            return None
+        return origin[1] is not None, origin[2], origin[3]
 
     def _assessment_issued(self, e: ev.AssessmentIssued) -> None:
-        node = self._node(e.node)
-        node.issued += 1
-        self._assessments[e.assessment] = (e.munition, e.sector, e.reports)
-        reports = self._reports
-        if not any((o := reports.get(r)) is not None and o[1] is not None for r in e.reports):
-            node.false += 1
-        self._known(node, e.t, e.munition, e.sector, e.reports)
+        self._node(e.node).issued += 1
+        self.knowledge.published(e, self._facts)
 
     def _assessment_updated(self, e: ev.AssessmentUpdated) -> None:
-        node = self._node(e.node)
-        node.updated += 1
-        self._assessments[e.assessment] = (e.munition, e.sector, e.reports)
-        self._known(node, e.t, e.munition, e.sector, e.reports)
+        self._node(e.node).updated += 1
+        self.knowledge.published(e, self._facts)
 
     def _assessment_received(self, e: ev.AssessmentReceived) -> None:
-        node = self._node(e.node)
-        node.received_assessments += 1
-        record = self._assessments.get(e.assessment)
-        if record is None:
-            return
-        reports = self._arrived.get(e.via, record[2])
-        self._known(node, e.t, record[0], record[1], reports)
+        self._node(e.node).received_assessments += 1
+        self.knowledge.received(e)
 
     def _message_sent(self, e: ev.MessageSent) -> None:
         self._link(e.link).sent += 1
         self._sent_at[e.message] = e.t
-        if e.kind == "report":
-            if e.item in self._holds:
-                self._hold(e.item)
-                self._report_msgs[e.message] = e.item
-        elif e.kind == "assessment":
-            record = self._assessments.get(e.item)
-            if record is not None:
-                self._carried[e.message] = record[2]
+        if e.kind == "report" and e.item in self._holds:
+            self._hold(e.item)
+            self._report_msgs[e.message] = e.item
 
     def _message_held(self, e: ev.MessageHeld) -> None:
         self._link(e.link).held += 1
@@ -373,9 +335,6 @@ class MetricsProjection:
         report = self._report_msgs.pop(e.message, None)
         if report is not None:
             self._release(report)
-        carried = self._carried.pop(e.message, None)
-        # the receiving node's AssessmentReceived (if any) follows at once
-        self._arrived = {} if carried is None else {e.message: carried}
         if not self._admits(e.link, e.marking):
             self.violations += 1
 
@@ -384,7 +343,6 @@ class MetricsProjection:
         dropped[e.reason] = dropped.get(e.reason, 0) + 1
         self.drops[e.reason] = self.drops.get(e.reason, 0) + 1
         self._sent_at.pop(e.message, None)
-        self._carried.pop(e.message, None)
         report = self._report_msgs.pop(e.message, None)
         if report is not None:
             self._release(report)
@@ -456,21 +414,23 @@ class MetricsProjection:
 
     def result(self) -> Metrics:
         """The metrics so far, JSON-ready, keys in a fixed order; None where undefined."""
-        episodes, usages = len(self._episodes), self.usages
-        nodes = {
-            name: self._node_result(node, episodes, usages) for name, node in self.nodes.items()
-        }
+        usages = self.usages
+        nodes = {name: self._node_result(name, node) for name, node in self.nodes.items()}
         links = {name: self._link_result(link) for name, link in self.links.items()}
         totals = list(self.links.values())
+        knowledge = self.knowledge
         return {
             "run": {
                 "events": self.events,
                 "t_end_h": round(self.t, DIGITS),
                 "usages": usages,
-                "episodes": episodes,
+                "usages_monitored": knowledge.usages,
+                "usages_lookalike": knowledge.lookalike,
+                "episodes": knowledge.episodes(),
                 "reports": self.reports,
                 "reports_collected": self.collected,
                 "reports_fabricated": self.fabricated,
+                "reports_denials": self.denials,
                 "reports_misidentified": self.misidentified,
                 "assessments_issued": sum(n.issued for n in self.nodes.values()),
                 "messages_sent": sum(k.sent for k in totals),
@@ -488,8 +448,7 @@ class MetricsProjection:
             "releasability_violations": self.violations,
         }
 
-    @staticmethod
-    def _node_result(node: _Node, episodes: int, usages: int) -> Metrics:
+    def _node_result(self, name: str, node: _Node) -> Metrics:
         return {
             "reports_received": node.received,
             "reports_analysed": node.analysed,
@@ -499,13 +458,7 @@ class MetricsProjection:
             "assessments_issued": node.issued,
             "assessments_updated": node.updated,
             "assessments_received": node.received_assessments,
-            "false_assessments": node.false,
-            "episodes_assessed": len(node.assessed),
-            "coverage": share(len(node.assessed), episodes),
-            "time_to_assessment_h": describe(node.tta),
-            "usages_assessed": len(node.covered),
-            "usage_coverage": share(len(node.covered), usages),
-            "usage_to_assessment_h": describe(node.uta),
+            **self.knowledge.node_result(name, self.t),
         }
 
     def _link_result(self, link: _Link) -> Metrics:
@@ -522,6 +475,99 @@ class MetricsProjection:
             "outages": link.outages,
             "down_h": round(down, DIGITS),
         }
+
+
+# --- the kind of every metric ----------------------------------------------------------
+#
+# Declared here, with the metrics: the statistics over replications choose each
+# interval by kind and keep it inside the kind's range. Flattened names, `*` standing
+# for a node, link or reason. A metric added to `result` needs its line here (a test
+# runs scenarios and fails on any metric without one).
+
+DURATION_STATS = {
+    "n": Kind.COUNT,
+    "mean": Kind.TIME_MEAN,
+    "median": Kind.TIME_QUANTILE,
+    "p90": Kind.TIME_QUANTILE,
+    "max": Kind.TIME_MAX,
+}  # what `describe` gives of a sample of durations in hours
+
+
+def _durations(name: str) -> dict[str, Kind]:
+    return {f"{name}.{stat}": kind for stat, kind in DURATION_STATS.items()}
+
+
+_RUN_COUNTS = [
+    "events",
+    "usages",
+    "episodes",
+    "reports",
+    "reports_collected",
+    "reports_fabricated",
+    "reports_misidentified",
+    "assessments_issued",
+    "messages_sent",
+    "messages_delivered",
+    "messages_dropped",
+    "messages_held",
+    "messages_in_flight",
+    "link_outages",
+    "interventions",
+    "usages_monitored",
+    "usages_lookalike",
+    "reports_denials",
+]
+_NODE_COUNTS = [
+    "reports_received",
+    "reports_analysed",
+    "assessments_issued",
+    "assessments_updated",
+    "assessments_received",
+    "usages_known",
+    "episodes_known",
+    "false_attributions",
+]
+_LINK_COUNTS = ["sent", "delivered", "held", "intercepted", "outages"]
+
+KINDS: dict[str, Kind] = {
+    **{f"run.{name}": Kind.COUNT for name in _RUN_COUNTS},
+    "run.t_end_h": Kind.TIME,
+    **{f"nodes.*.{name}": Kind.COUNT for name in _NODE_COUNTS},
+    **_durations("nodes.*.report_latency_h"),
+    **_durations("nodes.*.queue_wait_h"),
+    **_durations("nodes.*.analysis_time_h"),
+    "nodes.*.coverage": Kind.SHARE,
+    "nodes.*.usage_coverage": Kind.SHARE,
+    # time to knowledge with censoring: a Kaplan–Meier median (None: not reached by the
+    # horizon) and the shares known within d days; first appearance (None: never)
+    "nodes.*.knowledge_median_h": Kind.CENSORED_TIME,
+    "nodes.*.known_within_*d": Kind.SHARE,
+    "nodes.*.first_appearance_h.*": Kind.CENSORED_TIME,
+    "nodes.*.false_attribution_rate": Kind.SHARE,
+    "nodes.*.on_partner_evidence": Kind.SHARE,
+    "nodes.*.partner_evidence.*": Kind.SHARE,
+    **{f"links.*.{name}": Kind.COUNT for name in _LINK_COUNTS},
+    "links.*.dropped.*": Kind.COUNT,
+    **_durations("links.*.transit_h"),
+    "links.*.down_h": Kind.TIME,
+    "drops_by_reason.*": Kind.COUNT,
+    "intercepted": Kind.COUNT,
+    "releasability_violations": Kind.COUNT,
+}
+
+_PATTERNS = [
+    (re.compile("^" + ".+".join(re.escape(part) for part in pattern.split("*")) + "$"), kind)
+    for pattern, kind in KINDS.items()
+]
+
+
+@lru_cache(maxsize=4096)
+def kind_of(name: str) -> Kind:
+    """The declared kind of a flattened metric name; NUMBER for a name not declared."""
+    for pattern, kind in _PATTERNS:
+        if pattern.match(name):
+            return kind
+    return Kind.NUMBER
 
 
 def metrics_from_events(scenario: Scenario, events: Iterable[ev.Event]) -> Metrics:

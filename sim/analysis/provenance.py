@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sim import events as ev
+from sim.analysis.arithmetic import arithmetic_of, arithmetic_text, sources_text
 from sim.analysis.replay import load_run
 from sim.analysis.timeline import Line, Narrator
 from sim.errors import LogError, suggest
@@ -29,6 +30,7 @@ class _Found:
 
     kind: str  # "assessment", "report" or "usage"
     reports: list[str] = field(default_factory=list)  # the reports to follow
+    contradicting: list[str] = field(default_factory=list)  # an assessment's denials
     issued: ev.AssessmentIssued | None = None
     latest: ev.AssessmentIssued | ev.AssessmentUpdated | None = None
     used: ev.MunitionUsed | None = None
@@ -50,10 +52,12 @@ def _find(events: Iterable[ev.Event], item: str) -> _Found:
         if isinstance(event, ev.AssessmentIssued):
             ids.add(event.assessment)
             if event.assessment == item:
-                found = _Found("assessment", list(event.reports), event, event)
+                found = _Found("assessment", list(event.reports), list(event.contradicting))
+                found.issued = found.latest = event
         elif isinstance(event, ev.AssessmentUpdated) and event.assessment == item:
             if found is not None:
                 found.latest, found.reports = event, list(event.reports)
+                found.contradicting = list(event.contradicting)
         elif isinstance(event, ev.SightingReported):
             ids.add(event.report)
             if event.report == item:
@@ -143,11 +147,16 @@ def _truth_summary(narrator: Narrator, reports: list[str]) -> str:
     real = sum(o.startswith("traces to") for o in origins)
     fabricated = sum(o.startswith("fabricated") for o in origins)
     misidentified = sum(o.startswith("misidentified") for o in origins)
-    verdict = "a false assessment" if real == 0 else "rests on real use"
+    verdict = "a false attribution" if real == 0 else "rests on real use"
     return (
         f"ground truth: {verdict} — {real} of {len(reports)} supporting reports trace to real "
         f"use, {misidentified} misidentified, {fabricated} fabricated"
     )
+
+
+def _described(narrator: Narrator, report: str) -> str:
+    filed = narrator.reports.get(report)
+    return report if filed is None else f"{report} ({filed.collector})"
 
 
 def _explain_assessment(found: _Found, narrator: Narrator, trail: _Trail, item: str) -> list[str]:
@@ -155,20 +164,28 @@ def _explain_assessment(found: _Found, narrator: Narrator, trail: _Trail, item: 
     assert issued is not None and latest is not None  # set with kind "assessment"
     lines = [
         f"{item}: issued by {issued.node} {narrator.when(issued.t)} UTC — {issued.munition} use "
-        f"in {issued.sector} {issued.band} ({issued.confidence:.2f}) from "
-        f"{len(issued.sources)} source(s)",
+        f"in {issued.sector} ({narrator.period_text(issued)}) {issued.band} "
+        f"({issued.confidence:.2f}) {sources_text(len(issued.sources), len(issued.reports))}",
     ]
     if latest is not issued:
         lines.append(
-            f"{INDENT}last revised {narrator.when(latest.t)} to {latest.band} "
-            f"({latest.confidence:.2f}) from {len(latest.sources)} source(s)"
+            f"{INDENT}last revised {narrator.when(latest.t)} (version {latest.version}) to "
+            f"{latest.band} ({latest.confidence:.2f}) "
+            f"{sources_text(len(latest.sources), len(latest.reports))}"
         )
+    lines.append(f"{INDENT}the arithmetic (version {latest.version}):")
+    arithmetic = arithmetic_text(arithmetic_of(latest), lambda r: _described(narrator, r))
+    lines += [f"{INDENT * 2}{line}" for line in arithmetic]
     lines.append(f"{INDENT}{_truth_summary(narrator, found.reports)}")
-    lines.append(f"{INDENT}supporting reports ({len(found.reports)}):")
-    for report in found.reports[:MAX_REPORTS]:
-        lines += _report_block(narrator, trail, report, 2)
-    if len(found.reports) > MAX_REPORTS:
-        lines.append(f"{INDENT * 2}… and {len(found.reports) - MAX_REPORTS} more reports")
+    for title, reports in (
+        ("supporting reports", found.reports),
+        ("contradicting reports", found.contradicting),
+    ):
+        lines.append(f"{INDENT}{title} ({len(reports)}):")
+        for report in reports[:MAX_REPORTS]:
+            lines += _report_block(narrator, trail, report, 2)
+        if len(reports) > MAX_REPORTS:
+            lines.append(f"{INDENT * 2}… and {len(reports) - MAX_REPORTS} more reports")
     lines.append(f"{INDENT}the assessment's own path:")
     lines += _path(trail, item, 2)
     lines += _reached(narrator, trail, item, 2, "received by")
@@ -201,7 +218,7 @@ def explain_events(scenario: Scenario, events: Events, item: str) -> list[str]:
     """Provenance of `item` in words; `events` opens the log afresh for each pass."""
     found = _find(events(), item)
     narrator = Narrator(scenario)
-    wanted = {item, *found.reports}
+    wanted = {item, *found.reports, *found.contradicting}
     trail = _follow(events(), narrator, wanted, set(found.reports))
     if found.kind == "assessment":
         return _explain_assessment(found, narrator, trail, item)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sim import events as ev
+from sim.analysis.arithmetic import sources_text
 from sim.analysis.perspective import QueryError, check_node, endpoints, visible_to
 from sim.analysis.replay import load_run
 from sim.scenario.models import Scenario
@@ -49,6 +50,7 @@ class _Filed:
     sector: str
     node: str
     usage: str | None
+    polarity: str = "supports"
 
 
 def marking_text(marking: ev.Marking) -> str:
@@ -72,6 +74,7 @@ class Narrator:
     def __init__(self, scenario: Scenario, *, reveal_truth: bool = True) -> None:
         self.start = scenario.start
         self.notes = [i.note for i in scenario.interventions]
+        self.fusion = {name for name, spec in scenario.nodes.items() if spec.fusion is not None}
         self.reveal_truth = reveal_truth
         self.reports: dict[str, _Filed] = {}
         self.usages: dict[str, tuple[str, str, float]] = {}  # usage -> munition, sector, t
@@ -127,8 +130,9 @@ class Narrator:
         filed = self.reports.get(report)
         if filed is None:
             return f"report {report}"
+        verb = "denies" if filed.polarity == "contradicts" else "reports"
         return (
-            f"{filed.collector} ({filed.discipline}, {filed.grade}) reports a "
+            f"{filed.collector} ({filed.discipline}, {filed.grade}) {verb} a "
             f"{filed.munition} in {filed.sector}"
         )
 
@@ -139,7 +143,8 @@ class Narrator:
             return "unknown origin"
         if filed.usage is None:
             campaign = self.campaigns.get(report)
-            return f"fabricated by campaign {campaign}" if campaign else "fabricated"
+            what = "a denial" if filed.polarity == "contradicts" else "fabricated"
+            return f"{what} by campaign {campaign}" if campaign else what
         used = self.usages.get(filed.usage)
         if used is not None and used[0] != filed.munition:
             return f"misidentified: traces to {filed.usage}, a {used[0]}"
@@ -176,9 +181,12 @@ class Narrator:
 
     def _sighting(self, e: ev.SightingReported) -> tuple[str, str]:
         self.reports[e.report] = _Filed(
-            e.collector, e.discipline, e.grade, e.munition, e.sector, e.node, e.usage
+            e.collector, e.discipline, e.grade, e.munition, e.sector, e.node, e.usage, e.polarity
         )
-        text = f"{self.report_text(e.report)} to {e.node} ({e.report})"
+        text = (
+            f"{self.report_text(e.report)} (use claimed {self.when(e.used_at)}) to {e.node} "
+            f"({e.report})"
+        )
         if self.reveal_truth:
             text += f" — {_truth(self.origin_text(e.report))}"
         return "report", text
@@ -202,29 +210,40 @@ class Narrator:
         took = "" if began is None else f" ({format_hours(e.t - began)})"
         return "analysis", f"{e.node} finishes analysing {e.report}{took}"
 
+    def evidence_text(self, e: ev.AssessmentFacts) -> str:
+        """``from 2 sources (3 reports): R4 (…), …; against: R7 (…)``."""
+        text = f"{sources_text(len(e.sources), len(e.reports))}: {self.supporting_text(e.reports)}"
+        if e.contradicting:
+            text += f"; against: {self.supporting_text(e.contradicting)}"
+        return text
+
+    def period_text(self, e: ev.AssessmentFacts) -> str:
+        """``uses claimed 2024-07-12 00:00 to 2024-07-15 00:00``."""
+        return f"uses claimed {self.when(e.period_start)} to {self.when(e.period_end)}"
+
     def _assessment_issued(self, e: ev.AssessmentIssued) -> tuple[str, str]:
         self.assessments[e.assessment] = (e.node, e.munition, e.sector)
-        n = len(e.sources)
         return "assessment", (
-            f"{e.node} assesses {e.munition} use in {e.sector} as {e.band} ({e.confidence:.2f}) "
-            f"from {n} source{'s' if n != 1 else ''}: {self.supporting_text(e.reports)}"
-            f" — {e.assessment}"
+            f"{e.node} assesses {e.munition} use in {e.sector} ({self.period_text(e)}) as "
+            f"{e.band} ({e.confidence:.2f}) {self.evidence_text(e)} — {e.assessment}"
         )
 
     def _assessment_updated(self, e: ev.AssessmentUpdated) -> tuple[str, str]:
         self.assessments[e.assessment] = (e.node, e.munition, e.sector)
-        n = len(e.sources)
         return "assessment", (
-            f"{e.node} revises {e.assessment} ({e.munition} use in {e.sector}) to {e.band} "
-            f"({e.confidence:.2f}) from {n} source{'s' if n != 1 else ''}: "
-            f"{self.supporting_text(e.reports)}"
+            f"{e.node} revises {e.assessment} ({e.munition} use in {e.sector}) to version "
+            f"{e.version}: {e.band} ({e.confidence:.2f}) {self.evidence_text(e)}"
         )
 
     def _assessment_received(self, e: ev.AssessmentReceived) -> tuple[str, str]:
         known = self.assessments.get(e.assessment)
         what = "" if known is None else f" ({known[0]}: {known[1]} use in {known[2]})"
+        weighed = ""
+        if e.node in self.fusion:
+            weighed = f": evidence here, reliability {e.reliability}"
         return "assessment", (
-            f"{e.node} receives {e.assessment}{what} as {e.band} ({e.confidence:.2f}) via {e.via}"
+            f"{e.node} receives {e.assessment} version {e.version}{what} as {e.band} "
+            f"({e.confidence:.2f}) via {e.via}{weighed}"
         )
 
     def _message_sent(self, e: ev.MessageSent) -> tuple[str, str]:

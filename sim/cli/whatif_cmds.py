@@ -364,7 +364,6 @@ def sweep(
     max_events: MaxEventsOption = DEFAULT_MAX_EVENTS,
 ) -> None:
     """Replications at every point of a grid or Latin-hypercube design; tables and plots."""
-    from sim.experiments.executors import make_executor
     from sim.experiments.sweep import Sweep, SweepSpec
 
     if resume is not None:
@@ -391,27 +390,39 @@ def sweep(
             max_events=max_events,
         )
         current = Sweep.create(spec, out)
+    _, summary = drive_sweep(current, workers, dask, "sweep")
+    with finished_in(current.directory, "the sweep"):
+        _report_sweep(current, summary, list(metric or []))
+
+
+def drive_sweep(current: Any, workers: int | None, dask: str | None, verb: str) -> tuple[Any, Any]:
+    """Run a sweep's pending replications with a progress bar; write its tables.
+
+    A stop signal keeps what finished, writes the tables and exits 130 (143) saying how to
+    resume.
+    """
+    from sim.experiments.executors import make_executor
+
     plan = current.plan
     pending = current.pending()
     out_console.print(
-        f"sweep {current.directory}: {len(plan.points)} points × {plan.spec.replications} "
+        f"{verb} {current.directory}: {len(plan.points)} points × {plan.spec.replications} "
         f"replications ({len(pending)} to run)",
         highlight=False,
     )
     with (
         caught() as stop,
         make_executor(workers, dask) as executor,
-        _progress("sweep", plan.total) as (advance, (progress, task)),
+        _progress(verb, plan.total) as (advance, (progress, task)),
     ):
         progress.update(task, completed=plan.total - len(pending))
         current.run(executor, on_rows=advance)
-    with _after(stop.signal, current.directory, "the sweep"):
+    with _after(stop.signal, current.directory, f"the {verb}"):
         runs, summary = current.finish(stop.signal)
     if stop.signal is not None:
-        resume_with = f"intelsim sweep --resume {current.directory}"
+        resume_with = f"intelsim {verb} --resume {current.directory}"
         raise _stopped(stop.signal, current.directory, len(runs), plan.total, resume_with)
-    with finished_in(current.directory, "the sweep"):
-        _report_sweep(current, summary, list(metric or []))
+    return runs, summary
 
 
 def _report_sweep(current: Any, summary: Any, patterns: list[str]) -> None:
@@ -429,13 +440,13 @@ def _report_sweep(current: Any, summary: Any, patterns: list[str]) -> None:
         # by default: leave out metrics no point defines, plot only the two headline ones
         defined = set(summary.loc[summary["mean"].notna(), "metric"])
         shown = [m for m in shown if m in defined]
-        plotted = [m for m in shown if fnmatchcase(m, "*.time_to_assessment_h.mean")]
+        plotted = [m for m in shown if fnmatchcase(m, "nodes.*.known_within_7d")]
         plotted += [m for m in shown if fnmatchcase(m, "nodes.*.coverage")]
     factors = [(f.path, f.unit) for f in plan.factors]
     plots = sweep_plots(summary, factors, plotted, current.directory / "plots")
     paths = [f.path for f in plan.factors]
-    title = f"{plan.scenario_name}: mean ± 95% half-width per point"
-    out_console.print(sweep_table(summary, paths, shown, title))
+    title = f"{plan.scenario_name}: mean and 95% CI per point"
+    out_console.print(sweep_table(summary, paths, shown, title, out_console.width))
     out_console.print(
         f"runs.csv/.parquet and summary.csv/.parquet in {current.directory}; "
         f"{len(plots) // 2} plots in {current.directory / 'plots'}",

@@ -25,23 +25,32 @@ def disinformation_process(world: World, index: int) -> Generator[simpy.Event, A
             return
         t += -math.log(1.0 - rng.random()) / spec.rate
         sector = spec.sectors[int(rng.random() * len(spec.sectors))]
+        u_back = rng.random()  # drawn always: streams stay aligned when `backdate` changes
         if t >= end:
             return
         yield world.env.timeout(t - world.env.now)
         report = world.ids.report()
         now = world.env.now
+        backdate = spec.backdate.sampler()(u_back) if spec.backdate is not None else 0.0
+        source = spec.source or spec.name
+        artefact = spec.evidence
+        if artefact is None and source in world.scenario.collectors:
+            artefact = world.scenario.collectors[source].evidence  # it pretends to be one
         world.emit(DisinformationInjected(t=now, campaign=spec.name, report=report, node=spec.node))
         world.emit(
             SightingReported(
                 t=now,
                 report=report,
-                collector=spec.source or spec.name,
+                collector=source,
                 node=spec.node,
                 munition=spec.munition,
                 sector=sector,
                 grade=spec.grade,
                 discipline=spec.discipline,
                 usage=None,
+                polarity="contradicts" if spec.claim == "denial" else "supports",
+                used_at=now - backdate,
+                artefact=artefact,
             )
         )
         world.nodes[spec.node].receive(report, via=None, sender=None, marking=None)

@@ -23,9 +23,12 @@ class CollectorAgent:
         self.delay = self.spec.delay.sampler()
         self.recognisability = {m: spec.recognisability for m, spec in scenario.munitions.items()}
         names = sorted(scenario.munitions)
-        # a misidentification names another munition of the scenario; with only one
-        # munition there is nothing else to name, so it cannot happen
-        self.others = {m: [o for o in names if o != m] for m in names}
+        # a misidentification names a munition it looks like, else any other of the
+        # scenario; with only one munition there is nothing else to name
+        self.others = {
+            m: spec.looks_like or [o for o in names if o != m]
+            for m, spec in scenario.munitions.items()
+        }
 
     def observe(self, usage: str, munition: str, sector: str) -> None:
         """Maybe report a usage, after the reporting delay, possibly naming the wrong munition."""
@@ -40,10 +43,11 @@ class CollectorAgent:
         others = self.others.get(munition, ())
         if u_misid < spec.misidentification and others:
             claimed = others[int(u_which * len(others))]
-        self.world.after(self.delay(u_delay), self.report, usage, claimed, sector)
+        now = self.world.env.now
+        self.world.after(self.delay(u_delay), self.report, usage, claimed, sector, now)
 
-    def report(self, usage: str, munition: str, sector: str) -> None:
-        """File the report with the collector's node."""
+    def report(self, usage: str, munition: str, sector: str, used_at: float) -> None:
+        """File the report (of the use at ``used_at``) with the collector's node."""
         world, spec = self.world, self.spec
         report = world.ids.report()
         world.emit(
@@ -57,6 +61,8 @@ class CollectorAgent:
                 grade=spec.grade,
                 discipline=spec.discipline,
                 usage=usage,
+                used_at=used_at,
+                artefact=spec.evidence,
             )
         )
         world.nodes[spec.node].receive(report, via=None, sender=None, marking=None)

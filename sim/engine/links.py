@@ -14,7 +14,7 @@ from typing import Any
 
 import simpy
 
-from sim.engine.streams import stream
+from sim.engine.streams import KeyedDraws, stream
 from sim.engine.world import World
 from sim.events import (
     LinkCompromised,
@@ -42,6 +42,8 @@ class Message:
     marking: Marking
     band: str
     confidence: float
+    version: int = 0  # of an assessment: the version sent
+    key: str = ""  # what it carries, whatever its id: the key of its latency draw
 
 
 class LinkAgent:
@@ -50,7 +52,7 @@ class LinkAgent:
     def __init__(self, world: World, name: str) -> None:
         self.world = world
         self.name = name
-        self.rng = stream(world.seed, f"link:{name}")
+        self.draw = KeyedDraws(world.seed, f"link:{name}")
         self.state = world.state.links[name]
         self.queue: deque[Message] = deque()
         self.pumping = False
@@ -77,6 +79,8 @@ class LinkAgent:
         *,
         band: str = "",
         confidence: float = 0.0,
+        version: int = 0,
+        key: str = "",
     ) -> None:
         """Offer an item to the link: refuse it, hold it, queue it or transmit it."""
         world, now = self.world, self.world.env.now
@@ -104,7 +108,7 @@ class LinkAgent:
         world.emit(
             MessageSent(t=now, message=message, link=self.name, item=item, kind=kind, marking=mark)
         )
-        msg = Message(message, item, kind, mark, band, confidence)
+        msg = Message(message, item, kind, mark, band, confidence, version, key or item)
         if not self.state.up:
             self._wait(msg)
         elif self.slot:
@@ -167,7 +171,7 @@ class LinkAgent:
                     attack=attack,
                 )
             )
-        world.after(self.latency(self.rng.random()), self._deliver, msg)
+        world.after(self.latency(self.draw(msg.key)), self._deliver, msg)
 
     def _deliver(self, msg: Message) -> None:
         world = self.world
@@ -190,6 +194,7 @@ class LinkAgent:
                 msg.item,
                 msg.band,
                 msg.confidence,
+                version=msg.version,
                 via=msg.message,
                 sender=self.spec.from_,
                 marking=pair,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sim import fusion
-from sim.engine.streams import stream
+from sim.engine.streams import KeyedDraws
 from sim.engine.world import World
 from sim.events import (
     AnalysisCompleted,
@@ -17,6 +17,7 @@ from sim.events import (
 )
 from sim.scenario.markings import combine
 from sim.scenario.models import Node, Scenario
+from sim.state.model import Assessment, Report
 
 MarkingPair = tuple[str, list[str]]
 
@@ -27,15 +28,17 @@ class NodeAgent:
     def __init__(self, world: World, name: str) -> None:
         self.world = world
         self.name = name
-        self.rng = stream(world.seed, f"node:{name}")
+        self.draw = KeyedDraws(world.seed, f"node:{name}")
         self.state = world.state.nodes[name]
         # who handed us each item and under what marking: re-sharing never loosens it
         # (a report's entries go once it is shared: a node analyses a report only once)
         self.sender: dict[str, str | None] = {}
         self.marking: dict[str, MarkingPair] = {}
-        # assessments offered: (assessment, band, destination); a report is shared once
-        # per node anyway, so reports are not recorded here (memory stays flat)
-        self.sent: set[tuple[str, str, str]] = set()
+        # assessment versions offered: (assessment, version, destination), and to whom each
+        # assessment has gone; a report is shared once per node anyway, so reports are not
+        # recorded here (memory stays flat)
+        self.sent: set[tuple[str, int, str]] = set()
+        self.told: set[tuple[str, str]] = set()
         self.configure(world.scenario)
 
     def configure(self, scenario: Scenario) -> None:
@@ -70,14 +73,19 @@ class NodeAgent:
         while state.queue and len(state.busy) < state.analysts:
             report = state.queue[0]
             world.emit(AnalysisStarted(t=world.env.now, node=self.name, report=report))
-            world.after(self.analysis_time(self.rng.random()), self.complete, report)
+            u = self.draw(report_key(world.state.reports[report]))
+            world.after(self.analysis_time(u), self.complete, report)
 
     def complete(self, report: str) -> None:
         """An analysis ends: fuse, share, and take the next report."""
         world = self.world
         world.emit(AnalysisCompleted(t=world.env.now, node=self.name, report=report))
-        if self.state.fusion is not None:
-            self.fuse(report)
+        policy = self.state.fusion
+        if policy is not None:  # evolve has put the report in its cluster
+            r = world.state.reports[report]
+            self.fuse(
+                self.state.clusters.cluster_for(r.munition, r.sector, r.used_at, policy.window)
+            )
         self.share_report(report)
         self.sender.pop(report, None)
         self.marking.pop(report, None)
@@ -104,18 +112,16 @@ class NodeAgent:
 
     # --- assessments ---------------------------------------------------------------
 
-    def fuse(self, report: str) -> None:
-        """Judge the cluster the report joined; issue or update its assessment."""
+    def fuse(self, cluster: fusion.Cluster) -> None:
+        """Weigh the cluster evidence joined; issue its assessment or publish a new version."""
         state, world = self.state, self.world
         policy = state.fusion
         assert policy is not None  # checked by the caller
-        index = _cluster_of(state.clusters, report)
-        if index is None:
-            return
-        cluster = state.clusters[index]
-        judgement = fusion.judge(cluster, policy)
+        verdict = fusion.assess(cluster, policy.prior, own=state.assessments)
+        judgement = fusion.judge(cluster, verdict, policy)
         if judgement is None:
             return
+        breakdown = fusion.weigh(cluster, policy.prior, own=state.assessments)
         if judgement.action == "issue":
             kind: type[AssessmentFacts] = AssessmentIssued
             assessment = f"A-{self.name}-{len(state.assessments) + 1}"
@@ -128,10 +134,20 @@ class NodeAgent:
                 node=self.name,
                 munition=cluster.munition,
                 sector=cluster.sector,
-                confidence=round(judgement.confidence, 6),
-                band=judgement.band,
-                reports=list(cluster.reports),
-                sources=sorted(cluster.sources),
+                confidence=round(breakdown.confidence, 6),
+                band=breakdown.band,
+                reports=list(breakdown.reports),
+                sources=list(breakdown.sources),
+                version=cluster.version + 1,
+                period_start=cluster.start,
+                period_end=cluster.end,
+                contradicting=list(breakdown.contradicting),
+                against=list(breakdown.against),
+                prior=policy.prior,
+                min_sources=policy.min_sources,
+                min_confidence=policy.min_confidence,
+                evidence=list(breakdown.lines),
+                set_aside=list(breakdown.set_aside),
             )
         )
         self.share_assessment(assessment)
@@ -142,39 +158,59 @@ class NodeAgent:
         band: str,
         confidence: float,
         *,
+        version: int,
         via: str,
         sender: str,
         marking: MarkingPair,
     ) -> None:
-        """Another node's assessment arrives; pass it on by this node's rules."""
-        if self.state.known_assessments.get(assessment) == band:
-            return
+        """Another node's assessment arrives: evidence for fusion here, then passed on."""
+        if self.state.known_versions.get(assessment, 0) >= version:
+            return  # this version (or a later one) came by another route
+        world = self.world
+        record = world.state.assessments[assessment]
         self.sender[assessment] = sender
         self.marking[assessment] = marking
-        self.world.emit(
+        world.emit(
             AssessmentReceived(
-                t=self.world.env.now,
+                t=world.env.now,
                 node=self.name,
                 assessment=assessment,
                 band=band,
                 confidence=confidence,
                 via=via,
+                version=version,
+                reliability=world.scenario.nodes[record.node].reliability,
             )
         )
-        self.share_assessment(assessment, band, confidence)
+        policy = self.state.fusion
+        if policy is not None:  # evolve has put it in its cluster
+            middle = (record.period[0] + record.period[1]) / 2.0
+            cluster = self.state.clusters.cluster_for(
+                record.munition, record.sector, middle, policy.window
+            )
+            self.fuse(cluster)
+        self.share_assessment(assessment, band, confidence, version)
 
     def share_assessment(
-        self, assessment: str, band: str | None = None, confidence: float | None = None
+        self,
+        assessment: str,
+        band: str | None = None,
+        confidence: float | None = None,
+        version: int | None = None,
     ) -> None:
-        """Disseminate an assessment (at its current band) by this node's rules."""
+        """Disseminate an assessment (its latest version, or the one received) by the rules."""
         record = self.world.state.assessments[assessment]
         band = record.band if band is None else band
         confidence = record.confidence if confidence is None else confidence
+        version = len(record.versions) if version is None else version
         for rule in self.assessment_rules:
-            if rule.threshold is not None and confidence < rule.threshold:
-                continue
+            below = rule.threshold is not None and confidence < rule.threshold
             for dest in rule.to:
                 if dest in (record.node, self.sender.get(assessment), self.name):
+                    continue
+                # a threshold gates the first sending only: whoever holds an assessment
+                # gets every later version, downgrades too (never left with a stale one)
+                if below and (assessment, dest) not in self.told:
                     continue
                 self._send(
                     assessment,
@@ -183,6 +219,7 @@ class NodeAgent:
                     dest,
                     (rule.marking.classification, rule.marking.rel_to),
                     confidence,
+                    version,
                 )
 
     # --- both ------------------------------------------------------------------------
@@ -195,12 +232,14 @@ class NodeAgent:
         dest: str,
         rule_marking: MarkingPair,
         confidence: float = 0.0,
+        version: int = 0,
     ) -> None:
         if kind != "report":
-            key = (item, band, dest)
+            key = (item, version, dest)
             if key in self.sent:
                 return
             self.sent.add(key)
+            self.told.add((item, dest))
         held = self.marking.get(item)
         marking = (
             rule_marking
@@ -222,11 +261,24 @@ class NodeAgent:
                 )
             )
             return
-        link.send(item, kind, marking, band=band, confidence=confidence)
+        draw_key = (
+            report_key(self.world.state.reports[item])
+            if kind == "report"
+            else assessment_key(self.world.state.assessments[item], version)
+        )
+        link.send(
+            item, kind, marking, band=band, confidence=confidence, version=version, key=draw_key
+        )
 
 
-def _cluster_of(clusters: tuple[fusion.Cluster, ...], report: str) -> int | None:
-    for index in range(len(clusters) - 1, -1, -1):
-        if report in clusters[index].reports:
-            return index
-    return None
+def report_key(report: Report) -> str:
+    """What a report is, whatever its id: its source and the use it reports (or, for a
+    fake, when it was made): the key of its analysis and latency draws."""
+    if report.usage is not None:
+        return f"{report.collector}|{report.usage}"
+    return f"{report.collector}|{report.t!r}|{report.sector}"
+
+
+def assessment_key(record: Assessment, version: int) -> str:
+    """What a version of an assessment is, whatever its id: node, claim, period, version."""
+    return f"{record.node}|{record.munition}|{record.sector}|{record.period[0]!r}|v{version}"

@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.analysis.metrics import kind_of
 from sim.experiments.executors import Executor
 from sim.experiments.replications import (
     Evaluator,
@@ -72,7 +73,10 @@ def paired_differences(rows: list[Row]) -> dict[str, PairedDiff]:
     common = a.index.intersection(b.index)
     a, b = a.loc[common], b.loc[common]
     metrics = [c for c in frame.columns if c not in ("point", "replication", "seed")]
-    return {m: paired_diff_ci(column_values(a, m), column_values(b, m)) for m in metrics}
+    return {
+        m: paired_diff_ci(column_values(a, m), column_values(b, m), kind=kind_of(m))
+        for m in metrics
+    }
 
 
 def run_comparison(

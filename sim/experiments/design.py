@@ -1,4 +1,5 @@
-"""Experimental designs over scenario parameters: a full grid of levels, or a Latin hypercube.
+"""Experimental designs over scenario parameters: a grid of levels, a Latin hypercube, or
+the designs of global sensitivity analysis (Sobol, Morris).
 
 A factor is a dotted scenario path and the values it takes. `--vary PATH=V1,V2,...`
 gives levels (each a YAML value, like `--set`); `--vary PATH=LOW..HIGH` gives a range
@@ -211,32 +212,70 @@ def grid(factors: Sequence[Factor]) -> list[Point]:
     ]
 
 
+def value_at(factor: Factor, u: float) -> Any:
+    """The value of a range factor at `u` in [0, 1] of its range, as a scenario file writes it."""
+    assert factor.low is not None and factor.high is not None
+    unit = factor.unit or ""
+    lo, hi = factor.low.in_unit(unit), factor.high.in_unit(unit)
+    integer = factor.low.integer and factor.high.integer
+    if integer:
+        # equal-width bins over the integers lo..hi, so the ends are as likely as the rest
+        value: float = min(hi, lo + int(u * (hi - lo + 1)))
+    else:
+        value = lo + float(u) * (hi - lo)
+    return format_value(value, unit, integer)
+
+
+def _need_ranges(factors: Sequence[Factor], design: str) -> None:
+    for factor in factors:
+        if not factor.is_range:
+            msg = f"--vary {factor.path}: {design} needs a range LOW..HIGH, e.g. 2h..10d"
+            raise DesignError(msg)
+
+
+def points_at(factors: Sequence[Factor], unit_cube: Any) -> list[Point]:
+    """A point per row of `unit_cube` (one column per factor, values in [0, 1])."""
+    return [
+        Point(i, tuple((f.path, value_at(f, u)) for f, u in zip(factors, row, strict=True)))
+        for i, row in enumerate(unit_cube)
+    ]
+
+
 def latin_hypercube(factors: Sequence[Factor], samples: int, seed: int) -> list[Point]:
     """`samples` points spread over every range by a Latin hypercube (seeded)."""
     if samples < 1:
         msg = f"--samples must be at least 1, not {samples}"
         raise DesignError(msg)
-    for factor in factors:
-        if not factor.is_range:
-            msg = f"--vary {factor.path}: --design lhs needs a range LOW..HIGH, e.g. 2h..10d"
+    _need_ranges(factors, "--design lhs")
+    return points_at(factors, qmc.LatinHypercube(d=len(factors), seed=seed).random(samples))
+
+
+SENSITIVITY_DESIGNS = ("sobol", "morris")
+MORRIS_LEVELS = 4
+
+
+def unit_sample(design: str, factors: int, samples: int, seed: int) -> Any:
+    """The design of a sensitivity method in the unit cube (SALib), one row per point.
+
+    sobol: Saltelli's scheme for first-order and total indices, samples × (factors + 2)
+    points; `samples` must be a power of two (the Sobol' sequence is balanced only
+    then). morris: `samples` trajectories of factors + 1 points over 4 levels.
+    """
+    problem = {"num_vars": factors, "names": [f"x{i}" for i in range(factors)]}
+    problem["bounds"] = [[0.0, 1.0]] * factors
+    if design == "sobol":
+        if samples < 2 or samples & (samples - 1):
+            msg = f"--samples {samples}: Sobol indices need a power of two (e.g. 32, 64, 128)"
             raise DesignError(msg)
-    unit_cube = qmc.LatinHypercube(d=len(factors), seed=seed).random(samples)
-    points = []
-    for i, row in enumerate(unit_cube):
-        values = []
-        for factor, u in zip(factors, row, strict=True):
-            assert factor.low is not None and factor.high is not None
-            unit = factor.unit or ""
-            lo, hi = factor.low.in_unit(unit), factor.high.in_unit(unit)
-            integer = factor.low.integer and factor.high.integer
-            if integer:
-                # equal-width bins over the integers lo..hi, so the ends are as likely as the rest
-                value: float = min(hi, lo + int(u * (hi - lo + 1)))
-            else:
-                value = lo + float(u) * (hi - lo)
-            values.append((factor.path, format_value(value, unit, integer)))
-        points.append(Point(i, tuple(values)))
-    return points
+        from SALib.sample import sobol
+
+        return sobol.sample(problem, samples, calc_second_order=False, seed=seed)
+    if samples < 2:
+        msg = f"--samples {samples}: Morris needs at least 2 trajectories"
+        raise DesignError(msg)
+    from SALib.sample import morris
+
+    return morris.sample(problem, samples, num_levels=MORRIS_LEVELS, seed=seed)
 
 
 def build_design(
@@ -261,5 +300,11 @@ def build_design(
             msg = "--design lhs needs --samples K"
             raise DesignError(msg)
         return latin_hypercube(factors, samples, seed)
+    if design in SENSITIVITY_DESIGNS:
+        if samples is None:
+            msg = f"--method {design} needs --samples N"
+            raise DesignError(msg)
+        _need_ranges(factors, f"--method {design}")
+        return points_at(factors, unit_sample(design, len(factors), samples, seed))
     msg = f"--design {design!r}: expected grid or lhs"
     raise DesignError(msg)

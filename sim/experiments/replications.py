@@ -244,7 +244,7 @@ class Precision:
         if not sep or not metric.strip() or not target > 0 or math.isinf(target):
             msg = (
                 f"--precision {text!r}: expected METRIC=HALF_WIDTH with a positive number, "
-                "e.g. nodes.NATO-JISD.time_to_assessment_h.mean=2"
+                "e.g. nodes.NATO-JISD.knowledge_median_h=2"
             )
             raise ReplicationError(msg)
         return cls(metric.strip(), target)
@@ -393,10 +393,11 @@ def _next_target(done: int, interval: Interval, half_width: float) -> int:
 # --- choosing metrics to show ----------------------------------------------------------
 
 HEADLINE = (
-    "*.time_to_assessment_h.mean",
+    "nodes.*.knowledge_median_h",
+    "nodes.*.known_within_7d",
     "nodes.*.coverage",
     "nodes.*.queue_wait_h.mean",
-    "nodes.*.false_assessments",
+    "nodes.*.false_attributions",
     "run.messages_dropped",
     "releasability_violations",
 )

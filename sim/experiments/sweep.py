@@ -245,11 +245,11 @@ class Sweep:
     manifest: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def create(cls, spec: SweepSpec, out: Path) -> Sweep:
+    def create(cls, spec: SweepSpec, out: Path, label: str = "sweep") -> Sweep:
         """Plan the sweep (validating everything) and make its directory."""
         plan = plan_sweep(spec)
         with deferred(hold=True) as held:  # the directory and its manifest, or neither
-            directory = new_run_dir(out, f"{plan.scenario_name}-sweep")
+            directory = new_run_dir(out, f"{plan.scenario_name}-{label}")
             sweep = cls(directory, plan)
             sweep.manifest = sweep._new_manifest()
             write_json(directory / MANIFEST, sweep.manifest)
@@ -257,7 +257,7 @@ class Sweep:
             held.check()
         except Interrupted as stop:
             finish(directory / MANIFEST, sweep.manifest, stop)
-            how = f"nothing ran yet; start it with `intelsim sweep --resume {directory}`"
+            how = f"nothing ran yet; start it with `intelsim {label} --resume {directory}`"
             raise stop.kept(how) from None
         return sweep
 
@@ -381,7 +381,7 @@ def summary_table(runs: pd.DataFrame, paths: Sequence[str]) -> pd.DataFrame:
             values = interval.as_dict()
             records.append(
                 {**head, "metric": metric, **{k: values[k] for k in SUMMARY_COLUMNS[1:]}}
-                | {"method": interval.method}
+                | {"method": interval.method, "kind": interval.kind.value}
             )
-    columns = [*leading, *SUMMARY_COLUMNS, "method"]
+    columns = [*leading, *SUMMARY_COLUMNS, "method", "kind"]
     return pd.DataFrame.from_records(records, columns=columns)

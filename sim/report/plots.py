@@ -6,15 +6,18 @@ state, no display needed, safe in workers and tests.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from sim.errors import LogError
+from sim.experiments.sensitivity import Sensitivity
 from sim.experiments.stats import PairedDiff
 
 FORMATS = ("png", "svg")
@@ -72,8 +75,10 @@ def forest_plot(diffs: Mapping[str, PairedDiff], stem: Path, title: str) -> list
         base = abs(diff.mean_a) if diff.mean_a else None
         absolute = f"{d.mean:+.4g} [{low:.4g}, {high:.4g}]"
         labels.append(metric)
-        if base is None:
-            ax.text(0, row, f"A's mean is 0; B − A = {absolute}", va="center", fontsize=7)
+        if base is None or not all(map(math.isfinite, (base, low, high, d.mean))):
+            # nothing to scale by, or a side never reached within the run (censored)
+            why = "A's mean is 0" if base is None else "beyond the horizon"
+            ax.text(0, row, f"{why}; B − A = {absolute}", va="center", fontsize=7)
             continue
         scale = 100.0 / base
         color = "tab:red" if diff.excludes_zero else "tab:gray"
@@ -172,4 +177,49 @@ def sweep_plots(
             others = [n for n in names if n != factor]
             stem = directory / f"{safe_name(metric)}--vs--{safe_name(factor)}"
             paths += metric_vs_factor(summary, metric, factor, others, unit, stem)
+    return paths
+
+
+def sensitivity_plot(study: Sensitivity, metric: str, stem: Path) -> list[Path]:
+    """One metric's indices per factor as bars with their 95% intervals (Sobol: S1 and ST;
+    Morris: μ* with its interval, and σ)."""
+    rows = study.ranking(metric).iloc[::-1]
+    sobol = study.method == "sobol"
+    figure = Figure(figsize=(7, 0.5 * max(len(rows), 1) + 1.5), layout="constrained")
+    ax = figure.subplots()
+    y = np.arange(len(rows))
+    for offset, name, label in (
+        (0.2, "S1", "S1 (alone)" if sobol else "μ*"),
+        (-0.2, "ST", "ST (with interactions)" if sobol else "σ"),
+    ):
+        values = rows[name].to_numpy(dtype=float)
+        low = rows[f"{name}_ci_low"].to_numpy(dtype=float)
+        high = rows[f"{name}_ci_high"].to_numpy(dtype=float)
+        low = np.where(np.isnan(low), values, low)  # σ has no interval
+        high = np.where(np.isnan(high), values, high)
+        err = np.clip([values - low, high - values], 0.0, None)
+        ax.barh(y + offset, values, height=0.4, xerr=err, capsize=3, label=label)
+    ax.set_yticks(y)
+    ax.set_yticklabels(rows["factor"].tolist(), fontsize=8)
+    ax.set_xlabel(
+        "Sobol index (share of variance), 95% CI" if sobol else f"Morris effect on {metric}"
+    )
+    if sobol:
+        ax.set_xlim(0, 1)
+    ax.grid(True, axis="x", alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    noise = study.noise.get(metric, math.nan)
+    note = "" if math.isnan(noise) else f"\nnoise {100 * noise:.0f}% of the variance across points"
+    ax.set_title(f"{metric}{note}", fontsize=9)
+    return save(figure, stem)
+
+
+def sensitivity_plots(study: Sensitivity, metrics: Sequence[str], directory: Path) -> list[Path]:
+    """A bar chart per analysed metric under `directory`; the files written."""
+    paths: list[Path] = []
+    for metric in metrics:
+        if not study.ranking(metric).empty:
+            paths += sensitivity_plot(
+                study, metric, directory / f"sensitivity--{safe_name(metric)}"
+            )
     return paths

@@ -27,11 +27,15 @@ def _run_table(metrics: dict[str, Any], run_dir: Path | None, wall_seconds: floa
     table.add_column(style="bold")
     table.add_column()
     table.add_row("events", f"{run['events']:,}")
-    table.add_row("munition uses", f"{run['usages']} in {run['episodes']} episode(s)")
+    uses = f"{run['usages_monitored']} in {run['episodes']} episode(s)"
+    if run["usages_lookalike"]:
+        uses += f", and {run['usages_lookalike']} look-alike use(s) of another origin"
+    table.add_row("munition uses", uses)
     table.add_row(
         "reports",
         f"{run['reports']} ({run['reports_collected']} collected, "
-        f"{run['reports_fabricated']} fabricated, {run['reports_misidentified']} misidentified)",
+        f"{run['reports_fabricated']} fabricated, {run['reports_denials']} denials, "
+        f"{run['reports_misidentified']} misidentified)",
     )
     table.add_row(
         "messages",
@@ -55,25 +59,28 @@ def _node_table(metrics: dict[str, Any]) -> Table:
     table = Table(
         title="Nodes",
         title_justify="left",
-        caption="wait: mean queue wait; to assess: median time from an episode's first use "
-        "to the node knowing an assessment of it; coverage: share of episodes known; "
-        "issued / false: assessments the node issued, and those resting on no real use",
+        caption="to know: median time from a use to the node holding a sound assessment of "
+        "it (Kaplan-Meier, uses not known by the end censored; — when under half are ever "
+        "known); in 7 d: share of uses known within a week; coverage: share of episodes "
+        "known; issued / false: assessments issued, and false attributions held",
         caption_justify="left",
     )
     table.add_column("node", style="bold", no_wrap=True)
     table.add_column("reports", justify="right")
     table.add_column("wait", justify="right")
-    table.add_column("to assess", justify="right")
+    table.add_column("to know", justify="right")
+    table.add_column("in 7 d", justify="right")
     table.add_column("coverage", justify="right")
     table.add_column("issued", justify="right")
     table.add_column("false", justify="right")
     for name, node in metrics["nodes"].items():
-        false = node["false_assessments"]
+        false = node["false_attributions"]
         table.add_row(
             name,
             str(node["reports_received"]),
             _hours(node["queue_wait_h"]["mean"]),
-            _hours(node["time_to_assessment_h"]["median"]),
+            _hours(node["knowledge_median_h"]),
+            _share(node["known_within_7d"]),
             _share(node["coverage"]),
             str(node["assessments_issued"]),
             f"[red]{false}[/]" if false else "0",

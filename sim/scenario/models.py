@@ -33,6 +33,7 @@ Discipline = Literal[
     "FORENSIC", "OSINT", "IMINT", "HUMINT", "SIGINT", "MASINT", "GEOINT", "OFFICIAL"
 ]
 Grade = Annotated[str, Field(pattern=r"^[A-F][1-6]$", description="Admiralty code, e.g. B2")]
+Reliability = Literal["A", "B", "C", "D", "E", "F"]
 
 
 def link_name(src: str, dst: str) -> str:
@@ -55,6 +56,11 @@ class Munition(Section):
         1.0,
         description="chance a detected use leaves enough to attribute it (debris recovered, "
         "markings legible); multiplies each collector's detection",
+    )
+    looks_like: list[str] | None = Field(
+        None,
+        description="munitions it is mistaken for: a misidentification names one of these "
+        "(default: any other munition of the scenario)",
     )
 
 
@@ -124,6 +130,11 @@ class Node(Section):
         None, description="correlate reports into assessments; none: analyse and forward only"
     )
     clearance: str = Field("COSMIC-TOP-SECRET", description="highest classification it may hold")
+    reliability: Reliability = Field(
+        "B",
+        description="how partners grade its assessments (Admiralty source reliability A-F); "
+        "its assessments weigh that much as evidence at other fusion nodes",
+    )
 
 
 class Availability(Section):
@@ -183,6 +194,11 @@ class Collector(Section):
         0.0, description="chance a report names another munition of the scenario"
     )
     munitions: list[str] | None = Field(None, description="what it can report; default: all")
+    evidence: Name | None = Field(
+        None,
+        description="the physical evidence it examines (e.g. debris): collectors declaring "
+        "the same group count as one source for one use",
+    )
 
 
 class Marking(Section):
@@ -218,10 +234,15 @@ class SharingRule(Section):
 
 
 class Disinformation(Section):
-    """An adversary campaign injecting fabricated sightings into a node."""
+    """An adversary campaign feeding a node fabricated sightings or denials."""
 
     name: Name = Field(description="the campaign's name")
     node: str = Field(description="the node its fabricated sightings are fed to")
+    claim: Literal["fabrication", "denial"] = Field(
+        "fabrication",
+        description="fabrication: false sightings that support an untrue claim; denial: "
+        "reports that contradict it (not DPRK, an Iskander, staged)",
+    )
     discipline: Discipline = Field("OSINT", description="the discipline the fakes claim")
     rate: PerHour = Field(description="fabricated sightings per time")
     munition: str = Field(description="the munition the fakes name")
@@ -231,6 +252,14 @@ class Disinformation(Section):
     grade: Grade = Field("E5", description="the Admiralty code the fakes carry")
     source: str | None = Field(
         None, description="the source it pretends to be (spoofing); default: its own name"
+    )
+    evidence: Name | None = Field(
+        None,
+        description="the physical evidence its fakes claim to rest on; default: that of the "
+        "collector it pretends to be",
+    )
+    backdate: Distribution | None = Field(
+        None, description="how long before it appears the use it claims happened; default: 0"
     )
     from_: Hours = Field(0.0, alias="from", description="when the campaign starts")
     until: Hours | None = Field(None, description="when it stops; default: end of the run")
@@ -289,6 +318,15 @@ class Adversary(Section):
     cyber: list[Cyber] = Field(default_factory=list, description="attacks on links")
 
 
+class MetricsSpec(Section):
+    """How the run's metrics count knowledge (docs/event-log.md, "Metrics")."""
+
+    episode: Hours = Field(
+        default=168.0, gt=0, description="episode length: a munition in a sector in this window"
+    )
+    origin: str = Field(default="DPRK", description="the origin whose munitions' use is watched")
+
+
 class Intervention(Section):
     """A timed change of parameters, by the same dotted paths as `--set`."""
 
@@ -330,6 +368,9 @@ class Scenario(Section):
     )
     interventions: list[Intervention] = Field(
         default_factory=list, description="timed changes of parameters"
+    )
+    metrics: MetricsSpec = Field(
+        default_factory=MetricsSpec, description="how knowledge is counted in the metrics"
     )
 
     @field_validator("start")

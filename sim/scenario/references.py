@@ -71,6 +71,11 @@ def check_references(s: Scenario, file: str = "") -> list[Problem]:
 
 
 def _theater(c: _Checker) -> None:
+    for name, munition in c.s.munitions.items():
+        for j, other in enumerate(munition.looks_like or []):
+            path = f"munitions.{name}.looks_like[{j}]"
+            if c.known(path, other, "munition", c.s.munitions) and other == name:
+                c.error(path, f"a munition cannot look like itself ({name!r})")
     for i, usage in enumerate(c.s.theater.usage):
         path = f"theater.usage[{i}]"
         c.known(f"{path}.munition", usage.munition, "munition", c.s.munitions)

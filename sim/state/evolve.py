@@ -87,6 +87,9 @@ def _sighting_reported(s: WorldState, e: ev.SightingReported) -> None:
         discipline=e.discipline,
         usage=e.usage,
         t=e.t,
+        polarity=e.polarity,
+        used_at=e.used_at,
+        artefact=e.artefact,
     )
     # held by nothing yet: the node's ReportReceived follows at the same instant
     s.holds.setdefault(e.report, 0)
@@ -120,36 +123,38 @@ def _analysis_completed(s: WorldState, e: ev.AnalysisCompleted) -> None:
     node.analysed += 1
     if node.fusion is not None:
         r = s.reports[e.report]
-        facts = fusion.ReportFacts(
+        evidence = fusion.ReportEvidence(
             report=r.report,
-            source=r.collector,
+            collector=r.collector,
+            grade=r.grade,
             munition=r.munition,
             sector=r.sector,
-            grade=r.grade,
-            t=r.t,
+            used_at=r.used_at,
+            polarity=r.polarity,
+            artefact=r.artefact,
         )
-        node.clusters, _ = fusion.add_report(node.clusters, facts, node.fusion.window)
+        cluster = node.clusters.cluster_for(r.munition, r.sector, r.used_at, node.fusion.window)
+        cluster.add_report(evidence)
     _release(s, e.report)
 
 
-def _find_cluster(s: WorldState, node: str, report: str, assessment: str | None) -> int:
-    clusters = s.nodes[node].clusters
-    for index in range(len(clusters) - 1, -1, -1):
-        cluster = clusters[index]
-        if cluster.assessment == assessment and report in cluster.reports:
-            return index
-    raise EvolveError(
-        f"no cluster at {node} holds report {report} for {assessment or 'a new assessment'}"
-    )
+def _published(s: WorldState, e: ev.AssessmentFacts) -> fusion.Cluster:
+    """The cluster an issued or updated assessment speaks for, marked as published."""
+    cluster = s.nodes[e.node].clusters.get(e.munition, e.sector, e.period_start)
+    if cluster is None:
+        raise EvolveError(
+            f"{e.node} has no cluster of {e.munition} in {e.sector} from {e.period_start} h "
+            f"for {e.assessment}"
+        )
+    if e.version != cluster.version + 1 or (e.version > 1) != (cluster.assessment is not None):
+        raise EvolveError(f"{e.assessment} version {e.version} does not follow the last one")
+    cluster.mark(e.assessment, e.version, fusion.signature_of(e.evidence))
+    s.nodes[e.node].assessments[e.assessment] = e.band
+    return cluster
 
 
 def _assessment_issued(s: WorldState, e: ev.AssessmentIssued) -> None:
-    node = s.nodes[e.node]
-    index = _find_cluster(s, e.node, e.reports[-1], None)
-    clusters = list(node.clusters)
-    clusters[index] = fusion.mark_issued(clusters[index], e.assessment, e.band)
-    node.clusters = tuple(clusters)
-    node.assessments[e.assessment] = e.band
+    _published(s, e)
     s.assessments[e.assessment] = Assessment(
         assessment=e.assessment,
         node=e.node,
@@ -161,23 +166,42 @@ def _assessment_issued(s: WorldState, e: ev.AssessmentIssued) -> None:
         sources=list(e.sources),
         issued=e.t,
         updated=e.t,
+        period=(e.period_start, e.period_end),
+        versions=[tuple(e.evidence)],
     )
 
 
 def _assessment_updated(s: WorldState, e: ev.AssessmentUpdated) -> None:
-    node = s.nodes[e.node]
-    index = _find_cluster(s, e.node, e.reports[-1], e.assessment)
-    clusters = list(node.clusters)
-    clusters[index] = fusion.mark_band(clusters[index], e.band)
-    node.clusters = tuple(clusters)
-    node.assessments[e.assessment] = e.band
+    _published(s, e)
     a = s.assessments[e.assessment]
     a.confidence, a.band, a.updated = e.confidence, e.band, e.t
     a.reports, a.sources = list(e.reports), list(e.sources)
+    a.versions.append(tuple(e.evidence))
 
 
 def _assessment_received(s: WorldState, e: ev.AssessmentReceived) -> None:
-    s.nodes[e.node].known_assessments[e.assessment] = e.band
+    node = s.nodes[e.node]
+    node.known_assessments[e.assessment] = e.band
+    node.known_versions[e.assessment] = max(node.known_versions.get(e.assessment, 0), e.version)
+    if node.fusion is None:
+        return
+    record = s.assessments.get(e.assessment)
+    if record is None or not 1 <= e.version <= len(record.versions):
+        raise EvolveError(f"{e.node} received an unknown version of {e.assessment}")
+    partner = fusion.PartnerAssessment(
+        assessment=e.assessment,
+        node=record.node,
+        version=e.version,
+        reliability=e.reliability,
+        munition=record.munition,
+        sector=record.sector,
+        period=record.period,
+        lines=record.versions[e.version - 1],
+    )
+    cluster = node.clusters.cluster_for(
+        record.munition, record.sector, partner.midpoint, node.fusion.window
+    )
+    cluster.add_partner(partner)
 
 
 def _message_sent(s: WorldState, e: ev.MessageSent) -> None:

@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from sim.fusion import Cluster, FusionPolicy
+from sim.events import EvidenceLine
+from sim.fusion import ClusterIndex, FusionPolicy
 from sim.scenario.models import Scenario
 
 
@@ -33,12 +34,19 @@ class Report:
     discipline: str
     usage: str | None
     t: float
+    polarity: str = "supports"
+    used_at: float = 0.0  # the time of use it claims
+    artefact: str | None = None  # the physical evidence group its collector examines
     received_at: list[str] = field(default_factory=list)  # nodes it entered, in order
 
 
 @dataclass(slots=True)
 class Assessment:
-    """An assessment as issued (and last updated) by its node."""
+    """An assessment as issued (and last updated) by its node.
+
+    ``versions[v - 1]`` holds the evidence lines of version ``v``: a receiver weighs the
+    version it was sent, whatever the originator has published since.
+    """
 
     assessment: str
     node: str
@@ -50,6 +58,8 @@ class Assessment:
     sources: list[str]
     issued: float
     updated: float
+    period: tuple[float, float] = (0.0, 0.0)
+    versions: list[tuple[EvidenceLine, ...]] = field(default_factory=list)
 
 
 @dataclass
@@ -65,9 +75,10 @@ class NodeState:
     received: set[str] = field(default_factory=set)  # reports received and still in play
     receipts: int = 0  # reports received in all
     analysed: int = 0  # reports analysed in all
-    clusters: tuple[Cluster, ...] = ()
+    clusters: ClusterIndex = field(default_factory=ClusterIndex)
     assessments: dict[str, str] = field(default_factory=dict)  # id -> band, issued here
     known_assessments: dict[str, str] = field(default_factory=dict)  # id -> band, received
+    known_versions: dict[str, int] = field(default_factory=dict)  # id -> latest version received
 
 
 @dataclass

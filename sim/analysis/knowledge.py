@@ -1,0 +1,279 @@
+"""Who knew what, when: time to knowledge per usage, episodes, first appearance, false
+attribution and partner evidence, as a projection of the log (DESIGN.md, "Metrics").
+
+Definitions (docs/event-log.md, "Metrics", says the same for users):
+
+- A version of an assessment is **sound** when, on *genuine* support alone (lines
+  resting on at least one report that traces to a real use of the munition it names;
+  every contradiction stays), it would still clear its issuing node's bar
+  (``min_sources``, ``min_confidence``, as the event records them) *and* state the band
+  it states, or a higher one. A version propped up by fabricated or misidentified
+  reports is not knowledge, even when the use it claims is real; nor is one whose
+  confidence they inflated (an inflated band can carry it past a sharing threshold to
+  partners that would not otherwise have it).
+- Node N **knows** a usage (munition m, sector s, time u) from the first time N holds
+  a sound version of an assessment of m in s whose period contains u: issued or
+  updated by N, or received. Knowledge held before the use (an episode already
+  assessed) counts from the use itself.
+- **Time to knowledge** at N: the Kaplan–Meier estimate over every usage of a monitored
+  munition (``metrics.origin``, default DPRK), a usage not known by the end being
+  censored at the end; its median and the share known within 2, 7 and 30 days.
+- An **episode** is a monitored munition in a sector within one ``metrics.episode``
+  window (default a week, counted from the start) that saw at least one use;
+  **coverage** at N is the share of episodes with a usage N knew by the end.
+- **First appearance** of a monitored munition at N: its first use anywhere to N's
+  first sound assessment of it.
+- A **false attribution** is an assessment of a monitored munition, as N holds it at the
+  end, that is not sound: it rests on no real use of what it names, or would not stand
+  without fabricated or misidentified reports (a look-alike of another origin taken for
+  a DPRK munition is one).
+- **Partner evidence**: the share of N's own assessments (last version) resting on
+  evidence from another node: a report first filed there, or its assessment.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from sim import events as ev
+from sim.analysis.stats_basic import share as _share
+from sim.analysis.survival import kaplan_meier
+from sim.fusion import band, load_scale, tally
+from sim.scenario.models import Scenario
+
+DAY = 24.0
+WITHIN_DAYS = (2, 7, 30)
+BAND_RANK = {name: i for i, name in enumerate(load_scale().names)}  # the PHIA words, in order
+
+# report -> (genuine: traces to a real use of what it names, fabricated, node it was filed at)
+ReportFacts = Callable[[str], tuple[bool, bool, str] | None]
+
+
+@dataclass(slots=True)
+class _Version:
+    sound: bool
+    genuine: bool  # rests on at least one genuine supporting report
+    partners: frozenset[str]  # nodes other than the holder its evidence came from
+
+
+@dataclass(slots=True)
+class _Assessment:
+    node: str
+    munition: str
+    sector: str
+    period: tuple[float, float]
+    versions: list[_Version] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Holder:
+    """What one node knows."""
+
+    # (munition, sector) -> period -> first time a sound version covering it was held
+    periods: dict[tuple[str, str], dict[tuple[float, float], float]] = field(default_factory=dict)
+    first: dict[str, float] = field(default_factory=dict)  # munition -> first sound
+    held: dict[str, int] = field(default_factory=dict)  # assessment -> version held
+    issued: list[str] = field(default_factory=list)
+
+
+class Knowledge:
+    """Incremental: feed usages and assessment events in order, then ask per node."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.origin = scenario.metrics.origin
+        self.episode = scenario.metrics.episode
+        self.monitored = {m for m, spec in scenario.munitions.items() if spec.origin == self.origin}
+        self._names: list[str] = []
+        self._ids: dict[str, int] = {}
+        self._m: array[int] = array("H")
+        self._s: array[int] = array("H")
+        self._t: array[float] = array("d")
+        self.lookalike = 0  # uses of munitions of another origin
+        self._first_use: dict[str, float] = {}
+        self._assessments: dict[str, _Assessment] = {}
+        self.holders: dict[str, _Holder] = {name: _Holder() for name in scenario.nodes}
+
+    def _id(self, name: str) -> int:
+        i = self._ids.get(name)
+        if i is None:
+            i = self._ids[name] = len(self._names)
+            self._names.append(name)
+        return i
+
+    def _holder(self, node: str) -> _Holder:
+        holder = self.holders.get(node)
+        if holder is None:
+            holder = self.holders[node] = _Holder()
+        return holder
+
+    # --- events ---------------------------------------------------------------------
+
+    def used(self, e: ev.MunitionUsed) -> None:
+        """A ground-truth use: monitored ones are followed, others counted as look-alikes."""
+        if e.munition not in self.monitored:
+            self.lookalike += 1
+            return
+        self._m.append(self._id(e.munition))
+        self._s.append(self._id(e.sector))
+        self._t.append(e.t)
+        self._first_use.setdefault(e.munition, e.t)
+
+    def published(self, e: ev.AssessmentFacts, facts: ReportFacts) -> None:
+        """An assessment issued or updated at its node: judge the version, and N knows it."""
+        record = self._assessments.get(e.assessment)
+        if record is None:
+            record = self._assessments[e.assessment] = _Assessment(
+                e.node, e.munition, e.sector, (e.period_start, e.period_end)
+            )
+            self._holder(e.node).issued.append(e.assessment)
+        record.versions.append(self._version(e, facts))
+        self._hold(e.node, e.assessment, len(record.versions), e.t)
+
+    def received(self, e: ev.AssessmentReceived) -> None:
+        """A node received a version of another node's assessment."""
+        self._hold(e.node, e.assessment, e.version, e.t)
+
+    def _version(self, e: ev.AssessmentFacts, facts: ReportFacts) -> _Version:
+        def genuine(line: ev.EvidenceLine) -> bool:
+            return any((f := facts(r)) is not None and f[0] for r in line.reports)
+
+        support = [x for x in e.evidence if x.polarity == "supports"]
+        p, n = tally(e.evidence, e.prior, keep=genuine)
+        stated = BAND_RANK.get(e.band, len(BAND_RANK))
+        sound = n >= e.min_sources and p >= e.min_confidence and BAND_RANK[band(p)] >= stated
+        partners: set[str] = set()
+        for x in support:
+            for r in x.reports:
+                f = facts(r)
+                if f is not None:
+                    partners.add(f[2])
+            for via in x.via:
+                held = self._assessments.get(via)
+                if held is not None:
+                    partners.add(held.node)
+        partners.discard(e.node)
+        return _Version(sound, any(genuine(x) for x in support), frozenset(partners))
+
+    def _hold(self, node: str, assessment: str, version: int, t: float) -> None:
+        record = self._assessments.get(assessment)
+        if record is None or not 1 <= version <= len(record.versions):
+            return  # a foreign log: nothing known of it
+        holder = self._holder(node)
+        holder.held[assessment] = version
+        if record.munition not in self.monitored or not record.versions[version - 1].sound:
+            return
+        periods = holder.periods.setdefault((record.munition, record.sector), {})
+        if record.period not in periods:
+            periods[record.period] = t
+        holder.first.setdefault(record.munition, t)
+
+    # --- results ----------------------------------------------------------------------
+
+    @property
+    def usages(self) -> int:
+        """How many uses of monitored munitions the run had."""
+        return len(self._t)
+
+    def episodes(self) -> int:
+        """How many episodes (monitored munition, sector, window) saw a use."""
+        return int(np.unique(self._episode_codes()).size)
+
+    def _episode_codes(self) -> npt.NDArray[np.int64]:
+        """One integer per usage naming its episode: munition, sector, window."""
+        m = np.frombuffer(self._m, dtype=np.uint16).astype(np.int64)
+        s = np.frombuffer(self._s, dtype=np.uint16).astype(np.int64)
+        window = (np.frombuffer(self._t, dtype=np.float64) // self.episode).astype(np.int64)
+        return (m << 48) | (s << 32) | window
+
+    def known_times(self, node: str) -> npt.NDArray[np.float64]:
+        """For each monitored usage in order, when ``node`` knew it (NaN: never).
+
+        Vectorised per (munition, sector) and per period length: periods of one length
+        never overlap, so each usage falls in at most one of them (a sorted search).
+        """
+        holder = self._holder(node)
+        m = np.frombuffer(self._m, dtype=np.uint16)
+        s = np.frombuffer(self._s, dtype=np.uint16)
+        u = np.frombuffer(self._t, dtype=np.float64)
+        known = np.full(u.size, np.inf)
+        for (munition, sector), periods in holder.periods.items():
+            mi, si = self._ids.get(munition), self._ids.get(sector)
+            if mi is None or si is None:
+                continue
+            which = np.flatnonzero((m == mi) & (s == si))
+            if which.size == 0:
+                continue
+            times = u[which]
+            by_length: dict[float, list[tuple[float, float]]] = {}
+            for (a, b), t in periods.items():
+                by_length.setdefault(b - a, []).append((a, t))
+            for length, spans in by_length.items():
+                spans.sort()
+                starts = np.array([a for a, _ in spans])
+                firsts = np.array([t for _, t in spans])
+                i = np.searchsorted(starts, times, side="right") - 1
+                inside = (i >= 0) & (times < starts[np.maximum(i, 0)] + length)
+                held = np.where(inside, firsts[np.maximum(i, 0)], np.inf)
+                known[which] = np.minimum(known[which], held)
+        known = np.maximum(known, u)  # an episode known before the use: from the use
+        known[np.isinf(known)] = np.nan
+        return known
+
+    def node_result(self, node: str, horizon: float) -> dict[str, Any]:
+        """The knowledge metrics of one node, JSON-ready."""
+        known = self.known_times(node)
+        observed = ~np.isnan(known)
+        used = np.frombuffer(self._t, dtype=np.float64)
+        durations = np.where(observed, known, horizon) - used
+        km = kaplan_meier(np.maximum(durations, 0.0), observed)
+        median = km.median()
+        codes = self._episode_codes()
+        n_episodes = int(np.unique(codes).size)
+        episodes_known = int(np.unique(codes[observed]).size)
+        holder = self._holder(node)
+        n_known = int(observed.sum())
+        result: dict[str, Any] = {
+            "usages_known": n_known,
+            "usage_coverage": _share(n_known, int(observed.size)),
+            "knowledge_median_h": None if median is None else round(median, 6),
+        }
+        for d in WITHIN_DAYS:
+            share = km.share_by(d * DAY)
+            result[f"known_within_{d}d"] = None if share is None else round(share, 6)
+        result["episodes_known"] = episodes_known
+        result["coverage"] = _share(episodes_known, n_episodes)
+        result["first_appearance_h"] = {
+            m: (round(holder.first[m] - t0, 6) if m in holder.first else None)
+            for m, t0 in sorted(self._first_use.items())
+        }
+        result.update(self._attribution(holder))
+        return result
+
+    def _attribution(self, holder: _Holder) -> dict[str, Any]:
+        held = [
+            self._assessments[a].versions[v - 1]
+            for a, v in holder.held.items()
+            if self._assessments[a].munition in self.monitored
+        ]
+        false = sum(not v.sound for v in held)
+        own = [
+            self._assessments[a].versions[-1]
+            for a in holder.issued
+            if self._assessments[a].munition in self.monitored
+        ]
+        partners: dict[str, int] = {}
+        for version in own:
+            for name in version.partners:
+                partners[name] = partners.get(name, 0) + 1
+        return {
+            "false_attributions": false,
+            "false_attribution_rate": _share(false, len(held)),
+            "on_partner_evidence": _share(sum(bool(v.partners) for v in own), len(own)),
+            "partner_evidence": {name: _share(n, len(own)) for name, n in sorted(partners.items())},
+        }

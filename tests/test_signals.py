@@ -174,7 +174,7 @@ VERBS: dict[str, Verb] = {
             "sweep",
             TEACHING,
             "--replications",
-            "150",
+            "60",
             "--vary",
             "nodes.NATO-JISD.analysts=2,4",
             "--workers",
@@ -194,7 +194,7 @@ VERBS: dict[str, Verb] = {
             "--method",
             "morris",
             "--samples",
-            "40",
+            "20",
             "--replications",
             "4",
             "--workers",
@@ -208,7 +208,7 @@ VERBS: dict[str, Verb] = {
             "sweep",
             TEACHING,
             "--replications",
-            "30",
+            "20",
             "--vary",
             "nodes.NATO-JISD.analysts=2,4",
             "--keep-logs",
@@ -237,7 +237,7 @@ def _case(verb: str, name: str, round_: int, tmp_path: Path) -> Outcome:
     argv = [_variant(where) if a == "VARIANT" else a for a in spec.argv]
     ready, delay = None, rng.uniform(*spec.window)
     if verb == "sweep" and name == "SIGTERM":  # near the end (issue 11, item 2)
-        ready, delay = _journalled(rng.uniform(0.8, 1.0) * 300), rng.uniform(0.0, 0.3)
+        ready, delay = _journalled(rng.uniform(0.8, 1.0) * 120), rng.uniform(0.0, 0.3)
     return interrupt(argv, where / "logs", SIGNALS[name], delay, ready=ready)
 
 

@@ -20,12 +20,14 @@ import pytest
 import yaml
 
 from sim.cli.app import dispatch
-from sim.errors import ScenarioError
+from sim.errors import LogError, ScenarioError
 from sim.experiments.executors import SerialExecutor
 from sim.experiments.sweep import Sweep, SweepError, SweepSpec
 from sim.scenario import yaml_reader
 from sim.scenario.loader import load_scenario
 from sim.scenario.schema import scenario_json_schema
+from sim.store import write_json
+from sim.store.status import marks_failure
 from tests.signals import ROOT, SCENARIOS
 
 TEACHING = str(SCENARIOS / "teaching-minimal.yaml")
@@ -194,6 +196,28 @@ def test_a_sweep_journal_on_a_full_disk_is_a_clear_error(tmp_path: Path) -> None
     manifest = orjson.loads((sweep.directory / "manifest.json").read_bytes())
     assert manifest["status"] == "failed"
     assert "No space left on device" in manifest["error"]
+
+
+def test_a_manifest_the_full_disk_cannot_replace_is_rewritten_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk refuses the new file an atomic write needs; the compact manifest fits
+    in the space the indented one held."""
+    path = tmp_path / "manifest.json"
+    manifest = {"status": "running", "resolved": {"nodes": {f"N{i}": i for i in range(50)}}}
+    write_json(path, manifest)
+    size = path.stat().st_size
+
+    def refuse(*_: object) -> None:
+        raise LogError("cannot write manifest.json: No space left on device")
+
+    monkeypatch.setattr("sim.store.status.write_json", refuse)
+    with pytest.raises(SweepError), marks_failure(path, manifest):
+        raise SweepError("cannot write the sweep journal rows.jsonl: No space left on device")
+    written = orjson.loads(path.read_bytes())
+    assert written["status"] == "failed"
+    assert written["error"] == "cannot write the sweep journal rows.jsonl: No space left on device"
+    assert path.stat().st_size <= size
 
 
 @pytest.mark.slow

@@ -90,7 +90,7 @@ def run_to_directory(
                 wall = time.perf_counter() - started
                 if writer is not None:
                     manifest.update(
-                        events=writer.written,
+                        events=writer.written if writer.last_hash else None,
                         final_hash=writer.last_hash or None,
                         wall_seconds=round(wall, 3),
                     )

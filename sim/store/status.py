@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from sim.errors import IntelsimError
 from sim.interrupts import Interrupted, as_interrupted, deferred
 from sim.store.rundir import write_json
@@ -41,14 +43,29 @@ def finish(path: Path, manifest: dict[str, Any], stop: Interrupted | None = None
 
 
 def _failed(path: Path, manifest: dict[str, Any], exc: BaseException) -> None:
-    """Best effort: a full disk may refuse the manifest too; the error is reported anyway."""
+    """Mark the manifest failed, with the error's first line.
+
+    A full disk refuses a new file, so the atomic write (a new file, then a rename) may
+    fail; the manifest is then rewritten in place, compact, which needs no new space:
+    it is shorter than the indented one it replaces. The error is reported either way.
+    """
     why = str(exc) if isinstance(exc, IntelsimError) else f"{type(exc).__name__}: {exc}"
     manifest.update(status=FAILED, error=why.splitlines()[0] if why else "", stopped_at=_now())
-    try:
-        with deferred():
+    with deferred():
+        try:
             write_json(path, manifest)
-    except IntelsimError:
-        pass
+        except IntelsimError:
+            _rewrite_in_place(path, manifest)
+
+
+def _rewrite_in_place(path: Path, manifest: dict[str, Any]) -> None:
+    data = orjson.dumps(manifest, default=str, option=orjson.OPT_SORT_KEYS) + b"\n"
+    try:
+        with path.open("r+b") as file:
+            file.write(data)
+            file.truncate()
+    except OSError:
+        pass  # nothing more can be done; the command still says what failed
 
 
 @contextmanager

@@ -92,6 +92,7 @@ def run_to_directory(
                     manifest.update(
                         events=writer.written if writer.last_hash else None,
                         final_hash=writer.last_hash or None,
+                        seal=writer.seal,  # vouches for events.seal: readers check blocks
                         wall_seconds=round(wall, 3),
                     )
             result = metrics.result()

@@ -47,6 +47,7 @@ class PipedEventLogWriter:
         self._sent = 0
         self._on_flush = on_flush
         self._last_hash = ""
+        self.seal: str | None = None  # SHA-256 of events.seal, once closed
         self._buf: list[bytes] = []
         self._encode = ENCODER.encode  # bound once: this is the per-event hot path
         self._closed = False
@@ -124,6 +125,7 @@ class PipedEventLogWriter:
                     f"{self.path}: the log sidecar wrote {self.written} of {self._sent} events"
                 )
             self._last_hash = report["last_hash"]
+            self.seal = report.get("seal")
 
     def _fail(self) -> None:
         _, stderr = self._proc.communicate()

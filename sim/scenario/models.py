@@ -26,6 +26,13 @@ from sim.scenario.numbers import SEED_LIMIT, Flag, Moment, Probability, Real, Wh
 from sim.scenario.units import parse_rate
 
 PerHour = Annotated[float, BeforeValidator(parse_rate)]
+
+
+def one_or_many(value: Any) -> Any:
+    """One name written alone means a list of one (`to: NATO-JISD`)."""
+    return [value] if isinstance(value, str) else value
+
+
 Name = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9_:+ -]*$")]
 
 DISCIPLINES = ("FORENSIC", "OSINT", "IMINT", "HUMINT", "SIGINT", "MASINT", "GEOINT", "OFFICIAL")
@@ -214,7 +221,7 @@ class SharingRule(Section):
     """Which items a node forwards to which nodes, under what marking."""
 
     from_: str = Field(alias="from", description="the sending node")
-    to: list[str] = Field(
+    to: Annotated[list[str], BeforeValidator(one_or_many)] = Field(
         min_length=1, description="receiving nodes (one name or a list), each over its link"
     )
     items: Literal["reports", "assessments"] = Field(
@@ -226,11 +233,6 @@ class SharingRule(Section):
     threshold: Probability | None = Field(
         None, description="assessments: forward only at or above this confidence"
     )
-
-    @field_validator("to", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) else value
 
 
 class Disinformation(Section):

@@ -57,7 +57,7 @@ def run(loaded: LoadedScenario, seed: int, raw: dict[str, Any] | None = None) ->
     raw = loaded.raw if raw is None else raw
     scenario = loaded.scenario if raw is loaded.raw else Scenario.model_validate(raw)
     events: list[Event] = []
-    simulate(scenario, raw, seed=seed, listeners=[events.append])
+    simulate(scenario, seed=seed, listeners=[events.append])
     return events
 
 

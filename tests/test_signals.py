@@ -68,7 +68,7 @@ def _reference_prefix(argv: list[str], count: int, path: Path) -> bytes:
         try:
             if count:
                 simulate(
-                    loaded.scenario, loaded.raw, seed=seed, sink=writer, listeners=[stop_after]
+                    loaded.scenario, seed=seed, sink=writer, listeners=[stop_after]
                 )
         except Enough:
             pass

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -86,11 +88,20 @@ def test_design_errors(texts: list[str], design: str, samples: int | None, messa
 
 
 @pytest.mark.parametrize(
-    "text", [f"{LATENCY}", f"{LATENCY}=", f"{LATENCY}=1d..2h", f"{LATENCY}=2h..3/d", "x=1,,2"]
+    ("text", "why"),
+    [
+        (f"{LATENCY}", "expected PATH=V1,V2,... or PATH=LOW..HIGH"),
+        (f"{LATENCY}=", "expected PATH=V1,V2,... or PATH=LOW..HIGH"),
+        (f"{LATENCY}=1d..2h", "the low end must be below the high end"),
+        (f"{LATENCY}=2h..3/d", "a range needs two numbers, durations or rates of one kind"),
+        ("x=1,,2", "an empty value in the list"),
+    ],
 )
-def test_bad_vary_is_a_clear_error(text: str) -> None:
-    with pytest.raises(DesignError):
+def test_bad_vary_is_a_clear_error(text: str, why: str) -> None:
+    with pytest.raises(DesignError) as caught:
         parse_vary(text)
+    # names what was given, then says what is wrong with it
+    assert str(caught.value).startswith(f"--vary '{text}': {why}")
 
 
 # --- sweeps -------------------------------------------------------------------------
@@ -210,8 +221,17 @@ def test_sweep_command_writes_tables_and_plots(example: Path, tmp_path: Path) ->
 
 
 def test_sweep_command_reports_bad_input(example: Path, tmp_path: Path) -> None:
-    result = CliRunner().invoke(
-        app, ["sweep", str(example), "--vary", f"{LATENCY}=2h..1d", "--out", str(tmp_path)]
+    out = tmp_path / "logs"
+    vary = f"{LATENCY}=2h..1d"
+    result = subprocess.run(
+        [sys.executable, "-m", "sim", "sweep", str(example), "--vary", vary, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
     )
-    assert result.exit_code != 0
-    assert isinstance(result.exception, DesignError | SystemExit)
+    assert result.returncode == 2
+    assert result.stderr.startswith(
+        f"error: --vary {LATENCY}: a range LOW..HIGH needs `--design lhs --samples K`"
+    )
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert not out.exists()  # nothing ran, nothing was written

@@ -27,7 +27,7 @@ def test_the_estimate_is_close_to_what_a_run_produces(path: Path) -> None:
     fusion window holding enough reports, before confidence and thresholds thin them).
     Run-to-run noise is far smaller: ~1,500 events or more, a Poisson count, ±3%."""
     loaded = load_scenario(path)
-    world = simulate(loaded.scenario, loaded.raw)
+    world = simulate(loaded.scenario)
     produced = world.recorder.count
     expected = estimate_events(loaded.scenario, loaded.raw).events
     assert produced > 150

@@ -38,11 +38,13 @@ from functools import lru_cache
 from typing import Any
 
 from sim import events as ev
+from sim.analysis.deliveries import DeliveryCheck
 from sim.analysis.kinds import Kind
 from sim.analysis.knowledge import Knowledge
 from sim.analysis.stats_basic import DIGITS, describe
-from sim.scenario.markings import releasable_nations
 from sim.scenario.models import Scenario
+from sim.state.evolve import scenario_after
+from sim.state.model import WorldState
 
 Metrics = dict[str, Any]
 
@@ -53,10 +55,8 @@ class _Node:
     __slots__ = (
         "analysed",
         "analysis",
-        "clearance",
         "issued",
         "latency",
-        "nation",
         "queue_wait",
         "received",
         "received_assessments",
@@ -65,8 +65,7 @@ class _Node:
         "waiting",
     )
 
-    def __init__(self, nation: str | None, clearance: str | None) -> None:
-        self.nation, self.clearance = nation, clearance
+    def __init__(self) -> None:
         self.waiting: dict[str, float] = {}  # report -> entered the queue
         self.started: dict[str, float] = {}  # report -> analysis began
         self.received = 0
@@ -109,9 +108,17 @@ class _Link:
 
 
 class MetricsProjection:
-    """Incremental metrics of one run: call :meth:`apply` per event, then :meth:`result`."""
+    """Incremental metrics of one run: call :meth:`apply` per event, then :meth:`result`.
 
-    def __init__(self, scenario: Scenario) -> None:
+    The rules in force (who fuses, what a delivery may carry) are those of the scenario
+    in force, which the folded state holds: give `state` when the caller folds the same
+    events through evolve before this projection sees them (the recorder, `verify`);
+    without one, the projection follows interventions by evolve's own rule.
+    """
+
+    def __init__(self, scenario: Scenario, state: WorldState | None = None) -> None:
+        self._state = state
+        self.scenario = scenario if state is None else state.scenario  # in force
         self.events = 0
         self.t = 0.0
         self.usages = 0
@@ -121,7 +128,6 @@ class MetricsProjection:
         self.denials = 0
         self.misidentified = 0
         self.interventions = 0
-        self.violations = 0
         self.drops: dict[str, int] = {}
         # usage -> (munition, t), compact: U<n> at index n-1 of these arrays
         self._usage_t: array[float] = array("d")
@@ -138,15 +144,8 @@ class MetricsProjection:
         self._report_msgs: dict[str, str] = {}  # report message in flight -> report
         self._fusion = {name for name, node in scenario.nodes.items() if node.fusion is not None}
         self._sent_at: dict[str, float] = {}  # message in flight -> sent
-        self._communities: dict[str, list[str]] = {
-            k: list(v) for k, v in scenario.communities.items()
-        }
-        self._ladder = list(scenario.classifications)
-        self._max_class = {link.name: link.max_classification for link in scenario.links}
-        self._admitted: dict[tuple[str, str, tuple[str, ...]], bool] = {}
-        self.nodes: dict[str, _Node] = {
-            name: _Node(node.nation, node.clearance) for name, node in scenario.nodes.items()
-        }
+        self.deliveries = DeliveryCheck(self.scenario)  # releasability of every delivery
+        self.nodes: dict[str, _Node] = {name: _Node() for name in scenario.nodes}
         self.links: dict[str, _Link] = {link.name: _Link() for link in scenario.links}
         self._handlers: dict[type[ev.Event], Callable[[Any], None]] = {
             ev.MunitionUsed: self._munition_used,
@@ -182,7 +181,7 @@ class MetricsProjection:
     def _node(self, name: str) -> _Node:
         node = self.nodes.get(name)
         if node is None:  # a node the scenario does not declare: count it all the same
-            node = self.nodes[name] = _Node(None, None)
+            node = self.nodes[name] = _Node()
         return node
 
     def _link(self, name: str) -> _Link:
@@ -275,6 +274,8 @@ class MetricsProjection:
         node.received += 1
         node.waiting[e.report] = e.t
         self._hold(e.report)
+        if e.via is not None:  # by a message (most come from collectors)
+            self.deliveries.received(e.node, e.report, e.via)
         origin = self._reports.get(e.report)
         if origin is not None and not origin[2]:  # a fake is made up on the spot: no latency
             node.latency.append(e.t - origin[0])
@@ -292,6 +293,8 @@ class MetricsProjection:
         began = node.started.pop(e.report, None)
         if began is not None:
             node.analysis.append(e.t - began)
+        if self.deliveries.held:  # (a method call per report otherwise: the hot path)
+            self.deliveries.analysed(e.t, e.node, e.report)
         if e.node in self._fusion:  # an assessment may list it: keep it for good
             self._holds.pop(e.report, None)
         else:
@@ -314,11 +317,14 @@ class MetricsProjection:
 
     def _assessment_received(self, e: ev.AssessmentReceived) -> None:
         self._node(e.node).received_assessments += 1
+        self.deliveries.received(e.node, e.assessment, e.via)
         self.knowledge.received(e)
 
     def _message_sent(self, e: ev.MessageSent) -> None:
         self._link(e.link).sent += 1
         self._sent_at[e.message] = e.t
+        if self.deliveries.held:
+            self.deliveries.sent(e)
         if e.kind == "report" and e.item in self._holds:
             self._hold(e.item)
             self._report_msgs[e.message] = e.item
@@ -335,14 +341,15 @@ class MetricsProjection:
         report = self._report_msgs.pop(e.message, None)
         if report is not None:
             self._release(report)
-        if not self._admits(e.link, e.marking):
-            self.violations += 1
+        self.deliveries.delivered(e)
 
     def _message_dropped(self, e: ev.MessageDropped) -> None:
         dropped = self._link(e.link).dropped
         dropped[e.reason] = dropped.get(e.reason, 0) + 1
         self.drops[e.reason] = self.drops.get(e.reason, 0) + 1
         self._sent_at.pop(e.message, None)
+        if self.deliveries.sent_under:
+            self.deliveries.dropped(e)
         report = self._report_msgs.pop(e.message, None)
         if report is not None:
             self._release(report)
@@ -366,49 +373,11 @@ class MetricsProjection:
 
     def _intervention(self, e: ev.InterventionApplied) -> None:
         self.interventions += 1
-        for path, value in e.changes.items():
-            self._change(path, value)
-        self._admitted.clear()
-
-    def _change(self, path: str, value: Any) -> None:
-        """Follow changes to what releasability depends on (markings, clearances, ceilings)."""
-        parts = path.split(".")
-        if parts[0] == "communities":
-            if len(parts) == 2 and isinstance(value, list):
-                self._communities[parts[1]] = [str(v) for v in value]
-            elif len(parts) == 1 and isinstance(value, Mapping):
-                self._communities = {str(k): [str(x) for x in v] for k, v in value.items()}
-        elif parts[0] == "classifications" and isinstance(value, list):
-            self._ladder = [str(v) for v in value]
-        elif len(parts) == 3 and parts[0] == "links" and parts[2] == "max_classification":
-            self._max_class[parts[1]] = str(value)
-        elif len(parts) == 3 and parts[0] == "nodes" and parts[1] in self.nodes:
-            node = self.nodes[parts[1]]
-            if parts[2] == "nation":
-                node.nation = str(value)
-            elif parts[2] == "clearance":
-                node.clearance = str(value)
-
-    def _admits(self, link: str, marking: ev.Marking) -> bool:
-        """Whether a delivery over `link` under `marking` respects every rule (cached)."""
-        key = (link, marking.classification, tuple(marking.rel_to))
-        ok = self._admitted.get(key)
-        if ok is None:
-            ok = self._admitted[key] = self._check(link, marking)
-        return ok
-
-    def _check(self, link: str, marking: ev.Marking) -> bool:
-        dest = self.nodes.get(link.split("->", 1)[-1])
-        if dest is None or dest.nation is None:
-            return False
-        if dest.nation not in releasable_nations(marking.rel_to, self._communities):
-            return False
-        ladder = self._ladder
-        ceilings = [c for c in (self._max_class.get(link), dest.clearance) if c is not None]
-        if marking.classification not in ladder or any(c not in ladder for c in ceilings):
-            return False
-        level = ladder.index(marking.classification)
-        return all(level <= ladder.index(c) for c in ceilings)
+        state = self._state
+        scenario = scenario_after(self.scenario, e) if state is None else state.scenario
+        self.scenario = scenario
+        self._fusion = {name for name, node in scenario.nodes.items() if node.fusion is not None}
+        self.deliveries.in_force(scenario)
 
     # --- the result ------------------------------------------------------------------
 
@@ -445,7 +414,7 @@ class MetricsProjection:
             "links": links,
             "drops_by_reason": dict(sorted(self.drops.items())),
             "intercepted": sum(k.intercepted for k in totals),
-            "releasability_violations": self.violations,
+            "releasability_violations": self.deliveries.violations,
         }
 
     def _node_result(self, name: str, node: _Node) -> Metrics:

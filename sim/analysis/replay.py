@@ -49,7 +49,7 @@ def fold(
     for event in events:
         try:
             evolve(state, event)
-        except (EvolveError, KeyError, ValueError) as exc:
+        except EvolveError as exc:
             name = type(event).__name__
             msg = f"event seq {event.seq} ({name}) cannot follow the events before it: {exc}"
             raise LogError(msg) from None

@@ -89,6 +89,9 @@ REASONS: dict[str, str] = {
     "not-releasable": "`MessageDropped`: the marking's REL TO excludes the receiving node's nation",
     "over-classification": "`MessageDropped`: classified above the link's `max_classification`",
     "insufficient-clearance": "`MessageDropped`: classified above the receiving node's `clearance`",
+    "loosened-marking": "`MessageDropped`: looser than the marking the sending node received "
+    "the item under (re-sharing never loosens)",
+    "unknown-classification": "`MessageDropped`: a classification not on the scenario's ladder",
     "link-closed": "`MessageDropped`: the link is disabled by policy (`enabled: false`)",
     "link-down": "`MessageDropped`: the link is down and set to `on_outage: drop`; "
     "`MessageHeld`: the link is down, the message waits (store and forward)",

@@ -267,7 +267,14 @@ class NodeAgent:
             else assessment_key(self.world.state.assessments[item], version)
         )
         link.send(
-            item, kind, marking, band=band, confidence=confidence, version=version, key=draw_key
+            item,
+            kind,
+            marking,
+            band=band,
+            confidence=confidence,
+            held=held,
+            version=version,
+            key=draw_key,
         )
 
 

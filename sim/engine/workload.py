@@ -32,11 +32,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sim.engine.interventions import changed_scenario
 from sim.errors import IntelsimError
 from sim.limits import DEFAULT_MAX_EVENTS
-from sim.scenario.markings import combine, refusal
+from sim.scenario.markings import combine
 from sim.scenario.models import Scenario
+from sim.scenario.paths import with_changes
+from sim.scenario.releasability import Releasability
 
 BYTES_PER_EVENT = 260  # an event line of a shipped scenario's log, on average
 
@@ -64,7 +65,7 @@ class Workload:
         return max(self.by_source.items(), key=lambda item: item[1], default=("", 0.0))
 
 
-def _periods(scenario: Scenario, raw: dict[str, Any]) -> Iterator[tuple[Scenario, float, float]]:
+def _periods(scenario: Scenario) -> Iterator[tuple[Scenario, float, float]]:
     """(parameters in force, from, until) over the run, split at every intervention."""
     horizon = scenario.duration
     order = sorted(range(len(scenario.interventions)), key=lambda i: scenario.interventions[i].at)
@@ -74,7 +75,7 @@ def _periods(scenario: Scenario, raw: dict[str, Any]) -> Iterator[tuple[Scenario
         if at > start:
             yield current, start, at
             start = at
-        raw, current = changed_scenario(raw, dict(scenario.interventions[index].set))
+        current = with_changes(current, dict(scenario.interventions[index].set))
     if horizon > start:
         yield current, start, horizon
 
@@ -89,6 +90,7 @@ class _Flow:
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
         self.links = {link.name: link for link in scenario.links}
+        self.rules = Releasability(scenario)
         self._cost: dict[str, tuple[float, set[str]]] = {}
 
     def report(self, origin: str) -> tuple[float, set[str]]:
@@ -136,19 +138,7 @@ class _Flow:
         link = self.links.get(f"{node}->{dest}")
         if link is None or not link.enabled:
             return False
-        target = self.scenario.nodes[dest]
-        return (
-            refusal(
-                classification=marking[0],
-                rel_to=marking[1],
-                nation=target.nation,
-                clearance=target.clearance,
-                link_max=link.max_classification,
-                communities=self.scenario.communities,
-                ladder=self.scenario.classifications,
-            )
-            is None
-        )
+        return self.rules.refusal(link.name, marking[0], marking[1]) is None
 
     def _message(self, node: str, dest: str, marking: tuple[str, list[str]]) -> float:
         """Sent and delivered (2), or dropped (1)."""
@@ -259,7 +249,7 @@ def _cyber(work: Workload, scenario: Scenario) -> None:
 def estimate_events(scenario: Scenario, raw: dict[str, Any]) -> Workload:
     """The expected number of events of one run of `scenario` (as loaded, `raw` its document)."""
     work = Workload()
-    for current, start, end in _periods(scenario, raw):
+    for current, start, end in _periods(scenario):
         _period(work, current, start, end)
     _cyber(work, scenario)
     work.add("interventions", float(len(scenario.interventions)))

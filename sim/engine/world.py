@@ -15,6 +15,7 @@ import simpy
 
 from sim.engine.recorder import Recorder, Sink
 from sim.scenario.models import Scenario, SharingRule
+from sim.scenario.releasability import Releasability
 from sim.state.model import WorldState, initial_state
 
 
@@ -39,15 +40,14 @@ class Ids:
 class World:
     """Shared context of the agents of one run."""
 
-    def __init__(
-        self, scenario: Scenario, raw: dict[str, Any], seed: int, sink: Sink | None = None
-    ) -> None:
+    def __init__(self, scenario: Scenario, seed: int, sink: Sink | None = None) -> None:
         self.env = simpy.Environment(initial_time=0.0)
-        self.scenario = scenario
-        self.raw = raw
+        self.state: WorldState = initial_state(scenario)
+        # the scenario in force, as the state holds it (re-read after each intervention)
+        self.scenario = self.state.scenario
+        self.rules = Releasability(self.scenario)  # releasability under the scenario in force
         self.seed = seed
         self.horizon = scenario.duration
-        self.state: WorldState = initial_state(scenario)
         self.recorder = Recorder(self.state, sink)
         self.emit = self.recorder.emit
         self.ids = Ids()
@@ -75,8 +75,9 @@ class World:
         """The sharing rules of `node` for `items` ("reports" or "assessments")."""
         return [r for r in self.scenario.sharing if r.from_ == node and r.items == items]
 
-    def reconfigure(self, scenario: Scenario, raw: dict[str, Any]) -> None:
-        """Put new parameters in force (an intervention) and let every agent re-read them."""
-        self.scenario, self.raw = scenario, raw
+    def reconfigure(self) -> None:
+        """Let every agent re-read the parameters in force (after an intervention)."""
+        scenario = self.scenario = self.state.scenario
+        self.rules = Releasability(scenario)
         for agent in self.configurables:
             agent.configure(scenario)

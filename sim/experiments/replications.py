@@ -50,7 +50,7 @@ def replication_seed(scenario_seed: int, index: int) -> int:
 
 def simulate_metrics(scenario: Scenario, raw: dict[str, Any], seed: int) -> Flat:
     """The flattened metrics of one run held in memory (the default evaluator)."""
-    return flatten(run_in_memory(scenario, raw, seed=seed))
+    return flatten(run_in_memory(scenario, seed=seed))
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from sim.analysis.metrics import MetricsProjection
-from sim.engine import simulate
+from sim.engine import build_world, run_world
 from sim.engine.recorder import Listener
 from sim.engine.workload import check_workload
 from sim.engine.world import World
@@ -70,22 +70,20 @@ def run_to_directory(
         run_dir = new_run_dir(out, scenario.name)
     manifest = new_manifest(**scenario_fields(loaded, overrides), seed=seed)
     log.info("run started", scenario=scenario.name, seed=seed, run_dir=str(run_dir))
-    metrics = MetricsProjection(scenario)
     started = time.perf_counter()
     writer: PipedEventLogWriter | None = None
     world: World | None = None
+    ended = False  # the engine ran to the horizon
     try:
         with tracked(run_dir / MANIFEST_FILE, manifest):
             held.check()
             try:
                 with PipedEventLogWriter(run_dir / EVENTS_FILE, on_flush=on_flush) as writer:
-                    world = simulate(
-                        scenario,
-                        loaded.raw,
-                        seed=seed,
-                        sink=writer,
-                        listeners=[metrics.apply, *listeners],
-                    )
+                    world = build_world(scenario, seed, writer)
+                    metrics = MetricsProjection(scenario, world.state)
+                    world.recorder.listeners += [metrics.apply, *listeners]
+                    run_world(world)
+                    ended = True
             finally:
                 wall = time.perf_counter() - started
                 if writer is not None:
@@ -98,7 +96,7 @@ def run_to_directory(
             result = metrics.result()
             write_json(run_dir / METRICS_FILE, result)
     except Interrupted as stop:
-        raise stop.kept(_kept(run_dir, manifest, writer, ended=world is not None)) from None
+        raise stop.kept(_kept(run_dir, manifest, writer, ended=ended)) from None
     assert writer is not None and world is not None
     log.info("run complete", run_dir=str(run_dir), events=writer.written, wall_seconds=wall)
     return RunOutcome(run_dir, writer.written, writer.last_hash, wall, result, world)
@@ -124,10 +122,10 @@ def _kept(
     )
 
 
-def run_in_memory(
-    scenario: Scenario, raw: dict[str, Any], *, seed: int | None = None
-) -> dict[str, Any]:
+def run_in_memory(scenario: Scenario, *, seed: int | None = None) -> dict[str, Any]:
     """Run without writing a log and return its metrics (replications and sweeps)."""
-    metrics = MetricsProjection(scenario)
-    simulate(scenario, raw, seed=seed, listeners=[metrics.apply])
+    world = build_world(scenario, scenario.seed if seed is None else seed)
+    metrics = MetricsProjection(scenario, world.state)
+    world.recorder.listeners.append(metrics.apply)
+    run_world(world)
     return metrics.result()

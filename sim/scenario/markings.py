@@ -1,4 +1,7 @@
-"""Security markings: the classification ladder and REL TO releasability, as pure rules."""
+"""Security markings: the classification ladder, REL TO expansion and re-sharing, as pure rules.
+
+Whether a marked item may cross a link is :mod:`sim.scenario.releasability` (built on these).
+"""
 
 from __future__ import annotations
 
@@ -31,39 +34,6 @@ def releasable_nations(rel_to: Iterable[str], communities: Mapping[str, Iterable
         nations.add(name)
         nations.update(communities.get(name, ()))
     return nations
-
-
-def is_releasable(
-    nation: str, rel_to: Iterable[str], communities: Mapping[str, Iterable[str]]
-) -> bool:
-    """Whether a node of `nation` may receive an item marked REL TO `rel_to`."""
-    return nation in releasable_nations(rel_to, communities)
-
-
-def refusal(
-    *,
-    classification: str,
-    rel_to: Iterable[str],
-    nation: str,
-    clearance: str,
-    link_max: str,
-    communities: Mapping[str, Iterable[str]],
-    ladder: Sequence[str] = CLASSIFICATIONS,
-) -> str | None:
-    """Why a marked item may not cross a link to a node, or None if it may.
-
-    Reasons are the `MessageDropped.reason` vocabulary: ``not-releasable`` (REL TO
-    excludes the destination's nation), ``over-classification`` (above what the link
-    carries), ``insufficient-clearance`` (above what the destination may hold).
-    """
-    if not is_releasable(nation, rel_to, communities):
-        return "not-releasable"
-    level = rank(classification, ladder)
-    if level > rank(link_max, ladder):
-        return "over-classification"
-    if level > rank(clearance, ladder):
-        return "insufficient-clearance"
-    return None
 
 
 def combine(

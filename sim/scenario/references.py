@@ -11,8 +11,8 @@ import re
 from collections.abc import Iterable
 
 from sim.errors import Problem, suggest
-from sim.scenario.markings import refusal
-from sim.scenario.models import Link, Node, Scenario, link_name
+from sim.scenario.models import Scenario, link_name
+from sim.scenario.releasability import Releasability
 from sim.scenario.units import format_hours
 
 # A member of a community that is not in `nations` is accepted when it looks like an
@@ -142,6 +142,7 @@ def _collectors(c: _Checker) -> None:
 def _sharing(c: _Checker) -> None:
     parties = [*c.s.nations, *c.s.communities]
     links = {link.name: link for link in c.s.links}
+    rules = Releasability(c.s)
     for i, rule in enumerate(c.s.sharing):
         path = f"sharing[{i}]"
         marking = rule.marking
@@ -168,34 +169,14 @@ def _sharing(c: _Checker) -> None:
                     f"{link_name(rule.from_, dst)}",
                 )
                 continue
-            node = c.s.nodes[dst]
             ladder = c.s.classifications
             if not level_ok or link.max_classification not in ladder:
                 continue
-            if node.clearance not in ladder:
+            if c.s.nodes[dst].clearance not in ladder:
                 continue
-            reason = refusal(
-                classification=marking.classification,
-                rel_to=marking.rel_to,
-                nation=node.nation,
-                clearance=node.clearance,
-                link_max=link.max_classification,
-                communities=c.s.communities,
-                ladder=ladder,
-            )
-            if reason is not None:
-                c.warn(f"{path}.to[{j}]", _never(reason, rule.marking.rel_to, dst, node, link))
-
-
-def _never(reason: str, rel_to: list[str], dst: str, node: Node, link: Link) -> str:
-    why = {
-        "not-releasable": f"REL TO {', '.join(rel_to)} excludes {dst}'s nation {node.nation}",
-        "over-classification": f"its classification is above what link {link.name} "
-        f"carries ({link.max_classification})",
-        "insufficient-clearance": f"its classification is above {dst}'s clearance "
-        f"({node.clearance})",
-    }[reason]
-    return f"this rule can never deliver to {dst}: {why}"
+            refused = rules.refusal(link.name, marking.classification, marking.rel_to)
+            if refused is not None:
+                c.warn(f"{path}.to[{j}]", f"this rule can never deliver to {dst}: {refused.why}")
 
 
 def _adversary(c: _Checker) -> None:

@@ -19,19 +19,28 @@ driven by events alone, so a replay retires exactly what the live run retired.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from sim import events as ev
 from sim import fusion
 from sim.errors import LogError
-from sim.scenario.units import parse_duration
-from sim.state.model import Assessment, Report, WorldState
+from sim.grading import LOG_LR
+from sim.scenario.models import Scenario
+from sim.scenario.paths import PathError, with_changes
+from sim.state.model import Assessment, LinkState, Report, WorldState, fusion_policy
 
 
 class EvolveError(LogError):
-    """An event that cannot follow the state it is applied to (a corrupt or foreign log)."""
+    """An event that cannot follow the state it is applied to (a corrupt or foreign log).
+
+    The only error evolve raises for what a log says: an event naming a node, link,
+    report or assessment the state does not hold, or a step out of order.
+    """
+
+
+def _unknown(kind: str, name: str) -> NoReturn:
+    raise EvolveError(f"no {kind} {name} in the state")
 
 
 def _run_started(s: WorldState, e: ev.RunStarted) -> None:
@@ -77,6 +86,8 @@ def retire_idle(s: WorldState) -> None:
 
 
 def _sighting_reported(s: WorldState, e: ev.SightingReported) -> None:
+    if e.grade not in LOG_LR:
+        raise EvolveError(f"report {e.report} has no Admiralty grade ({e.grade!r})")
     s.reports[e.report] = Report(
         report=e.report,
         collector=e.collector,
@@ -97,7 +108,10 @@ def _sighting_reported(s: WorldState, e: ev.SightingReported) -> None:
 
 
 def _report_received(s: WorldState, e: ev.ReportReceived) -> None:
-    node = s.nodes[e.node]
+    try:
+        node = s.nodes[e.node]
+    except KeyError:
+        _unknown("node", e.node)
     if e.report in node.received:
         raise EvolveError(f"report {e.report} entered {e.node}'s queue twice")
     node.received.add(e.report)
@@ -110,7 +124,10 @@ def _report_received(s: WorldState, e: ev.ReportReceived) -> None:
 
 
 def _analysis_started(s: WorldState, e: ev.AnalysisStarted) -> None:
-    node = s.nodes[e.node]
+    try:
+        node = s.nodes[e.node]
+    except KeyError:
+        _unknown("node", e.node)
     if not node.queue or node.queue[0] != e.report:
         raise EvolveError(f"{e.node} started {e.report} out of arrival order")
     node.queue.popleft()
@@ -118,8 +135,13 @@ def _analysis_started(s: WorldState, e: ev.AnalysisStarted) -> None:
 
 
 def _analysis_completed(s: WorldState, e: ev.AnalysisCompleted) -> None:
-    node = s.nodes[e.node]
-    node.busy.remove(e.report)
+    try:
+        node = s.nodes[e.node]
+        node.busy.remove(e.report)
+    except KeyError:
+        if e.node not in s.nodes:
+            _unknown("node", e.node)
+        raise EvolveError(f"{e.node} completed {e.report}, which it was not analysing") from None
     node.analysed += 1
     if node.fusion is not None:
         r = s.reports[e.report]
@@ -140,7 +162,11 @@ def _analysis_completed(s: WorldState, e: ev.AnalysisCompleted) -> None:
 
 def _published(s: WorldState, e: ev.AssessmentFacts) -> fusion.Cluster:
     """The cluster an issued or updated assessment speaks for, marked as published."""
-    cluster = s.nodes[e.node].clusters.get(e.munition, e.sector, e.period_start)
+    try:
+        node = s.nodes[e.node]
+    except KeyError:
+        _unknown("node", e.node)
+    cluster = node.clusters.get(e.munition, e.sector, e.period_start)
     if cluster is None:
         raise EvolveError(
             f"{e.node} has no cluster of {e.munition} in {e.sector} from {e.period_start} h "
@@ -149,7 +175,7 @@ def _published(s: WorldState, e: ev.AssessmentFacts) -> fusion.Cluster:
     if e.version != cluster.version + 1 or (e.version > 1) != (cluster.assessment is not None):
         raise EvolveError(f"{e.assessment} version {e.version} does not follow the last one")
     cluster.mark(e.assessment, e.version, fusion.signature_of(e.evidence))
-    s.nodes[e.node].assessments[e.assessment] = e.band
+    node.assessments[e.assessment] = e.band
     return cluster
 
 
@@ -173,14 +199,20 @@ def _assessment_issued(s: WorldState, e: ev.AssessmentIssued) -> None:
 
 def _assessment_updated(s: WorldState, e: ev.AssessmentUpdated) -> None:
     _published(s, e)
-    a = s.assessments[e.assessment]
+    try:
+        a = s.assessments[e.assessment]
+    except KeyError:
+        _unknown("assessment", e.assessment)
     a.confidence, a.band, a.updated = e.confidence, e.band, e.t
     a.reports, a.sources = list(e.reports), list(e.sources)
     a.versions.append(tuple(e.evidence))
 
 
 def _assessment_received(s: WorldState, e: ev.AssessmentReceived) -> None:
-    node = s.nodes[e.node]
+    try:
+        node = s.nodes[e.node]
+    except KeyError:
+        _unknown("node", e.node)
     node.known_assessments[e.assessment] = e.band
     node.known_versions[e.assessment] = max(node.known_versions.get(e.assessment, 0), e.version)
     if node.fusion is None:
@@ -204,14 +236,25 @@ def _assessment_received(s: WorldState, e: ev.AssessmentReceived) -> None:
     cluster.add_partner(partner)
 
 
+def _link(s: WorldState, name: str) -> LinkState:
+    try:
+        return s.links[name]
+    except KeyError:
+        _unknown("link", name)
+
+
 def _message_sent(s: WorldState, e: ev.MessageSent) -> None:
-    s.links[e.link].in_flight[e.message] = e.item
+    try:
+        link = s.links[e.link]
+    except KeyError:
+        _unknown("link", e.link)
+    link.in_flight[e.message] = e.item
     if e.kind == "report":
         _hold(s, e.item)
 
 
 def _message_held(s: WorldState, e: ev.MessageHeld) -> None:
-    s.links[e.link].held.add(e.message)
+    _link(s, e.link).held.add(e.message)
 
 
 def _message_done(s: WorldState, e: ev.MessageDelivered | ev.MessageDropped) -> None:
@@ -224,50 +267,50 @@ def _message_done(s: WorldState, e: ev.MessageDelivered | ev.MessageDropped) -> 
 
 
 def _link_down(s: WorldState, e: ev.LinkDown) -> None:
-    s.links[e.link].down.add(e.cause)
+    _link(s, e.link).down.add(e.cause)
 
 
 def _link_up(s: WorldState, e: ev.LinkUp) -> None:
-    s.links[e.link].down.discard(e.cause)
+    _link(s, e.link).down.discard(e.cause)
 
 
 def _link_compromised(s: WorldState, e: ev.LinkCompromised) -> None:
-    s.links[e.link].compromised.add(e.attack)
+    _link(s, e.link).compromised.add(e.attack)
 
 
 def _link_secured(s: WorldState, e: ev.LinkSecured) -> None:
-    s.links[e.link].compromised.discard(e.attack)
+    _link(s, e.link).compromised.discard(e.attack)
+
+
+def scenario_after(scenario: Scenario, e: ev.InterventionApplied) -> Scenario:
+    """The scenario in force after an intervention: the rule evolve applies.
+
+    Raises EvolveError when the change cannot apply (a foreign or corrupt log: the
+    loader refused every bad intervention before the run).
+    """
+    try:
+        return with_changes(scenario, e.changes)
+    except PathError as exc:
+        raise EvolveError(f"intervention {e.index} does not apply: {exc}") from None
 
 
 def _intervention_applied(s: WorldState, e: ev.InterventionApplied) -> None:
-    for path, value in e.changes.items():
-        apply_change(s, path, value)
+    scenario = s.scenario = scenario_after(s.scenario, e)
+    for name, node in s.nodes.items():
+        spec = scenario.nodes.get(name)
+        if spec is None:
+            raise EvolveError(f"intervention {e.index} removed node {name}")
+        node.nation, node.analysts = spec.nation, spec.analysts
+        node.fusion = fusion_policy(scenario, name)
+    enabled = {link.name: link.enabled for link in scenario.links}
+    for name, link in s.links.items():
+        if name not in enabled:
+            raise EvolveError(f"intervention {e.index} removed link {name}")
+        link.enabled = enabled[name]
 
 
 def _run_ended(s: WorldState, e: ev.RunEnded) -> None:
     s.ended = True
-
-
-def apply_change(s: WorldState, path: str, value: Any) -> None:
-    """Apply the part of a parameter change that the state holds (analysts, fusion, links)."""
-    parts = path.split(".")
-    if parts[0] == "nodes" and len(parts) >= 3 and parts[1] in s.nodes:
-        node = s.nodes[parts[1]]
-        if parts[2] == "analysts":
-            node.analysts = int(value)
-        elif parts[2] == "fusion" and node.fusion is not None and len(parts) == 4:
-            field = parts[3]
-            converters: dict[str, Callable[[Any], Any]] = {
-                "window": parse_duration,
-                "min_sources": int,
-                "min_confidence": float,
-                "prior": float,
-            }
-            convert = converters[field]
-            parsed = convert(value)
-            node.fusion = dataclasses.replace(node.fusion, **{field: parsed})
-    elif parts[0] == "links" and len(parts) == 3 and parts[1] in s.links and parts[2] == "enabled":
-        s.links[parts[1]].enabled = bool(value)
 
 
 Handler = Callable[[WorldState, Any], None]
@@ -298,7 +341,12 @@ HANDLERS: dict[type[ev.Event], Handler] = {
 
 
 def evolve(state: WorldState, event: ev.Event) -> WorldState:
-    """Fold one event into the state (in place) and return it."""
+    """Fold one recorded event into the state (in place) and return it.
+
+    The one fold driver: the recorder calls it for every event of a live run, replay
+    and `verify` for every event of a log. Raises EvolveError, and only that, for an
+    event the state contradicts.
+    """
     if state.idle and event.t > state.t:
         retire_idle(state)
     HANDLERS[type(event)](state, event)

@@ -4,6 +4,12 @@ Plain mutable dataclasses: the fold updates them in place for speed (a run appli
 hundreds of thousands of events), but only :func:`sim.state.evolve.evolve` ever
 changes them, so replaying a log rebuilds exactly the live state (a test asserts it).
 
+The parameters in force are state too: ``WorldState.scenario`` is the scenario as the
+interventions so far have changed it (immutable, replaced whole by evolve on
+``InterventionApplied``). The engine's agents, the metrics projection and `verify` read
+it from here. A node's ``analysts`` and ``fusion`` and a link's ``enabled`` are copies of
+it kept beside the queues they govern, for the per-event hot path; evolve writes both.
+
 The state holds a report only while it is *in play*: waiting in a node's queue, under
 analysis, or riding a message (sent, not yet delivered or dropped). ``WorldState.holds``
 counts those places per report; once a report's count has fallen to 0 and the clock
@@ -68,8 +74,8 @@ class NodeState:
 
     name: str
     nation: str
-    analysts: int
-    fusion: FusionPolicy | None
+    analysts: int  # in force (a copy of the scenario in force)
+    fusion: FusionPolicy | None  # in force (a copy of the scenario in force)
     queue: deque[str] = field(default_factory=deque)
     busy: set[str] = field(default_factory=set)
     received: set[str] = field(default_factory=set)  # reports received and still in play
@@ -86,7 +92,7 @@ class LinkState:
     """One directed link: why it is down, who reads it, what crosses it."""
 
     name: str
-    enabled: bool = True
+    enabled: bool = True  # in force (a copy of the scenario in force)
     down: set[str] = field(default_factory=set)  # active outage causes
     compromised: set[str] = field(default_factory=set)  # active attacks
     in_flight: dict[str, str] = field(default_factory=dict)  # message -> item
@@ -99,8 +105,9 @@ class LinkState:
 
 @dataclass
 class WorldState:
-    """Everything the run has established so far."""
+    """Everything the run has established so far, and the parameters in force."""
 
+    scenario: Scenario  # the scenario in force: as interventions have changed it so far
     t: float = 0.0
     seq: int = -1
     started: bool = False
@@ -131,7 +138,7 @@ def fusion_policy(scenario: Scenario, node: str) -> FusionPolicy | None:
 
 def initial_state(scenario: Scenario) -> WorldState:
     """The state before the first event: nodes and links as the scenario declares them."""
-    state = WorldState()
+    state = WorldState(scenario)
     for name, node in scenario.nodes.items():
         state.nodes[name] = NodeState(
             name=name,

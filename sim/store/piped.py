@@ -14,6 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
+from msgspec.structs import replace
+
 from sim.errors import LogError
 from sim.events import ENCODER, Event
 from sim.interrupts import blocked, deferred
@@ -69,13 +71,15 @@ class PipedEventLogWriter:
         return self._last_hash
 
     def append(self, event: Event) -> Event:
-        """Number the event and queue its body for the sidecar.
+        """Number the event (a copy: events are immutable), queue its body for the
+        sidecar, and return the numbered event.
 
-        Unlike EventLogWriter this does not re-check time order: its one caller is the
-        recorder, whose SimPy clock never goes back, and `verify` checks it on every line.
+        Unlike EventLogWriter this does not re-check time order or an event's own
+        ``seq``: its one caller is the recorder, which hands it unnumbered events in the
+        order of a SimPy clock that never goes back, and `verify` checks every line.
         """
         count = self.count
-        event.seq = count
+        event = replace(event, seq=count)  # sim.events.numbered, inlined: the hot path
         buf = self._buf
         buf.append(self._encode(event))
         self.count = count + 1

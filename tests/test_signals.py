@@ -67,9 +67,7 @@ def _reference_prefix(argv: list[str], count: int, path: Path) -> bytes:
     with EventLogWriter(path) as writer:
         try:
             if count:
-                simulate(
-                    loaded.scenario, seed=seed, sink=writer, listeners=[stop_after]
-                )
+                simulate(loaded.scenario, seed=seed, sink=writer, listeners=[stop_after])
         except Enough:
             pass
     return path.read_bytes()

@@ -22,10 +22,17 @@ from pydantic import (
 
 from sim.scenario.distributions import Distribution, Hours
 from sim.scenario.markings import CLASSIFICATIONS
+from sim.scenario.numbers import SEED_LIMIT, Flag, Moment, Probability, Real, Whole
 from sim.scenario.units import parse_rate
 
 PerHour = Annotated[float, BeforeValidator(parse_rate)]
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+def one_or_many(value: Any) -> Any:
+    """One name written alone means a list of one (`to: NATO-JISD`)."""
+    return [value] if isinstance(value, str) else value
+
+
 Name = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9_:+ -]*$")]
 
 DISCIPLINES = ("FORENSIC", "OSINT", "IMINT", "HUMINT", "SIGINT", "MASINT", "GEOINT", "OFFICIAL")
@@ -76,7 +83,7 @@ class Usage(Section):
     at: Hours | None = Field(
         None, description="a scripted use at this time (instead of `rate`), e.g. a known strike"
     )
-    count: int = Field(1, ge=1, le=10_000, description="with `at`: how many uses (a salvo)")
+    count: Whole = Field(1, ge=1, le=10_000, description="with `at`: how many uses (a salvo)")
 
     @model_validator(mode="after")
     def _rate_or_at(self) -> Usage:
@@ -112,9 +119,9 @@ class Fusion(Section):
     """How a node correlates analysed reports into assessments."""
 
     window: Hours = Field(72.0, gt=0, description="reports further apart start a new cluster")
-    min_sources: int = Field(2, ge=1, description="independent sources needed to assess")
+    min_sources: Whole = Field(2, ge=1, description="independent sources needed to assess")
     min_confidence: Probability = Field(0.6, description="confidence needed to assess")
-    prior: float = Field(0.2, gt=0.0, lt=1.0, description="confidence before any report")
+    prior: Real = Field(0.2, gt=0.0, lt=1.0, description="confidence before any report")
 
 
 class Node(Section):
@@ -122,7 +129,7 @@ class Node(Section):
 
     nation: str = Field(description="a nation code (an organisation like NATO counts as one)")
     description: str = Field("", description="free text")
-    analysts: int = Field(
+    analysts: Whole = Field(
         ge=1, le=10_000, description="analysts working in parallel: servers of its FIFO queue"
     )
     analysis_time: Distribution = Field(description="time one analyst spends on one report")
@@ -150,18 +157,29 @@ class Link(Section):
     from_: str = Field(alias="from", description="the sending node")
     to: str = Field(description="the receiving node")
     latency: Distribution = Field(description="transit time of one message")
-    capacity: PerHour | None = Field(None, description='messages per time, e.g. "40/d"')
+    capacity: PerHour | None = Field(
+        None, description='messages per time, e.g. "40/d"; leave it out for no limit'
+    )
     availability: Availability | None = Field(
         None, description="random failures; none: it never fails by itself"
     )
     max_classification: str = Field(
         "NATO-SECRET", description="highest classification it may carry"
     )
-    enabled: bool = Field(True, description="false: closed by policy, messages are dropped")
-    public: bool = Field(False, description="public-facing (exposed to DDoS)")
+    enabled: Flag = Field(True, description="false: closed by policy, messages are dropped")
+    public: Flag = Field(False, description="public-facing (exposed to DDoS)")
     on_outage: Literal["hold", "drop"] = Field(
         "hold", description="hold: store and forward when back up; drop: refuse while down"
     )
+
+    @field_validator("capacity")
+    @classmethod
+    def _carries_something(cls, value: float | None) -> float | None:
+        if value is not None and value <= 0:
+            raise ValueError(
+                "a capacity of 0 would carry nothing; leave `capacity` out for no limit"
+            )
+        return value
 
     @property
     def name(self) -> str:
@@ -203,7 +221,7 @@ class SharingRule(Section):
     """Which items a node forwards to which nodes, under what marking."""
 
     from_: str = Field(alias="from", description="the sending node")
-    to: list[str] = Field(
+    to: Annotated[list[str], BeforeValidator(one_or_many)] = Field(
         min_length=1, description="receiving nodes (one name or a list), each over its link"
     )
     items: Literal["reports", "assessments"] = Field(
@@ -215,11 +233,6 @@ class SharingRule(Section):
     threshold: Probability | None = Field(
         None, description="assessments: forward only at or above this confidence"
     )
-
-    @field_validator("to", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) else value
 
 
 class Disinformation(Section):
@@ -257,8 +270,18 @@ class Disinformation(Section):
 class Cyber(Section):
     """An attack on links: outages (e.g. a DDoS) and/or a compromise that leaks traffic."""
 
+    # one of `link` or `links` is required (the JSON Schema says so too)
+    model_config = ConfigDict(
+        json_schema_extra={"anyOf": [{"required": ["link"]}, {"required": ["links"]}]}
+    )
+
     name: Name = Field(description="the attack's name; outages are caused by `cyber:NAME`")
-    links: list[str] = Field(min_length=1, description='links as "FROM->TO"')
+    link: str | None = Field(
+        None, description='one link "FROM->TO" (short for `links: [FROM->TO]`)'
+    )
+    links: list[str] = Field(
+        default_factory=list, description='links as "FROM->TO" (or one, as `link`)'
+    )
     at: Hours = Field(description="when the attack begins")
     outage: Distribution | None = Field(None, description="how long each outage lasts")
     every: Distribution | None = Field(None, description="repeat outages this often until `until`")
@@ -267,14 +290,18 @@ class Cyber(Section):
 
     @model_validator(mode="before")
     @classmethod
-    def _link_alias(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "link" in data and "links" not in data:
+    def _one_link(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("link"), str):
+            if "links" in data:
+                raise ValueError("give `link` (one) or `links` (a list), not both")
             data = {**data, "links": [data["link"]]}
             del data["link"]
         return data
 
     @model_validator(mode="after")
     def _does_something(self) -> Cyber:
+        if not self.links:
+            raise ValueError("name the links it attacks: `link: FROM->TO` or `links: [...]`")
         if self.outage is None and self.compromise is None:
             raise ValueError("a cyber attack needs `outage` or `compromise` (or both)")
         if self.every is not None and self.until is None:
@@ -317,9 +344,9 @@ class Scenario(Section):
     name: Name = Field(description="the scenario's name; run directories start with it")
     description: str = Field("", description="what the scenario shows or asks")
     extends: str | None = Field(None, description="base scenario (path relative to this file)")
-    start: datetime = Field(description="the UTC date-time of t = 0 (no zone means UTC)")
+    start: Moment = Field(description="the UTC date-time of t = 0 (no zone means UTC)")
     duration: Hours = Field(gt=0, description="the horizon: how long the run lasts")
-    seed: int = Field(0, ge=0, lt=2**63, description="root of every random stream")
+    seed: Whole = Field(0, ge=0, lt=SEED_LIMIT, description="root of every random stream")
     communities: dict[str, list[str]] = Field(
         default_factory=dict, description="community -> member nation codes, for REL TO"
     )

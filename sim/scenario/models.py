@@ -23,10 +23,17 @@ from pydantic import (
 
 from sim.scenario.distributions import Distribution, Hours
 from sim.scenario.markings import CLASSIFICATIONS
+from sim.scenario.numbers import SEED_LIMIT, Flag, Moment, Probability, Real, Whole
 from sim.scenario.units import parse_rate
 
 PerHour = Annotated[float, BeforeValidator(parse_rate)]
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+def one_or_many(value: Any) -> Any:
+    """One name written alone means a list of one (`to: NATO-JISD`)."""
+    return [value] if isinstance(value, str) else value
+
+
 Name = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9_:+ -]*$")]
 
 DISCIPLINES = ("FORENSIC", "OSINT", "IMINT", "HUMINT", "SIGINT", "MASINT", "GEOINT", "OFFICIAL")
@@ -74,7 +81,7 @@ class _Timed(Section):
     at: Hours | None = Field(
         None, description="a scripted occurrence at this time (instead of `rate`)"
     )
-    count: int = Field(1, ge=1, le=10_000, description="with `at`: how many at once")
+    count: Whole = Field(1, ge=1, le=10_000, description="with `at`: how many at once")
 
     @model_validator(mode="after")
     def _rate_or_at(self) -> _Timed:
@@ -145,9 +152,9 @@ class Fusion(Section):
     """How a node correlates analysed reports into assessments."""
 
     window: Hours = Field(72.0, gt=0, description="reports further apart start a new cluster")
-    min_sources: int = Field(2, ge=1, description="independent sources needed to assess")
+    min_sources: Whole = Field(2, ge=1, description="independent sources needed to assess")
     min_confidence: Probability = Field(0.6, description="confidence needed to assess")
-    prior: float = Field(0.2, gt=0.0, lt=1.0, description="confidence before any report")
+    prior: Real = Field(0.2, gt=0.0, lt=1.0, description="confidence before any report")
 
 
 _MATERIAL: list[Discipline] = ["FORENSIC", "IMINT"]  # disciplines whose reports carry material
@@ -208,7 +215,7 @@ class Node(Section):
 
     nation: str = Field(description="a nation code (an organisation like NATO counts as one)")
     description: str = Field("", description="free text")
-    analysts: int = Field(
+    analysts: Whole = Field(
         ge=1, le=10_000, description="analysts working in parallel: servers of its FIFO queue"
     )
     analysis_time: Distribution = Field(description="time one analyst spends on one report")
@@ -244,18 +251,29 @@ class Link(Section):
     from_: str = Field(alias="from", description="the sending node")
     to: str = Field(description="the receiving node")
     latency: Distribution = Field(description="transit time of one message")
-    capacity: PerHour | None = Field(None, description='messages per time, e.g. "40/d"')
+    capacity: PerHour | None = Field(
+        None, description='messages per time, e.g. "40/d"; leave it out for no limit'
+    )
     availability: Availability | None = Field(
         None, description="random failures; none: it never fails by itself"
     )
     max_classification: str = Field(
         "NATO-SECRET", description="highest classification it may carry"
     )
-    enabled: bool = Field(True, description="false: closed by policy, messages are dropped")
-    public: bool = Field(False, description="public-facing (exposed to DDoS)")
+    enabled: Flag = Field(True, description="false: closed by policy, messages are dropped")
+    public: Flag = Field(False, description="public-facing (exposed to DDoS)")
     on_outage: Literal["hold", "drop"] = Field(
         "hold", description="hold: store and forward when back up; drop: refuse while down"
     )
+
+    @field_validator("capacity")
+    @classmethod
+    def _carries_something(cls, value: float | None) -> float | None:
+        if value is not None and value <= 0:
+            raise ValueError(
+                "a capacity of 0 would carry nothing; leave `capacity` out for no limit"
+            )
+        return value
 
     @property
     def name(self) -> str:
@@ -306,7 +324,7 @@ class SharingRule(Section):
     """Which items a node forwards to which nodes, under what marking."""
 
     from_: str = Field(alias="from", description="the sending node")
-    to: list[str] = Field(
+    to: Annotated[list[str], BeforeValidator(one_or_many)] = Field(
         min_length=1, description="receiving nodes (one name or a list), each over its link"
     )
     items: Literal["reports", "assessments", "findings"] = Field(
@@ -322,11 +340,6 @@ class SharingRule(Section):
     disciplines: list[Discipline] | None = Field(
         None, description="reports or findings: only those of these disciplines; default: all"
     )
-
-    @field_validator("to", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) else value
 
 
 class Disinformation(Section):
@@ -364,8 +377,18 @@ class Disinformation(Section):
 class Cyber(Section):
     """An attack on links: outages (e.g. a DDoS) and/or a compromise that leaks traffic."""
 
+    # one of `link` or `links` is required (the JSON Schema says so too)
+    model_config = ConfigDict(
+        json_schema_extra={"anyOf": [{"required": ["link"]}, {"required": ["links"]}]}
+    )
+
     name: Name = Field(description="the attack's name; outages are caused by `cyber:NAME`")
-    links: list[str] = Field(min_length=1, description='links as "FROM->TO"')
+    link: str | None = Field(
+        None, description='one link "FROM->TO" (short for `links: [FROM->TO]`)'
+    )
+    links: list[str] = Field(
+        default_factory=list, description='links as "FROM->TO" (or one, as `link`)'
+    )
     at: Hours = Field(description="when the attack begins")
     outage: Distribution | None = Field(None, description="how long each outage lasts")
     every: Distribution | None = Field(None, description="repeat outages this often until `until`")
@@ -374,14 +397,18 @@ class Cyber(Section):
 
     @model_validator(mode="before")
     @classmethod
-    def _link_alias(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "link" in data and "links" not in data:
+    def _one_link(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("link"), str):
+            if "links" in data:
+                raise ValueError("give `link` (one) or `links` (a list), not both")
             data = {**data, "links": [data["link"]]}
             del data["link"]
         return data
 
     @model_validator(mode="after")
     def _does_something(self) -> Cyber:
+        if not self.links:
+            raise ValueError("name the links it attacks: `link: FROM->TO` or `links: [...]`")
         if self.outage is None and self.compromise is None:
             raise ValueError("a cyber attack needs `outage` or `compromise` (or both)")
         if self.every is not None and self.until is None:
@@ -414,12 +441,30 @@ class MetricsSpec(Section):
     )
 
 
+def _or_a_date(schema: dict[str, Any]) -> None:
+    """The published schema admits a calendar date or date-time where a time is written."""
+    described = schema.pop("description", None)
+    title = schema.pop("title", None)
+    inner = dict(schema)
+    schema.clear()
+    schema["anyOf"] = [
+        inner,
+        {"type": "string", "format": "date"},
+        {"type": "string", "format": "date-time"},
+    ]
+    if title is not None:
+        schema["title"] = title
+    if described is not None:
+        schema["description"] = described
+
+
 class Intervention(Section):
     """A timed change of parameters, by the same dotted paths as `--set`."""
 
     at: Hours = Field(
         description="when the changes take effect: a time since the start (14d) or a UTC "
-        "date or date-time (2024-10-28): a schedule of what changed on which day"
+        "date or date-time (2024-10-28): a schedule of what changed on which day",
+        json_schema_extra=_or_a_date,
     )
     set: dict[str, Any] = Field(min_length=1, description="dotted path -> new value, as `--set`")
     note: str = Field("", description="why, shown in the timeline")
@@ -432,9 +477,9 @@ class Scenario(Section):
     name: Name = Field(description="the scenario's name; run directories start with it")
     description: str = Field("", description="what the scenario shows or asks")
     extends: str | None = Field(None, description="base scenario (path relative to this file)")
-    start: datetime = Field(description="the UTC date-time of t = 0 (no zone means UTC)")
+    start: Moment = Field(description="the UTC date-time of t = 0 (no zone means UTC)")
     duration: Hours = Field(gt=0, description="the horizon: how long the run lasts")
-    seed: int = Field(0, ge=0, lt=2**63, description="root of every random stream")
+    seed: Whole = Field(0, ge=0, lt=SEED_LIMIT, description="root of every random stream")
     communities: dict[str, list[str]] = Field(
         default_factory=dict, description="community -> member nation codes, for REL TO"
     )

@@ -228,7 +228,8 @@ class Perspective {
     const data = report.data;
     this.name = name;
     this.truth = name === null;
-    const known = this.truth ? null : data.perspectives[name];
+    // a node the run does not have (a mistyped address) knows nothing
+    const known = this.truth ? null : data.perspectives[name] || { nodes: [], links: [], fields: [] };
     const index = this.truth ? null : report.nodeIndex.get(name);
     this.lines = report.lines.of(index);
     this.nodes = this.truth ? report.nodes.map((n) => n.name) : known.nodes;
@@ -297,7 +298,6 @@ class RunReport {
     this.perspectives = new Map();
     this.view = null; // null: ground truth; else a node name
     this.pv = this.perspective(null);
-    this.blocked = null; // a view the address asked for that the run does not have
     this.tick = 0;
     this.playing = false;
     this.selected = null; // {kind: "node"|"link", name}
@@ -316,6 +316,7 @@ class RunReport {
     };
     this.followView(); // before anything is drawn: a node's view never shows ground truth first
     step("header", () => this.buildHeader());
+    this.renderNotice();
     step("map", () => this.buildMap());
     step("scrubber", () => this.buildScrubber());
     step("glossary", () => this.buildGlossary());
@@ -348,41 +349,27 @@ class RunReport {
   }
 
   /* The view the address asks for (`as=NODE`, or `as=` for ground truth); true if it
-   * changes the view. An unknown node shows nothing of the run until a view is chosen:
-   * a mistyped link for a class must not open on the ground truth. */
+   * changes the view. A node the run does not have knows nothing: a mistyped link for a
+   * class opens on an empty run with a notice, never on the ground truth. */
   followView() {
     const params = new URLSearchParams(window.location.hash.slice(1));
     if (!params.has("as")) return false;
     const asked = params.get("as") || null;
-    if (asked !== null && !this.nodeIndex.has(asked)) {
-      this.block(asked);
-      return false;
-    }
-    const changed = asked !== this.view || this.blocked !== null;
-    this.unblock();
+    if (asked === this.view) return false;
     this.view = asked;
     this.pv = this.perspective(asked);
-    return changed;
+    return true;
   }
 
-  block(asked) {
-    this.blocked = asked;
-    const names = this.nodes.map((n) => n.name).join(", ");
+  renderNotice() {
     const box = document.getElementById("notice");
-    box.hidden = false;
-    box.textContent = `This address asks for the view of "${asked}", which this run does not have ` +
-      `(its nodes: ${names}). Choose a view above.`;
-    for (const part of document.querySelectorAll("main, .scrubber")) part.hidden = true;
-    const select = document.getElementById("perspective");
-    if (select) select.value = "-";
-  }
-
-  unblock() {
-    if (this.blocked === null) return;
-    this.blocked = null;
-    document.getElementById("notice").hidden = true;
-    for (const part of document.querySelectorAll("main, .scrubber")) part.hidden = false;
-    if (this.cy) { this.cy.resize(); this.cy.fit(undefined, 30); }
+    const unknown = this.view !== null && !this.nodeIndex.has(this.view);
+    box.hidden = !unknown;
+    if (unknown) {
+      const names = this.nodes.map((n) => n.name).join(", ");
+      box.textContent = `This address asks for the view of "${this.view}", which this run does not ` +
+        `have (its nodes: ${names}): nothing is shown. Choose a view above.`;
+    }
   }
 
   /* Each perspective's knowledge, derived once. */
@@ -422,6 +409,7 @@ class RunReport {
     for (const node of this.nodes) {
       select.append(Report.el("option", { value: node.name, text: `as ${node.name}` }));
     }
+    select.value = this.view || "";
     select.addEventListener("change", () => this.setView(select.value || null));
   }
 
@@ -470,11 +458,11 @@ class RunReport {
   /* Show the run as `view` saw it (null: ground truth): every part of the page is
    * drawn again from that perspective's knowledge. */
   setView(view) {
-    this.unblock();
     this.view = view;
     this.pv = this.perspective(view);
     document.getElementById("perspective").value = view || "";
     this.timelineShown = null;
+    this.renderNotice();
     this.renderSubtitle();
     this.renderLegend();
     this.fillAssessments();
@@ -485,6 +473,9 @@ class RunReport {
       if (this.tab === "metrics") this.buildCharts();
     }
     this.drawMarks();
+    // whichever tab is shown, nothing drawn for the previous view stays in the page
+    if (this.tab !== "map") for (const draw of ["renderTables", "renderMap", "renderDetails", "renderTimeline"]) this[draw]();
+    if (this.tab !== "metrics") this.renderRunMetrics();
     this.render();
   }
 
@@ -1368,6 +1359,10 @@ class RunReport {
       showTab: (t) => this.showTab(t),
       openAssessment: (id) => this.openAssessment(id),
       provenanceGraph: () => (this.provCy ? this.provCy.nodes().map((n) => n.id()) : []),
+      // every word the graphs draw (canvas text is not in the page's text)
+      graphText: () => [this.cy, this.provCy].filter(Boolean).flatMap((cy) =>
+        cy.elements().map((e) => `${e.id()} ${e.data("label") || ""}`)),
+      view: () => this.view,
       state: () => this.model.state,
       timings: this.timings,
       // the cost of each part of a frame at the time shown (for bench/bench_report.py)

@@ -112,9 +112,9 @@ class NodeAgent:
         self.fuse_report(r)
         self.share_report(report)
         self.sender.pop(report, None)
-        if self.state.fusion is None:  # elsewhere it may rest under an assessment of ours
+        examining = self.exploitation.examine(r)  # a reading of it is held as it was
+        if self.state.fusion is None and not examining:  # elsewhere it may rest under ours
             self.consent.forget(report)
-        self.exploitation.examine(r)
         self.dispatch()
 
     def fuse_report(self, r: Report) -> None:
@@ -129,10 +129,24 @@ class NodeAgent:
             self.fuse(clusters.cluster_for(r.was, r.sector, r.used_at, window))
         self.fuse(clusters.cluster_for(r.munition, r.sector, r.used_at, window))
 
-    def refiled(self, report: str) -> None:
-        """This node's exploitation filed a new reading of a report: weigh it, share it."""
-        self.fuse_report(self.world.state.reports[report])
-        self.share_report(report, self.finding_rules)
+    def refiled(self, examined: str, report: str | None) -> None:
+        """This node's exploitation examined a report; if it filed a new reading of it
+        (`report`), weigh it and share it.
+
+        The reading is the examined report's material read anew: it is held under that
+        report's marking (and its originator's consents), never as this node's own."""
+        held = self.consent.material.get(examined)
+        if report is not None:
+            r = self.world.state.reports[report]
+            if held is not None:
+                marking = self.consent.marking_of(examined) or held.marking
+                self.consent.hold(report, held.originator, marking, report_key(r))
+            self.fuse_report(r)
+            self.share_report(report, self.finding_rules)
+        if self.state.fusion is None:  # as `complete` would have, had it not been examined
+            self.consent.forget(examined)
+            if report is not None:
+                self.consent.forget(report)
 
     def share_report(self, report: str, rules: list[SharingRule] | None = None) -> None:
         """Forward an analysed report by this node's sharing rules for reports (or `rules`)."""

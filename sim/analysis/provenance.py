@@ -43,32 +43,38 @@ class _Trail:
     lines: dict[str, list[Line]] = field(default_factory=dict)
     reached: dict[str, list[tuple[str, float, str | None]]] = field(default_factory=dict)
     supports: dict[str, list[str]] = field(default_factory=dict)  # report -> assessments
+    links: dict[str, str] = field(default_factory=dict)  # message carrying a followed item -> link
 
 
-def _find(events: Iterable[ev.Event], item: str) -> _Found:
+def _find(events: Iterable[ev.Event], items: Iterable[str]) -> dict[str, _Found]:
+    """What the first pass learns about each of `items`; LogError names one it lacks."""
+    wanted = set(items)
     ids: set[str] = set()
-    found: _Found | None = None
+    found: dict[str, _Found] = {}
+    usages: dict[str, _Found] = {}  # usages asked for -> their finding (sightings join it)
     for event in events:
         if isinstance(event, ev.AssessmentIssued):
             ids.add(event.assessment)
-            if event.assessment == item:
-                found = _Found("assessment", list(event.reports), list(event.contradicting))
-                found.issued = found.latest = event
-        elif isinstance(event, ev.AssessmentUpdated) and event.assessment == item:
-            if found is not None:
-                found.latest, found.reports = event, list(event.reports)
-                found.contradicting = list(event.contradicting)
+            if event.assessment in wanted:
+                issued = _Found("assessment", list(event.reports), list(event.contradicting))
+                issued.issued = issued.latest = event
+                found[event.assessment] = issued
+        elif isinstance(event, ev.AssessmentUpdated):
+            known = found.get(event.assessment) if event.assessment in wanted else None
+            if known is not None:
+                known.latest, known.reports = event, list(event.reports)
+                known.contradicting = list(event.contradicting)
         elif isinstance(event, ev.SightingReported):
             ids.add(event.report)
-            if event.report == item:
-                found = _Found("report", [item])
-            elif found is not None and found.kind == "usage" and event.usage == item:
-                found.reports.append(event.report)
+            if event.report in wanted:
+                found[event.report] = _Found("report", [event.report])
+            if event.usage is not None and (usage := usages.get(event.usage)) is not None:
+                usage.reports.append(event.report)
         elif isinstance(event, ev.MunitionUsed):
             ids.add(event.usage)
-            if event.usage == item:
-                found = _Found("usage", used=event)
-    if found is None:
+            if event.usage in wanted:
+                found[event.usage] = usages[event.usage] = _Found("usage", used=event)
+    for item in sorted(wanted - set(found)):
         hint = suggest(item, sorted(ids), most=3)
         msg = f"no assessment, report or usage {item!r} in this run{hint}"
         raise LogError(msg)
@@ -97,6 +103,8 @@ def _follow(
         item = _item_of(event)
         if item not in wanted:
             continue
+        if isinstance(event, ev.MessageSent):
+            trail.links[event.message] = event.link
         if isinstance(event, ev.ReportReceived | ev.AssessmentReceived):
             trail.reached.setdefault(item, []).append((event.node, event.t, event.via))
         if line is not None:
@@ -214,17 +222,131 @@ def _explain_usage(found: _Found, narrator: Narrator, trail: _Trail, item: str) 
     return lines
 
 
+@dataclass(frozen=True)
+class GraphNode:
+    """A box in a provenance graph: a usage, a report, a node the reports passed, an item."""
+
+    id: str
+    kind: str  # usage, fabrication, report, contradiction, node, assessment, receiver
+    label: str
+    layer: int  # left to right: where it stands between the field and the assessment
+
+
+@dataclass(frozen=True)
+class GraphEdge:
+    """How one box led to the next (``count`` reports or items took this step)."""
+
+    source: str
+    target: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class ProvenanceGraph:
+    """The provenance of an item as boxes and arrows: usages → reports → nodes → item."""
+
+    nodes: list[GraphNode]
+    edges: list[GraphEdge]
+
+
+class _GraphBuilder:
+    def __init__(self) -> None:
+        self.nodes: dict[str, GraphNode] = {}
+        self.edges: dict[tuple[str, str, str], int] = {}
+
+    def node(self, id_: str, kind: str, label: str, layer: int) -> str:
+        known = self.nodes.get(id_)
+        if known is None or layer > known.layer:  # the longest way in: arrows go right
+            self.nodes[id_] = GraphNode(id_, kind, label, layer)
+        return id_
+
+    def edge(self, source: str, target: str, label: str) -> None:
+        key = (source, target, label)
+        self.edges[key] = self.edges.get(key, 0) + 1
+
+    def graph(self) -> ProvenanceGraph:
+        edges = [GraphEdge(s, t, label, n) for (s, t, label), n in self.edges.items()]
+        return ProvenanceGraph(sorted(self.nodes.values(), key=lambda n: n.layer), edges)
+
+
+def _graph_report(
+    builder: _GraphBuilder, narrator: Narrator, trail: _Trail, report: str, kind: str = "report"
+) -> None:
+    filed = narrator.reports.get(report)
+    label = report if filed is None else f"{report} {filed.collector} ({filed.grade})"
+    builder.node(report, kind, label, 1)
+    if filed is not None and filed.usage is None:
+        campaign = narrator.campaigns.get(report)
+        source = f"fabricated:{campaign or report}"
+        builder.node(source, "fabrication", f"fabricated ({campaign or 'adversary'})", 0)
+        builder.edge(source, report, "fabricated")
+    elif filed is not None and filed.usage is not None:
+        used = narrator.usages.get(filed.usage)
+        what = "" if used is None else f" {used[0]} in {used[1]}"
+        builder.node(filed.usage, "usage", f"{filed.usage}{what}", 0)
+        wrong = used is not None and used[0] != filed.munition
+        builder.edge(filed.usage, report, f"misidentified as {filed.munition}" if wrong else "seen")
+    for hop, (node, _, via) in enumerate(trail.reached.get(report, [])):
+        target = builder.node(f"node:{node}", "node", node, 2 + hop)
+        link = trail.links.get(via or "")
+        if via is None:
+            builder.edge(report, target, "filed")
+        elif link is not None:
+            builder.edge(f"node:{link.partition('->')[0]}", target, link)
+
+
+def _graph(found: _Found, narrator: Narrator, trail: _Trail, item: str) -> ProvenanceGraph:
+    builder = _GraphBuilder()
+    for report in found.reports[:MAX_REPORTS]:
+        _graph_report(builder, narrator, trail, report)
+    for report in found.contradicting[:MAX_REPORTS]:
+        _graph_report(builder, narrator, trail, report, "contradiction")
+    latest = found.latest
+    if found.kind == "assessment" and latest is not None:
+        layer = max((n.layer for n in builder.nodes.values()), default=1) + 1
+        label = f"{item} {latest.band} ({latest.confidence:.2f})"
+        builder.node(item, "assessment", label, layer)
+        builder.edge(f"node:{latest.node}", item, "fused")
+        builder.node(f"node:{latest.node}", "node", latest.node, layer - 1)
+        for node, _, via in trail.reached.get(item, []):
+            receiver = builder.node(f"receiver:{node}", "receiver", node, layer + 1)
+            builder.edge(item, receiver, trail.links.get(via or "", via or ""))
+    return builder.graph()
+
+
 def explain_events(scenario: Scenario, events: Events, item: str) -> list[str]:
     """Provenance of `item` in words; `events` opens the log afresh for each pass."""
-    found = _find(events(), item)
+    return explain_many(scenario, events, [item])[item].lines
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """One item's provenance: the lines ``explain`` prints, and the same story as a graph."""
+
+    lines: list[str]
+    graph: ProvenanceGraph
+
+
+def explain_many(
+    scenario: Scenario, events: Events, items: Iterable[str]
+) -> dict[str, Explanation]:
+    """Provenance of every one of `items`, in two passes over the log whatever their number."""
+    found = _find(events(), items)
     narrator = Narrator(scenario)
-    wanted = {item, *found.reports, *found.contradicting}
-    trail = _follow(events(), narrator, wanted, set(found.reports))
-    if found.kind == "assessment":
-        return _explain_assessment(found, narrator, trail, item)
-    if found.kind == "report":
-        return _explain_report(narrator, trail, item)
-    return _explain_usage(found, narrator, trail, item)
+    reports = {report for f in found.values() for report in f.reports}
+    contradicting = {report for f in found.values() for report in f.contradicting}
+    trail = _follow(events(), narrator, set(found) | reports | contradicting, reports)
+    explained = {}
+    for item, f in found.items():
+        if f.kind == "assessment":
+            lines = _explain_assessment(f, narrator, trail, item)
+        elif f.kind == "report":
+            lines = _explain_report(narrator, trail, item)
+        else:
+            lines = _explain_usage(f, narrator, trail, item)
+        explained[item] = Explanation(lines, _graph(f, narrator, trail, item))
+    return explained
 
 
 def explain(run_dir: Path, item_id: str) -> list[str]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
+from functools import lru_cache
+from itertools import takewhile
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +16,7 @@ from sim.errors import LogError
 from sim.events import Event
 from sim.scenario.models import Scenario
 from sim.state import EvolveError, WorldState, evolve, initial_state
+from sim.state.model import LinkState, NodeState
 from sim.store import MANIFEST_FILE, events_path, read_events, read_json
 
 
@@ -34,6 +38,19 @@ def load_run(run_dir: Path) -> tuple[Scenario, dict[str, Any]]:
     return scenario, manifest
 
 
+def fold(scenario: Scenario, events: Iterable[Event]) -> Iterator[tuple[Event, WorldState]]:
+    """Each event with the state just after it (the same state object, changed in place)."""
+    state = initial_state(scenario)
+    for event in events:
+        try:
+            evolve(state, event)
+        except (EvolveError, KeyError, ValueError) as exc:
+            name = type(event).__name__
+            msg = f"event seq {event.seq} ({name}) cannot follow the events before it: {exc}"
+            raise LogError(msg) from None
+        yield event, state
+
+
 def replay_events(
     scenario: Scenario,
     events: Iterable[Event],
@@ -42,16 +59,15 @@ def replay_events(
     until_seq: int | None = None,
 ) -> WorldState:
     """The state after the last event with ``t <= at`` and ``seq <= until_seq`` (each if given)."""
+
+    def wanted(event: Event) -> bool:
+        return not (
+            (at is not None and event.t > at) or (until_seq is not None and event.seq > until_seq)
+        )
+
     state = initial_state(scenario)
-    for event in events:
-        if (at is not None and event.t > at) or (until_seq is not None and event.seq > until_seq):
-            break
-        try:
-            evolve(state, event)
-        except (EvolveError, KeyError, ValueError) as exc:
-            name = type(event).__name__
-            msg = f"event seq {event.seq} ({name}) cannot follow the events before it: {exc}"
-            raise LogError(msg) from None
+    for _, state in fold(scenario, takewhile(wanted, events)):  # noqa: B007 - the last one
+        pass
     return state
 
 
@@ -69,38 +85,47 @@ def replay(
     return replay_events(scenario, events, at, until_seq=until_seq)
 
 
+def describe_node(node: NodeState) -> dict[str, Any]:
+    """A JSON-ready view of one node: analysts, queue, reports under analysis, assessments."""
+    return {
+        "analysts": node.analysts,
+        "queue": list(node.queue),
+        "busy": sorted(node.busy, key=_id_order),
+        "received": node.receipts,
+        "analysed": node.analysed,
+        "assessments_issued": dict(node.assessments),
+        "assessments_received": dict(node.known_assessments),
+    }
+
+
+def describe_link(link: LinkState, *, ground_truth: bool = True) -> dict[str, Any]:
+    """A JSON-ready view of one link; `compromised` (ground truth) only with `ground_truth`."""
+    view: dict[str, Any] = {
+        "up": link.up,
+        "enabled": link.enabled,
+        "down_causes": sorted(link.down),
+        "in_flight": len(link.in_flight),
+        "held": len(link.held),
+    }
+    if ground_truth:
+        view["compromised"] = sorted(link.compromised)
+    return view
+
+
 def describe_state(
     scenario: Scenario, state: WorldState, at: float | None = None, node: str | None = None
 ) -> dict[str, Any]:
     """A JSON-ready view of a state: per node its queue, analysts and assessments; links.
 
-    With `node`, only that node and the links that touch it.
+    With `node`, only that node and the links that touch it, and no ground truth.
     """
     t = state.t if at is None else at
-    nodes: dict[str, Any] = {}
-    for name, ns in state.nodes.items():
-        if node is not None and name != node:
-            continue
-        nodes[name] = {
-            "analysts": ns.analysts,
-            "queue": list(ns.queue),
-            "busy": sorted(ns.busy, key=_id_order),
-            "received": ns.receipts,
-            "analysed": ns.analysed,
-            "assessments_issued": dict(ns.assessments),
-            "assessments_received": dict(ns.known_assessments),
-        }
-    links: dict[str, Any] = {}
-    for name, ls in state.links.items():
-        if node is not None and node not in name.split("->", 1):
-            continue
-        links[name] = {
-            "up": ls.up,
-            "enabled": ls.enabled,
-            "down_causes": sorted(ls.down),
-            "in_flight": len(ls.in_flight),
-            "held": len(ls.held),
-        }
+    nodes = {name: describe_node(ns) for name, ns in state.nodes.items() if node in (None, name)}
+    links = {
+        name: describe_link(ls, ground_truth=node is None)
+        for name, ls in state.links.items()
+        if node is None or node in name.split("->", 1)
+    }
     when = scenario.start + timedelta(hours=t)
     return {
         "t": t,
@@ -112,7 +137,12 @@ def describe_state(
     }
 
 
+@lru_cache(maxsize=1 << 16)
 def _id_order(item: str) -> tuple[int, str]:
-    """R2 before R10: ids by their number, then by name."""
-    digits = "".join(ch for ch in item if ch.isdigit())
+    """R2 before R10: ids by their number, then by name (cached: a report under analysis
+    is sorted again at every change of its node, and the HTML report describes them all)."""
+    digits = "".join(_DIGITS.findall(item))
     return (int(digits) if digits else 0, item)
+
+
+_DIGITS = re.compile(r"\d+")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -297,8 +298,12 @@ class Narrator:
         return "run", f"run ends ({e.reason})"
 
 
+@lru_cache(maxsize=256)
 def format_when(start: datetime, t: float) -> str:
-    """``2024-07-12 03:10``: the UTC minute of simulation time `t` after `start`."""
+    """``2024-07-12 03:10``: the UTC minute of simulation time `t` after `start`.
+
+    Cached: the lines of one event, told by several narrators, share their time.
+    """
     return (start + timedelta(hours=t)).strftime("%Y-%m-%d %H:%M")
 
 

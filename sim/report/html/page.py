@@ -1,0 +1,84 @@
+"""One self-contained HTML file: the page's code, the vendored libraries and the data.
+
+Everything is inline, so the file opens from disk with no network and no server.
+The data is JSON, gzip-compressed and base64-encoded in a ``<script type=
+"application/octet-stream">`` element; the page inflates it with the browser's own
+``DecompressionStream``. A library or data never contains ``</script`` unescaped.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import html
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from sim.errors import LogError
+
+VENDOR_SCRIPTS = {
+    "run": ("cytoscape.min.js", "uPlot.iife.min.js"),
+    "experiment": (),
+}
+VENDOR_STYLES = {"run": ("uPlot.min.css",), "experiment": ()}
+SCRIPTS = {"run": ("common.js", "run.js"), "experiment": ("common.js", "experiment.js")}
+
+
+def _asset(folder: str, name: str) -> str:
+    return resources.files("sim.report.html").joinpath(folder, name).read_text(encoding="utf-8")
+
+
+def _script(code: str) -> str:
+    return "<script>\n" + code.replace("</script", "<\\/script") + "\n</script>"
+
+
+def encode_data(data: Any) -> str:
+    """The page's data as base64 of gzip of compact JSON (deterministic: mtime 0)."""
+    raw = orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)
+    return base64.b64encode(gzip.compress(raw, compresslevel=9, mtime=0)).decode("ascii")
+
+
+def render_page(kind: str, title: str, data: Any) -> str:
+    """The whole HTML document of a report of `kind` ("run" or "experiment")."""
+    styles = [_asset("vendor", name) for name in VENDOR_STYLES[kind]]
+    styles.append(_asset("assets", "report.css"))
+    # common.js first: it starts inflating the data while the libraries compile
+    scripts = [_asset("assets", "common.js")]
+    scripts += [_asset("vendor", name) for name in VENDOR_SCRIPTS[kind]]
+    scripts += [_asset("assets", name) for name in SCRIPTS[kind] if name != "common.js"]
+    body = _asset("assets", f"{kind}.html")
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en">',
+            "<head>",
+            '<meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{html.escape(title)}</title>",
+            *(f"<style>\n{css}\n</style>" for css in styles),
+            "</head>",
+            f'<body class="report-{kind}">',
+            body,
+            '<script type="application/octet-stream" id="intelsim-data" '
+            f'data-encoding="gzip+base64">{encode_data(data)}</script>',
+            *(_script(code) for code in scripts),
+            "</body>",
+            "</html>",
+            "",
+        ]
+    )
+
+
+def write_page(path: Path, text: str) -> int:
+    """Write the page to `path` (creating its folder); the number of bytes written."""
+    data = text.encode("utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    except OSError as exc:
+        msg = f"cannot write the report {path}: {exc.strerror or exc}"
+        raise LogError(msg) from None
+    return len(data)

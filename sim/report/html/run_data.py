@@ -1,0 +1,157 @@
+"""Everything the run report's page needs, computed from the projections in one pass.
+
+One streaming pass over the log feeds, event by event: the fold (state deltas, as
+``replay`` describes the state), both narrators (the timeline lines and who saw
+them), the message trips, and the metrics projection (sampled over time). Then
+provenance explains every assessment in two more passes (``explain``'s own code).
+The result is a JSON-ready dict of columns: names interned, times as integer ticks,
+sequences delta-encoded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sim.analysis.provenance import Explanation, explain_many
+from sim.analysis.replay import describe_state, fold, load_run
+from sim.events import AssessmentIssued, Event, RunEnded
+from sim.report.html.glossary import glossary
+from sim.report.html.layout import positions
+from sim.report.html.series import Intervals, MetricSamples, Sampler, StateSeries
+from sim.report.html.states import TICKS_PER_HOUR, ReportError, StateDeltas, ticks
+from sim.report.html.story import Story, delta_encode, epoch_minute
+from sim.report.html.trips import Trips
+from sim.scenario.models import Scenario
+from sim.state import initial_state
+from sim.store import events_path, read_events
+
+
+def _events(run_dir: Path) -> Iterator[Event]:
+    return read_events(events_path(run_dir))
+
+
+def _network(scenario: Scenario) -> dict[str, Any]:
+    """Nodes (grouped by nation, placed) and links (with their ceiling) for the map."""
+    placed = positions(scenario)
+    nodes = [
+        {
+            "name": name,
+            "nation": node.nation,
+            "description": node.description,
+            "fusion": node.fusion is not None,
+            "x": round(placed[name][0], 1),
+            "y": round(placed[name][1], 1),
+        }
+        for name, node in scenario.nodes.items()
+    ]
+    links = [
+        {
+            "name": link.name,
+            "from": link.from_,
+            "to": link.to,
+            "ceiling": link.max_classification,
+            "public": link.public,
+        }
+        for link in scenario.links
+    ]
+    codes = dict.fromkeys(node.nation for node in scenario.nodes.values())
+    nations = {code: scenario.nations.get(code, code) for code in codes}
+    return {"nodes": nodes, "links": links, "nations": nations}
+
+
+def _perspectives(scenario: Scenario) -> dict[str, Any]:
+    """Per node, what ``replay --as NODE`` describes: its nodes, links and link fields."""
+    state = initial_state(scenario)
+    out = {}
+    for node in scenario.nodes:
+        view = describe_state(scenario, state, node=node)
+        fields = sorted({f for link in view["links"].values() for f in link})
+        out[node] = {"nodes": list(view["nodes"]), "links": list(view["links"]), "fields": fields}
+    return out
+
+
+def _provenance(
+    scenario: Scenario, run_dir: Path, assessments: list[str], lines: dict[str, int]
+) -> dict[str, Any]:
+    """``explain``'s lines (interned: a report's block is shared) and graph per assessment."""
+    if not assessments:
+        return {"items": {}}
+    explained = explain_many(scenario, lambda: _events(run_dir), assessments)
+    return {"items": {item: _explanation(e, lines) for item, e in explained.items()}}
+
+
+def _explanation(explanation: Explanation, lines: dict[str, int]) -> dict[str, Any]:
+    graph = explanation.graph
+    return {
+        "lines": [lines.setdefault(line, len(lines)) for line in explanation.lines],
+        "nodes": [[n.id, n.kind, n.label, n.layer] for n in graph.nodes],
+        "edges": [[e.source, e.target, e.label, e.count] for e in graph.edges],
+    }
+
+
+def run_data(run_dir: Path, *, exhaustive: bool = False) -> dict[str, Any]:
+    """The page's data for the run in `run_dir` (see the module docstring)."""
+    scenario, manifest = load_run(run_dir)
+    horizon = float(scenario.duration)
+    state0 = initial_state(scenario)
+    deltas = StateDeltas(state0, exhaustive=exhaustive)
+    initial = deltas.initial()
+    sampler = Sampler(horizon)
+    sizes, intervals = StateSeries(sampler, initial), Intervals(initial)
+    deltas.observers += [sizes.observe, intervals.observe]
+    story, trips = Story(scenario), Trips([link.name for link in scenario.links])
+    metrics = MetricSamples(scenario, sampler)
+    times: list[int] = []
+    assessments: list[str] = []
+    ended, state = False, state0
+    for index, (event, state) in enumerate(fold(scenario, _events(run_dir))):
+        times.append(ticks(event.t))
+        deltas.after(index, event, state)
+        trips.add(event, state, story.add(index, event))
+        metrics.add(event)
+        if isinstance(event, AssessmentIssued):
+            assessments.append(event.assessment)
+        ended = ended or isinstance(event, RunEnded)
+    if not times:
+        msg = f"{run_dir}: the log has no events to draw"
+        raise ReportError(msg)
+    deltas.check(state)
+    explain_lines: dict[str, int] = {}
+    provenance = _provenance(scenario, run_dir, assessments, explain_lines)
+    provenance["lines"] = list(explain_lines)
+    return {
+        "kind": "run",
+        "run": {
+            "id": Path(run_dir).name,
+            "scenario": scenario.name,
+            "description": scenario.description,
+            "seed": manifest.get("seed", scenario.seed),
+            "start": scenario.start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "start_minute": epoch_minute(scenario.start),
+            "horizon": ticks(horizon),
+            "end": times[-1],
+            "ended": ended,
+            "events": len(times),
+            "final_hash": manifest.get("final_hash"),
+            "ticks_per_hour": TICKS_PER_HOUR,
+        },
+        "network": _network(scenario),
+        "perspectives": _perspectives(scenario),
+        "times": delta_encode(times),
+        "state": {
+            "initial": initial,
+            "paths": deltas.paths,
+            "event": delta_encode(deltas.events),
+            "ops": deltas.groups,
+        },
+        "lines": story.columns(),
+        "trips": trips.columns(),
+        "samples": sampler.ticks(),
+        "metrics": metrics.columns(),
+        "sizes": sizes.columns(),
+        "outages": intervals.columns(),
+        "provenance": provenance,
+        "glossary": glossary(scenario),
+    }

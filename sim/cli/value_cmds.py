@@ -43,7 +43,8 @@ def value(
     """What a part is worth: paired runs with and without it (same seeds), with − without
     at every node with 95% CIs."""
     from sim.experiments.value import ValueSpec, finish_value, open_value
-    from sim.report.value_view import LEGEND, removal_line, value_plot, value_tables
+    from sim.report.value_plot import value_plot
+    from sim.report.value_view import LEGEND, removal_line, value_tables
 
     if resume is None and file is None:
         fail("give a scenario FILE (or --resume DIR)")

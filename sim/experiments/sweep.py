@@ -237,7 +237,7 @@ class Sweep:
         """Reopen a stopped sweep: same spec, rows so far from its journal."""
         directory = Path(directory)
         if not (directory / MANIFEST).is_file():
-            msg = f"{directory} is not a sweep directory (no {MANIFEST})"
+            msg = f"{directory} is not a {cls.KIND} directory (no {MANIFEST})"
             raise SweepError(msg)
         manifest = read_json(directory / MANIFEST)
         if manifest.get("kind") != cls.KIND or "spec" not in manifest:

@@ -53,6 +53,7 @@ HEADLINE = (
     "known_within_7d",
     "known_within_30d",
     "coverage",
+    "false_attributions",
     "false_attribution_rate",
     "*warning*",
     "*lead*",
@@ -70,6 +71,7 @@ COLUMNS = (
     "ci_high",
     "n",
     "method",
+    "kind",
     "variance_reduction",
     "undefined",
     "note",
@@ -328,7 +330,7 @@ def value_table(
         gone = part.gone()
         for name in names:
             where, what = split_metric(name)
-            head = {"part": part.label, "node": where, "metric": what}
+            head = {"part": part.label, "node": where, "metric": what, "kind": kind_of(name).value}
             if where in gone:
                 kept = summarize(name, column_values(b, name))
                 note = f"{where} is removed with {part.label}: it has no value without it"
@@ -414,6 +416,8 @@ def finish_value(
     leading = {"point", "replication", "seed", *plan.point_columns()}
     names = [c for c in runs.columns if c not in leading]
     valued = [n for n in names if is_value_metric(n) or (metrics and matches(n, metrics))]
+    order = {name: i for i, name in enumerate(plan.nodes)}  # by node, as the scenario lists them
+    valued.sort(key=lambda n: order.get(split_metric(n)[0], len(order)))
     table, diffs = value_table(runs, plan, valued)
     effects = _effects(plan)
     write_table(table, study.directory / "value")

@@ -55,23 +55,12 @@ def _changed(diff: PairedDiff) -> bool:
     return d.mean is not None and (d.mean != 0 or (d.half_width or 0) > 0)
 
 
-FOREST_AXIS = "B − A, % of A's mean (95% CI from paired differences; red: excludes 0)"
-
-
-def forest_plot(
-    diffs: Mapping[str, PairedDiff],
-    stem: Path,
-    title: str,
-    axis: str = FOREST_AXIS,
-    no_base: str = "A's mean is 0",
-    difference: str = "B − A",
-) -> list[Path]:
+def forest_plot(diffs: Mapping[str, PairedDiff], stem: Path, title: str) -> list[Path]:
     """B − A of each metric with its 95% CI, as a percentage of A's mean, on one axis.
 
     Metrics differ in unit, so the axis is relative; each row also states the
     absolute difference and interval. Metrics identical on both sides in every
-    replication are listed in the title, not drawn. `axis`, `no_base` (said where A is
-    0) and `difference` name what A and B are.
+    replication are listed in the title, not drawn.
     """
     shown = [(m, d) for m, d in diffs.items() if _changed(d)]
     same = sum(1 for d in diffs.values() if d.diff.mean is not None and not _changed(d))
@@ -88,8 +77,8 @@ def forest_plot(
         labels.append(metric)
         if base is None or not all(map(math.isfinite, (base, low, high, d.mean))):
             # nothing to scale by, or a side never reached within the run (censored)
-            why = no_base if base is None else "beyond the horizon"
-            ax.text(0, row, f"{why}; {difference} = {absolute}", va="center", fontsize=7)
+            why = "A's mean is 0" if base is None else "beyond the horizon"
+            ax.text(0, row, f"{why}; B − A = {absolute}", va="center", fontsize=7)
             continue
         scale = 100.0 / base
         color = "tab:red" if diff.excludes_zero else "tab:gray"
@@ -115,7 +104,7 @@ def forest_plot(
     ax.set_yticks(range(len(labels)))
     ax.set_yticklabels(labels, fontsize=7)
     ax.set_ylim(-0.7, max(len(labels), 1) - 0.3)
-    ax.set_xlabel(axis)
+    ax.set_xlabel("B − A, % of A's mean (95% CI from paired differences; red: excludes 0)")
     ax.grid(True, axis="x", alpha=0.3)
     note = f"; {same} metrics identical on both sides not shown" if same else ""
     ax.set_title(f"{title}{note}", fontsize=9)

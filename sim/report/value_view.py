@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
-import pandas as pd
-from rich import box
 from rich.table import Table
 
+from sim.analysis.kinds import Kind
 from sim.experiments.intervals import METHODS
 from sim.experiments.value import PartSet, Valuation
-from sim.report.plots import forest_plot
-from sim.report.whatif_view import SHORT_NAMES, num
+from sim.report.whatif_view import num
 from sim.scenario.removal import Effect
 
 PLURALS = {"sharing destination": "sharing destinations", "attack target": "attack targets"}
@@ -40,41 +37,68 @@ def removal_line(part: PartSet) -> str:
     return line
 
 
+NAMES = {
+    "knowledge_median_h": "to know, median h",
+    "known_within_2d": "known ≤2 d",
+    "known_within_7d": "known ≤7 d",
+    "known_within_30d": "known ≤30 d",
+    "usage_coverage": "uses covered",
+    "coverage": "coverage",
+    "false_attributions": "false attrib.",
+    "false_attribution_rate": "false attrib. rate",
+    "on_partner_evidence": "on partners",
+}  # short enough for 80 columns
+
+
 def _what(metric: str) -> str:
-    return SHORT_NAMES.get(metric, metric.replace("_h.", " (h) ").replace("_", " "))
+    if metric in NAMES:
+        return NAMES[metric]
+    if metric.startswith("partner_evidence."):
+        return f"on {metric.split('.', 1)[1]}"
+    return metric.replace("_h.", " h ").replace("_", " ")
 
 
-def _number(value: object, digits: int = 3) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+def _scaled(value: object, kind: str) -> float | None:
+    if not isinstance(value, int | float) or math.isnan(value):
+        return None
+    return float(value) * (100.0 if kind == Kind.SHARE else 1.0)
+
+
+def _cell(value: object, kind: str, *, signed: bool = False, percent: bool = False) -> str:
+    """A value as shown: shares in % (differences in points), 3 significant digits,
+    "never" for a time not reached, ±∞ for a difference against one."""
+    number = _scaled(value, kind)
+    if number is None:
         return "—"
-    number = float(value)  # type: ignore[arg-type]
     if math.isinf(number):
-        return "never" if number > 0 else "−∞"
-    return num(number, digits)
+        return ("+∞" if number > 0 else "−∞") if signed else "never"
+    text = num(number, 3).replace("-", "−")
+    if signed and number > 0:
+        text = f"+{text}"
+    return f"{text}%" if percent and kind == Kind.SHARE else text
 
 
-def _signed(value: object) -> str:
-    text = _number(value)
-    if isinstance(value, float) and math.isinf(value):
-        return "+∞" if value > 0 else "−∞"
-    if text not in ("—", "0") and not text.startswith("-"):
-        return f"+{text}"
-    return text.replace("-", "−")
-
-
-def _interval(low: object, high: object) -> str:
-    if low is None or high is None or any(pd.isna(v) for v in (low, high)):
+def _interval(low: object, high: object, kind: str) -> str:
+    if _scaled(low, kind) is None or _scaled(high, kind) is None:
         return "—"
-    return f"[{_number(low).replace('-', '−')}, {_number(high).replace('-', '−')}]"
+    return f"[{_cell(low, kind)}, {_cell(high, kind)}]"
 
 
 def part_table(valuation: Valuation, part: str, title: str) -> Table:
     """One part's value at each node: with, without, with − without [95% CI], VR."""
     rows = valuation.shown[valuation.shown["part"] == part]
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    table.add_column("node", style="bold", overflow="fold")
+    # no box: its separators would cost 8 of the 80 columns the table has
+    table = Table(
+        title=title,
+        title_justify="left",
+        box=None,
+        pad_edge=False,
+        padding=(0, 1),
+        header_style="bold",
+    )
+    table.add_column("node", style="bold", no_wrap=True)
     table.add_column("metric", overflow="fold")
-    for name in ("with", "without", "with − w/o", "95% CI", "VR ×"):
+    for name in ("with", "without", "adds", "95% CI", "VR ×"):
         table.add_column(name, justify="right", no_wrap=name != "95% CI", overflow="fold")
     removed: set[str] = set()
     methods: list[str] = []
@@ -83,25 +107,27 @@ def part_table(valuation: Valuation, part: str, title: str) -> Table:
         if str(row["note"]).startswith(f"{node} is removed"):
             if node not in removed:
                 removed.add(node)
-                table.add_row(node, "[dim]removed: no value without it[/]", "", "", "", "", "")
+                table.add_row(node, "[dim]removed[/]")
             continue
         methods.append(str(row["method"]))
-        what = _what(str(row["metric"])) + (" *" if row["undefined"] else "")
+        kind = str(row["kind"])
         table.add_row(
             node,
-            what,
-            _number(row["with"]),
-            _number(row["without"]),
-            _signed(row["difference"]),
-            _interval(row["ci_low"], row["ci_high"]),
-            _number(row["variance_reduction"], 2),
+            _what(str(row["metric"])) + (" *" if row["undefined"] else ""),
+            _cell(row["with"], kind, percent=True),
+            _cell(row["without"], kind, percent=True),
+            _cell(row["difference"], kind, signed=True),
+            _interval(row["ci_low"], row["ci_high"], kind),
+            _cell(row["variance_reduction"], Kind.NUMBER),
         )
     if not len(rows):
         table.add_row("", "[dim]no metric shown differs with and without this part[/]")
     seen = dict.fromkeys(m for m in methods if m in METHODS)
-    notes = [f"{METHODS[m].short}: {METHODS[m].description}" for m in seen]
+    notes = [f"95% CI: {METHODS[m].short}, {METHODS[m].description}" for m in seen]
     if any(rows["undefined"].fillna(0) > 0):
         notes.append("* some pairs left out (undefined, or not reached on either side)")
+    if removed:
+        notes.append("removed: the part takes the node with it; it has no value without it")
     table.caption = "; ".join(notes)
     table.caption_justify = "left"
     return table
@@ -121,25 +147,8 @@ def value_tables(valuation: Valuation, scenario: str) -> list[Table]:
 
 
 LEGEND = (
-    "with − w/o: what the part adds (a share known that is higher with it is +, a time "
-    "shorter with it is −); never: not reached by the end of the run; VR ×: (Var with + "
-    "Var without) / Var(difference), how much pairing narrowed the interval"
+    "adds: with − without, what the part adds (a share higher with it is +, a time shorter "
+    "with it is −); shares in %, what is added in percentage points; times in "
+    "hours (never: not reached by the end of the run); VR ×: (Var with + Var without) / "
+    "Var(with − without), how much pairing narrowed the interval"
 )
-
-
-def value_plot(valuation: Valuation, stem: Path, title: str) -> list[Path]:
-    """The shown differences with their 95% CIs as one forest plot (PNG and SVG)."""
-    diffs = {}
-    for row in valuation.shown.to_dict("records"):
-        key = (str(row["part"]), str(row["node"]), str(row["metric"]))
-        if key in valuation.diffs:
-            diffs[" · ".join(key)] = valuation.diffs[key]
-    return forest_plot(
-        diffs,
-        stem,
-        title,
-        axis="with − without, % of the value without the part (95% CI, paired; red: excludes 0)",
-        no_base="0 without the part",
-        difference="with − without",
-    )
-

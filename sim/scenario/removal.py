@@ -28,6 +28,7 @@ that silently means something else.
 from __future__ import annotations
 
 import copy
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -167,9 +168,15 @@ def without(raw: dict[str, Any], parts: Sequence[Part], file: str = "") -> Remov
         where = f" {file}" if file else ""
         msg = f"without {label}, the scenario{where} is not valid:{lines}"
         raise RemovalError(msg)
-    old = {(p.path, p.message) for p in before}
-    fresh = tuple(f"{p.path}: {p.message}" for p in after if (p.path, p.message) not in old)
-    return Removal(removal.raw, removal.parts, removal.effects, fresh)
+    # by message: a removal renumbers the items a warning's path names
+    old = Counter(p.message for p in before)
+    fresh = []
+    for p in after:
+        if old[p.message] > 0:
+            old[p.message] -= 1
+        else:
+            fresh.append(f"{p.path}: {p.message}")
+    return Removal(removal.raw, removal.parts, removal.effects, tuple(fresh))
 
 
 @dataclass
@@ -400,7 +407,8 @@ class _Cut:
         index %= len(old)
         new = self.moved[where].get(index)
         if new is None:
-            return path, f"{where}[{index}] is removed"
+            name = item_name(old[index])
+            return path, f"{name or f'{where}[{index}]'} is removed"
         if segs[depth].lstrip("-").isdigit():
             segs = [*segs[:depth], str(new), *segs[depth + 1 :]]
         return ".".join(segs), None

@@ -14,6 +14,7 @@ from sim.scenario.models import Scenario
 from sim.scenario.removal import Effect, Part, RemovalError, resolve_part, without
 from tests.builders import collector, link, node, rule, scenario_dict, usage
 
+RATE = "adversary.disinformation.d2.rate"  # an intervention path naming a campaign by name
 SCENARIOS = sorted((Path(__file__).resolve().parent.parent / "scenarios").glob("*.yaml"))
 
 
@@ -61,7 +62,7 @@ def korean_scenario() -> dict[str, Any]:
                 "set": {
                     "sharing.3.threshold": 0.5,
                     "adversary.cyber.1.outage": "3h",
-                    "adversary.disinformation.d2.rate": "2/d",
+                    RATE: "2/d",
                 },
             },
         ],
@@ -91,7 +92,7 @@ def test_removing_a_nation_cascades_through_every_section() -> None:
     assert out["interventions"] == [
         {"at": "10h", "set": {"nodes.B.analysts": 3}},
         # rule 3 is rule 1 now; the second attack and the second intervention are gone
-        {"at": "30h", "set": {"sharing.1.threshold": 0.5, "adversary.disinformation.d2.rate": "2/d"}},
+        {"at": "30h", "set": {"sharing.1.threshold": 0.5, RATE: "2/d"}},
     ]
     assert list(removal.effects) == [
         Effect("removed", "node", "K1", "a node of KOR"),
@@ -133,7 +134,7 @@ def test_removing_a_link_drops_what_crossed_it_and_nothing_else() -> None:
     assert [r["from"] for r in out["sharing"]] == ["A", "K2", "B"]
     assert [a["name"] for a in out["adversary"]["cyber"]] == ["c1"]
     assert out["interventions"][1:] == [
-        {"at": "30h", "set": {"sharing.2.threshold": 0.5, "adversary.disinformation.d2.rate": "2/d"}}
+        {"at": "30h", "set": {"sharing.2.threshold": 0.5, RATE: "2/d"}}
     ]
     assert [str(e) for e in removal.effects][:2] == [
         "removed link K1->B (named)",
@@ -176,7 +177,8 @@ def test_a_removal_that_leaves_a_dangling_name_is_an_error() -> None:
     raw = korean_scenario()
     # an intervention that hands rule 0 to K1: what it would mean without K1 is not ours to guess
     raw["interventions"].append({"at": "40h", "set": {"sharing.0.to": ["K1"]}})
-    with pytest.raises(RemovalError, match=r"without node K1.*not valid:\n  interventions\[2\].*unknown node `K1`"):
+    message = r"without node K1.*not valid:\n  interventions\[2\].*unknown node `K1`"
+    with pytest.raises(RemovalError, match=message):
         without(raw, parts(raw, "K1"))
     with pytest.raises(RemovalError, match="no node would be left"):
         without(raw, parts(raw, "A+B+KOR"))

@@ -22,10 +22,10 @@ from sim.experiments.sweep import SweepError
 from sim.experiments.value import (
     COLUMNS,
     EFFECT_COLUMNS,
-    ValueSpec,
-    ValueStudyError,
     Valuation,
+    ValueSpec,
     ValueStudy,
+    ValueStudyError,
     finish_value,
     is_value_metric,
     open_value,
@@ -152,8 +152,10 @@ def test_files_and_manifest(valued: tuple[ValueStudy, Valuation]) -> None:
     assert runs.groupby("replication")["seed"].nunique().max() == 1  # same seeds everywhere
     manifest = yaml.safe_load((study.directory / "manifest.json").read_text())
     assert manifest["kind"] == "value" and manifest["status"] == "complete"
-    assert [p["part"] for p in manifest["parts"]] == ["c1", "c2", "B", "c1+c2+B"]
-    assert manifest["parts"][2]["removes"] == ["node B"]
+    assert manifest["parts"] == ["c1", "c2", "B", "c1+c2+B"]
+    assert [p["part"] for p in manifest["points"]] == ["none", "c1", "c2", "B", "c1+c2+B"]
+    assert manifest["points"][3]["removes"] == ["node B"]
+    assert manifest["points"][3]["effects"][0] == "removed node B (named)"
     assert manifest["value"]["pairs"] == 8
 
 
@@ -181,7 +183,8 @@ def test_bad_parts_and_filters_fail_before_anything_runs(scenario: Path, tmp_pat
     def spec(**kw: Any) -> ValueSpec:
         return ValueSpec(**{"file": str(scenario), "vary": (), "replications": 4, **kw})
 
-    with pytest.raises(RemovalError, match=r"`c12`; did you mean `c2`\?\n.*`A-B`; did you mean `A->B`"):
+    both = r"`c12`; did you mean `c2`\?\n.*`A-B`; did you mean `A->B`"
+    with pytest.raises(RemovalError, match=both):
         open_value(spec(without=("c12", "A-B")), out)
     with pytest.raises(ValueStudyError, match="at least one --without"):
         open_value(spec(), out)

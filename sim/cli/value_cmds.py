@@ -70,6 +70,6 @@ def value(
     out_console.print(LEGEND, style="dim", highlight=False)
     out_console.print(
         f"every node and metric in {study.directory / 'value.csv'}; what each removal "
-        f"removed in removed.csv; forest plot {plots[0]}",
+        f"removed in removed.csv; plot {plots[0]}",
         highlight=False,
     )

@@ -267,13 +267,12 @@ class ValueStudy(Sweep):
     def _new_manifest(self) -> dict[str, Any]:
         manifest = super()._new_manifest()
         manifest.pop("factors", None)
+        manifest["parts"] = [p.label for p in self.plan.parts]
+        # what each point is: the part it removes, and all that the removal did
         manifest["points"] = [{"point": 0, "part": NOTHING}] + [
-            {"point": p.point, "part": p.label} for p in self.plan.parts
-        ]
-        manifest["parts"] = [
             {
-                "part": p.label,
                 "point": p.point,
+                "part": p.label,
                 "removes": [str(part) for part in p.removal.parts],
                 "effects": [str(e) for e in p.removal.effects],
                 "warnings": list(p.removal.warnings),

@@ -159,6 +159,34 @@ def test_files_and_manifest(valued: tuple[ValueStudy, Valuation]) -> None:
     assert manifest["value"]["pairs"] == 8
 
 
+def test_a_stopped_study_holds_whole_pairs_and_resumes_to_the_same_value(
+    scenario: Path, tmp_path: Path
+) -> None:
+    spec = ValueSpec(file=str(scenario), vary=(), replications=3, without=("c1", "c2"))
+    whole = open_value(spec, tmp_path / "a")
+    whole.run(SerialExecutor())
+    expected = finish_value(whole, whole.finish("complete")[0]).table
+
+    stopped = open_value(spec, tmp_path / "b")
+    seen: list[tuple[int, int]] = []
+
+    def interrupt(rows: list[dict[str, Any]]) -> None:
+        seen.extend((r["point"], r["replication"]) for r in rows)
+        if len(seen) == 5:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        stopped.run(SerialExecutor(), on_rows=interrupt)
+    # replication by replication: every point of replication 0 before any of replication 1
+    assert seen == [(0, 0), (1, 0), (2, 0), (3, 0), (0, 1)]
+    stopped.finish("interrupted")
+    resumed = ValueStudy.resume(stopped.directory)
+    assert len(resumed.pending()) == 4 * 3 - 5
+    resumed.run(SerialExecutor())
+    table = finish_value(resumed, resumed.finish("complete")[0]).table
+    pd.testing.assert_frame_equal(table, expected)
+
+
 def test_metrics_valued_come_from_the_kinds_declaration(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in (
         "nodes.X.knowledge_median_h",

@@ -20,8 +20,8 @@ removes has no value without it: its rows say so and carry no number.
 The metrics valued are taken from the declaration of metric kinds
 (`sim.analysis.metrics.KINDS`): every node metric that is a censored time or a share
 (time to knowledge, shares known by a day, coverage, rates), and every node metric
-whose name speaks of false attribution, warnings, lead times or consent, whatever its
-kind. A metric declared there later is valued with no change here.
+whose name speaks of false attribution, misidentification, warnings, lead times or
+consent, whatever its kind. A metric declared there later is valued with no change here.
 """
 
 from __future__ import annotations
@@ -47,7 +47,8 @@ from sim.scenario.removal import GROUP, Removal, RemovalError, resolve_part, wit
 from sim.store import write_json
 
 VALUE_KINDS = (Kind.CENSORED_TIME, Kind.SHARE)  # times to knowledge, shares known or covered
-VALUE_WORDS = ("false_attribution", "warning", "lead", "consent")  # valued whatever their kind
+# valued whatever their kind: what the ROK is meant to bring (issue 9)
+VALUE_WORDS = ("false_attribution", "misidentif", "warning", "lead", "consent")
 HEADLINE = (
     "knowledge_median_h",
     "known_within_7d",
@@ -55,9 +56,10 @@ HEADLINE = (
     "coverage",
     "false_attributions",
     "false_attribution_rate",
+    "misidentified_support",
     "*warning*",
-    "*lead*",
-    "*consent*",
+    "*lead_h*",
+    "partner_material_*",
 )  # node metrics shown by default (table and plot; the files hold every metric valued)
 NOTHING = "none"  # the part removed at point 0: the scenario as it is
 COLUMNS = (
@@ -363,7 +365,8 @@ def identical(d: PairedDiff) -> bool:
 
 
 def _note(d: PairedDiff) -> str:
-    censored = d.diff.kind is Kind.CENSORED_TIME
+    # a censored time (or any kind compared as one): None was "not reached", not undefined
+    censored = d.diff.method.endswith("median-os")
     pairs = d.diff.n + d.diff.undefined
     if d.diff.n == 0:
         return (

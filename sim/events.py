@@ -64,6 +64,8 @@ class Event(msgspec.Struct, tag_field="type", tag=True):
     seq: int = -1
     t: float = 0.0
     ground_truth: ClassVar[bool] = False
+    # fields of an otherwise visible event that only ground truth knows (exports hide them)
+    truth_fields: ClassVar[tuple[str, ...]] = ()
 
 
 class RunStarted(Event, kw_only=True):
@@ -107,6 +109,7 @@ class SightingReported(Event, kw_only=True):
     polarity: str = "supports"
     used_at: float = 0.0
     artefact: str | None = None
+    truth_fields: ClassVar[tuple[str, ...]] = ("usage",)
 
 
 class ReportReceived(Event, kw_only=True):

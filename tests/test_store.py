@@ -400,7 +400,8 @@ def test_resolve_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     new_run_dir(out, "empty")  # no events.jsonl: never "latest"
     for run, mtime in ((older, 1_000_000), (newer, 2_000_000)):
         (run / "events.jsonl").touch()
-        os.utime(run, (mtime, mtime))
+        os.utime(run / "events.jsonl", (mtime, mtime))
+    (older / "snapshots").mkdir()  # verify (or an export) writing into an old run
     assert resolve_run("latest", out) == newer
     assert resolve_run(older.name, out) == out / older.name
     assert resolve_run(str(older)) == older

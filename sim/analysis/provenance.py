@@ -6,17 +6,17 @@ the reports it rests on); the second follows those items from the field to every
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sim import events as ev
 from sim.analysis.arithmetic import arithmetic_of, arithmetic_text, sources_text
-from sim.analysis.replay import load_run
+from sim.analysis.source import RunSource, open_run
 from sim.analysis.timeline import Line, Narrator
 from sim.errors import LogError, suggest
 from sim.scenario.models import Scenario
-from sim.store import events_path, read_events
+from sim.store.reading import LogReading, needles
 
 MAX_REPORTS = 50  # supporting reports told in full; the rest are counted
 INDENT = "    "
@@ -339,18 +339,71 @@ def explain_many(
     trail = _follow(events(), narrator, set(found) | reports | contradicting, reports)
     explained = {}
     for item, f in found.items():
-        if f.kind == "assessment":
-            lines = _explain_assessment(f, narrator, trail, item)
-        elif f.kind == "report":
-            lines = _explain_report(narrator, trail, item)
-        else:
-            lines = _explain_usage(f, narrator, trail, item)
-        explained[item] = Explanation(lines, _graph(f, narrator, trail, item))
+        explained[item] = Explanation(
+            _explained(f, narrator, trail, item), _graph(f, narrator, trail, item)
+        )
     return explained
 
 
+def _explained(found: _Found, narrator: Narrator, trail: _Trail, item: str) -> list[str]:
+    if found.kind == "assessment":
+        return _explain_assessment(found, narrator, trail, item)
+    if found.kind == "report":
+        return _explain_report(narrator, trail, item)
+    return _explain_usage(found, narrator, trail, item)
+
+
+def _wanted(found: _Found, item: str) -> set[str]:
+    """The items whose path an explanation of `item` follows."""
+    return {item, *found.reports, *found.contradicting}
+
+
 def explain(run_dir: Path, item_id: str) -> list[str]:
-    """Provenance of an assessment (A-…), report (R…) or usage (U…) of a run, in words."""
-    scenario, _ = load_run(run_dir)
-    path = events_path(Path(run_dir))
-    return explain_events(scenario, lambda: read_events(path), item_id)
+    """Provenance of an assessment (A-…), report (R…) or usage (U…) of a run, in words.
+
+    Raises LogIntegrityError (after nothing is shown) when the log is incomplete or altered.
+    """
+    lines, reading = explain_run(open_run(run_dir), item_id)
+    reading.raise_if_broken()
+    return lines
+
+
+def explain_run(source: RunSource, item_id: str) -> tuple[list[str], LogReading]:
+    """Provenance of `item_id` in words, and the checked reading of the log it came from.
+
+    The first pass reads the whole log, checking its chain, but decodes only the lines
+    that name the item; later passes only search the same file for the lines naming
+    what the item rests on (its reports and their usages). An item not found in a
+    broken log is reported as the broken log it is.
+    """
+    reading = source.reading()
+    traced: dict[str, str] = {}  # report -> its true usage, from the sightings read
+    try:
+        events = _noting(reading.events(select=needles([item_id])), traced)
+        found = _find(events, [item_id])[item_id]
+    except LogError:
+        reading.raise_if_broken()
+        _find(source.reading().events(chain=False), [item_id])  # says "did you mean"
+        raise
+    untraced = [r for r in found.reports if r not in traced]
+    if untraced and found.kind != "assessment":  # their sightings come before: another pass
+        for _ in _noting(source.reading().events(select=needles(untraced), chain=False), traced):
+            pass
+    usages = {traced[r] for r in found.reports if r in traced}
+    wanted = _wanted(found, item_id)
+    narrator = Narrator(source.scenario)
+    # an assessment's arithmetic may name anything it weighed (partners' assessments,
+    # contradicting reports): follow it through every line; a report or usage through
+    # the lines that name it
+    select = None if found.kind == "assessment" else needles([*wanted, *usages])
+    events = source.reading().events(select=select, chain=False)
+    trail = _follow(events, narrator, wanted, set(found.reports))
+    return _explained(found, narrator, trail, item_id), reading
+
+
+def _noting(events: Iterable[ev.Event], traced: dict[str, str]) -> Iterator[ev.Event]:
+    """Pass events on, noting the true usage of every sighting among them."""
+    for event in events:
+        if isinstance(event, ev.SightingReported) and event.usage is not None:
+            traced[event.report] = event.usage
+        yield event

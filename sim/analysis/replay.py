@@ -38,9 +38,14 @@ def load_run(run_dir: Path) -> tuple[Scenario, dict[str, Any]]:
     return scenario, manifest
 
 
-def fold(scenario: Scenario, events: Iterable[Event]) -> Iterator[tuple[Event, WorldState]]:
-    """Each event with the state just after it (the same state object, changed in place)."""
-    state = initial_state(scenario)
+def fold(
+    scenario: Scenario, events: Iterable[Event], state: WorldState | None = None
+) -> Iterator[tuple[Event, WorldState]]:
+    """Each event with the state just after it (the same state object, changed in place).
+
+    The fold starts from `state` when given (a snapshot's), else from the initial state.
+    """
+    state = initial_state(scenario) if state is None else state
     for event in events:
         try:
             evolve(state, event)
@@ -57,18 +62,23 @@ def replay_events(
     at: float | None = None,
     *,
     until_seq: int | None = None,
+    state: WorldState | None = None,
 ) -> WorldState:
-    """The state after the last event with ``t <= at`` and ``seq <= until_seq`` (each if given)."""
+    """The state after the last event with ``t <= at`` and ``seq <= until_seq`` (each if given).
+
+    ``state`` is where the fold starts (default: the initial state); it is updated in place.
+    """
 
     def wanted(event: Event) -> bool:
         return not (
             (at is not None and event.t > at) or (until_seq is not None and event.seq > until_seq)
         )
 
-    state = initial_state(scenario)
-    for _, state in fold(scenario, takewhile(wanted, events)):  # noqa: B007 - the last one
+    start = initial_state(scenario) if state is None else state
+    result = start
+    for _, result in fold(scenario, takewhile(wanted, events), start):  # noqa: B007 - the last
         pass
-    return state
+    return result
 
 
 def replay(

@@ -16,6 +16,7 @@ from typing import Any
 
 from sim import events as ev
 from sim.analysis.arithmetic import sources_text
+from sim.analysis.ledger import Filed, ReportBook, UsageBook, Used
 from sim.analysis.perspective import QueryError, check_node, endpoints, visible_to
 from sim.analysis.replay import load_run
 from sim.scenario.models import Scenario
@@ -40,20 +41,6 @@ class Line:
         return f"{self.when}  {self.text}"
 
 
-@dataclass(frozen=True, slots=True)
-class _Filed:
-    """A report as filed: enough to name it in later lines."""
-
-    collector: str
-    discipline: str
-    grade: str
-    munition: str
-    sector: str
-    node: str
-    usage: str | None
-    polarity: str = "supports"
-
-
 def marking_text(marking: ev.Marking) -> str:
     """``NATO RESTRICTED REL TO NATO, UKR``."""
     return f"{marking.classification.replace('-', ' ')} REL TO {', '.join(marking.rel_to)}"
@@ -74,11 +61,18 @@ class Narrator:
 
     def __init__(self, scenario: Scenario, *, reveal_truth: bool = True) -> None:
         self.start = scenario.start
+        midnight = scenario.start.replace(hour=0, minute=0, second=0, microsecond=0)
+        self._midnight = midnight
+        self._offset_us = (scenario.start - midnight) // timedelta(microseconds=1)
+        self._day = -1
+        self._day_text = ""
+        self._minute = -1
+        self._minute_text = ""
         self.notes = [i.note for i in scenario.interventions]
         self.fusion = {name for name, spec in scenario.nodes.items() if spec.fusion is not None}
         self.reveal_truth = reveal_truth
-        self.reports: dict[str, _Filed] = {}
-        self.usages: dict[str, tuple[str, str, float]] = {}  # usage -> munition, sector, t
+        self.reports = ReportBook()  # every report filed, compactly (later lines name them)
+        self.usages = UsageBook()  # every usage (a sighting may trace to it at any time)
         self.campaigns: dict[str, str] = {}  # fabricated report -> campaign
         self.assessments: dict[str, tuple[str, str, str]] = {}  # id -> node, munition, sector
         self.sent: dict[str, float] = {}  # message -> sent
@@ -110,8 +104,22 @@ class Narrator:
         }
 
     def when(self, t: float) -> str:
-        """The UTC date and time of simulation time `t` (hours since the start)."""
-        return format_when(self.start, t)
+        """The UTC date and time of simulation time `t` (hours since the start).
+
+        Formatting a datetime costs more than telling the rest of the line, so the day is
+        formatted once per day and the minute computed (same result as `format_when`).
+        """
+        # whole minutes since the first midnight (timedelta rounds hours to microseconds)
+        minute = (self._offset_us + round(t * 3_600_000_000)) // 60_000_000
+        if minute == self._minute:  # events come in bursts within a minute
+            return self._minute_text
+        day, in_day = divmod(minute, 1440)
+        if day != self._day:
+            self._day = day
+            self._day_text = (self._midnight + timedelta(days=day)).strftime("%Y-%m-%d ")
+        hour, mins = divmod(in_day, 60)
+        self._minute, self._minute_text = minute, f"{self._day_text}{hour:02d}:{mins:02d}"
+        return self._minute_text
 
     def narrate(self, event: ev.Event) -> Line | None:
         """The line telling `event`, or None for an event another line already tells."""
@@ -126,9 +134,9 @@ class Narrator:
 
     # --- what a report is, in words ----------------------------------------------------
 
-    def report_text(self, report: str) -> str:
+    def report_text(self, report: str, filed: Filed | None = None) -> str:
         """``kharkiv-prosecutors (FORENSIC, B2) reports a KN-23 in Kharkiv``."""
-        filed = self.reports.get(report)
+        filed = filed or self.reports.get(report)
         if filed is None:
             return f"report {report}"
         verb = "denies" if filed.polarity == "contradicts" else "reports"
@@ -137,9 +145,9 @@ class Narrator:
             f"{filed.munition} in {filed.sector}"
         )
 
-    def origin_text(self, report: str) -> str:
+    def origin_text(self, report: str, filed: Filed | None = None) -> str:
         """What the report truly traces to (ground truth), in words."""
-        filed = self.reports.get(report)
+        filed = filed or self.reports.get(report)
         if filed is None:
             return "unknown origin"
         if filed.usage is None:
@@ -147,8 +155,8 @@ class Narrator:
             what = "a denial" if filed.polarity == "contradicts" else "fabricated"
             return f"{what} by campaign {campaign}" if campaign else what
         used = self.usages.get(filed.usage)
-        if used is not None and used[0] != filed.munition:
-            return f"misidentified: traces to {filed.usage}, a {used[0]}"
+        if used is not None and used.munition != filed.munition:
+            return f"misidentified: traces to {filed.usage}, a {used.munition}"
         return f"traces to {filed.usage}"
 
     def usage_text(self, usage: str) -> str:
@@ -156,7 +164,7 @@ class Narrator:
         used = self.usages.get(usage)
         if used is None:
             return usage
-        return f"{usage} ({used[0]} used in {used[1]} {self.when(used[2])})"
+        return f"{usage} ({used.munition} used in {used.sector} {self.when(used.t)})"
 
     def supporting_text(self, reports: list[str]) -> str:
         """``R4 (kharkiv-prosecutors B2), R9 (…)``, shortened past a few."""
@@ -173,7 +181,7 @@ class Narrator:
         return "run", f"run of {e.scenario} starts (seed {e.seed}, {format_hours(e.horizon)})"
 
     def _munition_used(self, e: ev.MunitionUsed) -> tuple[str, str]:
-        self.usages[e.usage] = (e.munition, e.sector, e.t)
+        self.usages.add(e.usage, Used(e.munition, e.sector, e.t))
         return "truth", f"{e.munition} used in {e.sector} ({e.usage})"
 
     def _disinformation(self, e: ev.DisinformationInjected) -> tuple[str, str]:
@@ -181,15 +189,16 @@ class Narrator:
         return "truth", f"campaign {e.campaign} fabricates {e.report} for {e.node}"
 
     def _sighting(self, e: ev.SightingReported) -> tuple[str, str]:
-        self.reports[e.report] = _Filed(
+        filed = Filed(
             e.collector, e.discipline, e.grade, e.munition, e.sector, e.node, e.usage, e.polarity
         )
+        self.reports.add(e.report, filed)
         text = (
-            f"{self.report_text(e.report)} (use claimed {self.when(e.used_at)}) to {e.node} "
-            f"({e.report})"
+            f"{self.report_text(e.report, filed)} (use claimed {self.when(e.used_at)}) to "
+            f"{e.node} ({e.report})"
         )
         if self.reveal_truth:
-            text += f" — {_truth(self.origin_text(e.report))}"
+            text += f" — {_truth(self.origin_text(e.report, filed))}"
         return "report", text
 
     def _report_received(self, e: ev.ReportReceived) -> tuple[str, str] | None:

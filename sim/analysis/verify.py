@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sim import events as ev
+from sim.analysis.consistency import consistency_check
 from sim.analysis.metrics import MetricsProjection
 from sim.analysis.replay import load_run
 from sim.scenario.markings import is_releasable, rank
@@ -20,6 +21,8 @@ from sim.scenario.models import Scenario
 from sim.state.evolve import EvolveError, evolve
 from sim.state.model import initial_state
 from sim.store import EVENTS_FILE, METRICS_FILE, Verdict, read_json, verify_log
+from sim.store.seal import check_seal
+from sim.store.snapshots import SnapshotWriter, line_ends, mismatches
 
 
 @dataclass
@@ -65,10 +68,16 @@ def marking_check(scenario: Scenario) -> Callable[[ev.Event], str | None]:
     return check
 
 
-def replay_check(scenario: Scenario) -> Callable[[ev.Event], str | None]:
-    """A per-event check: the log folds through evolve without contradiction."""
+def replay_check(
+    scenario: Scenario, snapshots: SnapshotWriter | None = None
+) -> Callable[[ev.Event], str | None]:
+    """A per-event check: the log folds through evolve without contradiction.
+
+    With `snapshots`, the folded state is offered to it after every event.
+    """
     state = initial_state(scenario)
     broken: list[bool] = [False]
+    offer = snapshots.offer if snapshots is not None else None
 
     def check(event: ev.Event) -> str | None:
         if broken[0]:
@@ -78,6 +87,8 @@ def replay_check(scenario: Scenario) -> Callable[[ev.Event], str | None]:
         except (EvolveError, KeyError, ValueError) as exc:
             broken[0] = True  # one contradiction is enough; the rest would only echo it
             return f"replay cannot apply {type(event).__name__}: {exc}"
+        if offer is not None:
+            offer(event.seq, event.t, state)
         return None
 
     return check
@@ -91,16 +102,26 @@ def verify_run(run_dir: Path) -> RunVerdict:
     scenario, manifest = load_run(run_dir)
     expected = manifest.get("final_hash")
     projection = MetricsProjection(scenario)
+    snapshots = SnapshotWriter(run_dir)
 
     def recompute(event: ev.Event) -> None:
         projection.apply(event)
 
     log = verify_log(
         run_dir / EVENTS_FILE,
-        checks=[marking_check(scenario), replay_check(scenario), recompute],
+        checks=[
+            marking_check(scenario),
+            consistency_check(),
+            replay_check(scenario, snapshots),
+            recompute,
+        ],
         expected_final_hash=expected if log_complete(manifest) else None,
     )
     verdict = RunVerdict(log=log)
+    _keep_snapshots(run_dir, log, snapshots, verdict)
+    sealed = check_seal(run_dir / EVENTS_FILE, manifest)
+    if sealed is not None:
+        verdict.problems.append(sealed)
     if manifest.get("status") != "complete":
         verdict.problems.append("the manifest says the run did not complete (killed or crashed?)")
     elif manifest.get("events") != log.count:
@@ -114,6 +135,21 @@ def verify_run(run_dir: Path) -> RunVerdict:
         else:
             verdict.notes.append("metrics.json matches the metrics recomputed from the log")
     return verdict
+
+
+def _keep_snapshots(
+    run_dir: Path, log: Verdict, writer: SnapshotWriter, verdict: RunVerdict
+) -> None:
+    """Check the run's snapshots against the fold just made, then leave fresh ones for replay."""
+    if not log.ok:
+        writer.finish({}, keep=False)
+        return
+    for seq in mismatches(run_dir, writer):
+        verdict.problems.append(f"the snapshot after seq {seq} does not match the log")
+    seqs = [seq for seq, *_ in writer.taken]
+    written = writer.finish(line_ends(run_dir / EVENTS_FILE, seqs))
+    if written:
+        verdict.notes.append(f"{written} snapshots of the state left for replay")
 
 
 def log_complete(manifest: dict[str, Any]) -> bool:

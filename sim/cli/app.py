@@ -49,7 +49,7 @@ def main() -> None:
         code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
     except IntelsimError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        code = 2
+        code = getattr(exc, "exit_code", 2)  # 1: a log that failed a check; 2: bad input
     except BrokenPipeError:
         # `intelsim timeline RUN | head`: the reader has all it wanted
         devnull = os.open(os.devnull, os.O_WRONLY)

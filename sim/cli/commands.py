@@ -1,6 +1,7 @@
 """Imports every command module so each registers its commands on the app."""
 
 from sim.cli import (  # noqa: F401
+    log_cmds,
     report_cmds,
     run_cmds,
     scenario_cmds,

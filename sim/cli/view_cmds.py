@@ -40,16 +40,30 @@ def timeline_cmd(
     out: OutOption = DEFAULT_OUT,
 ) -> None:
     """The story of a run, line by line, in UTC: who reported, sent, assessed what, when."""
-    from sim.analysis.replay import load_run
+    from sim.analysis.source import open_run
     from sim.analysis.timeline import parse_when, timeline
     from sim.report.timeline_view import print_timeline
-    from sim.store import events_path, read_events, resolve_run
+    from sim.store import resolve_run
 
-    run_dir = resolve_run(run, out)
-    scenario, _ = load_run(run_dir)
-    limit = None if until is None else parse_when(until, scenario)
-    lines = timeline(scenario, read_events(events_path(run_dir)), as_node=as_node, until=limit)
-    print_timeline(lines, out_console, plain=plain)
+    source = open_run(resolve_run(run, out))
+    limit = None if until is None else parse_when(until, source.scenario)
+    reading = source.reading()
+    events = reading.events(until_t=limit)
+    lines = timeline(source.scenario, events, as_node=as_node, until=limit)
+    try:
+        print_timeline(lines, out_console, plain=plain)
+    except BrokenPipeError:  # `intelsim timeline RUN | head`: the reader has all it wanted
+        reader_left()
+    reading.raise_if_broken()
+
+
+def reader_left() -> None:
+    """Leave quietly with exit 0 when the program reading our output has gone."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # nothing more to flush into a closed pipe
+    raise typer.Exit(0)
 
 
 def _differences(recomputed: dict[str, Any], recorded: Any) -> list[str]:
@@ -73,33 +87,41 @@ def metrics_cmd(
 ) -> None:
     """Recompute a run's metrics from its event log alone, and compare with metrics.json."""
     from sim.analysis.metrics import metrics_from_events
-    from sim.analysis.replay import load_run
+    from sim.analysis.source import open_run
     from sim.report.summary import run_summary
-    from sim.store import METRICS_FILE, events_path, read_events, read_json, resolve_run
+    from sim.store import METRICS_FILE, read_json, resolve_run
 
-    run_dir = resolve_run(run, out)
-    scenario, manifest = load_run(run_dir)
-    metrics = metrics_from_events(scenario, read_events(events_path(run_dir)))
+    source = open_run(resolve_run(run, out))
+    reading = source.reading()
+    metrics = metrics_from_events(source.scenario, reading.events())
     if as_json:
         _json(metrics)
     else:
-        wall = manifest.get("wall_seconds")
-        out_console.print(run_summary(metrics, run_dir, float(wall or 0.0)))
-    recorded_path = run_dir / METRICS_FILE
+        wall = source.manifest.get("wall_seconds")
+        out_console.print(run_summary(metrics, source.run_dir, float(wall or 0.0)))
+    reading.raise_if_broken()  # metrics of a broken log are not compared with anything
+    recorded_path = source.run_dir / METRICS_FILE
     if not recorded_path.is_file():
-        err_console.print(f"no {METRICS_FILE} in {run_dir} to compare with", highlight=False)
+        err_console.print(f"no {METRICS_FILE} in {source.run_dir} to compare with", highlight=False)
         return
-    diffs = _differences(metrics, read_json(recorded_path))
+    _compare(_differences(metrics, read_json(recorded_path)))
+
+
+def _compare(diffs: list[str]) -> None:
+    from sim.store import METRICS_FILE
+    from sim.store.reading import LogIntegrityError
+
     if not diffs:
         err_console.print(f"[green]same as {METRICS_FILE}[/]", highlight=False)
         return
-    err_console.print(
-        f"[yellow]differs from {METRICS_FILE} in {len(diffs)} value(s):[/]", highlight=False
-    )
     for diff in diffs[:10]:
         err_console.print(f"  {diff}", highlight=False, markup=False)
-    if len(diffs) > 10:
-        err_console.print(f"  … and {len(diffs) - 10} more", highlight=False)
+    more = f"; and {len(diffs) - 10} more" if len(diffs) > 10 else ""
+    msg = (
+        f"the metrics recomputed from the log differ from {METRICS_FILE} "
+        f"in {len(diffs)} value(s){more}"
+    )
+    raise LogIntegrityError(msg)
 
 
 @app.command("replay")
@@ -114,21 +136,26 @@ def replay_cmd(
 ) -> None:
     """The state of a run at a time, rebuilt from its log: queues, analysts, assessments, links."""
     from sim.analysis.perspective import check_node
-    from sim.analysis.replay import describe_state, load_run, replay_events
+    from sim.analysis.replay import describe_state
+    from sim.analysis.replay_at import replay_at
+    from sim.analysis.source import open_run
     from sim.analysis.timeline import parse_when
-    from sim.store import events_path, read_events, resolve_run
+    from sim.store import resolve_run
 
-    run_dir = resolve_run(run, out)
-    scenario, _ = load_run(run_dir)
+    source = open_run(resolve_run(run, out))
     if as_node is not None:
-        check_node(scenario, as_node)
-    limit = None if at is None else parse_when(at, scenario)
-    state = replay_events(scenario, read_events(events_path(run_dir)), limit)
-    view = describe_state(scenario, state, limit, as_node)
+        check_node(source.scenario, as_node)
+    limit = None if at is None else parse_when(at, source.scenario)
+    replayed = replay_at(source, limit)
+    shown = None if replayed.note else limit
+    view = describe_state(source.scenario, replayed.state, shown, as_node)
     if as_json:
         _json(view)
     else:
         _print_state(view)
+    if replayed.note:
+        err_console.print(replayed.note, highlight=False)
+    replayed.reading.raise_if_broken()
 
 
 def _ids(items: list[str] | dict[str, str], limit: int = 8) -> str:
@@ -179,8 +206,11 @@ def explain_cmd(
     out: OutOption = DEFAULT_OUT,
 ) -> None:
     """Provenance of an assessment or report: its sources, ground truth, and path to every node."""
-    from sim.analysis.provenance import explain
+    from sim.analysis.provenance import explain_run
+    from sim.analysis.source import open_run
     from sim.store import resolve_run
 
-    for line in explain(resolve_run(run, out), item):
+    lines, reading = explain_run(open_run(resolve_run(run, out)), item)
+    for line in lines:
         out_console.print(line, highlight=False, markup=False, soft_wrap=True)
+    reading.raise_if_broken()

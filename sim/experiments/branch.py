@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.analysis.replay import load_run
+from sim.analysis.source import open_run
 from sim.errors import ScenarioError
 from sim.events import decode
 from sim.experiments.run import RunOutcome, run_to_directory
@@ -59,7 +60,12 @@ def shared_prefix(original: Path, branched: Path) -> tuple[int, bytes | None]:
 
 
 def branch_run(run_dir: Path, at: float, overrides: list[str], out: Path) -> Branch:
-    """Run the branch into a new run directory and measure the shared past."""
+    """Run the branch into a new run directory and measure the shared past.
+
+    The original log is checked first: a branch of an incomplete or altered run would
+    claim a past that is not there (LogIntegrityError, exit 1).
+    """
+    open_run(run_dir).check()
     loaded, seed = branch_scenario(run_dir, at, overrides)
     outcome = run_to_directory(loaded, out, seed=seed, overrides=[f"branch@{at:g}h", *overrides])
     assert outcome.run_dir is not None

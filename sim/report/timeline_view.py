@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import IO
 
 from rich.console import Console
 from rich.text import Text
@@ -36,12 +37,29 @@ def styled(line: Line) -> Text:
 
 
 def print_timeline(lines: Iterable[Line], console: Console, *, plain: bool = False) -> int:
-    """Print lines as they come (streaming) and return how many were printed."""
+    """Print lines as they come (streaming) and return how many were printed.
+
+    Colours only on a terminal; to a file or a pipe the lines are plain text, written
+    a block at a time (rich's per-line rendering would cost more than the rest).
+    """
+    if plain or not console.is_terminal:
+        return _write_plain(lines, console.file)
     count = 0
     for line in lines:
-        if plain:
-            console.file.write(f"{line}\n")
-        else:
-            console.print(styled(line), soft_wrap=True)
+        console.print(styled(line), soft_wrap=True)
         count += 1
     return count
+
+
+def _write_plain(lines: Iterable[Line], out: IO[str], block: int = 2048) -> int:
+    count = 0
+    pending: list[str] = []
+    for line in lines:
+        pending.append(f"{line.when}  {line.text}\n")
+        if len(pending) >= block:
+            out.write("".join(pending))
+            out.flush()
+            count += len(pending)
+            pending.clear()
+    out.write("".join(pending))
+    return count + len(pending)

@@ -37,6 +37,7 @@ class PipedEventLogWriter:
         self.flush_every = flush_every
         self.count = 0
         self._last_hash = ""
+        self.seal: str | None = None  # SHA-256 of events.seal, once closed
         self._buf: list[bytes] = []
         self._encode = ENCODER.encode  # bound once: this is the per-event hot path
         self._closed = False
@@ -95,6 +96,7 @@ class PipedEventLogWriter:
                 f"{self.path}: the log sidecar wrote {report['count']} of {self.count} events"
             )
         self._last_hash = report["last_hash"]
+        self.seal = report.get("seal")
 
     def _fail(self) -> None:
         _, stderr = self._proc.communicate()

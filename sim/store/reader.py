@@ -12,8 +12,8 @@ from sim.events import Event, decode
 from sim.store.chain import GENESIS, next_hash, split_line
 
 
-def iter_lines(path: Path) -> Iterator[tuple[int, bytes]]:
-    """Yield ``(lineno, raw)`` for each line of the file, counting from 1.
+def iter_lines(path: Path, offset: int = 0, first: int = 1) -> Iterator[tuple[int, bytes]]:
+    """Yield ``(lineno, raw)`` for each line of the file from byte `offset`, counting from `first`.
 
     ``raw`` is the line exactly as stored, newline included; a last line without its
     newline is a partial line left by an interrupted writer.
@@ -31,7 +31,8 @@ def iter_lines(path: Path) -> Iterator[tuple[int, bytes]]:
         msg = f"{path}: cannot open event log: {exc.strerror or exc}"
         raise LogError(msg) from None
     with f:
-        yield from enumerate(f, start=1)
+        f.seek(offset)
+        yield from enumerate(f, start=first)
 
 
 def read_events(path: Path, *, check_hash: bool = False) -> Iterator[Event]:

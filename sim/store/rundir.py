@@ -69,7 +69,9 @@ def resolve_run(arg: str, out: Path = Path("logs")) -> Path:
         if not runs:
             msg = f"no runs under {out}/ yet: run `intelsim run SCENARIO` first"
             raise LogError(msg)
-        return max(runs, key=lambda d: (d.stat().st_mtime_ns, d.name))
+        # by its log, not the directory: verify's snapshots or an export must not make an
+        # old run the latest
+        return max(runs, key=lambda d: ((d / EVENTS_FILE).stat().st_mtime_ns, d.name))
     path = Path(arg)
     if path.is_file() and path.name == EVENTS_FILE:
         return path.parent

@@ -15,15 +15,20 @@ from __future__ import annotations
 import json
 import os
 import sys
+from pathlib import Path
 from typing import BinaryIO
 
 from sim.store.chain import GENESIS, make_line
+from sim.store.seal import SealBuilder, write_seal
 
 CHUNK = 1 << 20
 
 
-def pump(source: BinaryIO, fd: int) -> tuple[int, bytes, int]:
-    """Chain and write every whole line of `source` to `fd`; (count, last hash, bytes left over)."""
+def pump(source: BinaryIO, fd: int, seal: SealBuilder | None = None) -> tuple[int, bytes, int]:
+    """Chain and write every whole line of `source` to `fd`; (count, last hash, bytes left over).
+
+    With `seal`, each written line is also sealed (see :mod:`sim.store.seal`).
+    """
     prev, count, rest = GENESIS, 0, b""
     while True:
         chunk = source.read1(CHUNK) if hasattr(source, "read1") else source.read(CHUNK)
@@ -33,10 +38,14 @@ def pump(source: BinaryIO, fd: int) -> tuple[int, bytes, int]:
         cut = data.rfind(b"\n") + 1
         rest = data[cut:]
         out: list[bytes] = []
+        hashes: list[bytes] = []
         for body in data[:cut].split(b"\n")[:-1]:
             line, prev = make_line(prev, body)  # the chain's one definition of a line
             out.append(line)
+            hashes.append(prev)
         count += len(out)
+        if seal is not None:
+            seal.add(out, hashes)
         view = memoryview(b"".join(out))
         while view:
             view = view[os.write(fd, view) :]
@@ -53,15 +62,25 @@ def main(argv: list[str]) -> int:
     except OSError as exc:
         sys.stderr.write(f"cannot create event log {argv[0]}: {exc.strerror or exc}\n")
         return 1
+    seal = SealBuilder()
     try:
-        count, last, partial = pump(sys.stdin.buffer, fd)
+        count, last, partial = pump(sys.stdin.buffer, fd, seal)
         os.fsync(fd)
     except OSError as exc:
         sys.stderr.write(f"cannot write event log {argv[0]}: {exc.strerror or exc}\n")
         return 1
     finally:
         os.close(fd)
-    report = {"count": count, "last_hash": last.decode("ascii"), "partial_bytes": partial}
+    try:
+        sealed: str | None = write_seal(Path(argv[0]), seal)
+    except OSError:
+        sealed = None  # the log is whole without it; readers chain it line by line
+    report = {
+        "count": count,
+        "last_hash": last.decode("ascii"),
+        "partial_bytes": partial,
+        "seal": sealed,
+    }
     sys.stdout.write(json.dumps(report) + "\n")
     return 0
 

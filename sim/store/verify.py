@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,7 +13,9 @@ import msgspec
 
 from sim.events import Event, RunEnded, decode
 from sim.store.chain import GENESIS, next_hash, split_line
+from sim.store.chaincheck import check_chain
 from sim.store.reader import iter_lines
+from sim.store.reading import LogReading, Resume
 
 Check = Callable[[Event], "str | None"]
 """An extra per-event check: returns a sentence describing the fault, or None."""
@@ -57,22 +62,153 @@ def verify_log(
     *,
     expected_final_hash: str | None = None,
     max_problems: int = MAX_PROBLEMS,
+    start: Resume | None = None,
 ) -> Verdict:
     """Verify ``events.jsonl``: line format, event types, seq, time order, hash chain, RunEnded.
 
     ``checks`` run on every decoded event; a returned string is a problem at that seq.
     ``expected_final_hash`` (e.g. from the manifest) also catches a log whose chain was
     recomputed after an edit. Raises LogError only when the file cannot be opened.
+    ``start`` verifies from a known-good line on (its hash and time), not from the top.
+
+    An intact log is read once, fast (:class:`sim.store.reading.LogReading`); only a
+    broken one is read again, line by line, to name every fault. The checks then run
+    on the events before the first fault only: what follows it cannot be trusted.
     """
-    path = Path(path)
+    path = path if isinstance(path, Path) else Path(path)
+    reading = LogReading(path)
+    chainer = _chain_elsewhere(path, start)
+    flagged: list[tuple[int, str]] = []
+    for event in reading.events(resume=start, hashes=chainer is None):
+        for check in checks:
+            problem = check(event)
+            if problem:
+                flagged.append((event.seq, f"seq {event.seq}: {problem}"))
+    last_hash = reading.last_hash.decode("ascii")
+    chained = chainer is None or _chain_held(chainer, path, start, reading.count, last_hash)
+    if chained and reading.ok and (expected_final_hash is None or expected_final_hash == last_hash):
+        found = _Findings(max_problems)
+        for seq, problem in flagged:
+            found.add(seq, problem)
+        count = reading.count
+        return _verdict(found, count, True, last_hash, truncated=False)
     found = _Findings(max_problems)
+    for seq, problem in flagged:
+        found.add(seq, problem)
+    fault = reading.fault
+    if chained and fault is not None and fault.kind == "incomplete":
+        # every line read was sound, the log only stops short: nothing more to find
+        expected = (start.seq if start else 0) + reading.count
+        if reading.partial:
+            _cut(found, expected, expected + 1)
+        return _ending(
+            found, reading.count, expected, reading.last, reading.partial, last_hash,
+            expected_final_hash,
+        )  # fmt: skip
+    return _careful(path, found, expected_final_hash, start)
+
+
+def _cut(found: _Findings, expected: int, lineno: int) -> None:
+    after = f"after seq {expected - 1}" if expected else "before any complete event"
+    found.add(expected, f"log ends mid-line {after} (line {lineno}: the run was cut off)")
+
+
+def _ending(
+    found: _Findings, count: int, expected: int, last: Event | None, truncated: bool,
+    final_hash: str, expected_final_hash: str | None,
+) -> Verdict:  # fmt: skip
+    """The problems of how a log ends (not with RunEnded, not the recorded hash); the verdict."""
+    ended = isinstance(last, RunEnded)
+    if count == 0 and expected == 0 and not truncated:
+        found.add(0, "log is empty")
+    elif not ended:
+        tail = (
+            f"last is seq {last.seq} {type(last).__name__}"
+            if last is not None
+            else "the last line is not a valid event"
+            if count
+            else f"nothing after seq {expected - 1}"
+            if expected
+            else "no complete event"
+        )
+        # a clean cut: the first seq missing is the first incomplete one (crash cuts name it)
+        found.add(
+            None if truncated else expected,
+            f"log does not end with RunEnded ({tail}): the run did not finish",
+        )
+    if expected_final_hash is not None and final_hash != expected_final_hash:
+        found.add(
+            None,
+            f"final hash {final_hash[:12]}… differs from the recorded {expected_final_hash[:12]}…: "
+            "the log was rewritten",
+        )
+    return _verdict(found, count, ended, final_hash, truncated=truncated)
+
+
+PARALLEL_BYTES = 8 << 20
+"""Logs at least this big have their chain checked in a child process (sim.store.chaincheck)."""
+
+
+def _chain_elsewhere(path: Path, start: Resume | None) -> subprocess.Popen[bytes] | None:
+    """Start checking the chain of a big log on the other core; None to chain it here."""
+    try:
+        if path.stat().st_size < PARALLEL_BYTES:
+            return None
+        begin = start or Resume(0, 0, GENESIS, float("-inf"))
+        args = [str(path), str(begin.offset), str(begin.seq), begin.prev_hash.decode()]
+        return subprocess.Popen(
+            [sys.executable, "-m", "sim.store.chaincheck", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+    except OSError:
+        return None
+
+
+def _chain_held(
+    child: subprocess.Popen[bytes], path: Path, start: Resume | None, count: int, last: str
+) -> bool:
+    """Whether the child found the chain whole and ending where the reading ended."""
+    out, _ = child.communicate()
+    try:
+        found = json.loads(out)
+    except ValueError:  # the child failed: check here instead
+        begin = start or Resume(0, 0, GENESIS, float("-inf"))
+        n, bad, tail = check_chain(path, begin.offset, begin.seq, begin.prev_hash)
+        found = {"count": n, "bad": bad, "last_hash": tail.decode()}
+    return bool(found["bad"] is None and found["count"] == count and found["last_hash"] == last)
+
+
+def _verdict(
+    found: _Findings, count: int, ended: bool, final_hash: str, *, truncated: bool
+) -> Verdict:
+    problems = list(found.problems)
+    if found.more:
+        problems.append(f"… and {found.more} more problems")
+    return Verdict(
+        ok=not found.problems and not found.more,
+        count=count,
+        first_bad_seq=found.first_bad_seq,
+        problems=problems,
+        ended=ended,
+        final_hash=final_hash,
+        truncated=truncated,
+        more_problems=found.more,
+    )
+
+
+def _careful(
+    path: Path, found: _Findings, expected_final_hash: str | None, start: Resume | None
+) -> Verdict:
+    """Read a broken log line by line, naming every fault (without the domain checks)."""
     # Hashes of recent lines by seq: a line is checked against its own predecessor, so a
     # reordered line is reported once as out of order, not again as a broken chain.
-    recent: dict[int, bytes] = {-1: GENESIS}
-    last_digest: bytes | None = GENESIS  # None: the last line's hash is unreadable
-    expected = 0  # the seq the next line should carry
+    begin = start or Resume(0, 0, GENESIS, float("-inf"))
+    recent: dict[int, bytes] = {begin.seq - 1: begin.prev_hash}
+    last_digest: bytes | None = begin.prev_hash  # None: the last line's hash is unreadable
+    expected = begin.seq  # the seq the next line should carry
     count = 0
-    last_t = float("-inf")
+    last_t = begin.t
     last: Event | None = None
     ended_at: int | None = None
     truncated = False
@@ -82,11 +218,10 @@ def verify_log(
         if len(recent) > _WINDOW:
             del recent[next(iter(recent))]
 
-    for lineno, raw in iter_lines(path):
+    for lineno, raw in iter_lines(path, begin.offset, begin.seq + 1):
         if not raw.endswith(b"\n"):
             truncated = True
-            after = f"after seq {expected - 1}" if count else "before any complete event"
-            found.add(expected, f"log ends mid-line {after} (line {lineno}: the run was cut off)")
+            _cut(found, expected, lineno)
             break
         count += 1
         where = f"line {lineno} (seq {expected} expected)"
@@ -127,10 +262,6 @@ def verify_log(
             found.add(seq, f"seq {seq}: {type(event).__name__} after RunEnded (seq {ended_at})")
         if isinstance(event, RunEnded) and ended_at is None:
             ended_at = seq
-        for check in checks:
-            problem = check(event)
-            if problem:
-                found.add(seq, f"seq {seq}: {problem}")
 
         remember(seq, digest)
         expected = max(expected, seq + 1)
@@ -138,34 +269,4 @@ def verify_log(
         last = event
 
     final_hash = last_digest.decode("ascii") if last_digest is not None else ""
-    ended = isinstance(last, RunEnded)
-    if count == 0 and not truncated:
-        found.add(None, "log is empty")
-    elif not ended:
-        tail = (
-            f"last is seq {last.seq} {type(last).__name__}"
-            if last is not None
-            else "the last line is not a valid event"
-            if count
-            else "no complete event"
-        )
-        found.add(None, f"log does not end with RunEnded ({tail}): the run did not finish")
-    if expected_final_hash is not None and final_hash != expected_final_hash:
-        found.add(
-            None,
-            f"final hash {final_hash[:12]}… differs from the recorded {expected_final_hash[:12]}…: "
-            "the log was rewritten",
-        )
-    problems = list(found.problems)
-    if found.more:
-        problems.append(f"… and {found.more} more problems")
-    return Verdict(
-        ok=not found.problems and not found.more,
-        count=count,
-        first_bad_seq=found.first_bad_seq,
-        problems=problems,
-        ended=ended,
-        final_hash=final_hash,
-        truncated=truncated,
-        more_problems=found.more,
-    )
+    return _ending(found, count, expected, last, truncated, final_hash, expected_final_hash)

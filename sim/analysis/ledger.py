@@ -1,0 +1,146 @@
+"""Compact memory of every report and usage of a run, for the lines that name them later.
+
+A timeline must be able to say who filed a report whenever a later line names it (an
+assessment lists it, a message carries it), and what a usage was whenever a sighting
+traces to it; a collector's delay is unbounded, so neither can be forgotten. Kept as
+Python objects that costs about 600 bytes a report (a dict entry, a record, six string
+objects of its own); here a report is eight small numbers in arrays and a usage three,
+indexed by the engine's ids ``R1, R2, …`` and ``U1, U2, …`` (any other id falls back to
+a dict), with each name stored once. A run 10 times as long then costs megabytes more,
+not hundreds (bench/bench_read.py measures peak memory at 1x and 10x).
+"""
+
+from __future__ import annotations
+
+from array import array
+from typing import NamedTuple
+
+
+class Filed(NamedTuple):
+    """A report as filed: enough to name it in later lines."""
+
+    collector: str
+    discipline: str
+    grade: str
+    munition: str
+    sector: str
+    node: str
+    usage: str | None
+    polarity: str = "supports"
+
+
+class Used(NamedTuple):
+    """Ground truth: what a usage was."""
+
+    munition: str
+    sector: str
+    t: float
+
+
+class _Names:
+    """Each distinct name once, by number."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+        self.names: list[str] = []
+
+    def number(self, name: str) -> int:
+        n = self.index.get(name)
+        if n is None:
+            n = self.index[name] = len(self.names)
+            self.names.append(name)
+        return n
+
+
+def _slot(item: str, prefix: str) -> int | None:
+    """``R17`` -> 16: the array slot of an engine id, or None for any other id."""
+    digits = item[1:]
+    if item[:1] != prefix or not digits.isdigit() or digits[:1] == "0" or not digits.isascii():
+        return None
+    return int(digits) - 1
+
+
+class ReportBook:
+    """Every report filed so far: ``book.get("R17") -> Filed | None``."""
+
+    FIELDS = 7  # collector, discipline, grade, munition, sector, node, polarity
+
+    def __init__(self) -> None:
+        self._names = _Names()
+        self._cols = array("I")  # FIELDS name numbers per report slot
+        self._usage = array("q")  # the usage's slot, -1 none, -2 an id kept in _odd_usage
+        self._odd: dict[str, Filed] = {}
+        self._odd_usage: dict[int, str] = {}
+
+    def add(self, report: str, filed: Filed) -> None:
+        """Remember a report (a second filing of the same id replaces the first)."""
+        slot = _slot(report, "R")
+        if slot is None or slot > len(self._usage) + 1_000_000:
+            self._odd[report] = filed
+            return
+        index, number = self._names.index, self._names.number
+        names = [
+            n if (n := index.get(name)) is not None else number(name)
+            for name in (*filed[:6], filed.polarity)
+        ]
+        if slot == len(self._usage):  # the usual case: the next id
+            self._cols.extend(names)
+            self._usage.append(-3)
+        else:
+            while len(self._usage) <= slot:  # a gap stays empty
+                self._cols.extend([0] * self.FIELDS)
+                self._usage.append(-3)  # -3: no such report
+            self._cols[slot * self.FIELDS : (slot + 1) * self.FIELDS] = array("I", names)
+        usage = filed.usage
+        if usage is None:
+            self._usage[slot] = -1
+        elif (u := _slot(usage, "U")) is not None:
+            self._usage[slot] = u
+        else:
+            self._usage[slot] = -2
+            self._odd_usage[slot] = usage
+
+    def get(self, report: str) -> Filed | None:
+        """The report as filed, or None if no such report was filed."""
+        slot = _slot(report, "R")
+        if slot is None or slot >= len(self._usage) or self._usage[slot] == -3:
+            return self._odd.get(report)
+        names = self._names.names
+        base = slot * self.FIELDS
+        fields = [names[self._cols[base + i]] for i in range(self.FIELDS)]
+        code = self._usage[slot]
+        usage = None if code == -1 else self._odd_usage[slot] if code == -2 else f"U{code + 1}"
+        return Filed._make([*fields[:6], usage, fields[6]])
+
+
+class UsageBook:
+    """Every usage so far: ``book.get("U3") -> Used | None``."""
+
+    def __init__(self) -> None:
+        self._names = _Names()
+        self._munition = array("I")
+        self._sector = array("I")
+        self._t = array("d")
+        self._odd: dict[str, Used] = {}
+
+    def add(self, usage: str, used: Used) -> None:
+        """Remember a usage."""
+        slot = _slot(usage, "U")
+        if slot is None or slot > len(self._t):
+            self._odd[usage] = used
+            return
+        munition, sector = self._names.number(used.munition), self._names.number(used.sector)
+        if slot == len(self._t):
+            self._munition.append(munition)
+            self._sector.append(sector)
+            self._t.append(used.t)
+        else:  # an id used twice (never by the engine): the later use wins, as in a dict
+            self._munition[slot], self._sector[slot], self._t[slot] = munition, sector, used.t
+
+    def get(self, usage: str) -> Used | None:
+        """The usage, or None if no such usage happened (yet)."""
+        slot = _slot(usage, "U")
+        if slot is None or slot >= len(self._t):
+            return self._odd.get(usage)
+        names = self._names.names
+        return Used(names[self._munition[slot]], names[self._sector[slot]], self._t[slot])

@@ -1,0 +1,460 @@
+"""A reading of a run's log that trusts nothing: the chain as it goes, the end of the run.
+
+Every reading verb (`timeline`, `replay`, `metrics`, `explain`, `branch`, `export`,
+`query`, `diff`) reads through :class:`LogReading`. As it yields events it checks
+each line's hash against the line before (or each block against the run's seal, see
+:mod:`sim.store.seal`), that ``seq`` counts up from 0 without gaps, that ``t`` never
+decreases and that nothing follows ``RunEnded``; at the end it checks that the log
+ended with ``RunEnded`` and that its last hash is the one the manifest recorded.
+
+It stops at the first altered line and never raises in the middle of a reading: the
+verb shows what it read, then calls :meth:`LogReading.raise_if_broken`, which says
+plainly whether the run is incomplete (cut off: killed, crashed, still running) or
+altered (a line changed, dropped or reordered), with exit code 1.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from hashlib import sha256
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import msgspec
+
+from sim.errors import LogError
+from sim.events import Event, RunEnded, decode
+from sim.store.chain import GENESIS, SUFFIX_LEN
+from sim.store.seal import Block, load_seal
+
+CHUNK = 1 << 20
+_HEAD = b',"hash":"'
+_HEAD_AT = -SUFFIX_LEN  # where ,"hash":" starts, counted from the end of a line (no newline)
+_TAIL = b'"}'
+
+
+class LogIntegrityError(LogError):
+    """A log that is incomplete or altered: the check a reading verb did failed (exit 1)."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class Fault:
+    """What is wrong with a log: ``incomplete`` or ``altered``, from which seq, and why."""
+
+    kind: str
+    seq: int | None
+    message: str
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Where to start reading other than at the top: the line after a known one."""
+
+    offset: int  # byte offset of the first line to read
+    seq: int  # the seq that line must carry
+    prev_hash: bytes  # the hash of the line before it
+    t: float  # the time of the line before it
+
+
+def open_log(path: Path) -> BinaryIO:
+    """Open an event log for reading; LogError naming the file when it cannot be."""
+    try:
+        return open(path, "rb")
+    except FileNotFoundError:
+        msg = f"{path}: no such event log"
+    except IsADirectoryError:
+        msg = f"{path}: is a directory, not an event log"
+    except OSError as exc:
+        msg = f"{path}: cannot open event log: {exc.strerror or exc}"
+    raise LogError(msg)
+
+
+def raw_lines(f: BinaryIO, offset: int = 0) -> Iterator[list[bytes]]:
+    """Batches of whole lines (without newline) from `offset`; a last partial line alone.
+
+    The partial line, if any, comes as a batch of one line that still ends without a
+    newline marker: the caller tells it by :data:`PARTIAL` wrapping (see `LogReading`).
+    """
+    left = os.fstat(f.fileno()).st_size - f.seek(offset)
+    rest = b""
+    while True:
+        chunk = f.read(min(CHUNK, left)) if left > 0 else b""
+        left -= len(chunk)
+        if not chunk:
+            break
+        data = rest + chunk if rest else chunk
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            rest = data
+            continue
+        rest = data[cut + 1 :]
+        yield data[:cut].split(b"\n")
+    if rest:
+        yield [rest, PARTIAL]
+
+
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """Lines to read: chained one by one, or vouched for by the seal (all, or those selected)."""
+
+    lines: list[bytes]
+    kind: str  # "chain", "sealed" (every line of a block) or "sparse" (selected lines of one)
+    next_seq: int = 0  # sealed kinds: the seq after the block
+    last_hash: bytes = b""  # sealed kinds: the hash of the block's last line
+
+
+def _batches(
+    f: BinaryIO,
+    offset: int,
+    blocks: list[Block] | None,
+    unsealed: list[int],
+    select: Needles | None,
+) -> Iterator[_Batch]:
+    """Batches of lines from `offset`: sealed blocks whole, the rest to chain line by line.
+
+    A block whose bytes match the run's seal (one SHA-256 over them) comes as one batch;
+    with `select`, only its lines that hold one of the needles, found at C speed.
+    From the first block that does not match, and past the last block, lines come to be
+    chained one by one.
+    """
+    for block in blocks or ():
+        if block.end <= offset:
+            continue
+        f.seek(block.offset)
+        data = f.read(block.size)
+        if len(data) != block.size:
+            break  # cut short: the line-by-line reading tells where
+        if sha256(data).hexdigest() != block.digest:
+            unsealed.append(block.seq)  # changed since the run sealed it
+            break
+        start = offset - block.offset if offset > block.offset else 0
+        count = data.count(b"\n")
+        if select is not None:
+            yield _Batch(
+                _selected(data, start, select), "sparse", block.seq + count, block.last_hash
+            )
+        else:
+            lines = data[start:-1].split(b"\n")
+            yield _Batch(lines, "sealed", block.seq + count, block.last_hash)
+        offset = block.end
+    for batch in raw_lines(f, offset):
+        yield _Batch(batch, "chain")
+
+
+Needles = tuple[bytes, ...]
+"""Byte strings to look for in a line (e.g. ``b'"R100"'``: an id as a JSON string)."""
+
+
+def needles(ids: Iterable[str]) -> Needles:
+    """The needles that find the lines naming any of `ids` as a JSON string."""
+    return tuple(f'"{i}"'.encode() for i in sorted(set(ids)))
+
+
+def _selected(data: bytes, start: int, select: Needles) -> list[bytes]:
+    """The whole lines of `data` (from `start`, ending in a newline) holding a needle."""
+    starts: set[int] = set()
+    find, rfind = data.find, data.rfind
+    for needle in select:  # bytes.find runs at memory speed; one pass per needle
+        at = find(needle, start)
+        while at >= 0:
+            begin = rfind(b"\n", 0, at) + 1
+            starts.add(begin)
+            end = find(b"\n", at)
+            at = find(needle, end)
+    return [data[b : find(b"\n", b)] for b in sorted(starts)]
+
+
+PARTIAL = b"\x00partial"
+"""Sentinel after the last batch's line when that line had no newline (cut off)."""
+
+
+class LogReading:
+    """One checked pass over a run's log. Iterate :meth:`events`, then ask what was found.
+
+    ``manifest`` (the run's manifest.json, if any) gives the final hash and event count
+    the end of the log must match, and whether the run completed.
+    """
+
+    def __init__(self, path: Path, manifest: dict[str, Any] | None = None) -> None:
+        self.path = path if isinstance(path, Path) else Path(path)
+        self.manifest = manifest if isinstance(manifest, dict) else None
+        self.fault: Fault | None = None
+        self.count = 0  # events read and found good
+        self.last: Event | None = None
+        self.last_hash = GENESIS
+        self.stopped_early = False  # the caller stopped before the end: the tail is checked apart
+        self.tail_undecoded = False  # the last line read was not decoded (left out by `select`)
+        self.partial = False  # the log ends mid-line
+        self._blocks: list[Block] | bool | None = False  # False: not looked for yet
+        self._unsealed: list[int] = []  # first seq of a block that did not match the seal
+
+    # --- reading -------------------------------------------------------------------------
+
+    def events(
+        self,
+        *,
+        resume: Resume | None = None,
+        until_t: float | None = None,
+        select: Needles | None = None,
+        chain: bool = True,
+        hashes: bool = True,
+    ) -> Iterator[Event]:
+        """Yield the log's events, checked, from the top (or `resume`) to the end (or `until_t`).
+
+        Stops quietly at the first fault (see :attr:`fault`). With `until_t` it stops
+        before the first event later than `until_t`, and checks the end of the run
+        from the file's last line instead. With `select`, only lines holding a needle
+        are decoded and yielded; every line is still chained (an intact chain already
+        proves each line's place, so the seq and time checks of skipped lines add nothing).
+        ``chain=False`` only searches: for a later pass over a log one pass already checked.
+        ``hashes=False`` checks every line but its hash: for a caller that has the chain
+        checked elsewhere at the same time (`verify`, :mod:`sim.store.chaincheck`).
+        """
+        if not chain:
+            yield from self._search(select, resume)
+            return
+        expected = 0 if resume is None else resume.seq
+        prev = GENESIS if resume is None else resume.prev_hash
+        last_t = float("-inf") if resume is None else resume.t
+        offset = 0 if resume is None else resume.offset
+        count, last, ended, tail_undecoded = 0, None, False, False
+        sha = sha256
+
+        def keep() -> None:  # what was read, for the end checks and the caller
+            self.count, self.last_hash, self.tail_undecoded = count, prev, tail_undecoded
+            if last is not None:
+                self.last = last
+
+        try:
+            with open_log(self.path) as f:
+                for batch in _batches(f, offset, self.blocks(), self._unsealed, select):
+                    lines = batch.lines
+                    if lines and lines[-1] is PARTIAL:
+                        self.partial = True
+                        self._fault(
+                            "incomplete",
+                            expected,
+                            f"the log ends mid-line after seq {expected - 1}: the run was cut off"
+                            if expected
+                            else "the log ends mid-line before any complete event",
+                        )
+                        break
+                    sparse = batch.kind == "sparse"
+                    chained = batch.kind == "chain"
+                    for line in lines:
+                        if chained:
+                            digest = line[-66:-2]
+                            if (
+                                line[_HEAD_AT:-66] != _HEAD
+                                or line[-2:] != _TAIL
+                                or (
+                                    hashes
+                                    and sha(prev + line[:_HEAD_AT] + b"}").hexdigest().encode()
+                                    != digest
+                                )
+                            ):
+                                self._altered_line(expected, line)
+                                return
+                            prev = digest
+                            if select is not None and not any(n in line for n in select):
+                                expected += 1
+                                tail_undecoded = True
+                                continue
+                        try:
+                            event = decode(line)
+                        except msgspec.DecodeError as exc:
+                            self._fault("altered", expected, f"seq {expected}: not an event: {exc}")
+                            return
+                        if sparse:  # the seal vouches for the lines between
+                            expected = event.seq
+                        elif event.seq != expected or event.t < last_t or ended:
+                            self._out_of_order(expected, event, last_t)
+                            return
+                        if until_t is not None and event.t > until_t:
+                            keep()
+                            self.stopped_early = True
+                            self.check_tail()
+                            return
+                        last_t = event.t
+                        ended = type(event) is RunEnded
+                        expected += 1
+                        count += 1
+                        last = event
+                        tail_undecoded = False
+                        yield event
+                    if not chained:
+                        prev, expected = batch.last_hash, batch.next_seq
+                        tail_undecoded = sparse and (last is None or last.seq != expected - 1)
+            keep()
+            if self.fault is None:
+                self._check_end()
+        finally:
+            keep()
+
+    def blocks(self) -> list[Block] | None:
+        """The run's seal, if it has one its manifest vouches for (see :mod:`sim.store.seal`)."""
+        if self._blocks is False:
+            self._blocks = load_seal(self.path, self.manifest)
+        return self._blocks  # type: ignore[return-value]
+
+    def _search(self, select: Needles | None, resume: Resume | None) -> Iterator[Event]:
+        """The events of the lines holding a needle (found at C speed), chain unchecked."""
+        with open_log(self.path) as f:
+            f.seek(0 if resume is None else resume.offset)
+            rest = b""
+            while chunk := f.read(CHUNK):
+                data = rest + chunk
+                cut = data.rfind(b"\n") + 1
+                data, rest = data[:cut], data[cut:]
+                if not data:
+                    continue
+                lines = data[:-1].split(b"\n") if select is None else _selected(data, 0, select)
+                for line in lines:
+                    try:
+                        yield decode(line)
+                    except msgspec.DecodeError:
+                        return
+
+    def stop(self) -> None:
+        """The caller read all it needed before the end: check the end of the run apart."""
+        if self.fault is None and not (self.last is not None and type(self.last) is RunEnded):
+            self.stopped_early = True
+            self.check_tail()
+
+    # --- what was found ----------------------------------------------------------------
+
+    @property
+    def ok(self) -> bool:
+        """Whether everything read so far was intact and the run is complete."""
+        return self.fault is None
+
+    def raise_if_broken(self) -> None:
+        """Raise LogIntegrityError (exit 1) saying plainly what is wrong, if anything."""
+        if self.fault is None:
+            return
+        raise LogIntegrityError(self.describe())
+
+    def describe(self) -> str:
+        """The fault as a sentence a user can act on."""
+        fault = self.fault
+        if fault is None:
+            return f"{self.path}: intact and complete"
+        if fault.kind == "incomplete":
+            return f"{self.path}: the run is incomplete: {fault.message}"
+        return f"{self.path}: the log was altered: {fault.message}; `intelsim verify` says more"
+
+    # --- the checks ------------------------------------------------------------------
+
+    def _fault(self, kind: str, seq: int | None, message: str) -> None:
+        if self.fault is None:
+            self.fault = Fault(kind, seq, message)
+
+    def _altered_line(self, seq: int, line: bytes) -> None:
+        if len(line) <= SUFFIX_LEN or not line.startswith(b"{"):
+            self._fault("altered", seq, f"seq {seq}: the line is not an event line")
+        elif line[_HEAD_AT:-66] != _HEAD or line[-2:] != _TAIL:
+            self._fault("altered", seq, f'seq {seq}: the line does not end with its "hash"')
+        else:
+            self._fault(
+                "altered", seq, f"seq {seq}: hash chain broken (the line was changed or dropped)"
+            )
+
+    def _out_of_order(self, expected: int, event: Event, last_t: float) -> None:
+        if event.seq != expected:
+            why = f"seq {event.seq} where seq {expected} was expected (a line dropped or moved)"
+        elif event.t < last_t:
+            why = f"seq {expected}: t={event.t} is earlier than the event before (t={last_t})"
+        else:
+            why = f"seq {expected}: {type(event).__name__} after RunEnded"
+        self._fault("altered", expected, why)
+
+    def _check_end(self) -> None:
+        """After the last line: the run must have ended, as the manifest recorded it."""
+        if self.tail_undecoded:  # the last line was not decoded: judge it from the file
+            self.check_tail()
+            return
+        last = self.last
+        if last is None:
+            self._fault("incomplete", 0, "the log is empty")
+            return
+        if type(last) is not RunEnded:
+            self._fault(
+                "incomplete",
+                last.seq + 1,
+                f"the log ends at seq {last.seq} (t={last.t:g} h, {type(last).__name__}) "
+                f"without RunEnded: the run did not finish",
+            )
+            return
+        self._check_manifest(last.seq + 1, self.last_hash)
+        if self._unsealed:  # the chain holds, yet the bytes are not those the run sealed
+            seq = self._unsealed[0]
+            self._fault(
+                "altered",
+                seq,
+                f"the block of lines from seq {seq} is not what the run wrote and sealed "
+                "(the log was re-hashed after the run)",
+            )
+
+    def _check_manifest(self, count: int, last_hash: bytes) -> None:
+        manifest = self.manifest
+        if manifest is None:
+            return
+        if manifest.get("status") != "complete":
+            self._fault("incomplete", None, "the manifest says the run did not complete")
+            return
+        final = manifest.get("final_hash")
+        if isinstance(final, str) and final.encode() != last_hash:
+            self._fault(
+                "altered",
+                None,
+                f"its last hash {last_hash.decode()[:12]}… is not the "
+                f"{final[:12]}… the manifest recorded (the log was rewritten)",
+            )
+        elif manifest.get("events") not in (None, count):
+            self._fault(
+                "altered",
+                None,
+                f"the manifest records {manifest.get('events')} events, the log has {count}",
+            )
+
+    def check_tail(self) -> None:
+        """Check the end of the run from the file's last line alone (for partial readings)."""
+        last = tail_line(self.path)
+        if last is None:
+            self._fault("incomplete", None, "the log ends mid-line: the run was cut off")
+            return
+        try:
+            event = decode(last)
+        except msgspec.DecodeError:
+            self._fault("altered", None, "the log's last line is not an event")
+            return
+        if type(event) is not RunEnded:
+            self._fault(
+                "incomplete",
+                event.seq + 1,
+                f"the log ends at seq {event.seq} (t={event.t:g} h, {type(event).__name__}) "
+                f"without RunEnded: the run did not finish",
+            )
+            return
+        self._check_manifest(event.seq + 1, last[-66:-2])
+
+
+def tail_line(path: Path, span: int = 1 << 16) -> bytes | None:
+    """The file's last whole line (without newline), or None if the file ends mid-line."""
+    with open_log(path) as f:
+        size = f.seek(0, 2)
+        if size == 0:
+            return None
+        start = max(0, size - span)
+        f.seek(start)
+        data = f.read()
+    if not data.endswith(b"\n"):
+        return None
+    cut = data.rfind(b"\n", 0, len(data) - 1)
+    if cut < 0 and start > 0:
+        return tail_line(path, span * 4)
+    return data[cut + 1 : -1]

@@ -1,0 +1,232 @@
+"""Snapshots of the folded state every K events, hash-chained, so `replay --at t` starts near t.
+
+`intelsim verify`, which folds the whole log anyway, leaves ``snapshots/`` in the run
+directory: one file per snapshot (the state after event ``seq``, pickled) and
+``index.json``. Each record of the index holds the snapshot's seq and time, the byte
+offset of the next line, the hash of line ``seq``, the SHA-256 of the payload, a
+fingerprint of the code of the state's classes, and a hash chaining it to the record
+before: ``sha256(previous + seq + t + line hash + payload hash)``.
+
+A reader uses a snapshot only if all of it holds: the record chain, the payload's
+hash, the fingerprint of today's code (a snapshot of an older state layout is ignored,
+never misread), and the line hash at that offset of today's log. Payloads are read with
+an unpickler that admits only intelsim's own classes (and a deque, sets, msgspec's
+struct rebuilder), so a run directory from elsewhere cannot make a reader run code.
+Without snapshots, a replay folds from the start.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import io
+import os
+import pickle
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from sim.store.chain import GENESIS
+from sim.store.reading import Resume
+
+SNAPSHOT_DIR = "snapshots"
+INDEX = "index.json"
+EVERY = 25_000  # events between snapshots: a replay folds at most this many
+_ALLOWED = {
+    ("collections", "deque"),
+    ("builtins", "set"),
+    ("builtins", "frozenset"),
+    # how msgspec structs in the state (e.g. events kept as evidence) pickle: it only
+    # rebuilds a struct of a class that itself had to pass this list
+    ("msgspec._utils", "rebuild"),
+}
+
+
+class _Unpickler(pickle.Unpickler):
+    """Admits intelsim's own classes and a deque, nothing else; records what it admitted."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(io.BytesIO(data))
+        self.classes: set[tuple[str, str]] = set()
+
+    def find_class(self, module: str, name: str) -> Any:
+        if not (module == "sim" or module.startswith("sim.") or (module, name) in _ALLOWED):
+            msg = f"a snapshot may not name {module}.{name}"
+            raise pickle.UnpicklingError(msg)
+        self.classes.add((module, name))
+        return super().find_class(module, name)
+
+
+def _fingerprint(classes: set[tuple[str, str]]) -> str:
+    """A hash of the source of every class a payload names: changes when the layout does."""
+    digest = hashlib.sha256()
+    for module, name in sorted(classes):
+        obj = pickle.Unpickler.find_class(pickle.Unpickler(io.BytesIO(b"")), module, name)
+        try:
+            source = inspect.getsource(obj)
+        except (OSError, TypeError):
+            source = repr(obj)
+        digest.update(f"{module}.{name}\n{source}\n".encode())
+    return digest.hexdigest()
+
+
+def _loads(data: bytes) -> tuple[Any, str]:
+    unpickler = _Unpickler(data)
+    state = unpickler.load()
+    return state, _fingerprint(unpickler.classes)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A usable snapshot: the state after `seq` and where to read on from."""
+
+    seq: int
+    t: float
+    state: Any
+    resume: Resume
+
+
+class SnapshotWriter:
+    """Takes a snapshot of the state after every `every`-th event; written on :meth:`finish`."""
+
+    def __init__(self, run_dir: Path, every: int | None = None) -> None:
+        self.dir = Path(run_dir) / SNAPSHOT_DIR
+        self.tmp = Path(run_dir) / f".{SNAPSHOT_DIR}.{os.getpid()}.tmp"
+        self.every = every or EVERY
+        self.taken: list[tuple[int, float, str, str]] = []  # seq, t, payload sha256, fingerprint
+        self.failed = False
+
+    def offer(self, seq: int, t: float, state: Any) -> None:
+        """Called after each event is folded: keep the state if this seq is due."""
+        if (seq + 1) % self.every or self.failed:
+            return
+        try:
+            data = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+            self.tmp.mkdir(exist_ok=True)
+            (self.tmp / f"{seq}.pickle").write_bytes(data)
+            fingerprint = _loads(data)[1]
+        except (OSError, pickle.PicklingError, pickle.UnpicklingError, TypeError, AttributeError):
+            self.failed = True  # a read-only run directory or an unpicklable state: no snapshots
+            return
+        self.taken.append((seq, t, hashlib.sha256(data).hexdigest(), fingerprint))
+
+    def finish(self, lines: dict[int, tuple[int, bytes]], *, keep: bool = True) -> int:
+        """Write the index (given each snapshot's next-line offset and line hash); how many."""
+        if self.failed or not self.taken or not keep:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            return 0
+        records, prev = [], GENESIS.decode()
+        for seq, t, payload, fingerprint in self.taken:
+            offset, line_hash = lines[seq]
+            link = _link(prev, seq, t, line_hash.decode(), payload, fingerprint)
+            records.append([seq, t, offset, line_hash.decode(), payload, fingerprint, link])
+            prev = link
+        doc = {"format": 2, "snapshots": records}
+        (self.tmp / INDEX).write_bytes(orjson.dumps(doc))
+        shutil.rmtree(self.dir, ignore_errors=True)
+        os.replace(self.tmp, self.dir)
+        return len(records)
+
+
+def load_snapshot(run_dir: Path, at: float, log: Path) -> Snapshot | None:
+    """The latest usable snapshot with a time at or before `at`, or None (see the module doc)."""
+    folder = Path(run_dir) / SNAPSHOT_DIR
+    try:
+        doc = orjson.loads((folder / INDEX).read_bytes())
+        records = doc["snapshots"]
+    except (OSError, orjson.JSONDecodeError, KeyError, TypeError):
+        return None
+    prev, usable = GENESIS.decode(), None
+    for record in records:
+        try:
+            seq, t, offset, line_hash, payload, fingerprint, link = record
+            expected = _link(prev, seq, t, line_hash, payload, fingerprint)
+        except (ValueError, TypeError):
+            return None
+        if link != expected:
+            return None  # the chain of snapshots was changed: trust none of them
+        prev = link
+        if t <= at:
+            usable = (int(seq), float(t), int(offset), str(line_hash), str(payload), fingerprint)
+    if usable is None:
+        return None
+    return _open(folder, log, usable)
+
+
+def _open(
+    folder: Path, log: Path, record: tuple[int, float, int, str, str, str]
+) -> Snapshot | None:
+    seq, t, offset, line_hash, payload, fingerprint = record
+    try:
+        data = (folder / f"{seq}.pickle").read_bytes()
+        if hashlib.sha256(data).hexdigest() != payload:
+            return None
+        with open(log, "rb") as f:
+            f.seek(offset - 67)
+            tail = f.read(67)
+        if offset < 67 or tail[:64].decode() != line_hash or tail[64:] != b'"}\n':
+            return None  # the log at that place is not the one the snapshot was taken of
+        state, now = _loads(data)
+    except (OSError, pickle.UnpicklingError, UnicodeDecodeError, EOFError, AttributeError,
+            ImportError, TypeError, ValueError):  # fmt: skip
+        return None
+    if now != fingerprint:
+        return None
+    return Snapshot(seq, t, state, Resume(offset, seq + 1, line_hash.encode(), t))
+
+
+def _link(prev: str, seq: int, t: float, line_hash: str, payload: str, fingerprint: str) -> str:
+    """A record's place in the chain of snapshots."""
+    text = f"{prev}|{seq}|{t!r}|{line_hash}|{payload}|{fingerprint}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def line_ends(log: Path, seqs: list[int]) -> dict[int, tuple[int, bytes]]:
+    """For each seq, the byte offset just after its line and the line's hash (one raw scan)."""
+    wanted = sorted(seqs)
+    ends: dict[int, int] = {}
+    line = base = 0
+    with open(log, "rb") as f:
+        while wanted:
+            chunk = f.read(1 << 20)
+            if not chunk:
+                break
+            n = chunk.count(b"\n")
+            pos, at = -1, line
+            while wanted and wanted[0] < line + n:
+                while at <= wanted[0]:
+                    pos = chunk.find(b"\n", pos + 1)
+                    at += 1
+                ends[wanted.pop(0)] = base + pos + 1
+            line += n
+            base += len(chunk)
+        found = {}
+        for seq, end in ends.items():
+            f.seek(end - 67)
+            found[seq] = (end, f.read(67)[:64])
+    return found
+
+
+def mismatches(run_dir: Path, writer: SnapshotWriter) -> list[int]:
+    """Seqs of snapshots already in the run whose state differs from the one just folded."""
+    folder = Path(run_dir) / SNAPSHOT_DIR
+    try:
+        old = {int(r[0]) for r in orjson.loads((folder / INDEX).read_bytes())["snapshots"]}
+    except (OSError, orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+        return []
+    bad = []
+    for seq, *_ in writer.taken:
+        if seq not in old:
+            continue
+        try:
+            before, _ = _loads((folder / f"{seq}.pickle").read_bytes())
+            now, _ = _loads((writer.tmp / f"{seq}.pickle").read_bytes())
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            bad.append(seq)
+            continue
+        if before != now:
+            bad.append(seq)
+    return bad

@@ -1,0 +1,67 @@
+"""The fast paths of reading give what the plain ones give: minutes, compact ledgers."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from sim import events as ev
+from sim.analysis.ledger import Filed, ReportBook, UsageBook, Used
+from sim.analysis.provenance import explain_events, explain_run
+from sim.analysis.source import open_run
+from sim.analysis.timeline import Narrator, format_when
+from sim.experiments.run import run_to_directory
+from sim.scenario.loader import load_scenario
+from sim.scenario.models import Scenario
+from sim.store import read_events
+from tests.builders import busy_example
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_narrators_minutes_are_strftimes() -> None:
+    raw = busy_example()
+    raw["start"] = "2024-07-11T05:17:42.5Z"  # seconds and a fraction in the start
+    scenario = Scenario.model_validate(raw)
+    narrator = Narrator(scenario)
+    rng = random.Random(5)
+    times = [rng.uniform(0, 20_000) for _ in range(20_000)]
+    times += [m / 60 for m in range(5_000)] + [m / 60 - 1e-12 for m in range(1, 5_000)]
+    assert [narrator.when(t) for t in times] == [format_when(scenario.start, t) for t in times]
+
+
+def test_the_ledgers_give_back_what_they_were_given() -> None:
+    reports, usages = ReportBook(), UsageBook()
+    given: dict[str, Filed] = {}
+    rng = random.Random(7)
+    ids = [f"R{n}" for n in range(1, 3000)] + ["R0", "R007", "X9", "report-a"]
+    rng.shuffle(ids)
+    for report in ids:
+        usage = rng.choice([None, f"U{rng.randrange(1, 500)}", "U-odd", "U0"])
+        filed = Filed(*(rng.choice(["a", "b", "KN-23", ""]) for _ in range(6)), usage)
+        reports.add(report, filed)
+        given[report] = filed
+    assert all(reports.get(r) == f for r, f in given.items())
+    assert reports.get("R99999") is None and reports.get("nothing") is None
+    used = {f"U{n}": Used("KN-23" if n % 2 else "X", "Kharkiv", n / 3) for n in range(1, 400)}
+    for usage, what in [*used.items(), ("U-odd", Used("Y", "Z", 1.0)), ("U5", Used("W", "V", 2.0))]:
+        usages.add(usage, what)
+    used["U5"] = Used("W", "V", 2.0)
+    assert all(usages.get(u) == w for u, w in used.items())
+    assert usages.get("U-odd") == Used("Y", "Z", 1.0) and usages.get("U999") is None
+
+
+def test_explain_reads_less_and_says_the_same(tmp_path: Path) -> None:
+    loaded = load_scenario(ROOT / "scenarios" / "teaching-minimal.yaml", [])
+    run = run_to_directory(loaded, tmp_path).run_dir
+    assert run is not None
+    source = open_run(run)
+    events = list(read_events(run / "events.jsonl"))
+    items = {e.assessment for e in events if isinstance(e, ev.AssessmentIssued)}
+    items |= {e.report for e in events if isinstance(e, ev.SightingReported)}
+    items |= {e.usage for e in events if isinstance(e, ev.MunitionUsed)}
+    assert len(items) > 30
+    for item in sorted(items):
+        fast, reading = explain_run(source, item)
+        assert reading.ok
+        assert fast == explain_events(source.scenario, lambda: iter(events), item), item

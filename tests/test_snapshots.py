@@ -1,0 +1,108 @@
+"""Snapshots: verify leaves them, replay starts from them and gets the same state, and a
+changed or foreign snapshot is never trusted (nor allowed to run code)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import shutil
+from pathlib import Path
+
+import orjson
+import pytest
+
+import sim.store.snapshots as snapshots
+from sim.analysis.replay import replay_events
+from sim.analysis.replay_at import replay_at
+from sim.analysis.source import open_run
+from sim.analysis.verify import verify_run
+from sim.experiments.run import run_to_directory
+from sim.scenario.loader import load_scenario
+from sim.store import read_events
+from sim.store.chain import GENESIS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    loaded = load_scenario(ROOT / "scenarios" / "teaching-minimal.yaml", [])
+    outcome = run_to_directory(loaded, tmp_path_factory.mktemp("snap"))
+    assert outcome.run_dir is not None
+    mp = pytest.MonkeyPatch()
+    mp.setattr(snapshots, "EVERY", 40)
+    try:
+        verdict = verify_run(outcome.run_dir)
+    finally:
+        mp.undo()
+    assert verdict.ok and any("5 snapshots" in note for note in verdict.notes), verdict.notes
+    return outcome.run_dir
+
+
+def _copy(run: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    return copy
+
+
+@pytest.mark.parametrize("at", [0.0, 100.0, 333.3, 500.0, 719.9, 720.0, 900.0])
+def test_replay_from_a_snapshot_equals_a_fold_from_the_start(run: Path, at: float) -> None:
+    source = open_run(run)
+    replayed = replay_at(source, at)
+    events = list(read_events(run / "events.jsonl"))
+    assert replayed.state == replay_events(source.scenario, events, at)
+    first = min(e.t for e in events if e.seq == 39)
+    assert (replayed.from_snapshot is not None) == (at >= first)
+
+
+def _index(run: Path) -> dict:
+    return orjson.loads((run / "snapshots" / "index.json").read_bytes())  # type: ignore[no-any-return]
+
+
+def _relink(doc: dict) -> None:
+    """Recompute the chain of records, as someone rewriting snapshots would."""
+    prev = GENESIS.decode()
+    for record in doc["snapshots"]:
+        seq, t, _, line_hash, payload, fingerprint, _ = record
+        record[6] = prev = snapshots._link(prev, seq, t, line_hash, payload, fingerprint)
+
+
+def _swap_payload(run: Path, seq: int, data: bytes) -> None:
+    doc = _index(run)
+    (run / "snapshots" / f"{seq}.pickle").write_bytes(data)
+    for record in doc["snapshots"]:
+        if record[0] == seq:
+            record[4] = hashlib.sha256(data).hexdigest()
+    _relink(doc)
+    (run / "snapshots" / "index.json").write_bytes(orjson.dumps(doc))
+
+
+class _Boom:
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (os.system, ("echo pwned > pwned.txt",))
+
+
+def test_a_changed_or_foreign_snapshot_is_never_used(run: Path, tmp_path: Path) -> None:
+    copy = _copy(run, tmp_path)
+    seq = _index(copy)["snapshots"][-1][0]
+    (copy / "snapshots" / f"{seq}.pickle").write_bytes(b"garbage")  # payload hash no longer holds
+    assert snapshots.load_snapshot(copy, 1e9, copy / "events.jsonl") is None
+    _swap_payload(copy, seq, pickle.dumps(_Boom()))  # even with every hash made to agree
+    assert snapshots.load_snapshot(copy, 1e9, copy / "events.jsonl") is None
+    assert not (tmp_path / "pwned.txt").exists() and not Path("pwned.txt").exists()
+    replayed = replay_at(open_run(copy), 1e9)
+    assert replayed.from_snapshot is None or replayed.from_snapshot < seq
+
+
+def test_verify_says_when_a_snapshot_does_not_match_the_log(
+    run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(snapshots, "EVERY", 40)
+    copy = _copy(run, tmp_path)
+    seq = _index(copy)["snapshots"][1][0]
+    state = pickle.loads((copy / "snapshots" / f"{seq}.pickle").read_bytes())
+    state.usages += 7
+    _swap_payload(copy, seq, pickle.dumps(state))
+    verdict = verify_run(copy)
+    assert f"the snapshot after seq {seq} does not match the log" in verdict.problems

@@ -95,6 +95,7 @@ def part_table(valuation: Valuation, part: str, title: str) -> Table:
         pad_edge=False,
         padding=(0, 1),
         header_style="bold",
+        min_width=72,  # the title on one line even when few rows are shown
     )
     table.add_column("node", style="bold", no_wrap=True)
     table.add_column("metric", overflow="fold")
@@ -120,10 +121,10 @@ def part_table(valuation: Valuation, part: str, title: str) -> Table:
             _interval(row["ci_low"], row["ci_high"], kind),
             _cell(row["variance_reduction"], Kind.NUMBER),
         )
-    if not len(rows):
-        table.add_row("", "[dim]no metric shown differs with and without this part[/]")
     seen = dict.fromkeys(m for m in methods if m in METHODS)
     notes = [f"95% CI: {METHODS[m].short}, {METHODS[m].description}" for m in seen]
+    if not len(rows):
+        notes.append("no metric shown differs with and without this part (value.csv has all)")
     if any(rows["undefined"].fillna(0) > 0):
         notes.append("* some pairs left out (undefined, or not reached on either side)")
     if removed:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from rich.table import Table
+from rich.text import Text
 
 from sim.analysis.kinds import Kind
 from sim.experiments.intervals import METHODS
@@ -78,10 +79,13 @@ def _cell(value: object, kind: str, *, signed: bool = False, percent: bool = Fal
     return f"{text}%" if percent and kind == Kind.SHARE else text
 
 
-def _interval(low: object, high: object, kind: str) -> str:
+def _interval(low: object, high: object, kind: str) -> Text:
+    """ "[low, high]" as plain text (rich would read "[a, b]" as markup); a bound against a
+    side never reached is ±∞."""
     if _scaled(low, kind) is None or _scaled(high, kind) is None:
-        return "—"
-    return f"[{_cell(low, kind)}, {_cell(high, kind)}]"
+        return Text("—")
+    bounds = [_cell(v, kind, signed=math.isinf(_scaled(v, kind) or 0.0)) for v in (low, high)]
+    return Text(f"[{bounds[0]}, {bounds[1]}]")
 
 
 def part_table(valuation: Valuation, part: str, title: str) -> Table:
@@ -122,7 +126,8 @@ def part_table(valuation: Valuation, part: str, title: str) -> Table:
             _cell(row["variance_reduction"], Kind.NUMBER),
         )
     seen = dict.fromkeys(m for m in methods if m in METHODS)
-    notes = [f"95% CI: {METHODS[m].short}, {METHODS[m].description}" for m in seen]
+    said = "; ".join(f"{METHODS[m].short}: {METHODS[m].description}" for m in seen)
+    notes = [f"95% CI by {said}"] if seen else []
     if not len(rows):
         notes.append("no metric shown differs with and without this part (value.csv has all)")
     if any(rows["undefined"].fillna(0) > 0):

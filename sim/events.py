@@ -5,9 +5,10 @@ Events are msgspec Structs, a tagged union on ``type``: constructing one costs a
 per-event hot loop needs (DESIGN.md, performance notes). Users reading logs get the
 same schema as pydantic models from :mod:`sim.event_models`.
 
-Every event carries ``seq`` (assigned by the log when appended) and ``t`` (hours since
-the scenario's start). Ground-truth events (what really happened, which no node knows
-directly) have ``ground_truth = True`` in their class; perspectives leave them out.
+Every event carries ``seq`` (its place in the log, given when it is recorded: a
+numbered copy, since events are frozen) and ``t`` (hours since the scenario's start).
+Ground-truth events (what really happened, which no node knows directly) have
+``ground_truth = True`` in their class; perspectives leave them out.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import msgspec
+from msgspec.structs import replace
 
 
 class Marking(msgspec.Struct, frozen=True, array_like=False):
@@ -58,8 +60,9 @@ class SetAside(msgspec.Struct, frozen=True, kw_only=True):
     reason: str
 
 
-class Event(msgspec.Struct, tag_field="type", tag=True):
-    """Base of every domain event. ``seq`` is assigned by the log on append."""
+class Event(msgspec.Struct, tag_field="type", tag=True, frozen=True):
+    """Base of every domain event: immutable. ``seq`` is -1 until the run records the
+    event; the recorder then numbers it (a numbered copy: :func:`numbered`)."""
 
     seq: int = -1
     t: float = 0.0
@@ -68,7 +71,7 @@ class Event(msgspec.Struct, tag_field="type", tag=True):
     truth_fields: ClassVar[tuple[str, ...]] = ()
 
 
-class RunStarted(Event, kw_only=True):
+class RunStarted(Event, kw_only=True, frozen=True):
     """The run began: scenario identity, seed and horizon."""
 
     scenario: str
@@ -77,7 +80,7 @@ class RunStarted(Event, kw_only=True):
     horizon: float
 
 
-class MunitionUsed(Event, kw_only=True):
+class MunitionUsed(Event, kw_only=True, frozen=True):
     """Ground truth: a DPRK munition was used in a sector."""
 
     usage: str
@@ -86,7 +89,7 @@ class MunitionUsed(Event, kw_only=True):
     ground_truth: ClassVar[bool] = True
 
 
-class DisinformationInjected(Event, kw_only=True):
+class DisinformationInjected(Event, kw_only=True, frozen=True):
     """Ground truth: an adversary campaign fabricated a report that traces to no usage."""
 
     campaign: str
@@ -95,8 +98,11 @@ class DisinformationInjected(Event, kw_only=True):
     ground_truth: ClassVar[bool] = True
 
 
-class SightingReported(Event, kw_only=True):
-    """A collector (or a disguised adversary) reported a sighting, or denied one, to its node."""
+class SightingReported(Event, kw_only=True, frozen=True):
+    """A collector (or a disguised adversary) reported a sighting, or denied one, to its node.
+
+    An indicator of a shipment ("a shipment of KN-23 seen at Rajin") is a sighting too: its
+    ``sector`` is the route it was seen on and ``shipment`` the true shipment it traces to."""
 
     report: str
     collector: str
@@ -109,10 +115,11 @@ class SightingReported(Event, kw_only=True):
     polarity: str = "supports"
     used_at: float = 0.0
     artefact: str | None = None
-    truth_fields: ClassVar[tuple[str, ...]] = ("usage",)
+    shipment: str | None = None
+    truth_fields: ClassVar[tuple[str, ...]] = ("usage", "shipment")
 
 
-class ReportReceived(Event, kw_only=True):
+class ReportReceived(Event, kw_only=True, frozen=True):
     """A report entered a node's analysis queue (from a collector or a message)."""
 
     node: str
@@ -120,21 +127,21 @@ class ReportReceived(Event, kw_only=True):
     via: str | None = None
 
 
-class AnalysisStarted(Event, kw_only=True):
+class AnalysisStarted(Event, kw_only=True, frozen=True):
     """An analyst at the node took the report from the queue."""
 
     node: str
     report: str
 
 
-class AnalysisCompleted(Event, kw_only=True):
+class AnalysisCompleted(Event, kw_only=True, frozen=True):
     """The node finished analysing the report."""
 
     node: str
     report: str
 
 
-class AssessmentFacts(Event, kw_only=True):
+class AssessmentFacts(Event, kw_only=True, frozen=True):
     """What an assessment says (the fields AssessmentIssued and AssessmentUpdated share)."""
 
     assessment: str
@@ -157,15 +164,15 @@ class AssessmentFacts(Event, kw_only=True):
     set_aside: list[SetAside] = []
 
 
-class AssessmentIssued(AssessmentFacts, kw_only=True):
+class AssessmentIssued(AssessmentFacts, kw_only=True, frozen=True):
     """A node fused reports into an assessment: a munition was used in a sector."""
 
 
-class AssessmentUpdated(AssessmentFacts, kw_only=True):
+class AssessmentUpdated(AssessmentFacts, kw_only=True, frozen=True):
     """An assessment's evidence changed its band or the sources it rests on (a new version)."""
 
 
-class AssessmentReceived(Event, kw_only=True):
+class AssessmentReceived(Event, kw_only=True, frozen=True):
     """A node received another node's assessment (the version sent) over a link; at a fusion
     node it is evidence, weighted by the originator's ``reliability``."""
 
@@ -178,7 +185,7 @@ class AssessmentReceived(Event, kw_only=True):
     reliability: str = "B"
 
 
-class MessageFacts(Event, kw_only=True):
+class MessageFacts(Event, kw_only=True, frozen=True):
     """What a message carries (the fields MessageSent and MessageDelivered share)."""
 
     message: str
@@ -188,11 +195,11 @@ class MessageFacts(Event, kw_only=True):
     marking: Marking
 
 
-class MessageSent(MessageFacts, kw_only=True):
+class MessageSent(MessageFacts, kw_only=True, frozen=True):
     """A node put an item (report or assessment) on a link under a marking."""
 
 
-class MessageHeld(Event, kw_only=True):
+class MessageHeld(Event, kw_only=True, frozen=True):
     """A message waits at the sending end because the link is down (store and forward)."""
 
     message: str
@@ -201,11 +208,11 @@ class MessageHeld(Event, kw_only=True):
     reason: str
 
 
-class MessageDelivered(MessageFacts, kw_only=True):
+class MessageDelivered(MessageFacts, kw_only=True, frozen=True):
     """A message reached the far end of its link."""
 
 
-class MessageDropped(Event, kw_only=True):
+class MessageDropped(Event, kw_only=True, frozen=True):
     """A message was refused or lost, and why (nothing vanishes silently)."""
 
     message: str
@@ -214,7 +221,7 @@ class MessageDropped(Event, kw_only=True):
     reason: str
 
 
-class MessageIntercepted(Event, kw_only=True):
+class MessageIntercepted(Event, kw_only=True, frozen=True):
     """Ground truth: an adversary read a message crossing a compromised link."""
 
     message: str
@@ -224,21 +231,21 @@ class MessageIntercepted(Event, kw_only=True):
     ground_truth: ClassVar[bool] = True
 
 
-class LinkDown(Event, kw_only=True):
+class LinkDown(Event, kw_only=True, frozen=True):
     """A link stopped carrying messages: a random failure or a cyber attack (`cause`)."""
 
     link: str
     cause: str
 
 
-class LinkUp(Event, kw_only=True):
+class LinkUp(Event, kw_only=True, frozen=True):
     """A cause of a link's outage ended."""
 
     link: str
     cause: str
 
 
-class LinkCompromised(Event, kw_only=True):
+class LinkCompromised(Event, kw_only=True, frozen=True):
     """Ground truth: an adversary began reading a link's traffic."""
 
     link: str
@@ -246,7 +253,7 @@ class LinkCompromised(Event, kw_only=True):
     ground_truth: ClassVar[bool] = True
 
 
-class LinkSecured(Event, kw_only=True):
+class LinkSecured(Event, kw_only=True, frozen=True):
     """Ground truth: a link's compromise ended."""
 
     link: str
@@ -254,14 +261,97 @@ class LinkSecured(Event, kw_only=True):
     ground_truth: ClassVar[bool] = True
 
 
-class InterventionApplied(Event, kw_only=True):
+class ReportExploited(Event, kw_only=True, frozen=True):
+    """A node with reference data for the munitions of an origin (``nodes.X.expertise``)
+    examined the material behind a report (debris, imagery): the munition and grade before
+    and after. When the examination changes what the report says (``outcome`` corrected,
+    lookalike, refuted, or confirmed at a stronger grade), it files its reading as a new
+    report ``derived`` that supersedes the examined one: the same observation (same
+    collector and artefact, so never a second independent source), read anew. The fields
+    after ``derived`` describe that new report, as ``SightingReported`` would."""
+
+    node: str
+    report: str
+    outcome: str
+    munition_before: str
+    munition_after: str
+    grade_before: str
+    grade_after: str
+    derived: str | None
+    collector: str
+    sector: str
+    discipline: str
+    usage: str | None
+    polarity: str = "supports"
+    used_at: float = 0.0
+    artefact: str | None = None
+    shipment: str | None = None
+    truth_fields: ClassVar[tuple[str, ...]] = ("usage", "shipment")
+
+
+class ShipmentDeparted(Event, kw_only=True, frozen=True):
+    """Ground truth: a DPRK shipment of a munition left on a route (e.g. Rajin -> Dunai by
+    sea, Tumangang -> Khasan by rail); it reaches the route's depots after its transit."""
+
+    shipment: str
+    munition: str
+    route: str
+    ground_truth: ClassVar[bool] = True
+
+
+class ShipmentArrived(Event, kw_only=True, frozen=True):
+    """Ground truth: a shipment reached the depots at the end of its route (e.g. Tikhoretsk)."""
+
+    shipment: str
+    munition: str
+    route: str
+    ground_truth: ClassVar[bool] = True
+
+
+class ConsentRequested(Event, kw_only=True, frozen=True):
+    """A node asked the originator of material it holds for consent to pass it on to a
+    nation its marking excludes (national material passes on only with the originator's
+    consent)."""
+
+    request: str
+    node: str
+    item: str
+    originator: str
+    nation: str
+
+
+class ConsentGranted(Event, kw_only=True, frozen=True):
+    """The originator consented: the node may now pass the item on under ``marking``: the
+    marking it held widened to the nation asked for, or, for a ``tearline``, the
+    originator's sanitised release at a lower classification and wider REL TO."""
+
+    request: str
+    node: str
+    item: str
+    originator: str
+    nation: str
+    marking: Marking
+    tearline: bool = False
+
+
+class ConsentRefused(Event, kw_only=True, frozen=True):
+    """The originator refused: the item does not pass on to that nation from this node."""
+
+    request: str
+    node: str
+    item: str
+    originator: str
+    nation: str
+
+
+class InterventionApplied(Event, kw_only=True, frozen=True):
     """A timed policy change took effect: dotted path -> new value."""
 
     index: int
     changes: dict[str, Any]
 
 
-class RunEnded(Event, kw_only=True):
+class RunEnded(Event, kw_only=True, frozen=True):
     """The run reached its horizon; the log is complete."""
 
     reason: str
@@ -287,6 +377,12 @@ DomainEvent = (
     | LinkUp
     | LinkCompromised
     | LinkSecured
+    | ReportExploited
+    | ShipmentDeparted
+    | ShipmentArrived
+    | ConsentRequested
+    | ConsentGranted
+    | ConsentRefused
     | InterventionApplied
     | RunEnded
 )
@@ -313,6 +409,12 @@ EVENT_TYPES: dict[str, type[Event]] = {
         LinkUp,
         LinkCompromised,
         LinkSecured,
+        ReportExploited,
+        ShipmentDeparted,
+        ShipmentArrived,
+        ConsentRequested,
+        ConsentGranted,
+        ConsentRefused,
         InterventionApplied,
         RunEnded,
     )
@@ -324,6 +426,11 @@ ENCODER = msgspec.json.Encoder(order="deterministic")
 """The canonical encoder (fields in declaration order); `encode` is its function form."""
 
 _decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(DomainEvent)
+
+
+def numbered(event: Event, seq: int) -> Event:
+    """The event as recorded at place `seq` of the log (events are immutable: a copy)."""
+    return replace(event, seq=seq)
 
 
 def encode(event: Event) -> bytes:

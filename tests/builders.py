@@ -230,5 +230,5 @@ def run_events(raw: dict[str, Any], seed: int | None = None) -> list[Event]:
     """Validate `raw` and run it to its horizon; every event of the run, in order."""
     scenario = Scenario.model_validate(raw)
     events: list[Event] = []
-    simulate(scenario, raw, seed=seed, listeners=[events.append])
+    simulate(scenario, seed=seed, listeners=[events.append])
     return events

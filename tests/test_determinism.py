@@ -36,7 +36,7 @@ EXAMPLES: dict[str, Callable[[], dict[str, Any]]] = {
 def write_run(raw: dict[str, Any], path: Path, seed: int | None = None) -> World:
     """Run `raw` with its events written to `path` by the event log writer."""
     with EventLogWriter(path) as writer:
-        world = simulate(Scenario.model_validate(raw), raw, seed=seed, sink=writer)
+        world = simulate(Scenario.model_validate(raw), seed=seed, sink=writer)
     return world
 
 
@@ -68,7 +68,7 @@ def test_same_seed_gives_byte_identical_logs_in_process_and_in_a_subprocess(
         from sim.store import EventLogWriter
         raw = json.loads(sys.stdin.read())
         with EventLogWriter(Path(sys.argv[1])) as writer:
-            simulate(Scenario.model_validate(raw), raw, sink=writer)
+            simulate(Scenario.model_validate(raw), sink=writer)
         """
     )
     other = tmp_path / "c.jsonl"
@@ -98,7 +98,6 @@ def test_the_log_holds_exactly_the_events_of_the_run(tmp_path: Path) -> None:
     with EventLogWriter(path) as writer:
         simulate(
             Scenario.model_validate(raw),
-            raw,
             sink=writer,
             listeners=[lambda e: seen.append(encode(e))],
         )
@@ -131,7 +130,7 @@ def test_live_state_equals_replayed_state(
 
     path = tmp_path / "events.jsonl"
     with EventLogWriter(path) as writer:
-        world = simulate(scenario, raw, sink=writer, listeners=[snapshot])
+        world = simulate(scenario, sink=writer, listeners=[snapshot])
     assert len(snapshots) > 10
 
     compared = 0
@@ -150,7 +149,7 @@ def test_live_state_equals_replayed_state(
 def test_verify_log_accepts_a_real_run(tmp_path: Path) -> None:
     path = tmp_path / "events.jsonl"
     with EventLogWriter(path) as writer:
-        world = simulate(Scenario.model_validate(busy_example()), busy_example(), sink=writer)
+        world = simulate(Scenario.model_validate(busy_example()), sink=writer)
     verdict = verify_log(path, expected_final_hash=writer.last_hash)
     assert verdict.ok, verdict.problems
     assert verdict.ended and verdict.count == world.recorder.count

@@ -184,7 +184,7 @@ def test_field_notes_and_reasons_match_the_code() -> None:
         "t",
     }
     assert set(FIELD_NOTES) == fields, "FIELD_NOTES must describe exactly the event fields"
-    sources = [*(ROOT / "sim" / "engine").glob("*.py"), ROOT / "sim/scenario/markings.py"]
+    sources = [*(ROOT / "sim" / "engine").glob("*.py"), ROOT / "sim/scenario/releasability.py"]
     written = {
         literal
         for path in sources

@@ -20,9 +20,9 @@ from pathlib import Path
 from sim.engine import simulate
 from sim.scenario.loader import load_scenario
 loaded = load_scenario(Path(sys.argv[1]))
-simulate(loaded.scenario, loaded.raw)  # first use may import modules (their own cycles)
+simulate(loaded.scenario)  # first use may import modules (their own cycles)
 gc.collect()
-world = simulate(loaded.scenario, loaded.raw)  # kept alive: only garbage counts
+world = simulate(loaded.scenario)  # kept alive: only garbage counts
 assert gc.isenabled()
 print(gc.collect(), world.recorder.count)
 """

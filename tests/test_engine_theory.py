@@ -49,7 +49,7 @@ BATCHES = 30
 
 def run(raw: dict[str, Any], listener: Any) -> None:
     """Run a scenario, feeding each event to `listener` (no event list kept: runs are long)."""
-    simulate(Scenario.model_validate(raw), raw, listeners=[listener])
+    simulate(Scenario.model_validate(raw), listeners=[listener])
 
 
 def batch_means(values: Sequence[float], batches: int = BATCHES) -> tuple[float, float]:

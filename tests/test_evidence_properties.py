@@ -95,7 +95,7 @@ def world(
 def run(raw: dict[str, Any]) -> tuple[WorldState, list[ev.Event], Scenario]:
     scenario = Scenario.model_validate(raw)
     events: list[ev.Event] = []
-    state = simulate(scenario, raw, listeners=[events.append]).state
+    state = simulate(scenario, listeners=[events.append]).state
     return state, events, scenario
 
 

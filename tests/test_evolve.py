@@ -111,3 +111,92 @@ def test_interventions_change_analysts_and_close_links() -> None:
     )
     assert s.nodes["A"].analysts == 7
     assert not s.links["A->B"].enabled and not s.links["A->B"].up
+
+
+def test_an_intervention_puts_the_changed_scenario_in_force() -> None:
+    s = _state()
+    before = s.scenario
+    evolve(
+        s,
+        ev.InterventionApplied(
+            seq=0,
+            t=5.0,
+            index=0,
+            changes={"nodes.B.clearance": "NATO-SECRET", "links.A->B.latency": "3h"},
+        ),
+    )
+    assert s.scenario.nodes["B"].clearance == "NATO-SECRET"
+    assert s.scenario.link("A->B").latency.mean == 3.0
+    # copy on change: the scenario before is untouched, and only the changed parts differ
+    assert before.nodes["B"].clearance == "COSMIC-TOP-SECRET"
+    assert s.scenario.nodes["A"] == before.nodes["A"]
+
+
+def test_an_intervention_that_cannot_apply_contradicts_the_log() -> None:
+    s = _state()
+    with pytest.raises(EvolveError, match=r"nodes\.Q\.analysts"):
+        evolve(s, ev.InterventionApplied(seq=0, t=5.0, index=0, changes={"nodes.Q.analysts": 2}))
+    with pytest.raises(EvolveError, match="analysts"):
+        evolve(s, ev.InterventionApplied(seq=0, t=5.0, index=0, changes={"nodes.A.analysts": 0}))
+
+
+def _sighting(report: str, grade: str = "B2") -> ev.SightingReported:
+    return ev.SightingReported(
+        seq=0,
+        t=0.0,
+        report=report,
+        collector="c",
+        node="A",
+        munition="KN-23",
+        sector="S",
+        grade=grade,
+        discipline="FORENSIC",
+        usage=None,
+    )
+
+
+MARK = ev.Marking("NATO-RESTRICTED", ["NATO"])
+
+
+@pytest.mark.parametrize(
+    ("event", "says"),
+    [
+        (ev.ReportReceived(seq=0, t=0.0, node="Q", report="R1"), "no node Q"),
+        (ev.AnalysisStarted(seq=0, t=0.0, node="Q", report="R1"), "no node Q"),
+        (ev.AnalysisCompleted(seq=0, t=0.0, node="A", report="R1"), "was not analysing"),
+        (
+            ev.MessageSent(
+                seq=0, t=0.0, message="M1", link="A->Q", item="R1", kind="report", marking=MARK
+            ),
+            "no link A->Q",
+        ),
+        (ev.LinkDown(seq=0, t=0.0, link="B->A", cause="failure"), "no link B->A"),
+        (
+            ev.AssessmentReceived(
+                seq=0, t=0.0, node="Q", assessment="A-1", band="likely", confidence=0.7, via="M1"
+            ),
+            "no node Q",
+        ),
+        (
+            ev.AssessmentUpdated(
+                seq=0,
+                t=0.0,
+                assessment="A-1",
+                node="A",
+                munition="KN-23",
+                sector="S",
+                confidence=0.7,
+                band="likely",
+                reports=["R1"],
+                sources=["c"],
+            ),
+            "A has no cluster of KN-23 in S",
+        ),
+        (_sighting("R1", grade="Z9"), "no Admiralty grade"),
+    ],
+)
+def test_a_contradicting_event_raises_evolve_error_and_nothing_else(
+    event: ev.Event, says: str
+) -> None:
+    with pytest.raises(EvolveError, match=says):
+        evolve(_state(), event)

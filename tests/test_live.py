@@ -27,7 +27,7 @@ def test_live_output_is_paced_by_simulated_time() -> None:
     buffer = io.StringIO()
     console = Console(file=buffer, width=200, color_system=None)
     listen = live_listener(loaded.scenario, console, speed=24.0, sleep=sleep, clock=lambda: now[0])
-    world = simulate(loaded.scenario, loaded.raw, listeners=[listen])
+    world = simulate(loaded.scenario, listeners=[listen])
     text = buffer.getvalue()
     assert "run of teaching-minimal starts" in text and "run ends" in text
     # a fake clock that only moves when told to: total sleep = horizon / speed
@@ -40,5 +40,5 @@ def test_live_output_without_pacing_never_sleeps() -> None:
     slept: list[float] = []
     console = Console(file=io.StringIO(), width=200)
     listen = live_listener(loaded.scenario, console, speed=0.0, sleep=slept.append)
-    simulate(loaded.scenario, loaded.raw, listeners=[listen])
+    simulate(loaded.scenario, listeners=[listen])
     assert slept == []

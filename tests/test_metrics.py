@@ -166,9 +166,7 @@ def hand_built() -> list[ev.Event]:
         ev.LinkDown(t=18.0, link="B->A", cause="failure"),
         ev.RunEnded(t=20.0, reason="horizon"),
     ]
-    for seq, event in enumerate(story):
-        event.seq = seq
-    return story
+    return [ev.numbered(event, seq) for seq, event in enumerate(story)]
 
 
 def test_hand_built_sequence_gives_exact_metrics() -> None:
@@ -194,6 +192,8 @@ def test_hand_built_sequence_gives_exact_metrics() -> None:
         "reports_fabricated": 1,
         "reports_denials": 0,
         "reports_misidentified": 1,
+        "reports_indicators": 0,
+        "shipments": 0,
         "assessments_issued": 2,
         "messages_sent": 3,
         "messages_delivered": 2,
@@ -452,7 +452,7 @@ def _run(raw: dict[str, Any]) -> tuple[Scenario, list[ev.Event], dict[str, Any]]
     scenario = Scenario.model_validate(raw)
     events: list[ev.Event] = []
     live = MetricsProjection(scenario)
-    simulate(scenario, raw, listeners=[events.append, live.apply])
+    simulate(scenario, listeners=[events.append, live.apply])
     return scenario, events, live.result()
 
 

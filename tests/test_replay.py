@@ -25,7 +25,7 @@ def run_with_snapshots(
 ) -> tuple[Scenario, list[ev.Event], WorldState, dict[int, WorldState]]:
     """Run live like `simulate`, deep-copying the live state right after each seq in `seqs`."""
     scenario = Scenario.model_validate(raw)
-    world = build_world(scenario, raw, scenario.seed)
+    world = build_world(scenario, scenario.seed)
     events: list[ev.Event] = []
     snapshots: dict[int, WorldState] = {}
 

@@ -209,7 +209,7 @@ def test_changing_a_link_latency_leaves_every_sighting_unchanged(example: Path) 
 
     def sightings(scenario: Scenario, raw: dict[str, Any], seed: int) -> list[bytes]:
         seen: list[Any] = []
-        simulate(scenario, raw, seed=seed, listeners=[seen.append])
+        simulate(scenario, seed=seed, listeners=[seen.append])
         return [
             yaml.safe_dump({k: v for k, v in vars_of(e).items() if k != "seq"}).encode()
             for e in seen

@@ -24,6 +24,7 @@ def _in_play(state: WorldState) -> set[str]:
     for node in state.nodes.values():
         held.update(node.queue)
         held.update(node.busy)
+        held.update(item for item, _, holds in node.asked.values() if holds)  # awaiting consent
     for link in state.links.values():
         held.update(item for item in link.in_flight.values() if item in state.holds)
     return held
@@ -32,7 +33,7 @@ def _in_play(state: WorldState) -> set[str]:
 def _run(name: str) -> tuple[Scenario, list[ev.Event], object]:
     loaded = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
     events: list[ev.Event] = []
-    world = simulate(loaded.scenario, loaded.raw, listeners=[events.append])
+    world = simulate(loaded.scenario, listeners=[events.append])
     return loaded.scenario, events, world
 
 
@@ -155,6 +156,6 @@ def test_metrics_keep_only_what_assessments_may_need(make: object) -> None:
     raw["nodes"]["NATO-JISD"].pop("fusion")  # no fusion node: no assessment can ever come
     scenario = Scenario.model_validate(raw)
     projection = MetricsProjection(scenario)
-    world = simulate(scenario, raw, listeners=[projection.apply])
+    world = simulate(scenario, listeners=[projection.apply])
     assert set(projection._reports) <= set(world.state.reports) | set(projection._idle)
     assert projection.reports > len(projection._reports)

@@ -12,9 +12,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from msgspec.structs import replace
 
 from sim.errors import LogError
-from sim.events import Event, MunitionUsed, RunEnded, RunStarted, encode
+from sim.events import Event, MunitionUsed, RunEnded, RunStarted, encode, numbered
 from sim.store import (
     GENESIS,
     EventLogWriter,
@@ -67,10 +68,24 @@ def log(tmp_path: Path) -> Path:
 def test_round_trip(tmp_path: Path) -> None:
     path = tmp_path / "events.jsonl"
     originals = sample_events()
-    write_log(path, originals, flush_every=2)
-    assert [e.seq for e in originals] == list(range(7))
-    assert list(read_events(path)) == originals
-    assert list(read_events(path, check_hash=True)) == originals
+    with EventLogWriter(path, flush_every=2) as writer:
+        written = [writer.append(event) for event in originals]
+    assert [e.seq for e in written] == list(range(7))
+    # events are immutable: the log numbers a copy on the way out
+    assert all(e.seq == -1 for e in originals)
+    assert [replace(e, seq=-1) for e in written] == originals
+    assert list(read_events(path)) == written
+    assert list(read_events(path, check_hash=True)) == written
+
+
+def test_the_writer_keeps_an_event_numbered_in_its_place_and_refuses_another(
+    tmp_path: Path,
+) -> None:
+    with EventLogWriter(tmp_path / "events.jsonl") as writer:
+        first = numbered(RunStarted(t=0.0, scenario="s", seed=1, start="x", horizon=1.0), 0)
+        assert writer.append(first) is first
+        with pytest.raises(LogError, match="seq 5 cannot be appended as seq 1"):
+            writer.append(numbered(RunEnded(t=1.0, reason="horizon"), 5))
 
 
 def test_line_format_is_body_plus_hash_last(log: Path) -> None:
@@ -270,10 +285,8 @@ def _chained(events: list[Event]) -> bytes:
 
 
 def test_verify_time_going_back_unknown_type_and_event_after_end(tmp_path: Path) -> None:
-    events = sample_events(3)
-    for seq, event in enumerate(events):
-        event.seq = seq
-    events[3].t = 1.0  # earlier than seq 2 at t=1.5
+    events = [numbered(event, seq) for seq, event in enumerate(sample_events(3))]
+    events[3] = replace(events[3], t=1.0)  # earlier than seq 2 at t=1.5
     extra = RunEnded(seq=5, t=800.0, reason="again")
     data = _chained([*events, extra])
     bogus = b'{"type":"MunitionVanished","seq":6,"t":900.0}'

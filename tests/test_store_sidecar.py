@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
+import select
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -62,6 +62,23 @@ while True:
 """
 
 
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (from /proc: works for any process, not only ours)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        # the command name is in parentheses and may hold spaces: fields follow the last ")"
+        ppid = int(stat.rpartition(")")[2].split()[1])
+        if ppid == pid:
+            found.append(int(entry.name))
+    return found
+
+
 def test_a_killed_run_leaves_whole_lines_that_read_back(tmp_path: Path) -> None:
     path = tmp_path / "events.jsonl"
     proc = subprocess.Popen(
@@ -69,17 +86,17 @@ def test_a_killed_run_leaves_whole_lines_that_read_back(tmp_path: Path) -> None:
     )
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "ready"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    # the sidecar sees end of input and finishes the whole lines it received
-    deadline = time.monotonic() + 20
-    last_size = -1
-    while time.monotonic() < deadline:
-        size = path.stat().st_size if path.exists() else 0
-        if size == last_size and size > 0:
-            break
-        last_size = size
-        time.sleep(0.3)
+    (sidecar,) = _children(proc.pid)
+    # a handle on the sidecar that outlives its parent: readable once the sidecar exits
+    exited = os.pidfd_open(sidecar)
+    try:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        # the sidecar sees end of input, finishes the whole lines it received and exits
+        ready, _, _ = select.select([exited], [], [], 60)
+        assert ready, "the sidecar did not finish within 60 s of its run being killed"
+    finally:
+        os.close(exited)
     lines = list(iter_lines(path))
     assert all(raw.endswith(b"\n") for _, raw in lines)
     seqs = [event.seq for event in read_events(path, check_hash=True)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +16,7 @@ from sim.experiments.design import DesignError, build_design, parse_quantity, pa
 from sim.experiments.executors import SerialExecutor
 from sim.experiments.replications import replication_seed
 from sim.experiments.sweep import JOURNAL, Sweep, SweepError, SweepSpec
+from sim.interrupts import Interrupted
 from tests.builders import DESIGN_EXAMPLE_YAML
 
 LATENCY = "links.UKR-HUR->NATO-JISD.latency.median"
@@ -85,11 +88,20 @@ def test_design_errors(texts: list[str], design: str, samples: int | None, messa
 
 
 @pytest.mark.parametrize(
-    "text", [f"{LATENCY}", f"{LATENCY}=", f"{LATENCY}=1d..2h", f"{LATENCY}=2h..3/d", "x=1,,2"]
+    ("text", "why"),
+    [
+        (f"{LATENCY}", "expected PATH=V1,V2,... or PATH=LOW..HIGH"),
+        (f"{LATENCY}=", "expected PATH=V1,V2,... or PATH=LOW..HIGH"),
+        (f"{LATENCY}=1d..2h", "the low end must be below the high end"),
+        (f"{LATENCY}=2h..3/d", "a range needs two numbers, durations or rates of one kind"),
+        ("x=1,,2", "an empty value in the list"),
+    ],
 )
-def test_bad_vary_is_a_clear_error(text: str) -> None:
-    with pytest.raises(DesignError):
+def test_bad_vary_is_a_clear_error(text: str, why: str) -> None:
+    with pytest.raises(DesignError) as caught:
         parse_vary(text)
+    # names what was given, then says what is wrong with it
+    assert str(caught.value).startswith(f"--vary '{text}': {why}")
 
 
 # --- sweeps -------------------------------------------------------------------------
@@ -106,7 +118,7 @@ def spec_for(example: Path, replications: int = 3) -> SweepSpec:
 def test_sweep_table_shape_and_columns(example: Path, tmp_path: Path) -> None:
     sweep = Sweep.create(spec_for(example), tmp_path / "logs")
     sweep.run(SerialExecutor())
-    runs, summary = sweep.finish("complete")
+    runs, summary = sweep.finish()
     assert len(runs) == 4 * 3
     assert list(runs.columns[:5]) == ["point", "replication", "seed", ANALYSTS, LATENCY]
     assert "nodes.NATO-JISD.coverage" in runs.columns
@@ -138,7 +150,7 @@ def test_bad_vary_path_fails_before_anything_runs(example: Path, tmp_path: Path)
 def test_resume_after_an_interruption_gives_the_same_table(example: Path, tmp_path: Path) -> None:
     whole = Sweep.create(spec_for(example), tmp_path / "a")
     whole.run(SerialExecutor())
-    expected, expected_summary = whole.finish("complete")
+    expected, expected_summary = whole.finish()
 
     stopped = Sweep.create(spec_for(example), tmp_path / "b")
     seen = 0
@@ -151,14 +163,14 @@ def test_resume_after_an_interruption_gives_the_same_table(example: Path, tmp_pa
 
     with pytest.raises(KeyboardInterrupt):
         stopped.run(SerialExecutor(), on_rows=interrupt)
-    partial, _ = stopped.finish("interrupted")
+    partial, _ = stopped.finish(Interrupted())
     assert len(partial) == 5
     assert len((stopped.directory / JOURNAL).read_text().splitlines()) == 5
 
     resumed = Sweep.resume(stopped.directory)
     assert len(resumed.pending()) == 12 - 5
     resumed.run(SerialExecutor())
-    runs, summary = resumed.finish("complete")
+    runs, summary = resumed.finish()
     pd.testing.assert_frame_equal(runs, expected)
     pd.testing.assert_frame_equal(summary, expected_summary)
 
@@ -209,8 +221,17 @@ def test_sweep_command_writes_tables_and_plots(example: Path, tmp_path: Path) ->
 
 
 def test_sweep_command_reports_bad_input(example: Path, tmp_path: Path) -> None:
-    result = CliRunner().invoke(
-        app, ["sweep", str(example), "--vary", f"{LATENCY}=2h..1d", "--out", str(tmp_path)]
+    out = tmp_path / "logs"
+    vary = f"{LATENCY}=2h..1d"
+    result = subprocess.run(
+        [sys.executable, "-m", "sim", "sweep", str(example), "--vary", vary, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
     )
-    assert result.exit_code != 0
-    assert isinstance(result.exception, DesignError | SystemExit)
+    assert result.returncode == 2
+    assert result.stderr.startswith(
+        f"error: --vary {LATENCY}: a range LOW..HIGH needs `--design lhs --samples K`"
+    )
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert not out.exists()  # nothing ran, nothing was written

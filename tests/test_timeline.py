@@ -103,8 +103,7 @@ def test_lines_in_the_domains_words() -> None:
         ev.LinkDown(t=80.0, link="A->B", cause="cyber:ddos"),
         ev.LinkUp(t=92.0, link="A->B", cause="cyber:ddos"),
     ]
-    for seq, event in enumerate(story):
-        event.seq = seq
+    story = [ev.numbered(event, seq) for seq, event in enumerate(story)]
     lines = [str(line) for line in timeline(scenario, story)]
     assert lines == [
         "2024-07-12 03:12  KN-23 used in S (U3) [ground truth]",
@@ -333,9 +332,12 @@ def test_bad_input_is_one_clear_line_and_exit_2(
 
 
 def test_log_read_back_matches_events(run_dir: Path) -> None:
-    # the timeline of the stored log is the timeline of the events as read back
+    # the stored log reads back as the very events the run recorded, every one of them,
+    # and so tells the same timeline, every line of it
     scenario = Scenario.model_validate(rich_example())
     stored = list(read_events(run_dir / "events.jsonl"))
-    assert [str(x) for x in timeline(scenario, stored)][:5] == [
-        str(x) for x in timeline(scenario, run_events(rich_example()))
-    ][:5]
+    live = run_events(rich_example())
+    assert len(stored) == len(live) > 100
+    assert stored == live
+    told = [str(x) for x in timeline(scenario, stored)]
+    assert len(told) > 100 and told == [str(x) for x in timeline(scenario, live)]

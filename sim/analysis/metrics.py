@@ -38,11 +38,14 @@ from functools import lru_cache
 from typing import Any
 
 from sim import events as ev
+from sim.analysis.deliveries import DeliveryCheck
 from sim.analysis.kinds import Kind
 from sim.analysis.knowledge import Knowledge
+from sim.analysis.partner import PartnerMaterial
 from sim.analysis.stats_basic import DIGITS, describe
-from sim.scenario.markings import releasable_nations
 from sim.scenario.models import Scenario
+from sim.state.evolve import scenario_after
+from sim.state.model import WorldState
 
 Metrics = dict[str, Any]
 
@@ -53,10 +56,14 @@ class _Node:
     __slots__ = (
         "analysed",
         "analysis",
-        "clearance",
+        "consent_asked",
+        "consent_granted",
+        "consent_refused",
+        "consent_tearlines",
+        "consent_wait",
+        "exploited",
         "issued",
         "latency",
-        "nation",
         "queue_wait",
         "received",
         "received_assessments",
@@ -65,8 +72,7 @@ class _Node:
         "waiting",
     )
 
-    def __init__(self, nation: str | None, clearance: str | None) -> None:
-        self.nation, self.clearance = nation, clearance
+    def __init__(self) -> None:
         self.waiting: dict[str, float] = {}  # report -> entered the queue
         self.started: dict[str, float] = {}  # report -> analysis began
         self.received = 0
@@ -77,6 +83,10 @@ class _Node:
         self.issued = 0
         self.updated = 0
         self.received_assessments = 0
+        self.exploited: dict[str, int] = {}  # outcome -> reports examined
+        self.consent_asked = self.consent_granted = self.consent_refused = 0
+        self.consent_tearlines = 0
+        self.consent_wait: array[float] = array("d")  # request -> answer
 
 
 class _Link:
@@ -109,9 +119,17 @@ class _Link:
 
 
 class MetricsProjection:
-    """Incremental metrics of one run: call :meth:`apply` per event, then :meth:`result`."""
+    """Incremental metrics of one run: call :meth:`apply` per event, then :meth:`result`.
 
-    def __init__(self, scenario: Scenario) -> None:
+    The rules in force (who fuses, what a delivery may carry) are those of the scenario
+    in force, which the folded state holds: give `state` when the caller folds the same
+    events through evolve before this projection sees them (the recorder, `verify`);
+    without one, the projection follows interventions by evolve's own rule.
+    """
+
+    def __init__(self, scenario: Scenario, state: WorldState | None = None) -> None:
+        self._state = state
+        self.scenario = scenario if state is None else state.scenario  # in force
         self.events = 0
         self.t = 0.0
         self.usages = 0
@@ -120,8 +138,9 @@ class MetricsProjection:
         self.fabricated = 0
         self.denials = 0
         self.misidentified = 0
+        self.indicators = 0
+        self.shipments: dict[str, str] = {}  # shipment -> munition (few: kept for the run)
         self.interventions = 0
-        self.violations = 0
         self.drops: dict[str, int] = {}
         # usage -> (munition, t), compact: U<n> at index n-1 of these arrays
         self._usage_t: array[float] = array("d")
@@ -138,15 +157,8 @@ class MetricsProjection:
         self._report_msgs: dict[str, str] = {}  # report message in flight -> report
         self._fusion = {name for name, node in scenario.nodes.items() if node.fusion is not None}
         self._sent_at: dict[str, float] = {}  # message in flight -> sent
-        self._communities: dict[str, list[str]] = {
-            k: list(v) for k, v in scenario.communities.items()
-        }
-        self._ladder = list(scenario.classifications)
-        self._max_class = {link.name: link.max_classification for link in scenario.links}
-        self._admitted: dict[tuple[str, str, tuple[str, ...]], bool] = {}
-        self.nodes: dict[str, _Node] = {
-            name: _Node(node.nation, node.clearance) for name, node in scenario.nodes.items()
-        }
+        self.deliveries = DeliveryCheck(self.scenario)  # releasability of every delivery
+        self.nodes: dict[str, _Node] = {name: _Node() for name in scenario.nodes}
         self.links: dict[str, _Link] = {link.name: _Link() for link in scenario.links}
         self._handlers: dict[type[ev.Event], Callable[[Any], None]] = {
             ev.MunitionUsed: self._munition_used,
@@ -165,7 +177,16 @@ class MetricsProjection:
             ev.LinkDown: self._link_down,
             ev.LinkUp: self._link_up,
             ev.InterventionApplied: self._intervention,
+            ev.ReportExploited: self._report_exploited,
+            ev.ShipmentDeparted: self._shipment_departed,
+            ev.ShipmentArrived: self._shipment_arrived,
+            ev.ConsentRequested: self._consent_requested,
+            ev.ConsentGranted: self._consent_answered,
+            ev.ConsentRefused: self._consent_answered,
         }
+        self.partner = PartnerMaterial(scenario)
+        self._asked_at: dict[str, float] = {}  # consent request pending -> when asked
+        self._consent_holds: set[str] = set()  # requests holding a report in play
 
     # --- the hot path ----------------------------------------------------------------
 
@@ -182,7 +203,7 @@ class MetricsProjection:
     def _node(self, name: str) -> _Node:
         node = self.nodes.get(name)
         if node is None:  # a node the scenario does not declare: count it all the same
-            node = self.nodes[name] = _Node(None, None)
+            node = self.nodes[name] = _Node()
         return node
 
     def _link(self, name: str) -> _Link:
@@ -250,10 +271,55 @@ class MetricsProjection:
             self._usage_other[e.usage] = (e.munition, e.t)
         self.knowledge.used(e)
 
+    def _consent_requested(self, e: ev.ConsentRequested) -> None:
+        self._node(e.node).consent_asked += 1
+        self.deliveries.consent_requested(e)
+        self._asked_at[e.request] = e.t
+        if e.item in self._holds:  # a report waiting for consent stays in play
+            self._hold(e.item)
+            self._consent_holds.add(e.request)
+
+    def _consent_answered(self, e: ev.ConsentGranted | ev.ConsentRefused) -> None:
+        node = self._node(e.node)
+        self.deliveries.consent_answered(e)
+        asked = self._asked_at.pop(e.request, None)
+        if asked is not None:
+            node.consent_wait.append(e.t - asked)
+        if e.request in self._consent_holds:
+            self._consent_holds.discard(e.request)
+            self._release(e.item)
+        if isinstance(e, ev.ConsentGranted):
+            node.consent_granted += 1
+            node.consent_tearlines += e.tearline
+        else:
+            node.consent_refused += 1
+
+    def _shipment_departed(self, e: ev.ShipmentDeparted) -> None:
+        self.shipments[e.shipment] = e.munition
+        self.knowledge.shipped(e)
+
+    def _shipment_arrived(self, e: ev.ShipmentArrived) -> None:
+        self.knowledge.arrived(e)
+
+    def _traced(self, usage: str | None, shipment: str | None, munition: str) -> str | None:
+        """The use or shipment a report naming `munition` truly traces to, or None."""
+        if shipment is not None:
+            return shipment if self.shipments.get(shipment) == munition else None
+        if usage is not None:
+            used = self._usage(usage)
+            if used is not None and used[0] == munition:
+                return usage
+        return None
+
     def _sighting(self, e: ev.SightingReported) -> None:
         self.reports += 1
         traced: str | None = None
-        if e.usage is None:
+        if e.shipment is not None:
+            self.indicators += 1
+            traced = self._traced(None, e.shipment, e.munition)
+            if traced is None:
+                self.misidentified += 1
+        elif e.usage is None:
             if e.polarity == "contradicts":
                 self.denials += 1
             else:
@@ -265,16 +331,33 @@ class MetricsProjection:
                 traced = e.usage
             elif used is not None:
                 self.misidentified += 1
-        self._reports[e.report] = (e.t, traced, e.usage is None, e.node)
+        fabricated = e.usage is None and e.shipment is None
+        self._reports[e.report] = (e.t, traced, fabricated, e.node)
         # held by nothing yet: the node's ReportReceived follows at the same instant
         self._holds.setdefault(e.report, 0)
         self._idle.append(e.report)
 
+    def _report_exploited(self, e: ev.ReportExploited) -> None:
+        node = self._node(e.node)
+        node.exploited[e.outcome] = node.exploited.get(e.outcome, 0) + 1
+        if e.derived is None:
+            return
+        traced = self._traced(e.usage, e.shipment, e.munition_after)
+        self._reports[e.derived] = (e.t, traced, False, e.node)
+        self.partner.exploited(e)
+        if e.node in self._fusion:  # filed in a cluster at once: an assessment may list it
+            return
+        self._holds.setdefault(e.derived, 0)
+        self._idle.append(e.derived)
+
     def _report_received(self, e: ev.ReportReceived) -> None:
+        self.partner.report_received(e)
         node = self._node(e.node)
         node.received += 1
         node.waiting[e.report] = e.t
         self._hold(e.report)
+        if e.via is not None:  # by a message (most come from collectors)
+            self.deliveries.received(e.node, e.report, e.via)
         origin = self._reports.get(e.report)
         if origin is not None and not origin[2]:  # a fake is made up on the spot: no latency
             node.latency.append(e.t - origin[0])
@@ -292,6 +375,8 @@ class MetricsProjection:
         began = node.started.pop(e.report, None)
         if began is not None:
             node.analysis.append(e.t - began)
+        if self.deliveries.held:  # (a method call per report otherwise: the hot path)
+            self.deliveries.analysed(e.t, e.node, e.report)
         if e.node in self._fusion:  # an assessment may list it: keep it for good
             self._holds.pop(e.report, None)
         else:
@@ -307,18 +392,24 @@ class MetricsProjection:
     def _assessment_issued(self, e: ev.AssessmentIssued) -> None:
         self._node(e.node).issued += 1
         self.knowledge.published(e, self._facts)
+        self.partner.published(e)
 
     def _assessment_updated(self, e: ev.AssessmentUpdated) -> None:
         self._node(e.node).updated += 1
         self.knowledge.published(e, self._facts)
+        self.partner.published(e)
 
     def _assessment_received(self, e: ev.AssessmentReceived) -> None:
         self._node(e.node).received_assessments += 1
+        self.deliveries.received(e.node, e.assessment, e.via)
         self.knowledge.received(e)
+        self.partner.received(e)
 
     def _message_sent(self, e: ev.MessageSent) -> None:
         self._link(e.link).sent += 1
         self._sent_at[e.message] = e.t
+        if self.deliveries.held:
+            self.deliveries.sent(e)
         if e.kind == "report" and e.item in self._holds:
             self._hold(e.item)
             self._report_msgs[e.message] = e.item
@@ -335,14 +426,15 @@ class MetricsProjection:
         report = self._report_msgs.pop(e.message, None)
         if report is not None:
             self._release(report)
-        if not self._admits(e.link, e.marking):
-            self.violations += 1
+        self.deliveries.delivered(e)
 
     def _message_dropped(self, e: ev.MessageDropped) -> None:
         dropped = self._link(e.link).dropped
         dropped[e.reason] = dropped.get(e.reason, 0) + 1
         self.drops[e.reason] = self.drops.get(e.reason, 0) + 1
         self._sent_at.pop(e.message, None)
+        if self.deliveries.sent_under:
+            self.deliveries.dropped(e)
         report = self._report_msgs.pop(e.message, None)
         if report is not None:
             self._release(report)
@@ -366,49 +458,11 @@ class MetricsProjection:
 
     def _intervention(self, e: ev.InterventionApplied) -> None:
         self.interventions += 1
-        for path, value in e.changes.items():
-            self._change(path, value)
-        self._admitted.clear()
-
-    def _change(self, path: str, value: Any) -> None:
-        """Follow changes to what releasability depends on (markings, clearances, ceilings)."""
-        parts = path.split(".")
-        if parts[0] == "communities":
-            if len(parts) == 2 and isinstance(value, list):
-                self._communities[parts[1]] = [str(v) for v in value]
-            elif len(parts) == 1 and isinstance(value, Mapping):
-                self._communities = {str(k): [str(x) for x in v] for k, v in value.items()}
-        elif parts[0] == "classifications" and isinstance(value, list):
-            self._ladder = [str(v) for v in value]
-        elif len(parts) == 3 and parts[0] == "links" and parts[2] == "max_classification":
-            self._max_class[parts[1]] = str(value)
-        elif len(parts) == 3 and parts[0] == "nodes" and parts[1] in self.nodes:
-            node = self.nodes[parts[1]]
-            if parts[2] == "nation":
-                node.nation = str(value)
-            elif parts[2] == "clearance":
-                node.clearance = str(value)
-
-    def _admits(self, link: str, marking: ev.Marking) -> bool:
-        """Whether a delivery over `link` under `marking` respects every rule (cached)."""
-        key = (link, marking.classification, tuple(marking.rel_to))
-        ok = self._admitted.get(key)
-        if ok is None:
-            ok = self._admitted[key] = self._check(link, marking)
-        return ok
-
-    def _check(self, link: str, marking: ev.Marking) -> bool:
-        dest = self.nodes.get(link.split("->", 1)[-1])
-        if dest is None or dest.nation is None:
-            return False
-        if dest.nation not in releasable_nations(marking.rel_to, self._communities):
-            return False
-        ladder = self._ladder
-        ceilings = [c for c in (self._max_class.get(link), dest.clearance) if c is not None]
-        if marking.classification not in ladder or any(c not in ladder for c in ceilings):
-            return False
-        level = ladder.index(marking.classification)
-        return all(level <= ladder.index(c) for c in ceilings)
+        state = self._state
+        scenario = scenario_after(self.scenario, e) if state is None else state.scenario
+        self.scenario = scenario
+        self._fusion = {name for name, node in scenario.nodes.items() if node.fusion is not None}
+        self.deliveries.in_force(scenario)
 
     # --- the result ------------------------------------------------------------------
 
@@ -432,6 +486,8 @@ class MetricsProjection:
                 "reports_fabricated": self.fabricated,
                 "reports_denials": self.denials,
                 "reports_misidentified": self.misidentified,
+                "reports_indicators": self.indicators,
+                "shipments": len(self.shipments),
                 "assessments_issued": sum(n.issued for n in self.nodes.values()),
                 "messages_sent": sum(k.sent for k in totals),
                 "messages_delivered": sum(k.delivered for k in totals),
@@ -445,7 +501,7 @@ class MetricsProjection:
             "links": links,
             "drops_by_reason": dict(sorted(self.drops.items())),
             "intercepted": sum(k.intercepted for k in totals),
-            "releasability_violations": self.violations,
+            "releasability_violations": self.deliveries.violations,
         }
 
     def _node_result(self, name: str, node: _Node) -> Metrics:
@@ -458,7 +514,14 @@ class MetricsProjection:
             "assessments_issued": node.issued,
             "assessments_updated": node.updated,
             "assessments_received": node.received_assessments,
+            "reports_exploited": dict(sorted(node.exploited.items())),
+            "consent_asked": node.consent_asked,
+            "consent_granted": node.consent_granted,
+            "consent_refused": node.consent_refused,
+            "consent_tearlines": node.consent_tearlines,
+            "consent_wait_h": describe(node.consent_wait),
             **self.knowledge.node_result(name, self.t),
+            **self.partner.node_result(name, self.t),
         }
 
     def _link_result(self, link: _Link) -> Metrics:
@@ -516,6 +579,8 @@ _RUN_COUNTS = [
     "usages_monitored",
     "usages_lookalike",
     "reports_denials",
+    "reports_indicators",
+    "shipments",
 ]
 _NODE_COUNTS = [
     "reports_received",
@@ -526,6 +591,10 @@ _NODE_COUNTS = [
     "usages_known",
     "episodes_known",
     "false_attributions",
+    "consent_asked",
+    "consent_granted",
+    "consent_refused",
+    "consent_tearlines",
 ]
 _LINK_COUNTS = ["sent", "delivered", "held", "intercepted", "outages"]
 
@@ -536,6 +605,10 @@ KINDS: dict[str, Kind] = {
     **_durations("nodes.*.report_latency_h"),
     **_durations("nodes.*.queue_wait_h"),
     **_durations("nodes.*.analysis_time_h"),
+    **_durations("nodes.*.consent_wait_h"),
+    # time from a partner's item (assessment, finding) to a node benefiting from it
+    "nodes.*.partner_material_median_h": Kind.CENSORED_TIME,
+    "nodes.*.partner_material_within_*d": Kind.SHARE,
     "nodes.*.coverage": Kind.SHARE,
     "nodes.*.usage_coverage": Kind.SHARE,
     # time to knowledge with censoring: a Kaplan–Meier median (None: not reached by the
@@ -544,6 +617,14 @@ KINDS: dict[str, Kind] = {
     "nodes.*.known_within_*d": Kind.SHARE,
     "nodes.*.first_appearance_h.*": Kind.CENSORED_TIME,
     "nodes.*.false_attribution_rate": Kind.SHARE,
+    "nodes.*.false_attribution_h": Kind.TIME,
+    "nodes.*.misidentified_support": Kind.COUNT,
+    "nodes.*.reports_exploited.*": Kind.COUNT,
+    # supply-chain warning: first use minus first sound warning (None: never warned, the
+    # smallest value); share of shipments warned of before they reached the depots
+    "nodes.*.warning_lead_h.*": Kind.LEAD_TIME,
+    "nodes.*.shipments_warned": Kind.SHARE,
+    "nodes.*.false_warnings": Kind.COUNT,
     "nodes.*.on_partner_evidence": Kind.SHARE,
     "nodes.*.partner_evidence.*": Kind.SHARE,
     **{f"links.*.{name}": Kind.COUNT for name in _LINK_COUNTS},

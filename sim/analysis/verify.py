@@ -1,8 +1,9 @@
 """Whole-run checks behind `intelsim verify`: the log's chain plus what only the domain knows.
 
 The store checks JSON, sequence, time order and the hash chain. On top of that a run
-must respect every marking on every delivery, fold cleanly through `evolve` (replay),
-match its manifest's final hash, and give back the metrics it recorded.
+must fold cleanly through `evolve` (replay), respect the releasability rule in force on
+every delivery (judged by the metrics projection, with the scenario in force from the
+folded state), match its manifest's final hash, and give back the metrics it recorded.
 """
 
 from __future__ import annotations
@@ -16,10 +17,8 @@ from sim import events as ev
 from sim.analysis.consistency import consistency_check
 from sim.analysis.metrics import MetricsProjection
 from sim.analysis.replay import load_run
-from sim.scenario.markings import is_releasable, rank
-from sim.scenario.models import Scenario
 from sim.state.evolve import EvolveError, evolve
-from sim.state.model import initial_state
+from sim.state.model import WorldState, initial_state
 from sim.store import EVENTS_FILE, METRICS_FILE, Verdict, read_json, verify_log
 from sim.store.seal import check_seal
 from sim.store.snapshots import SnapshotWriter, line_ends, mismatches
@@ -38,44 +37,13 @@ class RunVerdict:
         return self.log.ok and not self.problems
 
 
-def marking_check(scenario: Scenario) -> Callable[[ev.Event], str | None]:
-    """A per-event check: every delivery must be releasable and within classification limits."""
-    ladder = scenario.classifications
-    links = {link.name: link for link in scenario.links}
-
-    def check(event: ev.Event) -> str | None:
-        if not isinstance(event, ev.MessageDelivered):
-            return None
-        link = links.get(event.link)
-        if link is None:
-            return f"delivery on unknown link {event.link}"
-        dest = scenario.nodes[link.to]
-        marking = event.marking
-        if marking.classification not in ladder:
-            return f"unknown classification {marking.classification}"
-        if not is_releasable(dest.nation, marking.rel_to, scenario.communities):
-            return (
-                f"{event.item} delivered to {link.to} ({dest.nation}) "
-                f"but marked REL TO {', '.join(marking.rel_to)}"
-            )
-        level = rank(marking.classification, ladder)
-        if level > rank(link.max_classification, ladder):
-            return f"{marking.classification} over {event.link} (max {link.max_classification})"
-        if level > rank(dest.clearance, ladder):
-            return f"{marking.classification} delivered to {link.to} cleared to {dest.clearance}"
-        return None
-
-    return check
-
-
 def replay_check(
-    scenario: Scenario, snapshots: SnapshotWriter | None = None
+    state: WorldState, snapshots: SnapshotWriter | None = None
 ) -> Callable[[ev.Event], str | None]:
-    """A per-event check: the log folds through evolve without contradiction.
+    """A per-event check: the log folds through evolve (into `state`) without contradiction.
 
     With `snapshots`, the folded state is offered to it after every event.
     """
-    state = initial_state(scenario)
     broken: list[bool] = [False]
     offer = snapshots.offer if snapshots is not None else None
 
@@ -84,7 +52,7 @@ def replay_check(
             return None
         try:
             evolve(state, event)
-        except (EvolveError, KeyError, ValueError) as exc:
+        except EvolveError as exc:
             broken[0] = True  # one contradiction is enough; the rest would only echo it
             return f"replay cannot apply {type(event).__name__}: {exc}"
         if offer is not None:
@@ -97,24 +65,27 @@ def replay_check(
 def verify_run(run_dir: Path) -> RunVerdict:
     """Check a run directory: log integrity, markings, replay, manifest and metrics.
 
-    One pass over the log: the metrics are recomputed by the same read that checks it.
+    One pass over the log: one fold of the state gives replay and the rules in force for
+    the marking check and the metrics, recomputed by the same read that checks the log.
     """
     scenario, manifest = load_run(run_dir)
     expected = manifest.get("final_hash")
-    projection = MetricsProjection(scenario)
+    state = initial_state(scenario)
+    projection = MetricsProjection(scenario, state)
+    deliveries = projection.deliveries
     snapshots = SnapshotWriter(run_dir)
 
-    def recompute(event: ev.Event) -> None:
+    def recompute(event: ev.Event) -> str | None:
+        """Metrics, and with them every delivery judged by the releasability rule."""
+        violations = deliveries.violations
         projection.apply(event)
+        return deliveries.last if deliveries.violations != violations else None
 
     log = verify_log(
         run_dir / EVENTS_FILE,
-        checks=[
-            marking_check(scenario),
-            consistency_check(),
-            replay_check(scenario, snapshots),
-            recompute,
-        ],
+        # in this order: the state folds the event before the projection reads the rules
+        # in force from it
+        checks=[consistency_check(), replay_check(state, snapshots), recompute],
         expected_final_hash=expected if log_complete(manifest) else None,
     )
     verdict = RunVerdict(log=log)
@@ -123,7 +94,7 @@ def verify_run(run_dir: Path) -> RunVerdict:
     if sealed is not None:
         verdict.problems.append(sealed)
     if manifest.get("status") != "complete":
-        verdict.problems.append("the manifest says the run did not complete (killed or crashed?)")
+        verdict.problems.append(_unfinished(manifest))
     elif manifest.get("events") != log.count:
         verdict.problems.append(
             f"the manifest records {manifest.get('events')} events, the log has {log.count}"
@@ -162,3 +133,15 @@ def _normalise(obj: Any) -> Any:
     import orjson
 
     return orjson.loads(orjson.dumps(obj, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS))
+
+
+def _unfinished(manifest: dict[str, Any]) -> str:
+    """Why the manifest says the run is not complete, as its status tells."""
+    status = manifest.get("status")
+    if status == "interrupted":
+        return (
+            f"the run was interrupted ({manifest.get('signal', 'a stop signal')}) before it ended"
+        )
+    if status == "failed":
+        return f"the run failed: {manifest.get('error', 'no reason recorded')}"
+    return "the manifest says the run did not complete (killed or crashed?)"

@@ -410,6 +410,11 @@ An item may cross a link only if its REL TO admits the receiving node's nation (
 community admits its members and itself), its classification is at most the link's
 `max_classification` and at most the receiving node's `clearance`; otherwise the message
 is dropped with reason `not-releasable`, `over-classification` or `insufficient-clearance`.
+A node re-sharing an item it received never loosens its marking: the higher
+classification and only the nations both markings admit. The rules are those in force:
+after an intervention changes a clearance, a ceiling, a marking or a community, what is
+sent is judged by the new rules, and a message already on its way is judged again when
+it arrives (and dropped, with the reason, if the new rules refuse it).
 """
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterable
-from typing import Any
 
 from sim.engine.adversary import cyber_process, disinformation_process
 from sim.engine.collectors import CollectorAgent
@@ -12,17 +11,16 @@ from sim.engine.interventions import intervention_process
 from sim.engine.links import LinkAgent, availability_process
 from sim.engine.nodes import NodeAgent
 from sim.engine.recorder import Listener, Sink
+from sim.engine.shipments import shipment_process
 from sim.engine.truth import usage_process
 from sim.engine.world import World
 from sim.events import RunEnded, RunStarted
 from sim.scenario.models import Scenario
 
 
-def build_world(
-    scenario: Scenario, raw: dict[str, Any], seed: int, sink: Sink | None = None
-) -> World:
+def build_world(scenario: Scenario, seed: int, sink: Sink | None = None) -> World:
     """A world with every agent and process of the scenario, ready to run."""
-    world = World(scenario, raw, seed, sink)
+    world = World(scenario, seed, sink)
     for name in scenario.nodes:
         world.nodes[name] = NodeAgent(world, name)
     for link in scenario.links:
@@ -32,11 +30,15 @@ def build_world(
         world.collectors[name] = agent
         for sector in spec.sectors:
             world.watchers.setdefault(sector, []).append(agent)
+        for route in spec.routes:
+            world.route_watchers.setdefault(route, []).append(agent)
     world.configurables = [*world.nodes.values(), *world.links.values(), *world.collectors.values()]
     for index in range(len(scenario.interventions)):
         world.process(intervention_process(world, index))
     for index in range(len(scenario.theater.usage)):
         world.process(usage_process(world, index))
+    for index in range(len(scenario.theater.shipments)):
+        world.process(shipment_process(world, index))
     for agent in world.links.values():
         if agent.spec.availability is not None:
             world.process(availability_process(world, agent))
@@ -49,21 +51,25 @@ def build_world(
 
 def simulate(
     scenario: Scenario,
-    raw: dict[str, Any],
     *,
     seed: int | None = None,
     sink: Sink | None = None,
     listeners: Iterable[Listener] = (),
 ) -> World:
     """Run a scenario from RunStarted to RunEnded; every fact goes through the recorder."""
-    seed = scenario.seed if seed is None else seed
-    world = build_world(scenario, raw, seed, sink)
+    world = build_world(scenario, scenario.seed if seed is None else seed, sink)
     world.recorder.listeners.extend(listeners)
+    return run_world(world)
+
+
+def run_world(world: World) -> World:
+    """Run a built world from RunStarted to RunEnded (its listeners already attached)."""
+    scenario = world.scenario
     world.emit(
         RunStarted(
             t=0.0,
             scenario=scenario.name,
-            seed=seed,
+            seed=world.seed,
             start=scenario.start.isoformat().replace("+00:00", "Z"),
             horizon=scenario.duration,
         )

@@ -28,8 +28,8 @@ from sim.events import (
     MessageIntercepted,
     MessageSent,
 )
-from sim.scenario.markings import refusal
 from sim.scenario.models import Link, Scenario
+from sim.scenario.releasability import MarkingPair, Releasability
 
 
 @dataclass(slots=True)
@@ -42,6 +42,8 @@ class Message:
     marking: Marking
     band: str
     confidence: float
+    held: MarkingPair | None  # the marking the sender holds the item under, if received
+    rules: Releasability  # the releasability rules in force when it was sent
     version: int = 0  # of an assessment: the version sent
     key: str = ""  # what it carries, whatever its id: the key of its latency draw
 
@@ -63,9 +65,7 @@ class LinkAgent:
         self.spec: Link = scenario.link(self.name)
         self.latency = self.spec.latency.sampler()
         self.slot = 1.0 / self.spec.capacity if self.spec.capacity else 0.0
-        dest = scenario.nodes[self.spec.to]
-        self.dest_nation, self.dest_clearance = dest.nation, dest.clearance
-        self.communities, self.ladder = scenario.communities, scenario.classifications
+        self.rules = self.world.rules
         if self.state.enabled and self.state.up:
             self._resume()
 
@@ -79,26 +79,25 @@ class LinkAgent:
         *,
         band: str = "",
         confidence: float = 0.0,
+        held: MarkingPair | None = None,
         version: int = 0,
         key: str = "",
     ) -> None:
-        """Offer an item to the link: refuse it, hold it, queue it or transmit it."""
+        """Offer an item to the link: refuse it, hold it, queue it or transmit it.
+
+        `held` is the marking the sending node holds the item under (re-sharing never
+        loosens it; an originator's consent widens it), or, for the node's own assessment,
+        the marking of the other nations' material it rests on; None for what the node
+        originated from nothing held.
+        """
         world, now = self.world, self.world.env.now
         message = world.ids.message()
         classification, rel_to = marking
-        reason = (
-            "link-closed"
-            if not self.state.enabled
-            else refusal(
-                classification=classification,
-                rel_to=rel_to,
-                nation=self.dest_nation,
-                clearance=self.dest_clearance,
-                link_max=self.spec.max_classification,
-                communities=self.communities,
-                ladder=self.ladder,
-            )
-        )
+        if not self.state.enabled:
+            reason: str | None = "link-closed"
+        else:
+            refused = self.rules.refusal(self.name, classification, rel_to, held)
+            reason = None if refused is None else refused.reason
         if reason is not None:
             world.emit(
                 MessageDropped(t=now, message=message, link=self.name, item=item, reason=reason)
@@ -108,7 +107,9 @@ class LinkAgent:
         world.emit(
             MessageSent(t=now, message=message, link=self.name, item=item, kind=kind, marking=mark)
         )
-        msg = Message(message, item, kind, mark, band, confidence, version, key or item)
+        msg = Message(
+            message, item, kind, mark, band, confidence, held, self.rules, version, key or item
+        )
         if not self.state.up:
             self._wait(msg)
         elif self.slot:
@@ -175,6 +176,21 @@ class LinkAgent:
 
     def _deliver(self, msg: Message) -> None:
         world = self.world
+        if msg.rules is not self.rules:  # an intervention changed the rules on the way
+            refused = self.rules.refusal(
+                self.name, msg.marking.classification, msg.marking.rel_to, msg.held
+            )
+            if refused is not None:
+                world.emit(
+                    MessageDropped(
+                        t=world.env.now,
+                        message=msg.message,
+                        link=self.name,
+                        item=msg.item,
+                        reason=refused.reason,
+                    )
+                )
+                return
         world.emit(
             MessageDelivered(
                 t=world.env.now,

@@ -1,8 +1,9 @@
 """The recorder: the one door through which a decision becomes a fact.
 
-`emit` numbers the event, appends it to the log (if any), folds it into the state
-and tells the listeners (metrics projections, live display). Processes never touch
-the state themselves.
+`emit` has the event numbered by the log (events are immutable: the log returns the
+numbered copy it wrote), folds it into the state with `evolve` (the one fold driver,
+which replay and `verify` use too) and tells the listeners (metrics projections, live
+display). Processes never touch the state themselves.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
+from msgspec.structs import replace
+
 from sim.events import Event
-from sim.state.evolve import HANDLERS as _HANDLERS
-from sim.state.evolve import retire_idle
+from sim.state.evolve import evolve
 from sim.state.model import WorldState
 
 Listener = Callable[[Event], None]
@@ -21,7 +23,9 @@ Listener = Callable[[Event], None]
 class Sink(Protocol):
     """Where events go: the event log writer, or nothing."""
 
-    def append(self, event: Event) -> Event: ...
+    def append(self, event: Event) -> Event:
+        """Write the event as the log's next one; return it numbered so."""
+        ...
 
 
 class Recorder:
@@ -34,21 +38,12 @@ class Recorder:
         self.count = 0
 
     def emit(self, event: Event) -> Event:
-        """Record a fact: assign seq, append to the log, evolve the state, notify listeners."""
-        # `t` is always a float: the clock starts at 0.0 and every delay is a float
+        """Record a fact: the log numbers it, evolve folds it, the listeners hear it."""
         append = self._append
-        if append is not None:
-            append(event)  # numbers the event
-        else:
-            event.seq = self.count
+        # numbered: a copy (sim.events.numbered, inlined: this is the hot path)
+        event = replace(event, seq=self.count) if append is None else append(event)
         self.count += 1
-        # inline evolve (see sim.state.evolve.evolve): this is the hot path
-        state = self.state
-        if state.idle and event.t > state.t:
-            retire_idle(state)
-        _HANDLERS[type(event)](state, event)
-        state.t = event.t
-        state.seq = event.seq
+        evolve(self.state, event)
         for listener in self.listeners:
             listener(event)
         return event

@@ -15,6 +15,7 @@ import simpy
 
 from sim.engine.recorder import Recorder, Sink
 from sim.scenario.models import Scenario, SharingRule
+from sim.scenario.releasability import Releasability
 from sim.state.model import WorldState, initial_state
 
 
@@ -25,6 +26,8 @@ class Ids:
         self._usage = itertools.count(1)
         self._report = itertools.count(1)
         self._message = itertools.count(1)
+        self._shipment = itertools.count(1)
+        self._request = itertools.count(1)
 
     def usage(self) -> str:
         return f"U{next(self._usage)}"
@@ -35,19 +38,24 @@ class Ids:
     def message(self) -> str:
         return f"M{next(self._message)}"
 
+    def shipment(self) -> str:
+        return f"S{next(self._shipment)}"
+
+    def request(self) -> str:
+        return f"C{next(self._request)}"
+
 
 class World:
     """Shared context of the agents of one run."""
 
-    def __init__(
-        self, scenario: Scenario, raw: dict[str, Any], seed: int, sink: Sink | None = None
-    ) -> None:
+    def __init__(self, scenario: Scenario, seed: int, sink: Sink | None = None) -> None:
         self.env = simpy.Environment(initial_time=0.0)
-        self.scenario = scenario
-        self.raw = raw
+        self.state: WorldState = initial_state(scenario)
+        # the scenario in force, as the state holds it (re-read after each intervention)
+        self.scenario = self.state.scenario
+        self.rules = Releasability(self.scenario)  # releasability under the scenario in force
         self.seed = seed
         self.horizon = scenario.duration
-        self.state: WorldState = initial_state(scenario)
         self.recorder = Recorder(self.state, sink)
         self.emit = self.recorder.emit
         self.ids = Ids()
@@ -55,8 +63,12 @@ class World:
         self.nodes: dict[str, Any] = {}
         self.links: dict[str, Any] = {}
         self.collectors: dict[str, Any] = {}
-        self.watchers: dict[str, list[Any]] = {}
+        self.watchers: dict[str, list[Any]] = {}  # sector -> collectors watching it
+        self.route_watchers: dict[str, list[Any]] = {}  # route -> collectors watching it
         self.configurables: list[Any] = []
+        # ground truth the deciding processes may consult (never the nodes' state):
+        # usage or shipment -> the munition it truly was (what an exploitation finds)
+        self.truth: dict[str, str] = {}
 
     @property
     def now(self) -> float:
@@ -72,11 +84,12 @@ class World:
         self.env.process(generator)
 
     def rules_from(self, node: str, items: str) -> list[SharingRule]:
-        """The sharing rules of `node` for `items` ("reports" or "assessments")."""
+        """The sharing rules of `node` for `items` ("reports", "assessments", "findings")."""
         return [r for r in self.scenario.sharing if r.from_ == node and r.items == items]
 
-    def reconfigure(self, scenario: Scenario, raw: dict[str, Any]) -> None:
-        """Put new parameters in force (an intervention) and let every agent re-read them."""
-        self.scenario, self.raw = scenario, raw
+    def reconfigure(self) -> None:
+        """Let every agent re-read the parameters in force (after an intervention)."""
+        scenario = self.scenario = self.state.scenario
+        self.rules = Releasability(scenario)
         for agent in self.configurables:
             agent.configure(scenario)

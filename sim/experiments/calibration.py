@@ -138,9 +138,7 @@ def calibrate(path: Path, replications: int = 30, base_seed: int | None = None) 
     samples: dict[str, list[float]] = {key: [] for key in TARGETS}
     for i in range(replications):
         events: list[ev.Event] = []
-        simulate(
-            loaded.scenario, loaded.raw, seed=replication_seed(seed, i), listeners=[events.append]
-        )
+        simulate(loaded.scenario, seed=replication_seed(seed, i), listeners=[events.append])
         for key, days in strike_times(events).items():
             if key in samples:
                 samples[key].append(days)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +22,54 @@ def _share(value: float | None) -> str:
     return NONE if value is None else f"{value:.0%}"
 
 
-def _run_table(metrics: dict[str, Any], run_dir: Path | None, wall_seconds: float) -> Table:
+@dataclass(frozen=True)
+class RunIdentity:
+    """What was run: the scenario's name, the seed and the horizon (hours)."""
+
+    scenario: str
+    seed: int
+    horizon_h: float
+
+
+def _messages(metrics: dict[str, Any]) -> tuple[str, str]:
+    """Messages and drops in words that add up on their face.
+
+    Every message sent is delivered, dropped on its way (its link closed or went down
+    with `on_outage: drop`, or the rules changed while it travelled) or still in flight at
+    the end; "held" counts those that waited for a link, whatever became of them. A drop
+    before sending (refused by the rules, no link) was never sent.
+    """
+    run = metrics["run"]
+    sent, delivered = run["messages_sent"], run["messages_delivered"]
+    in_flight, dropped = run["messages_in_flight"], run["messages_dropped"]
+    on_the_way = sent - delivered - in_flight
+    refused = dropped - on_the_way
+    messages = (
+        f"{sent} sent = {delivered} delivered + {on_the_way} dropped on the way + "
+        f"{in_flight} in flight at the end; {run['messages_held']} of them waited for a link "
+        f"that was down (held)"
+    )
+    detail = ", ".join(f"{n} {reason}" for reason, n in metrics["drops_by_reason"].items())
+    drops = f"{dropped} = {on_the_way} on the way + {refused} refused before sending" + (
+        f" (by reason: {detail})" if detail else ""
+    )
+    return messages, drops
+
+
+def _run_table(
+    metrics: dict[str, Any],
+    run_dir: Path | None,
+    wall_seconds: float,
+    identity: RunIdentity | None,
+) -> Table:
     run = metrics["run"]
     table = Table(title="Run", show_header=False, title_justify="left", box=None, padding=(0, 2))
     table.add_column(style="bold")
     table.add_column()
+    if identity is not None:
+        table.add_row("scenario", identity.scenario)
+        table.add_row("seed", str(identity.seed))
+        table.add_row("horizon", format_hours(identity.horizon_h))
     table.add_row("events", f"{run['events']:,}")
     uses = f"{run['usages_monitored']} in {run['episodes']} episode(s)"
     if run["usages_lookalike"]:
@@ -37,14 +81,9 @@ def _run_table(metrics: dict[str, Any], run_dir: Path | None, wall_seconds: floa
         f"{run['reports_fabricated']} fabricated, {run['reports_denials']} denials, "
         f"{run['reports_misidentified']} misidentified)",
     )
-    table.add_row(
-        "messages",
-        f"{run['messages_sent']} sent, {run['messages_delivered']} delivered, "
-        f"{run['messages_held']} held, {run['messages_in_flight']} in flight at the end",
-    )
-    drops = metrics["drops_by_reason"]
-    detail = ", ".join(f"{n} {reason}" for reason, n in drops.items())
-    table.add_row("dropped", f"{run['messages_dropped']}" + (f" ({detail})" if detail else ""))
+    messages, drops = _messages(metrics)
+    table.add_row("messages", messages)
+    table.add_row("dropped", drops)
     table.add_row("intercepted", str(metrics["intercepted"]))
     violations = metrics["releasability_violations"]
     style = "bold red" if violations else "green"
@@ -73,7 +112,8 @@ def _node_table(metrics: dict[str, Any]) -> Table:
     table.add_column("coverage", justify="right")
     table.add_column("issued", justify="right")
     table.add_column("false", justify="right")
-    for name, node in metrics["nodes"].items():
+    # by name: a run, its metrics read back and a branch of it list the nodes alike
+    for name, node in sorted(metrics["nodes"].items()):
         false = node["false_attributions"]
         table.add_row(
             name,
@@ -89,7 +129,10 @@ def _node_table(metrics: dict[str, Any]) -> Table:
 
 
 def run_summary(
-    metrics: dict[str, Any], run_dir: Path | None, wall_seconds: float
+    metrics: dict[str, Any],
+    run_dir: Path | None,
+    wall_seconds: float,
+    identity: RunIdentity | None = None,
 ) -> RenderableType:
-    """A short rich summary of a run: totals, drops by reason, and one row per node."""
-    return Group(_run_table(metrics, run_dir, wall_seconds), "", _node_table(metrics))
+    """A short rich summary of a run: what was run, totals, drops, and one row per node."""
+    return Group(_run_table(metrics, run_dir, wall_seconds, identity), "", _node_table(metrics))

@@ -1,4 +1,7 @@
-"""Security markings: the classification ladder and REL TO releasability, as pure rules."""
+"""Security markings: the classification ladder, REL TO expansion and re-sharing, as pure rules.
+
+Whether a marked item may cross a link is :mod:`sim.scenario.releasability` (built on these).
+"""
 
 from __future__ import annotations
 
@@ -33,39 +36,6 @@ def releasable_nations(rel_to: Iterable[str], communities: Mapping[str, Iterable
     return nations
 
 
-def is_releasable(
-    nation: str, rel_to: Iterable[str], communities: Mapping[str, Iterable[str]]
-) -> bool:
-    """Whether a node of `nation` may receive an item marked REL TO `rel_to`."""
-    return nation in releasable_nations(rel_to, communities)
-
-
-def refusal(
-    *,
-    classification: str,
-    rel_to: Iterable[str],
-    nation: str,
-    clearance: str,
-    link_max: str,
-    communities: Mapping[str, Iterable[str]],
-    ladder: Sequence[str] = CLASSIFICATIONS,
-) -> str | None:
-    """Why a marked item may not cross a link to a node, or None if it may.
-
-    Reasons are the `MessageDropped.reason` vocabulary: ``not-releasable`` (REL TO
-    excludes the destination's nation), ``over-classification`` (above what the link
-    carries), ``insufficient-clearance`` (above what the destination may hold).
-    """
-    if not is_releasable(nation, rel_to, communities):
-        return "not-releasable"
-    level = rank(classification, ladder)
-    if level > rank(link_max, ladder):
-        return "over-classification"
-    if level > rank(clearance, ladder):
-        return "insufficient-clearance"
-    return None
-
-
 def combine(
     first: tuple[str, Sequence[str]],
     second: tuple[str, Sequence[str]],
@@ -84,3 +54,22 @@ def combine(
         return classification, sorted(r1)
     allowed = releasable_nations(r1, communities) & releasable_nations(r2, communities)
     return classification, sorted(allowed)
+
+
+def widened(
+    held: tuple[str, Sequence[str]] | None,
+    granted: tuple[str, Sequence[str]],
+    communities: Mapping[str, Iterable[str]],
+) -> tuple[str, list[str]]:
+    """The marking a node holds an item under after its originator consented to `granted`.
+
+    Consent is the one loosening an item may see on its way: the originator releases its
+    own material further (REL TO widened to a nation, or a sanitised tearline at a lower
+    classification). The grant's marking applies, keeping any nation an earlier grant or
+    the marking received admitted (a tearline for IP4 after a full release to Ukraine
+    admits both). The engine and the delivery check both hold items by this rule.
+    """
+    if held is None:
+        return granted[0], sorted(granted[1])
+    earlier = releasable_nations(held[1], communities) - releasable_nations(granted[1], communities)
+    return granted[0], sorted({*granted[1], *earlier})

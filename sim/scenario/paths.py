@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import yaml
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from sim.errors import IntelsimError, suggest
 from sim.scenario.models import Scenario, link_name
@@ -155,6 +155,29 @@ def set_path(raw: dict[str, Any], path: str, value: Any, model: type[BaseModel] 
     """
     result = _set(raw, split_path(path), value, Shape("model", model=model), [])
     return dict(result)
+
+
+def with_changes(scenario: Scenario, changes: Mapping[str, Any]) -> Scenario:
+    """The scenario with each dotted-path change set in turn, validated again.
+
+    The one way a parameter changes: `--set` edits the document before validation (the
+    loader) and an intervention edits the scenario in force (``sim.state.evolve``), both
+    through :func:`set_path`. The scenario is written back as the document it was read
+    from (only the fields the file set, so a scripted usage keeps no `from`), which
+    validates to an equal scenario. Raises PathError naming the bad path or value.
+    """
+    doc: dict[str, Any] = scenario.model_dump(by_alias=True, exclude_unset=True)
+    for path, value in changes.items():
+        try:
+            doc = set_path(doc, path, value)
+        except PathError as exc:
+            raise PathError(f"{path}: {exc}") from None
+    try:
+        return Scenario.model_validate(doc)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise PathError(f"after {', '.join(changes)}: {where}: {first['msg']}") from None
 
 
 def _here(trail: list[str]) -> str:

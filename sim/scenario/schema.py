@@ -9,7 +9,7 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
 from sim.scenario.distributions import bare_duration_as_fixed
-from sim.scenario.models import Scenario
+from sim.scenario.models import Scenario, one_or_many
 from sim.scenario.units import DURATION_HELP, RATE_HELP, parse_duration, parse_rate
 
 SCHEMA_ID = "https://intelsim.invalid/schemas/scenario.schema.json"
@@ -31,6 +31,8 @@ class _FileSchema(GenerateJsonSchema):
         if function is parse_rate:
             text = {"type": "string", "pattern": RATE_PATTERN}
             return {"anyOf": [inner, text], "description": RATE_HELP}
+        if function is one_or_many:
+            return {"anyOf": [{"type": "string"}, inner]}
         if function is bare_duration_as_fixed:
             bare = {"type": ["string", "number"], "description": "a fixed duration"}
             return {"anyOf": [bare, inner]}

@@ -4,10 +4,11 @@ No SimPy, no I/O, no randomness, no clock: the same events always give the same
 state, so `replay(log)` rebuilds what the live run held (see sim/analysis/replay.py).
 
 Retiring reports. A report is *in play* while it waits in a node's queue, is under
-analysis, or rides a message (``MessageSent`` not yet ``MessageDelivered`` or
-``MessageDropped``); ``WorldState.holds`` counts those places. When the count falls to
-0 the report cannot be retired at once: the node that just finished analysing it
-forwards it at the same instant (``MessageSent`` follows ``AnalysisCompleted`` at the
+analysis, rides a message (``MessageSent`` not yet ``MessageDelivered`` or
+``MessageDropped``), or waits at a node for its originator's consent to be passed on
+(``ConsentRequested`` not yet answered); ``WorldState.holds`` counts those places. When
+the count falls to 0 the report cannot be retired at once: the node that just finished
+analysing it forwards it at the same instant (``MessageSent`` follows ``AnalysisCompleted`` at the
 same ``t``), and a delivered report enters its destination's queue at the same instant
 too. So evolve notes it in ``idle`` and retires it when the first event with a later
 ``t`` arrives (:func:`retire_idle`), if its count is still 0: the report leaves
@@ -19,19 +20,28 @@ driven by events alone, so a replay retires exactly what the live run retired.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from sim import events as ev
 from sim import fusion
 from sim.errors import LogError
-from sim.scenario.units import parse_duration
-from sim.state.model import Assessment, Report, WorldState
+from sim.grading import LOG_LR
+from sim.scenario.models import Scenario
+from sim.scenario.paths import PathError, with_changes
+from sim.state.model import Assessment, LinkState, NodeState, Report, WorldState, fusion_policy
 
 
 class EvolveError(LogError):
-    """An event that cannot follow the state it is applied to (a corrupt or foreign log)."""
+    """An event that cannot follow the state it is applied to (a corrupt or foreign log).
+
+    The only error evolve raises for what a log says: an event naming a node, link,
+    report or assessment the state does not hold, or a step out of order.
+    """
+
+
+def _unknown(kind: str, name: str) -> NoReturn:
+    raise EvolveError(f"no {kind} {name} in the state")
 
 
 def _run_started(s: WorldState, e: ev.RunStarted) -> None:
@@ -77,6 +87,8 @@ def retire_idle(s: WorldState) -> None:
 
 
 def _sighting_reported(s: WorldState, e: ev.SightingReported) -> None:
+    if e.grade not in LOG_LR:
+        raise EvolveError(f"report {e.report} has no Admiralty grade ({e.grade!r})")
     s.reports[e.report] = Report(
         report=e.report,
         collector=e.collector,
@@ -90,6 +102,7 @@ def _sighting_reported(s: WorldState, e: ev.SightingReported) -> None:
         polarity=e.polarity,
         used_at=e.used_at,
         artefact=e.artefact,
+        shipment=e.shipment,
     )
     # held by nothing yet: the node's ReportReceived follows at the same instant
     s.holds.setdefault(e.report, 0)
@@ -97,7 +110,10 @@ def _sighting_reported(s: WorldState, e: ev.SightingReported) -> None:
 
 
 def _report_received(s: WorldState, e: ev.ReportReceived) -> None:
-    node = s.nodes[e.node]
+    try:
+        node = s.nodes[e.node]
+    except KeyError:
+        _unknown("node", e.node)
     if e.report in node.received:
         raise EvolveError(f"report {e.report} entered {e.node}'s queue twice")
     node.received.add(e.report)
@@ -110,7 +126,10 @@ def _report_received(s: WorldState, e: ev.ReportReceived) -> None:
 
 
 def _analysis_started(s: WorldState, e: ev.AnalysisStarted) -> None:
-    node = s.nodes[e.node]
+    try:
+        node = s.nodes[e.node]
+    except KeyError:
+        _unknown("node", e.node)
     if not node.queue or node.queue[0] != e.report:
         raise EvolveError(f"{e.node} started {e.report} out of arrival order")
     node.queue.popleft()
@@ -118,29 +137,103 @@ def _analysis_started(s: WorldState, e: ev.AnalysisStarted) -> None:
 
 
 def _analysis_completed(s: WorldState, e: ev.AnalysisCompleted) -> None:
-    node = s.nodes[e.node]
-    node.busy.remove(e.report)
+    try:
+        node = s.nodes[e.node]
+        node.busy.remove(e.report)
+    except KeyError:
+        if e.node not in s.nodes:
+            _unknown("node", e.node)
+        raise EvolveError(f"{e.node} completed {e.report}, which it was not analysing") from None
     node.analysed += 1
     if node.fusion is not None:
-        r = s.reports[e.report]
-        evidence = fusion.ReportEvidence(
-            report=r.report,
-            collector=r.collector,
-            grade=r.grade,
-            munition=r.munition,
-            sector=r.sector,
-            used_at=r.used_at,
-            polarity=r.polarity,
-            artefact=r.artefact,
-        )
-        cluster = node.clusters.cluster_for(r.munition, r.sector, r.used_at, node.fusion.window)
-        cluster.add_report(evidence)
+        _file(node, s.reports[e.report])
     _release(s, e.report)
+
+
+def _file(node: NodeState, r: Report) -> None:
+    """Put an analysed report in its cluster at a fusion node; a re-reading of another
+    report's material (an exploitation's) takes that report out of the cluster it was in."""
+    policy = node.fusion
+    assert policy is not None  # callers check
+    if r.supersedes is not None and r.was is not None:
+        old = node.clusters.cluster_for(r.was, r.sector, r.used_at, policy.window)
+        old.withdraw(r.supersedes)
+    evidence = fusion.ReportEvidence(
+        report=r.report,
+        collector=r.collector,
+        grade=r.grade,
+        munition=r.munition,
+        sector=r.sector,
+        used_at=r.used_at,
+        polarity=r.polarity,
+        artefact=r.artefact,
+    )
+    cluster = node.clusters.cluster_for(r.munition, r.sector, r.used_at, policy.window)
+    cluster.add_report(evidence)
+
+
+def _report_exploited(s: WorldState, e: ev.ReportExploited) -> None:
+    node = s.nodes[e.node]
+    node.exploited += 1
+    if e.derived is None:
+        return
+    if e.derived in s.reports:
+        raise EvolveError(f"report {e.derived} filed twice")
+    record = s.reports[e.derived] = Report(
+        report=e.derived,
+        collector=e.collector,
+        node=e.node,
+        munition=e.munition_after,
+        sector=e.sector,
+        grade=e.grade_after,
+        discipline=e.discipline,
+        usage=e.usage,
+        t=e.t,
+        polarity=e.polarity,
+        used_at=e.used_at,
+        artefact=e.artefact,
+        received_at=[e.node],
+        shipment=e.shipment,
+        supersedes=e.report,
+        was=e.munition_before,
+    )
+    # the finding is this node's analysis of it: filed here at once, never queued
+    node.received.add(e.derived)
+    if node.fusion is not None:
+        _file(node, record)
+    s.holds.setdefault(e.derived, 0)
+    s.idle.append(e.derived)
+
+
+def _consent_requested(s: WorldState, e: ev.ConsentRequested) -> None:
+    node = s.nodes[e.node]
+    if e.request in node.asked:
+        raise EvolveError(f"consent request {e.request} made twice")
+    # a report waiting for consent stays in play: it is sent on when the answer comes
+    held = e.item in s.reports
+    if held:
+        _hold(s, e.item)
+    node.asked[e.request] = (e.item, e.nation, held)
+
+
+def _consent_answered(s: WorldState, e: ev.ConsentGranted | ev.ConsentRefused) -> None:
+    node = s.nodes[e.node]
+    asked = node.asked.pop(e.request, None)
+    if asked is None:
+        raise EvolveError(f"{e.node} had no consent request {e.request} pending")
+    if asked[2]:
+        _release(s, e.item)
+    if isinstance(e, ev.ConsentGranted):
+        node.granted[(e.item, e.nation)] = e.marking
 
 
 def _published(s: WorldState, e: ev.AssessmentFacts) -> fusion.Cluster:
     """The cluster an issued or updated assessment speaks for, marked as published."""
-    cluster = s.nodes[e.node].clusters.get(e.munition, e.sector, e.period_start)
+    try:
+        node = s.nodes[e.node]
+    except KeyError:
+        _unknown("node", e.node)
+    cluster = node.clusters.get(e.munition, e.sector, e.period_start)
     if cluster is None:
         raise EvolveError(
             f"{e.node} has no cluster of {e.munition} in {e.sector} from {e.period_start} h "
@@ -149,7 +242,7 @@ def _published(s: WorldState, e: ev.AssessmentFacts) -> fusion.Cluster:
     if e.version != cluster.version + 1 or (e.version > 1) != (cluster.assessment is not None):
         raise EvolveError(f"{e.assessment} version {e.version} does not follow the last one")
     cluster.mark(e.assessment, e.version, fusion.signature_of(e.evidence))
-    s.nodes[e.node].assessments[e.assessment] = e.band
+    node.assessments[e.assessment] = e.band
     return cluster
 
 
@@ -173,14 +266,20 @@ def _assessment_issued(s: WorldState, e: ev.AssessmentIssued) -> None:
 
 def _assessment_updated(s: WorldState, e: ev.AssessmentUpdated) -> None:
     _published(s, e)
-    a = s.assessments[e.assessment]
+    try:
+        a = s.assessments[e.assessment]
+    except KeyError:
+        _unknown("assessment", e.assessment)
     a.confidence, a.band, a.updated = e.confidence, e.band, e.t
     a.reports, a.sources = list(e.reports), list(e.sources)
     a.versions.append(tuple(e.evidence))
 
 
 def _assessment_received(s: WorldState, e: ev.AssessmentReceived) -> None:
-    node = s.nodes[e.node]
+    try:
+        node = s.nodes[e.node]
+    except KeyError:
+        _unknown("node", e.node)
     node.known_assessments[e.assessment] = e.band
     node.known_versions[e.assessment] = max(node.known_versions.get(e.assessment, 0), e.version)
     if node.fusion is None:
@@ -204,14 +303,25 @@ def _assessment_received(s: WorldState, e: ev.AssessmentReceived) -> None:
     cluster.add_partner(partner)
 
 
+def _link(s: WorldState, name: str) -> LinkState:
+    try:
+        return s.links[name]
+    except KeyError:
+        _unknown("link", name)
+
+
 def _message_sent(s: WorldState, e: ev.MessageSent) -> None:
-    s.links[e.link].in_flight[e.message] = e.item
+    try:
+        link = s.links[e.link]
+    except KeyError:
+        _unknown("link", e.link)
+    link.in_flight[e.message] = e.item
     if e.kind == "report":
         _hold(s, e.item)
 
 
 def _message_held(s: WorldState, e: ev.MessageHeld) -> None:
-    s.links[e.link].held.add(e.message)
+    _link(s, e.link).held.add(e.message)
 
 
 def _message_done(s: WorldState, e: ev.MessageDelivered | ev.MessageDropped) -> None:
@@ -224,50 +334,50 @@ def _message_done(s: WorldState, e: ev.MessageDelivered | ev.MessageDropped) -> 
 
 
 def _link_down(s: WorldState, e: ev.LinkDown) -> None:
-    s.links[e.link].down.add(e.cause)
+    _link(s, e.link).down.add(e.cause)
 
 
 def _link_up(s: WorldState, e: ev.LinkUp) -> None:
-    s.links[e.link].down.discard(e.cause)
+    _link(s, e.link).down.discard(e.cause)
 
 
 def _link_compromised(s: WorldState, e: ev.LinkCompromised) -> None:
-    s.links[e.link].compromised.add(e.attack)
+    _link(s, e.link).compromised.add(e.attack)
 
 
 def _link_secured(s: WorldState, e: ev.LinkSecured) -> None:
-    s.links[e.link].compromised.discard(e.attack)
+    _link(s, e.link).compromised.discard(e.attack)
+
+
+def scenario_after(scenario: Scenario, e: ev.InterventionApplied) -> Scenario:
+    """The scenario in force after an intervention: the rule evolve applies.
+
+    Raises EvolveError when the change cannot apply (a foreign or corrupt log: the
+    loader refused every bad intervention before the run).
+    """
+    try:
+        return with_changes(scenario, e.changes)
+    except PathError as exc:
+        raise EvolveError(f"intervention {e.index} does not apply: {exc}") from None
 
 
 def _intervention_applied(s: WorldState, e: ev.InterventionApplied) -> None:
-    for path, value in e.changes.items():
-        apply_change(s, path, value)
+    scenario = s.scenario = scenario_after(s.scenario, e)
+    for name, node in s.nodes.items():
+        spec = scenario.nodes.get(name)
+        if spec is None:
+            raise EvolveError(f"intervention {e.index} removed node {name}")
+        node.nation, node.analysts = spec.nation, spec.analysts
+        node.fusion = fusion_policy(scenario, name)
+    enabled = {link.name: link.enabled for link in scenario.links}
+    for name, link in s.links.items():
+        if name not in enabled:
+            raise EvolveError(f"intervention {e.index} removed link {name}")
+        link.enabled = enabled[name]
 
 
 def _run_ended(s: WorldState, e: ev.RunEnded) -> None:
     s.ended = True
-
-
-def apply_change(s: WorldState, path: str, value: Any) -> None:
-    """Apply the part of a parameter change that the state holds (analysts, fusion, links)."""
-    parts = path.split(".")
-    if parts[0] == "nodes" and len(parts) >= 3 and parts[1] in s.nodes:
-        node = s.nodes[parts[1]]
-        if parts[2] == "analysts":
-            node.analysts = int(value)
-        elif parts[2] == "fusion" and node.fusion is not None and len(parts) == 4:
-            field = parts[3]
-            converters: dict[str, Callable[[Any], Any]] = {
-                "window": parse_duration,
-                "min_sources": int,
-                "min_confidence": float,
-                "prior": float,
-            }
-            convert = converters[field]
-            parsed = convert(value)
-            node.fusion = dataclasses.replace(node.fusion, **{field: parsed})
-    elif parts[0] == "links" and len(parts) == 3 and parts[1] in s.links and parts[2] == "enabled":
-        s.links[parts[1]].enabled = bool(value)
 
 
 Handler = Callable[[WorldState, Any], None]
@@ -292,13 +402,24 @@ HANDLERS: dict[type[ev.Event], Handler] = {
     ev.LinkUp: _link_up,
     ev.LinkCompromised: _link_compromised,
     ev.LinkSecured: _link_secured,
+    ev.ReportExploited: _report_exploited,
+    ev.ShipmentDeparted: _noop,
+    ev.ShipmentArrived: _noop,
+    ev.ConsentRequested: _consent_requested,
+    ev.ConsentGranted: _consent_answered,
+    ev.ConsentRefused: _consent_answered,
     ev.InterventionApplied: _intervention_applied,
     ev.RunEnded: _run_ended,
 }
 
 
 def evolve(state: WorldState, event: ev.Event) -> WorldState:
-    """Fold one event into the state (in place) and return it."""
+    """Fold one recorded event into the state (in place) and return it.
+
+    The one fold driver: the recorder calls it for every event of a live run, replay
+    and `verify` for every event of a log. Raises EvolveError, and only that, for an
+    event the state contradicts.
+    """
     if state.idle and event.t > state.t:
         retire_idle(state)
     HANDLERS[type(event)](state, event)

@@ -4,6 +4,12 @@ Plain mutable dataclasses: the fold updates them in place for speed (a run appli
 hundreds of thousands of events), but only :func:`sim.state.evolve.evolve` ever
 changes them, so replaying a log rebuilds exactly the live state (a test asserts it).
 
+The parameters in force are state too: ``WorldState.scenario`` is the scenario as the
+interventions so far have changed it (immutable, replaced whole by evolve on
+``InterventionApplied``). The engine's agents, the metrics projection and `verify` read
+it from here. A node's ``analysts`` and ``fusion`` and a link's ``enabled`` are copies of
+it kept beside the queues they govern, for the per-event hot path; evolve writes both.
+
 The state holds a report only while it is *in play*: waiting in a node's queue, under
 analysis, or riding a message (sent, not yet delivered or dropped). ``WorldState.holds``
 counts those places per report; once a report's count has fallen to 0 and the clock
@@ -16,7 +22,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from sim.events import EvidenceLine
+from sim.events import EvidenceLine, Marking
 from sim.fusion import ClusterIndex, FusionPolicy
 from sim.scenario.models import Scenario
 
@@ -38,6 +44,9 @@ class Report:
     used_at: float = 0.0  # the time of use it claims
     artefact: str | None = None  # the physical evidence group its collector examines
     received_at: list[str] = field(default_factory=list)  # nodes it entered, in order
+    shipment: str | None = None  # an indicator: the shipment it truly traces to
+    supersedes: str | None = None  # an exploitation's reading: the report it read anew
+    was: str | None = None  # ... and the munition that report named
 
 
 @dataclass(slots=True)
@@ -68,8 +77,8 @@ class NodeState:
 
     name: str
     nation: str
-    analysts: int
-    fusion: FusionPolicy | None
+    analysts: int  # in force (a copy of the scenario in force)
+    fusion: FusionPolicy | None  # in force (a copy of the scenario in force)
     queue: deque[str] = field(default_factory=deque)
     busy: set[str] = field(default_factory=set)
     received: set[str] = field(default_factory=set)  # reports received and still in play
@@ -79,6 +88,11 @@ class NodeState:
     assessments: dict[str, str] = field(default_factory=dict)  # id -> band, issued here
     known_assessments: dict[str, str] = field(default_factory=dict)  # id -> band, received
     known_versions: dict[str, int] = field(default_factory=dict)  # id -> latest version received
+    # consent: requests awaiting the originator's answer (request -> item, nation, whether
+    # the request holds a report in play), and the markings granted, by (item, nation)
+    asked: dict[str, tuple[str, str, bool]] = field(default_factory=dict)
+    granted: dict[tuple[str, str], Marking] = field(default_factory=dict)
+    exploited: int = 0  # reports whose material it examined
 
 
 @dataclass
@@ -86,7 +100,7 @@ class LinkState:
     """One directed link: why it is down, who reads it, what crosses it."""
 
     name: str
-    enabled: bool = True
+    enabled: bool = True  # in force (a copy of the scenario in force)
     down: set[str] = field(default_factory=set)  # active outage causes
     compromised: set[str] = field(default_factory=set)  # active attacks
     in_flight: dict[str, str] = field(default_factory=dict)  # message -> item
@@ -99,8 +113,9 @@ class LinkState:
 
 @dataclass
 class WorldState:
-    """Everything the run has established so far."""
+    """Everything the run has established so far, and the parameters in force."""
 
+    scenario: Scenario  # the scenario in force: as interventions have changed it so far
     t: float = 0.0
     seq: int = -1
     started: bool = False
@@ -131,7 +146,7 @@ def fusion_policy(scenario: Scenario, node: str) -> FusionPolicy | None:
 
 def initial_state(scenario: Scenario) -> WorldState:
     """The state before the first event: nodes and links as the scenario declares them."""
-    state = WorldState()
+    state = WorldState(scenario)
     for name, node in scenario.nodes.items():
         state.nodes[name] = NodeState(
             name=name,

@@ -11,7 +11,8 @@ A reader uses a snapshot only if all of it holds: the record chain, the payload'
 hash, the fingerprint of today's code (a snapshot of an older state layout is ignored,
 never misread), and the line hash at that offset of today's log. Payloads are read with
 an unpickler that admits only intelsim's own classes (and a deque, sets, msgspec's
-struct rebuilder), so a run directory from elsewhere cannot make a reader run code.
+struct rebuilder, the datetime of the scenario in force), so a run directory from
+elsewhere cannot make a reader run code.
 Without snapshots, a replay folds from the start.
 """
 
@@ -42,6 +43,10 @@ _ALLOWED = {
     # how msgspec structs in the state (e.g. events kept as evidence) pickle: it only
     # rebuilds a struct of a class that itself had to pass this list
     ("msgspec._utils", "rebuild"),
+    # the scenario in force (WorldState.scenario) holds its start as an aware datetime
+    ("datetime", "datetime"),
+    ("datetime", "timedelta"),
+    ("datetime", "timezone"),
 }
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from types import TracebackType
 
 from sim.errors import LogError
-from sim.events import Event, encode
+from sim.events import Event, encode, numbered
 from sim.store.chain import GENESIS
 
 
@@ -52,10 +52,12 @@ class EventLogWriter:
         return self._closed
 
     def append(self, event: Event) -> Event:
-        """Assign the next ``seq`` to ``event``, write it, and return it.
+        """Write ``event`` as the next line; return it numbered with its ``seq``.
 
-        Raises LogError when the log is closed or ``event.t`` is earlier than the last
-        event's ``t`` (time never decreases in a log).
+        An event not yet numbered (``seq`` -1) is numbered here, on its way out (a copy:
+        events are immutable). Raises LogError when the log is closed, ``event`` carries
+        another ``seq`` than the next, or ``event.t`` is earlier than the last event's
+        ``t`` (time never decreases in a log).
         """
         if self._closed:
             msg = f"{self.path}: cannot append to a closed event log"
@@ -68,7 +70,7 @@ class EventLogWriter:
             )
             raise LogError(msg)
         self._last_t = t
-        event.seq = self.count
+        event = self._numbered(event)
         body = encode(event)
         # Inlined chain.make_line: this is the per-event hot path.
         digest = sha256(self._prev + body).hexdigest().encode("ascii")
@@ -78,6 +80,15 @@ class EventLogWriter:
         if len(self._buf) >= self.flush_every:
             self.flush()
         return event
+
+    def _numbered(self, event: Event) -> Event:
+        seq = self.count
+        if event.seq == seq:
+            return event
+        if event.seq != -1:
+            msg = f"{self.path}: seq {event.seq} cannot be appended as seq {seq}"
+            raise LogError(msg)
+        return numbered(event, seq)
 
     def flush(self) -> None:
         """Write buffered lines to the file (one write call for the whole batch)."""

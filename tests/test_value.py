@@ -31,6 +31,7 @@ from sim.experiments.value import (
     open_value,
     part_labels,
 )
+from sim.interrupts import Interrupted
 from sim.scenario.removal import RemovalError
 from tests.builders import collector, link, node, rule, scenario_dict, usage
 
@@ -73,7 +74,7 @@ def valued(tmp_path_factory: pytest.TempPathFactory) -> tuple[ValueStudy, Valuat
     spec = ValueSpec(file=str(path), vary=(), replications=8, without=("c1", "c2", "B"))
     study = open_value(spec, directory / "logs")
     study.run(SerialExecutor())
-    runs, _ = study.finish("complete")
+    runs, _ = study.finish()
     return study, finish_value(study, runs)
 
 
@@ -168,7 +169,7 @@ def test_a_stopped_study_holds_whole_pairs_and_resumes_to_the_same_value(
     spec = ValueSpec(file=str(scenario), vary=(), replications=3, without=("c1", "c2"))
     whole = open_value(spec, tmp_path / "a")
     whole.run(SerialExecutor())
-    expected = finish_value(whole, whole.finish("complete")[0]).table
+    expected = finish_value(whole, whole.finish()[0]).table
 
     stopped = open_value(spec, tmp_path / "b")
     seen: list[tuple[int, int]] = []
@@ -182,11 +183,11 @@ def test_a_stopped_study_holds_whole_pairs_and_resumes_to_the_same_value(
         stopped.run(SerialExecutor(), on_rows=interrupt)
     # replication by replication: every point of replication 0 before any of replication 1
     assert seen == [(0, 0), (1, 0), (2, 0), (3, 0), (0, 1)]
-    stopped.finish("interrupted")
+    stopped.finish(Interrupted())
     resumed = ValueStudy.resume(stopped.directory)
     assert len(resumed.pending()) == 4 * 3 - 5
     resumed.run(SerialExecutor())
-    table = finish_value(resumed, resumed.finish("complete")[0]).table
+    table = finish_value(resumed, resumed.finish()[0]).table
     pd.testing.assert_frame_equal(table, expected)
 
 

@@ -47,7 +47,7 @@ def test_an_absurd_rate_is_refused_at_once_with_the_estimate(
     def never(*_: object, **__: object) -> None:
         raise AssertionError("the engine ran")
 
-    monkeypatch.setattr("sim.experiments.run.simulate", never)
+    monkeypatch.setattr("sim.experiments.run.build_world", never)
     baseline = str(SCENARIOS / "baseline-2024.yaml")
     began = time.process_time()
     code = dispatch(["run", baseline, "--set", ABSURD, "--out", str(tmp_path / "logs")])

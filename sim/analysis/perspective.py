@@ -28,6 +28,10 @@ _OWN = (
     ev.AssessmentIssued,
     ev.AssessmentUpdated,
     ev.AssessmentReceived,
+    ev.ReportExploited,
+    ev.ConsentRequested,
+    ev.ConsentGranted,
+    ev.ConsentRefused,
 )
 _EVERYONE = (ev.RunStarted, ev.RunEnded, ev.InterventionApplied)
 _OUTGOING = (ev.MessageSent, ev.MessageHeld, ev.MessageDropped)
@@ -38,7 +42,8 @@ def visible_to(node: str, event: ev.Event) -> bool:
     if type(event).ground_truth:
         return False
     if isinstance(event, _OWN):
-        return event.node == node
+        # a consent answer is seen by the asking node and by the originator that gave it
+        return event.node == node or getattr(event, "originator", None) == node
     if isinstance(event, _EVERYONE):
         return True
     if isinstance(event, _OUTGOING):

@@ -11,6 +11,12 @@ engine does with each thing that happens, as expected values:
   and delivered (two events) or refused (one), and a node reached for the first time
   analyses it in turn, exactly as the node agent dedupes and re-marks it;
 - a fabricated report adds `DisinformationInjected` to what a report costs;
+- a node with `expertise` examines the material reports that reach it (`ReportExploited`)
+  and may file a re-reading that flows on like a report (counted as if it always does);
+- material passed on to a nation its marking excludes costs a consent request and its
+  answer first; it flows on when the originator usually grants (`grant` ≥ 0.5);
+- a shipment is `ShipmentDeparted` and `ShipmentArrived`; collectors watching its route
+  report it as an indicator, which costs what a report costs;
 - a fusion node assesses a munition in a sector once a fusion window holds enough
   sources: with reports of that pair arriving at rate r, a window of length w holds
   Poisson(r·w) of them, and a period of length L about L/w windows, of which those
@@ -34,7 +40,7 @@ from typing import Any
 
 from sim.errors import IntelsimError
 from sim.limits import DEFAULT_MAX_EVENTS
-from sim.scenario.markings import combine
+from sim.scenario.markings import combine, releasable_nations
 from sim.scenario.models import Scenario
 from sim.scenario.paths import with_changes
 from sim.scenario.releasability import Releasability
@@ -127,12 +133,48 @@ class _Flow:
                     if dest in offered:
                         continue
                     offered.add(dest)
-                    events += self._message(node, dest, marking)
+                    asked = self._consent(origin, node, dest, before, rule.marking.rel_to)
+                    if asked is not None:  # the originator is asked first (sim/engine/consent.py)
+                        events += 2.0 + asked  # request, answer; sent and delivered if granted
+                        events += 1.0 - asked  # or dropped as refused
+                        if asked >= 0.5 and dest not in held:
+                            marking = (
+                                marking[0],
+                                sorted({*marking[1], scenario.nodes[dest].nation}),
+                            )
+                        else:
+                            continue
+                    else:
+                        events += self._message(node, dest, marking)
                     if dest not in held and self._passes(node, dest, marking):
                         held[dest], sender[dest] = marking, node
                         events += per_arrival
                         queue.append(dest)
         return events, set(held)
+
+    def _consent(
+        self,
+        origin: str,
+        node: str,
+        dest: str,
+        held: tuple[str, list[str]] | None,
+        rule_rel_to: list[str],
+    ) -> float | None:
+        """The chance of a grant when `node` must ask `origin`'s nation to pass what it
+        holds on to `dest`'s nation; None when no one is asked (sim/engine/consent.py)."""
+        nodes, communities = self.scenario.nodes, self.scenario.communities
+        if held is None or node == origin:
+            return None
+        nation = nodes[dest].nation
+        policy = nodes[origin].consent
+        if (
+            policy is None
+            or nodes[origin].nation == nodes[node].nation
+            or nation in releasable_nations(held[1], communities)
+            or nation not in releasable_nations(rule_rel_to, communities)
+        ):
+            return None
+        return float(policy.grant)
 
     def _passes(self, node: str, dest: str, marking: tuple[str, list[str]]) -> bool:
         link = self.links.get(f"{node}->{dest}")
@@ -154,13 +196,23 @@ def _period(work: Workload, scenario: Scenario, start: float, end: float) -> Non
     horizon = scenario.duration
     arrivals: Arrivals = {}
 
-    def file(source: str, node: str, pair: tuple[str, str], reports: float, extra: float) -> None:
+    def file(
+        source: str,
+        node: str,
+        pair: tuple[str, str],
+        reports: float,
+        extra: float,
+        discipline: str | None = None,
+    ) -> None:
         events, reached = flow.report(node)
         work.reports += reports
         work.add(source, reports * (extra + events))
         for where in reached:
             counts = arrivals.setdefault(where, {})
             counts[pair] = counts.get(pair, 0.0) + reports
+            if discipline is not None and _examines(scenario, where, discipline, pair[0]):
+                # ReportExploited, and (at most) a re-reading filed there that flows on
+                work.add(source, reports * (1.0 + flow.report(where)[0]))
 
     for i, usage in enumerate(scenario.theater.usage):
         if usage.at is not None:
@@ -173,14 +225,34 @@ def _period(work: Workload, scenario: Scenario, start: float, end: float) -> Non
         source = f"theater.usage[{i}]"
         work.usages += uses
         work.add(source, uses)
-        recognisable = scenario.munitions[usage.munition].recognisability
+        recognisable = usage.recognisability
+        if recognisable is None:
+            recognisable = scenario.munitions[usage.munition].recognisability
         for spec in scenario.collectors.values():
             if usage.sector not in spec.sectors:
                 continue
             if spec.munitions is not None and usage.munition not in spec.munitions:
                 continue
             reports = uses * spec.detection * recognisable
-            file(source, spec.node, (usage.munition, usage.sector), reports, 1.0)  # + Sighting
+            pair = (usage.munition, usage.sector)
+            file(source, spec.node, pair, reports, 1.0, spec.discipline)  # + Sighting
+    for i, line in enumerate(scenario.theater.shipments):
+        if line.at is not None:
+            sent = float(line.count) if start <= line.at < end and line.at < horizon else 0.0
+        else:
+            until = line.until if line.until is not None else horizon
+            sent = (line.rate or 0.0) * _overlap(line.from_, until, start, end)
+        if sent <= 0:
+            continue
+        source = f"theater.shipments[{i}]"
+        work.add(source, 2.0 * sent)  # ShipmentDeparted, ShipmentArrived
+        for spec in scenario.collectors.values():
+            if line.route not in spec.routes:
+                continue
+            if spec.munitions is not None and line.munition not in spec.munitions:
+                continue
+            pair = (line.munition, line.route)
+            file(source, spec.node, pair, sent * spec.detection, 1.0, spec.discipline)
     for i, campaign in enumerate(scenario.adversary.disinformation):
         until = campaign.until if campaign.until is not None else horizon
         fakes = campaign.rate * _overlap(campaign.from_, until, start, end)
@@ -198,6 +270,21 @@ def _period(work: Workload, scenario: Scenario, start: float, end: float) -> Non
         if link.availability is not None:
             cycle = link.availability.mtbf + link.availability.mttr
             work.add(f"links.{link.name}.availability", 2.0 * (end - start) / cycle)
+
+
+def _examines(scenario: Scenario, node: str, discipline: str, munition: str) -> bool:
+    """Whether `node`'s expertise examines a report of `discipline` naming `munition`
+    (sim/engine/exploitation.py)."""
+    spec = scenario.nodes[node].expertise
+    if spec is None or discipline not in spec.disciplines:
+        return False
+    munitions = scenario.munitions
+    named = munitions.get(munition)
+    if named is None:
+        return False
+    return named.origin == spec.origin or any(
+        munitions[x].origin == spec.origin for x in named.looks_like or () if x in munitions
+    )
 
 
 UPDATES = 0.25  # updates per assessment issued (shipped scenarios: 0.15 to 0.3)

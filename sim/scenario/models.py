@@ -8,7 +8,8 @@ every broken reference is reported with its own field path.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -71,29 +72,55 @@ class Munition(Section):
     )
 
 
-class Usage(Section):
+class _Timed(Section):
+    """What happens at a rate over a window, or `count` times at a scripted time `at`."""
+
+    rate: PerHour | None = Field(None, description='how often, e.g. "0.5/d"')
+    from_: Hours = Field(0.0, alias="from", description="start of the window (time since start)")
+    until: Hours | None = Field(None, description="end of the window; default: end of the run")
+    at: Hours | None = Field(
+        None, description="a scripted occurrence at this time (instead of `rate`)"
+    )
+    count: Whole = Field(1, ge=1, le=10_000, description="with `at`: how many at once")
+
+    @model_validator(mode="after")
+    def _rate_or_at(self) -> _Timed:
+        if (self.rate is None) == (self.at is None):
+            raise ValueError("give either `rate` (Poisson) or `at` (a scripted time), not both")
+        if self.at is not None and ("from_" in self.model_fields_set or self.until is not None):
+            raise ValueError("a scripted occurrence (`at`) has no `from`/`until` window")
+        if self.rate is not None and self.count != 1:
+            raise ValueError("`count` goes with `at` (a Poisson line has a rate instead)")
+        return self
+
+
+class Usage(_Timed):
     """Ground truth: use of one munition in one sector, either Poisson at a rate over a
     window, or scripted: `count` uses at the time `at` (a documented strike)."""
 
     munition: str
     sector: str
-    rate: PerHour | None = Field(None, description='uses per time, e.g. "0.5/d"')
-    from_: Hours = Field(0.0, alias="from", description="start of the window (time since start)")
-    until: Hours | None = Field(None, description="end of the window; default: end of the run")
-    at: Hours | None = Field(
-        None, description="a scripted use at this time (instead of `rate`), e.g. a known strike"
+    recognisability: Probability | None = Field(
+        None,
+        description="for these uses, instead of the munition's: e.g. 1 for a documented "
+        "strike whose debris was shown",
     )
-    count: Whole = Field(1, ge=1, le=10_000, description="with `at`: how many uses (a salvo)")
 
-    @model_validator(mode="after")
-    def _rate_or_at(self) -> Usage:
-        if (self.rate is None) == (self.at is None):
-            raise ValueError("give either `rate` (Poisson use) or `at` (a scripted use), not both")
-        if self.at is not None and ("from_" in self.model_fields_set or self.until is not None):
-            raise ValueError("a scripted use (`at`) has no `from`/`until` window")
-        if self.rate is not None and self.count != 1:
-            raise ValueError("`count` goes with `at` (a Poisson use has a rate instead)")
-        return self
+
+class Route(Section):
+    """A supply route from the DPRK to Russia (e.g. Rajin -> Dunai by sea, Tumangang ->
+    Khasan by rail): shipments on it reach its depots after `transit`."""
+
+    description: str = Field("", description="free text: ports, crossings, depots")
+    transit: Distribution = Field(description="departure to arrival at the route's depots")
+
+
+class Shipment(_Timed):
+    """Ground truth: shipments of one munition on one route, Poisson at a rate over a window,
+    or scripted (`count` shipments at `at`). Collectors watching the route may see them."""
+
+    munition: str
+    route: str
 
 
 class Theater(Section):
@@ -104,6 +131,12 @@ class Theater(Section):
     )
     usage: list[Usage] = Field(
         default_factory=list, description="ground-truth usage lines; overlapping lines add up"
+    )
+    routes: dict[Name, Route] = Field(
+        default_factory=dict, description="supply routes by name (shipments travel on them)"
+    )
+    shipments: list[Shipment] = Field(
+        default_factory=list, description="ground-truth shipment lines, ahead of use"
     )
 
     @field_validator("sectors")
@@ -124,6 +157,59 @@ class Fusion(Section):
     prior: Real = Field(0.2, gt=0.0, lt=1.0, description="confidence before any report")
 
 
+_MATERIAL: list[Discipline] = ["FORENSIC", "IMINT"]  # disciplines whose reports carry material
+
+
+class Expertise(Section):
+    """Reference data for the munitions of one origin (markings, lot numbers, how KN-23
+    debris differs from an Iskander's), and what examining material with it does."""
+
+    origin: str = Field(description="the origin whose munitions it knows, e.g. DPRK")
+    disciplines: list[Discipline] = Field(
+        default_factory=lambda: _MATERIAL.copy(),
+        min_length=1,
+        description="reports of these disciplines carry material it can examine",
+    )
+    delay: Distribution = Field(description="time from analysing a report to its finding")
+    correct: Probability = Field(
+        0.8, description="chance a report naming the wrong munition of the origin is corrected"
+    )
+    lookalike: Probability = Field(
+        0.8,
+        description="chance a use of another origin named as one of the origin's munitions "
+        "(an Iskander taken for a KN-23) is recognised as such",
+    )
+    refute: Probability = Field(
+        0.0, description="chance a fabricated report's claimed material is shown not to fit"
+    )
+    grade: Grade = Field(
+        "B2", description="the grade of its finding (credibility raised to it, never lowered)"
+    )
+
+
+class Tearline(Section):
+    """A sanitised release: the originator's finding without what would reveal its sources,
+    at a lower classification and a wider REL TO."""
+
+    probability: Probability = Field(description="share of grants given as a tearline")
+    classification: str = Field(description="the tearline's classification")
+    rel_to: list[str] = Field(min_length=1, description="who the tearline is releasable to")
+    delay: Distribution | None = Field(
+        None, description="time to write the tearline, on top of the consent delay"
+    )
+
+
+class Consent(Section):
+    """How a node, as originator, answers a request to pass its material on to a nation
+    its marking excludes (national material passes on only with the originator's consent)."""
+
+    delay: Distribution = Field(description="time from the request to the answer")
+    grant: Probability = Field(description="chance the answer is yes")
+    tearline: Tearline | None = Field(
+        None, description="grant some requests as a sanitised tearline instead"
+    )
+
+
 class Node(Section):
     """An intelligence node: analyses reports in arrival order with `analysts` servers."""
 
@@ -141,6 +227,14 @@ class Node(Section):
         "B",
         description="how partners grade its assessments (Admiralty source reliability A-F); "
         "its assessments weigh that much as evidence at other fusion nodes",
+    )
+    expertise: Expertise | None = Field(
+        None, description="reference data it examines reports' material with (exploitation)"
+    )
+    consent: Consent | None = Field(
+        None,
+        description="as originator, how it answers requests to pass its material on; "
+        "none: it is never asked, and its material stays where its marking allows",
     )
 
 
@@ -191,7 +285,10 @@ class Collector(Section):
 
     node: str = Field(description="the node its reports go to")
     discipline: Discipline = Field(description="its intelligence discipline")
-    sectors: list[str] = Field(min_length=1, description="the sectors it watches")
+    sectors: list[str] = Field(default_factory=list, description="the sectors it watches")
+    routes: list[str] = Field(
+        default_factory=list, description="the supply routes it watches for shipments"
+    )
     detection: Probability = Field(
         description="chance that one usage in a watched sector yields a report from it"
     )
@@ -206,6 +303,12 @@ class Collector(Section):
         description="the physical evidence it examines (e.g. debris): collectors declaring "
         "the same group count as one source for one use",
     )
+
+    @model_validator(mode="after")
+    def _watches_something(self) -> Collector:
+        if not self.sectors and not self.routes:
+            raise ValueError("a collector watches `sectors`, `routes` or both; give one")
+        return self
 
 
 class Marking(Section):
@@ -224,14 +327,18 @@ class SharingRule(Section):
     to: Annotated[list[str], BeforeValidator(one_or_many)] = Field(
         min_length=1, description="receiving nodes (one name or a list), each over its link"
     )
-    items: Literal["reports", "assessments"] = Field(
-        description="reports once analysed, or assessments when issued or updated"
+    items: Literal["reports", "assessments", "findings"] = Field(
+        description="reports once analysed, assessments when issued or updated, or findings: "
+        "the node's re-readings of reports' material (technical exploitation), when made"
     )
     marking: Marking = Field(
         description="marking of what is sent; re-sharing never loosens an item's marking"
     )
     threshold: Probability | None = Field(
         None, description="assessments: forward only at or above this confidence"
+    )
+    disciplines: list[Discipline] | None = Field(
+        None, description="reports or findings: only those of these disciplines; default: all"
     )
 
 
@@ -327,12 +434,38 @@ class MetricsSpec(Section):
         default=168.0, gt=0, description="episode length: a munition in a sector in this window"
     )
     origin: str = Field(default="DPRK", description="the origin whose munitions' use is watched")
+    partner: str = Field(
+        default="KOR",
+        description="the nation whose material (assessments, exploitation findings) is "
+        "followed to the nodes that benefit from it",
+    )
+
+
+def _or_a_date(schema: dict[str, Any]) -> None:
+    """The published schema admits a calendar date or date-time where a time is written."""
+    described = schema.pop("description", None)
+    title = schema.pop("title", None)
+    inner = dict(schema)
+    schema.clear()
+    schema["anyOf"] = [
+        inner,
+        {"type": "string", "format": "date"},
+        {"type": "string", "format": "date-time"},
+    ]
+    if title is not None:
+        schema["title"] = title
+    if described is not None:
+        schema["description"] = described
 
 
 class Intervention(Section):
     """A timed change of parameters, by the same dotted paths as `--set`."""
 
-    at: Hours = Field(description="when the changes take effect")
+    at: Hours = Field(
+        description="when the changes take effect: a time since the start (14d) or a UTC "
+        "date or date-time (2024-10-28): a schedule of what changed on which day",
+        json_schema_extra=_or_a_date,
+    )
     set: dict[str, Any] = Field(min_length=1, description="dotted path -> new value, as `--set`")
     note: str = Field("", description="why, shown in the timeline")
 
@@ -375,6 +508,25 @@ class Scenario(Section):
         default_factory=MetricsSpec, description="how knowledge is counted in the metrics"
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _dates_to_hours(cls, data: Any) -> Any:
+        """Interventions dated by the calendar (`at: 2024-10-28`): hours since `start`."""
+        if not isinstance(data, dict) or not isinstance(data.get("interventions"), list):
+            return data
+        start = as_utc(data.get("start"))
+        if start is None:
+            return data
+        dated = []
+        for item in data["interventions"]:
+            when = as_utc(item.get("at")) if isinstance(item, dict) else None
+            if when is not None:
+                hours = (when - start).total_seconds() / 3600.0
+                shown = item["at"]
+                item = {**item, "at": hours if hours >= 0 else f"{shown} (before the start)"}
+            dated.append(item)
+        return {**data, "interventions": dated}
+
     @field_validator("start")
     @classmethod
     def _utc(cls, value: datetime) -> datetime:
@@ -388,3 +540,23 @@ class Scenario(Section):
             if link.name == name:
                 return link
         raise KeyError(name)
+
+
+def as_utc(value: Any) -> datetime | None:
+    """A calendar date or date-time as written (YAML date, datetime, ISO text), in UTC;
+    None for anything else (a duration such as "14d", a number of hours)."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+    elif isinstance(value, str) and _CALENDAR.match(value.strip()):
+        try:
+            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    else:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+_CALENDAR = re.compile(r"^\d{4}-\d{2}-\d{2}")

@@ -16,7 +16,7 @@ from typing import Any
 
 from sim import events as ev
 from sim.analysis.arithmetic import sources_text
-from sim.analysis.ledger import Filed, ReportBook, UsageBook, Used
+from sim.analysis.ledger import Filed, ReportBook, UsageBook, Used, claim_text
 from sim.analysis.perspective import QueryError, check_node, endpoints, visible_to
 from sim.analysis.replay import load_run
 from sim.scenario.models import Scenario
@@ -150,11 +150,10 @@ class Narrator:
         filed = filed or self.reports.get(report)
         if filed is None:
             return f"report {report}"
-        verb = "denies" if filed.polarity == "contradicts" else "reports"
-        return (
-            f"{filed.collector} ({filed.discipline}, {filed.grade}) {verb} a "
-            f"{filed.munition} in {filed.sector}"
+        claim = claim_text(
+            filed.collector, filed.discipline, filed.grade, filed.polarity, filed.munition
         )
+        return f"{claim} in {filed.sector}"
 
     def origin_text(self, report: str, filed: Filed | None = None) -> str:
         """What the report truly traces to (ground truth), in words."""
@@ -435,15 +434,17 @@ def parse_when(text: str, scenario: Scenario) -> float:
     """Hours since the start for a duration (``"10d"``, ``"36h"``, ``12``) or an ISO datetime."""
     try:
         return parse_duration(float(text) if _is_number(text) else text)
-    except ValueError:
-        pass
+    except ValueError as error:
+        as_duration = str(error)
     try:
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
         msg = (
-            f"cannot read the time {text!r}: give a duration since the start (10d, 36h) "
+            f"cannot read the time {text!r}: give a duration since the start (10d, 36h, 12d12h) "
             "or an ISO datetime (2024-07-20T12:00Z)"
         )
+        if "largest first" in as_duration:  # a duration, but its units out of order
+            msg = f"cannot read the time {text!r}: {as_duration}"
         raise QueryError(msg) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=scenario.start.tzinfo)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, ClassVar, Self
 
 import orjson
 import pandas as pd
@@ -116,6 +116,10 @@ class Plan:
             for p in self.points
             for i in range(self.spec.replications)
         ]
+
+    def point_columns(self) -> list[str]:
+        """The columns that say what a point is, in the runs and summary tables."""
+        return [f.path for f in self.factors]
 
     def factor_columns(self) -> dict[int, dict[str, Any]]:
         """Per point, the value of each varied path as tabulated (numbers in the factor's unit)."""
@@ -239,7 +243,13 @@ class Journal:
 
 @dataclass
 class Sweep:
-    """A sweep directory being filled: its plan, the rows so far, its manifest."""
+    """A sweep directory being filled: its plan, the rows so far, its manifest.
+
+    Other experiments made of replications at points (`value`) subclass it: their own
+    `KIND` of manifest, and their own `plan_for` and `spec_from`.
+    """
+
+    KIND: ClassVar[str] = "sweep"
 
     directory: Path
     plan: Plan
@@ -247,9 +257,9 @@ class Sweep:
     manifest: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def create(cls, spec: SweepSpec, out: Path, label: str = "sweep") -> Sweep:
+    def create(cls, spec: SweepSpec, out: Path, label: str = "sweep") -> Self:
         """Plan the sweep (validating everything) and make its directory."""
-        plan = plan_sweep(spec)
+        plan = cls.plan_for(spec)
         with deferred(hold=True) as held:  # the directory and its manifest, or neither
             directory = new_run_dir(out, f"{plan.scenario_name}-{label}")
             sweep = cls(directory, plan)
@@ -264,31 +274,41 @@ class Sweep:
         return sweep
 
     @classmethod
-    def resume(cls, directory: Path) -> Sweep:
+    def resume(cls, directory: Path) -> Self:
         """Reopen a stopped sweep: same spec, rows so far from its journal."""
         directory = Path(directory)
         if not (directory / MANIFEST).is_file():
-            msg = f"{directory} is not a sweep directory (no {MANIFEST})"
+            msg = f"{directory} is not a {cls.KIND} directory (no {MANIFEST})"
             raise SweepError(msg)
         manifest = read_json(directory / MANIFEST)
-        if manifest.get("kind") != "sweep" or "spec" not in manifest:
-            msg = f"{directory} is not a sweep directory (its manifest is not a sweep's)"
+        if manifest.get("kind") != cls.KIND or "spec" not in manifest:
+            msg = f"{directory} is not a {cls.KIND} directory (its manifest is not a {cls.KIND}'s)"
             raise SweepError(msg)
-        plan = plan_sweep(SweepSpec.from_manifest(manifest))
+        plan = cls.plan_for(cls.spec_from(manifest))
         if plan.scenario_hash != manifest.get("scenario_hash"):
             msg = (
                 f"the scenario {plan.spec.file} changed since the sweep in {directory} started; "
-                "resuming would mix two scenarios in one table (start a new sweep)"
+                f"resuming would mix two scenarios in one table (start a new {cls.KIND})"
             )
             raise SweepError(msg)
         sweep = cls(directory, plan, read_journal(directory / JOURNAL), manifest)
         sweep.manifest["resumed"] = [*manifest.get("resumed", []), now()]
         return sweep
 
+    @classmethod
+    def plan_for(cls, spec: SweepSpec) -> Plan:
+        """The plan of a spec (validating every point before anything runs)."""
+        return plan_sweep(spec)
+
+    @classmethod
+    def spec_from(cls, manifest: dict[str, Any]) -> SweepSpec:
+        """The spec a manifest recorded, for `--resume`."""
+        return SweepSpec.from_manifest(manifest)
+
     def _new_manifest(self) -> dict[str, Any]:
         plan = self.plan
         return new_manifest(
-            "sweep",
+            self.KIND,
             scenario=plan.scenario_name,
             scenario_hash=plan.scenario_hash,
             spec=asdict(plan.spec),
@@ -345,10 +365,10 @@ class Sweep:
         factors = self.plan.factor_columns()
         rows = [{**r, **factors[r["point"]]} for r in self.rows if r["point"] in factors]
         runs = rows_frame(rows, self._leading())
-        return runs, summary_table(runs, [f.path for f in self.plan.factors])
+        return runs, summary_table(runs, self.plan.point_columns())
 
     def _leading(self) -> list[str]:
-        return ["point", "replication", "seed", *(f.path for f in self.plan.factors)]
+        return ["point", "replication", "seed", *self.plan.point_columns()]
 
     def finish(self, stop: Interrupted | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Write runs and summary tables and the final manifest; return the tables.

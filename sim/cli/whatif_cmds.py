@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -129,12 +129,3 @@ def sweep(
     result = run_sweep(resume or spec, out, workers=workers, dask=dask, watch=watch)
     with finished_in(result.sweep.directory, "the sweep"):
         print_sweep(result, list(metric or []), out_console)
-
-
-def drive_sweep(current: Any, workers: int | None, dask: str | None, verb: str) -> tuple[Any, Any]:
-    """Run a study's pending replications with a progress bar; write its tables (for
-    commands built on a sweep: see `sim.experiments.sweep.drive`)."""
-    from sim.experiments.sweep import drive
-    from sim.report.watching import ConsoleWatch
-
-    return drive(current, workers, dask, verb, ConsoleWatch(out_console, err_console))

@@ -18,9 +18,12 @@ from sim.experiments.replications import select_metrics
 from sim.experiments.run import RunOutcome
 from sim.experiments.sensitivity import StudyResult
 from sim.experiments.sweep import SweepResult
+from sim.experiments.value import ValueResult
 from sim.report.branch_view import branch_changes
 from sim.report.plots import forest_plot, sensitivity_plots, sweep_plots
 from sim.report.summary import RunIdentity, run_summary
+from sim.report.value_plot import value_plot
+from sim.report.value_view import LEGEND, value_tables
 from sim.report.whatif_view import comparison_table, sensitivity_table, summary_table, sweep_table
 
 
@@ -136,5 +139,20 @@ def print_sensitivity(result: StudyResult, out: Console) -> None:
     out.print(
         f"indices.csv/.parquet, runs.csv/.parquet in {directory}; "
         f"{len(plots) // 2} bar charts in {directory / 'plots'}",
+        highlight=False,
+    )
+
+
+def print_value(result: ValueResult, out: Console) -> None:
+    """What each part adds, node by node (with − without), the legend and the plot."""
+    directory, valuation = result.study.directory, result.valuation
+    name = result.study.plan.scenario_name
+    plots = value_plot(valuation, directory / "value", f"{name}: what each part adds")
+    for table in value_tables(valuation, name):
+        out.print(table)
+    out.print(LEGEND, style="dim", highlight=False)
+    out.print(
+        f"every node and metric in {directory / 'value.csv'}; what each removal "
+        f"removed in removed.csv; plot {plots[0]}",
         highlight=False,
     )

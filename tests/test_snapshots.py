@@ -106,3 +106,23 @@ def test_verify_says_when_a_snapshot_does_not_match_the_log(
     _swap_payload(copy, seq, pickle.dumps(state))
     verdict = verify_run(copy)
     assert f"the snapshot after seq {seq} does not match the log" in verdict.problems
+
+
+def test_the_fingerprint_changes_with_the_source_of_a_state_class(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A snapshot of an older state layout is never misread: editing the file that
+    defines a class the payload names changes the fingerprint; the same bytes do not."""
+    import sys
+
+    classes = {("sim.state.model", "NodeState"), ("collections", "deque")}
+    module = sys.modules["sim.state.model"]
+    source = Path(module.__file__ or "").read_text()
+    before = snapshots._fingerprint(classes)
+    copy = tmp_path / "model.py"
+    for text, same in ((source, True), (source + "\n# a field moved\n", False)):
+        copy.write_text(text)
+        monkeypatch.setattr(module, "__file__", str(copy))
+        snapshots._module_source.cache_clear()
+        assert (snapshots._fingerprint(classes) == before) is same
+    snapshots._module_source.cache_clear()

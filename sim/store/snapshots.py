@@ -4,8 +4,8 @@
 directory: one file per snapshot (the state after event ``seq``, pickled) and
 ``index.json``. Each record of the index holds the snapshot's seq and time, the byte
 offset of the next line, the hash of line ``seq``, the SHA-256 of the payload, a
-fingerprint of the code of the state's classes, and a hash chaining it to the record
-before: ``sha256(previous + seq + t + line hash + payload hash)``.
+fingerprint of the source files that define the state's classes, and a hash chaining it
+to the record before: ``sha256(previous + seq + t + line hash + payload hash)``.
 
 A reader uses a snapshot only if all of it holds: the record chain, the payload's
 hash, the fingerprint of today's code (a snapshot of an older state layout is ignored,
@@ -19,12 +19,13 @@ Without snapshots, a replay folds from the start.
 from __future__ import annotations
 
 import hashlib
-import inspect
 import io
 import os
 import pickle
 import shutil
+import sys
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -66,16 +67,28 @@ class _Unpickler(pickle.Unpickler):
 
 
 def _fingerprint(classes: set[tuple[str, str]]) -> str:
-    """A hash of the source of every class a payload names: changes when the layout does."""
+    """A hash of the source of every module a payload's classes come from.
+
+    Changes whenever the layout of any of those classes can have changed (a coarser test
+    than each class's own source, so never a misread: at worst a re-fold). Reading a
+    module's file is cheap; `inspect.getsource` of a class parses its whole module, which
+    cost verify seconds per snapshot.
+    """
     digest = hashlib.sha256()
     for module, name in sorted(classes):
         obj = pickle.Unpickler.find_class(pickle.Unpickler(io.BytesIO(b"")), module, name)
-        try:
-            source = inspect.getsource(obj)
-        except (OSError, TypeError):
-            source = repr(obj)
-        digest.update(f"{module}.{name}\n{source}\n".encode())
+        digest.update(f"{module}.{name}\n{_module_source(obj)}\n".encode())
     return digest.hexdigest()
+
+
+@cache
+def _module_source(obj: Any) -> str:
+    """The SHA-256 of the file that defines `obj` (its repr when it has none)."""
+    path = getattr(sys.modules.get(getattr(obj, "__module__", ""), None), "__file__", None)
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest() if path else repr(obj)
+    except OSError:
+        return repr(obj)
 
 
 def _loads(data: bytes) -> tuple[Any, str]:

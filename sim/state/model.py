@@ -68,7 +68,7 @@ class Assessment:
     versions: list[tuple[EvidenceLine, ...]] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class NodeState:
     """One intelligence node: its analysis queue, analysts and what it holds."""
 
@@ -87,7 +87,7 @@ class NodeState:
     known_versions: dict[str, int] = field(default_factory=dict)  # id -> latest version received
 
 
-@dataclass
+@dataclass(slots=True)
 class LinkState:
     """One directed link: why it is down, who reads it, what crosses it."""
 
@@ -103,7 +103,7 @@ class LinkState:
         return self.enabled and not self.down
 
 
-@dataclass
+@dataclass(slots=True)
 class WorldState:
     """Everything the run has established so far, and the parameters in force."""
 

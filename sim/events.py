@@ -99,7 +99,10 @@ class DisinformationInjected(Event, kw_only=True, frozen=True):
 
 
 class SightingReported(Event, kw_only=True, frozen=True):
-    """A collector (or a disguised adversary) reported a sighting, or denied one, to its node."""
+    """A collector (or a disguised adversary) reported a sighting, or denied one, to its node.
+
+    An indicator of a shipment ("a shipment of KN-23 seen at Rajin") is a sighting too: its
+    ``sector`` is the route it was seen on and ``shipment`` the true shipment it traces to."""
 
     report: str
     collector: str
@@ -112,7 +115,8 @@ class SightingReported(Event, kw_only=True, frozen=True):
     polarity: str = "supports"
     used_at: float = 0.0
     artefact: str | None = None
-    truth_fields: ClassVar[tuple[str, ...]] = ("usage",)
+    shipment: str | None = None
+    truth_fields: ClassVar[tuple[str, ...]] = ("usage", "shipment")
 
 
 class ReportReceived(Event, kw_only=True, frozen=True):
@@ -257,6 +261,89 @@ class LinkSecured(Event, kw_only=True, frozen=True):
     ground_truth: ClassVar[bool] = True
 
 
+class ReportExploited(Event, kw_only=True, frozen=True):
+    """A node with reference data for the munitions of an origin (``nodes.X.expertise``)
+    examined the material behind a report (debris, imagery): the munition and grade before
+    and after. When the examination changes what the report says (``outcome`` corrected,
+    lookalike, refuted, or confirmed at a stronger grade), it files its reading as a new
+    report ``derived`` that supersedes the examined one: the same observation (same
+    collector and artefact, so never a second independent source), read anew. The fields
+    after ``derived`` describe that new report, as ``SightingReported`` would."""
+
+    node: str
+    report: str
+    outcome: str
+    munition_before: str
+    munition_after: str
+    grade_before: str
+    grade_after: str
+    derived: str | None
+    collector: str
+    sector: str
+    discipline: str
+    usage: str | None
+    polarity: str = "supports"
+    used_at: float = 0.0
+    artefact: str | None = None
+    shipment: str | None = None
+    truth_fields: ClassVar[tuple[str, ...]] = ("usage", "shipment")
+
+
+class ShipmentDeparted(Event, kw_only=True, frozen=True):
+    """Ground truth: a DPRK shipment of a munition left on a route (e.g. Rajin -> Dunai by
+    sea, Tumangang -> Khasan by rail); it reaches the route's depots after its transit."""
+
+    shipment: str
+    munition: str
+    route: str
+    ground_truth: ClassVar[bool] = True
+
+
+class ShipmentArrived(Event, kw_only=True, frozen=True):
+    """Ground truth: a shipment reached the depots at the end of its route (e.g. Tikhoretsk)."""
+
+    shipment: str
+    munition: str
+    route: str
+    ground_truth: ClassVar[bool] = True
+
+
+class ConsentRequested(Event, kw_only=True, frozen=True):
+    """A node asked the originator of material it holds for consent to pass it on to a
+    nation its marking excludes (national material passes on only with the originator's
+    consent)."""
+
+    request: str
+    node: str
+    item: str
+    originator: str
+    nation: str
+
+
+class ConsentGranted(Event, kw_only=True, frozen=True):
+    """The originator consented: the node may now pass the item on under ``marking``: the
+    marking it held widened to the nation asked for, or, for a ``tearline``, the
+    originator's sanitised release at a lower classification and wider REL TO."""
+
+    request: str
+    node: str
+    item: str
+    originator: str
+    nation: str
+    marking: Marking
+    tearline: bool = False
+
+
+class ConsentRefused(Event, kw_only=True, frozen=True):
+    """The originator refused: the item does not pass on to that nation from this node."""
+
+    request: str
+    node: str
+    item: str
+    originator: str
+    nation: str
+
+
 class InterventionApplied(Event, kw_only=True, frozen=True):
     """A timed policy change took effect: dotted path -> new value."""
 
@@ -290,6 +377,12 @@ DomainEvent = (
     | LinkUp
     | LinkCompromised
     | LinkSecured
+    | ReportExploited
+    | ShipmentDeparted
+    | ShipmentArrived
+    | ConsentRequested
+    | ConsentGranted
+    | ConsentRefused
     | InterventionApplied
     | RunEnded
 )
@@ -316,6 +409,12 @@ EVENT_TYPES: dict[str, type[Event]] = {
         LinkUp,
         LinkCompromised,
         LinkSecured,
+        ReportExploited,
+        ShipmentDeparted,
+        ShipmentArrived,
+        ConsentRequested,
+        ConsentGranted,
+        ConsentRefused,
         InterventionApplied,
         RunEnded,
     )

@@ -41,6 +41,8 @@ LAYERS: dict[str, int] = {
     "grading": 1,
     "errors": 0,
     "logging": 0,
+    "interrupts": 0,
+    "limits": 0,
     "sim": 0,
 }
 # Imports within one layer, between different packages, that the design allows.

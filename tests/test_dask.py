@@ -25,7 +25,7 @@ def test_dask_sweep_equals_process_pool_sweep(tmp_path: Path) -> None:
     local = Sweep.create(spec, tmp_path / "pool")
     with ProcessExecutor(2) as pool:
         local.run(pool)
-    expected, expected_summary = local.finish("complete")
+    expected, expected_summary = local.finish()
 
     with (
         distributed.LocalCluster(
@@ -41,7 +41,7 @@ def test_dask_sweep_equals_process_pool_sweep(tmp_path: Path) -> None:
         assert executor.workers == 2
         remote = Sweep.create(spec, tmp_path / "dask")
         remote.run(executor)
-        runs, summary = remote.finish("complete")
+        runs, summary = remote.finish()
         # a single call goes through the concurrent.futures-shaped face too
         assert executor.submit(pow, 2, 10).result() == 1024
 

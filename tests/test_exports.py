@@ -80,6 +80,10 @@ def test_stix_holds_what_the_reader_knew(run: Path, events: list[ev.Event]) -> N
     mine = _objects(_export(run, "stix", as_node=NODE)[0])
     truth = _objects(_export(run, "stix", ground_truth=True)[0])
     filed = {e.report for e in events if isinstance(e, ev.SightingReported)}
+    # an exploitation's re-reading is a report of its own (the teaching scenario has some)
+    reread = {e.derived for e in events if isinstance(e, ev.ReportExploited) and e.derived}
+    assert reread
+    filed |= reread
 
     def reports(objects: list[dict]) -> set[str]:
         return {
@@ -105,6 +109,27 @@ def test_stix_holds_what_the_reader_knew(run: Path, events: list[ev.Event]) -> N
     assert sum(o["opinion"] == "strongly-disagree" for o in opinions) == fabricated
     note = next(o for o in truth if o["type"] == "note")
     assert "CONTAINS GROUND TRUTH" in note["content"]
+
+
+def test_a_denial_is_exported_as_what_it_claims(run: Path, events: list[ev.Event]) -> None:
+    denials = {
+        e.report
+        for e in events
+        if isinstance(e, ev.SightingReported) and e.polarity == "contradicts"
+    }
+    assert denials
+    sightings = {
+        o["external_references"][0]["external_id"]: o["description"]
+        for o in _objects(_export(run, "stix")[0])
+        if o["type"] == "sighting" and "external_references" in o
+    }
+    misp = MISPEvent()
+    misp.load_file(str(_export(run, "misp")[0]))
+    values = {a.comment: a.value for a in misp.attributes if a.comment in denials}
+    for report in denials:
+        assert " denies a KN-23 in Kharkiv" in sightings[report]
+        assert " reports a " not in sightings[report]
+    assert values and all(" denies a KN-23 in Kharkiv" in v for v in values.values())
 
 
 def test_stix_assessments_carry_confidence_and_markings(run: Path, events: list[ev.Event]) -> None:
@@ -144,7 +169,8 @@ def test_misp_event_loads_back_in_pymisp(run: Path, events: list[ev.Event]) -> N
     event.load_file(str(_export(run, "misp")[0]))
     reports = [a for a in event.attributes if a.category == "External analysis"]
     filed = [e for e in events if isinstance(e, ev.SightingReported)]
-    assert len(reports) == len(filed)
+    reread = [e for e in events if isinstance(e, ev.ReportExploited) and e.derived]
+    assert len(reports) == len(filed) + len(reread)
     first = next(a for a in reports if a.comment == filed[0].report)
     tags = {t.name for t in first.tags}
     reliability, credibility = filed[0].grade[0].lower(), filed[0].grade[1:]

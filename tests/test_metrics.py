@@ -192,6 +192,8 @@ def test_hand_built_sequence_gives_exact_metrics() -> None:
         "reports_fabricated": 1,
         "reports_denials": 0,
         "reports_misidentified": 1,
+        "reports_indicators": 0,
+        "shipments": 0,
         "assessments_issued": 2,
         "messages_sent": 3,
         "messages_delivered": 2,

@@ -10,6 +10,7 @@ import orjson
 import pytest
 
 from sim import events as ev
+from sim.analysis.perspective import QueryError
 from sim.analysis.replay import describe_state, load_run, replay, replay_events
 from sim.engine import build_world
 from sim.errors import LogError
@@ -107,3 +108,25 @@ def test_an_event_that_cannot_follow_is_a_log_error() -> None:
     unknown = [ev.ReportReceived(seq=0, t=1.0, node="NOWHERE", report="R1")]
     with pytest.raises(LogError, match="seq 0"):
         replay_events(scenario, unknown)
+
+
+def test_replay_at_a_compound_duration_on_the_command_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from sim.cli.app import app
+
+    raw = busy_example()
+    scenario = Scenario.model_validate(raw)
+    outcome = run_to_directory(LoadedScenario(scenario, raw, "test", []), tmp_path)
+    assert outcome.run_dir is not None
+    runner = CliRunner()
+    compound = runner.invoke(app, ["replay", str(outcome.run_dir), "--at", "12d12h", "--json"])
+    hours = runner.invoke(app, ["replay", str(outcome.run_dir), "--at", "300h", "--json"])
+    assert compound.exit_code == 0, compound.output
+    assert compound.output == hours.output
+    assert orjson.loads(compound.output)["when"] == "2024-07-23T12:00:00Z"
+    wrong = runner.invoke(app, ["replay", str(outcome.run_dir), "--at", "12h12d"])
+    assert wrong.exit_code != 0
+    # main() prints a QueryError as one line, exit 2 (no traceback)
+    assert isinstance(wrong.exception, QueryError)
+    assert "12h12d" in str(wrong.exception) and "largest first" in str(wrong.exception)

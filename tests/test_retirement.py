@@ -24,6 +24,7 @@ def _in_play(state: WorldState) -> set[str]:
     for node in state.nodes.values():
         held.update(node.queue)
         held.update(node.busy)
+        held.update(item for item, _, holds in node.asked.values() if holds)  # awaiting consent
     for link in state.links.values():
         held.update(item for item in link.in_flight.values() if item in state.holds)
     return held

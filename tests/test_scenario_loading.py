@@ -12,6 +12,7 @@ from sim.scenario.distributions import Exponential, Fixed, Lognormal
 from sim.scenario.loader import load_scenario, validate_paths
 from sim.scenario.paths import PathError, parse_override, set_path
 from sim.scenario.schema import scenario_json_schema
+from sim.scenario.units import DURATION_PATTERN, RATE_PATTERN
 
 ROOT = Path(__file__).parent.parent
 DESIGN = Path(__file__).parent / "fixtures" / "design-example.yaml"
@@ -355,7 +356,9 @@ def test_schema_accepts_durations_and_rates_as_written() -> None:
     props = schema["$defs"]["Scenario"]["properties"]
     assert any(b.get("type") == "string" for b in props["duration"]["anyOf"])
     rate = json.dumps(schema["$defs"]["Usage"]["properties"]["rate"])  # optional: nested anyOf
-    assert '"type": "string"' in rate and "/\\\\s*(s|m|min|h|d|w)" in rate
+    assert '"type": "string"' in rate and json.dumps(RATE_PATTERN) in rate
+    duration = json.dumps(props["duration"])
+    assert json.dumps(DURATION_PATTERN) in duration  # compound durations too: "12d12h"
     assert "required" not in schema["$defs"]["PartialScenario"]
     assert "required" not in schema["$defs"]["PartialNode"]
     assert schema["then"] == {"$ref": "#/$defs/PartialScenario"}

@@ -115,11 +115,14 @@ def test_runs_a_short_horizon(path: Path) -> None:
 def test_teaching_minimal_is_readable_in_a_minute() -> None:
     loaded = load("teaching-minimal")
     events = run(loaded, seed=loaded.scenario.seed)
-    assert 100 <= len(events) <= 300
+    assert 100 <= len(events) <= 450  # tests/test_teaching_scenario.py: what they show
     assert isinstance(events[-1], RunEnded)
     assert events[-1].t == 30 * DAY
     kinds = {type(e).__name__ for e in events}
-    shown = ("AssessmentIssued", "DisinformationInjected", "LinkDown", "MessageHeld")
+    shown = (
+        "AssessmentIssued", "DisinformationInjected", "LinkDown", "MessageHeld",
+        "MessageDropped", "ReportExploited",
+    )  # fmt: skip
     for kind in (*shown, "InterventionApplied"):
         assert kind in kinds
 
@@ -141,21 +144,27 @@ def test_baseline_runs_its_full_horizon() -> None:
 # --- what the variants change ---------------------------------------------------------
 
 
-def test_pre_mechanism_closes_the_route_back_to_the_rok() -> None:
+def test_pre_mechanism_undoes_what_the_agreement_opened() -> None:
     base, pre = load("baseline-2024").scenario, load("pre-mechanism").scenario
     assert base.link("NATO-JISD->KOR-NIS").enabled
-    assert not pre.link("NATO-JISD->KOR-NIS").enabled
+    assert not pre.link("NATO-JISD->KOR-NIS").enabled  # no assessments, nothing to exploit
     assert pre.link("KOR-NIS->NATO-JISD").latency.median == pytest.approx(10 * DAY)
+    kor, kor_pre = base.nodes["KOR-NIS"].consent, pre.nodes["KOR-NIS"].consent
+    assert kor is not None and kor_pre is not None
+    assert kor_pre.delay.median > kor.delay.median and kor_pre.grant < kor.grant
+    assert kor_pre.tearline is None
     assert pre.collectors == base.collectors
     assert pre.theater == base.theater
 
 
-def test_real_time_link_takes_hours() -> None:
+def test_real_time_link_takes_hours_from_the_rok_request() -> None:
     base, fast = load("baseline-2024").scenario, load("real-time-link").scenario
     for name in ("KOR-NIS->NATO-JISD", "NATO-JISD->KOR-NIS"):
         assert base.link(name).latency.median >= 7 * DAY
-        assert fast.link(name).latency.median <= 6.0
-    assert fast.link("KOR-NIS->NATO-JISD").latency.median == pytest.approx(2.5)
+        assert fast.link(name).latency.median == base.link(name).latency.median
+    [joined] = fast.interventions
+    assert joined.at == pytest.approx(109 * DAY)  # 28 Oct 2024, 109 days after 11 Jul
+    assert joined.set["links.KOR-NIS->NATO-JISD.latency"]["median"] == "2.5h"
     assert fast.sharing == base.sharing
 
 

@@ -22,6 +22,7 @@ from sim.experiments.sensitivity import (
 from sim.experiments.sweep import Sweep, SweepError, SweepSpec
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ANALYSTS = "nodes.NATO-JISD.analysts"
 BACK_LINK = "links.NATO-JISD->UKR-HUR.latency.median"  # carries assessments to UKR only
 A, B = 7.0, 0.1  # Ishigami's constants
@@ -72,7 +73,9 @@ def test_a_factor_with_no_effect_has_indices_of_zero(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         app,
         [
-            "sensitivity", str(SCENARIOS / "teaching-minimal.yaml"),
+            # one fusion node, whose assessments are all UKR-HUR knows (teaching-minimal's
+            # UKR-HUR fuses its own reports too, and learns far less from the back link)
+            "sensitivity", str(FIXTURES / "one-fusion-node.yaml"),
             "--vary", f"{ANALYSTS}=1..6", "--vary", f"{BACK_LINK}=1h..3d",
             "--samples", "8", "--replications", "2", "--workers", "1",
             "--metric", "nodes.NATO-JISD.queue_wait_h.mean",

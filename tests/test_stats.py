@@ -202,3 +202,20 @@ def test_censored_times_are_compared_without_dropping_the_runs_that_differ() -> 
     assert finite.diff.n == 4 and finite.diff.mean == pytest.approx(-11.0)
     neither = paired_diff_ci([None, None], [None, 3.0], kind=Kind.CENSORED_TIME)
     assert (neither.diff.n, neither.diff.undefined) == (1, 1)
+
+
+def test_a_lead_time_without_a_warning_is_the_shortest_lead() -> None:
+    # leads in hours; None: no warning by the end, shorter than any lead (never dropped)
+    iv = interval(Kind.LEAD_TIME, [30.0, None, -12.0, 50.0, None])
+    assert (iv.mean, iv.low, iv.high) == (-12.0, -math.inf, 50.0)
+    assert (iv.n, iv.censored, iv.undefined, iv.method) == (5, 2, 0, "median-os")
+    # B warns in every replication; A in four of seven: B's leads are longer by +inf there
+    a = [30.0, None, 40.0, None, 35.0, None, 50.0]
+    b = [60.0, 25.0, 48.0, 30.0, 47.0, 26.0, 59.0]
+    d = paired_diff_ci(a, b, kind=Kind.LEAD_TIME)
+    # differences: 30, +inf, 8, +inf, 12, +inf, 9: median 30, wholly above 0
+    assert (d.diff.n, d.diff.undefined, d.diff.mean) == (7, 0, 30.0)
+    assert d.diff.low is not None and d.diff.low > 0 and d.excludes_zero
+    assert d.diff.high == math.inf
+    neither = paired_diff_ci([None, None], [None, 3.0], kind=Kind.LEAD_TIME)
+    assert (neither.diff.n, neither.diff.undefined, neither.diff.mean) == (1, 1, math.inf)

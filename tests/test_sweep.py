@@ -16,6 +16,7 @@ from sim.experiments.design import DesignError, build_design, parse_quantity, pa
 from sim.experiments.executors import SerialExecutor
 from sim.experiments.replications import replication_seed
 from sim.experiments.sweep import JOURNAL, Sweep, SweepError, SweepSpec
+from sim.interrupts import Interrupted
 from tests.builders import DESIGN_EXAMPLE_YAML
 
 LATENCY = "links.UKR-HUR->NATO-JISD.latency.median"
@@ -117,7 +118,7 @@ def spec_for(example: Path, replications: int = 3) -> SweepSpec:
 def test_sweep_table_shape_and_columns(example: Path, tmp_path: Path) -> None:
     sweep = Sweep.create(spec_for(example), tmp_path / "logs")
     sweep.run(SerialExecutor())
-    runs, summary = sweep.finish("complete")
+    runs, summary = sweep.finish()
     assert len(runs) == 4 * 3
     assert list(runs.columns[:5]) == ["point", "replication", "seed", ANALYSTS, LATENCY]
     assert "nodes.NATO-JISD.coverage" in runs.columns
@@ -149,7 +150,7 @@ def test_bad_vary_path_fails_before_anything_runs(example: Path, tmp_path: Path)
 def test_resume_after_an_interruption_gives_the_same_table(example: Path, tmp_path: Path) -> None:
     whole = Sweep.create(spec_for(example), tmp_path / "a")
     whole.run(SerialExecutor())
-    expected, expected_summary = whole.finish("complete")
+    expected, expected_summary = whole.finish()
 
     stopped = Sweep.create(spec_for(example), tmp_path / "b")
     seen = 0
@@ -162,14 +163,14 @@ def test_resume_after_an_interruption_gives_the_same_table(example: Path, tmp_pa
 
     with pytest.raises(KeyboardInterrupt):
         stopped.run(SerialExecutor(), on_rows=interrupt)
-    partial, _ = stopped.finish("interrupted")
+    partial, _ = stopped.finish(Interrupted())
     assert len(partial) == 5
     assert len((stopped.directory / JOURNAL).read_text().splitlines()) == 5
 
     resumed = Sweep.resume(stopped.directory)
     assert len(resumed.pending()) == 12 - 5
     resumed.run(SerialExecutor())
-    runs, summary = resumed.finish("complete")
+    runs, summary = resumed.finish()
     pd.testing.assert_frame_equal(runs, expected)
     pd.testing.assert_frame_equal(summary, expected_summary)
 

@@ -22,16 +22,43 @@ from sim.scenario.units import format_hours, parse_duration, parse_rate
         (0.25, 0.25),
         ("0h", 0.0),
         ("7", 7.0),
+        # compound, as a teacher types a moment: largest unit first
+        ("12d12h", 300.0),
+        ("1w2d", 216.0),
+        ("1h30m", 1.5),
+        ("1d 6h", 30.0),
+        ("2d 0.5h", 48.5),
+        ("1h30min", 1.5),
     ],
 )
 def test_durations(text: object, hours: float) -> None:
     assert parse_duration(text) == pytest.approx(hours)
 
 
-@pytest.mark.parametrize("bad", ["6x", "h", "", "-1h", "1e3h", True, None, [1], float("nan"), -2])
+@pytest.mark.parametrize(
+    "bad",
+    ["6x", "h", "", "-1h", "1e3h", True, None, [1], float("nan"), -2, "12d12", "12 12h", "1d-6h"],
+)
 def test_bad_durations_say_what_was_expected(bad: object) -> None:
     with pytest.raises(ValueError, match="duration"):
         parse_duration(bad)
+
+
+@pytest.mark.parametrize("bad", ["12h12d", "1d1d", "30m1h"])
+def test_compound_durations_want_the_largest_unit_first(bad: str) -> None:
+    with pytest.raises(ValueError, match="largest first"):
+        parse_duration(bad)
+
+
+def test_the_schema_pattern_admits_what_the_parser_reads() -> None:
+    import re
+
+    from sim.scenario.units import DURATION_PATTERN
+
+    for text in ("12d12h", "1w2d", "90m", "7", ".5d", "1d 6h"):
+        assert re.match(DURATION_PATTERN, text), text
+    for text in ("12d12", "6x", "1e3h", ""):
+        assert not re.match(DURATION_PATTERN, text), text
 
 
 @pytest.mark.parametrize(

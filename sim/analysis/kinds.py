@@ -29,6 +29,10 @@ class Kind(StrEnum):
     """A time to knowledge estimated with censoring (Kaplan–Meier median), in hours (≥ 0).
     None in a replication means *not reached by the horizon* (longer than the run), not
     undefined: it counts as the largest value."""
+    LEAD_TIME = "lead-time"
+    """How long a warning came before what it warns of, in hours (negative: after it).
+    None in a replication means *no warning by the horizon*: it counts as the smallest
+    value (−∞), never as undefined, so a variant warning less never looks better."""
     NUMBER = "number"
     """Anything else: a real number with no known bounds."""
 
@@ -37,7 +41,7 @@ class Kind(StrEnum):
         """(lowest, highest) possible value; None where unbounded."""
         if self is Kind.SHARE:
             return 0.0, 1.0
-        if self is Kind.NUMBER:
+        if self in (Kind.NUMBER, Kind.LEAD_TIME):
             return None, None
         return 0.0, None
 
@@ -50,7 +54,18 @@ class Kind(StrEnum):
             Kind.TIME_MAX,
             Kind.TIME,
             Kind.CENSORED_TIME,
+            Kind.LEAD_TIME,
         )
+
+    @property
+    def not_reached(self) -> float | None:
+        """What None in a replication stands for: +∞ for a censored time (not reached by
+        the horizon), −∞ for a lead time (no warning); None for other kinds (undefined)."""
+        if self is Kind.CENSORED_TIME:
+            return float("inf")
+        if self is Kind.LEAD_TIME:
+            return float("-inf")
+        return None
 
     def difference_bounds(self) -> tuple[float | None, float | None]:
         """(lowest, highest) possible B − A of two values of this kind."""

@@ -24,11 +24,28 @@ Definitions (docs/event-log.md, "Metrics", says the same for users):
 - **First appearance** of a monitored munition at N: its first use anywhere to N's
   first sound assessment of it.
 - A **false attribution** is an assessment of a monitored munition, as N holds it at the
-  end, that is not sound: it rests on no real use of what it names, or would not stand
-  without fabricated or misidentified reports (a look-alike of another origin taken for
-  a DPRK munition is one).
+  end, that asserts a use (its version clears its node's bar as published) and is not
+  sound: it rests on no real use of what it names, or would not stand without fabricated
+  or misidentified reports (a look-alike of another origin taken for a DPRK munition is
+  one). A version brought below its node's bar (a correction withdrew the report it
+  rested on, a denial weighed against it) asserts nothing and is not counted.
+  **False attribution hours**: how long N held false attributions, summed over them
+  (from the moment it held a false version to the moment it held a version that is not,
+  or the end). **Misidentified support**: the misidentified reports (naming a munition
+  other than the one truly used) that N's asserting assessments count as support at the
+  end: misidentifications that reached N and still weigh there.
 - **Partner evidence**: the share of N's own assessments (last version) resting on
   evidence from another node: a report first filed there, or its assessment.
+- A **warning** is an assessment of a monitored munition on a supply route (its
+  "sector" is a route of ``theater.routes``), fused from indicators: sightings of
+  shipments. It is sound, or false, by the same rule (an indicator is genuine when it
+  names what the shipment it traces to really carried). **Warning lead time** of a
+  munition at N: its first use in theatre minus N's first sound warning of it
+  (negative: the warning came after; None: no warning by the end), for munitions first
+  used during the run (``new_in_theatre``); a munition never used in the run counts
+  from the end (a lower bound). **Shipments warned**: the share of shipments that
+  reached their depots in the run of which N held a sound warning (same munition and
+  route, a period containing the departure) before they arrived.
 """
 
 from __future__ import annotations
@@ -61,6 +78,13 @@ class _Version:
     sound: bool
     genuine: bool  # rests on at least one genuine supporting report
     partners: frozenset[str]  # nodes other than the holder its evidence came from
+    asserts: bool = True  # clears its node's bar as published (else a withdrawn claim)
+    misidentified: frozenset[str] = frozenset()  # misidentified reports it counts as support
+
+    @property
+    def false(self) -> bool:
+        """A false attribution: it asserts a use that would not stand on genuine evidence."""
+        return self.asserts and not self.sound
 
 
 @dataclass(slots=True)
@@ -81,6 +105,11 @@ class _Holder:
     first: dict[str, float] = field(default_factory=dict)  # munition -> first sound
     held: dict[str, int] = field(default_factory=dict)  # assessment -> version held
     issued: list[str] = field(default_factory=list)
+    false_since: dict[str, float] = field(default_factory=dict)  # assessment -> held false since
+    # warnings: (munition, route) -> period -> first time a sound warning covering it was held
+    warned: dict[tuple[str, str], dict[tuple[float, float], float]] = field(default_factory=dict)
+    first_warning: dict[str, float] = field(default_factory=dict)  # munition -> first sound
+    false_h: float = 0.0  # hours false attributions were held, closed so far
 
 
 class Knowledge:
@@ -99,6 +128,11 @@ class Knowledge:
         self._first_use: dict[str, float] = {}
         self._assessments: dict[str, _Assessment] = {}
         self.holders: dict[str, _Holder] = {name: _Holder() for name in scenario.nodes}
+        # supply-chain warning: an assessment of a munition on a route is a warning
+        self.routes = set(scenario.theater.routes)
+        self.new = new_in_theatre(scenario) & self.monitored
+        self._shipments: dict[str, tuple[str, str, float]] = {}  # id -> munition, route, left
+        self._arrived: dict[str, float] = {}
 
     def _id(self, name: str) -> int:
         i = self._ids.get(name)
@@ -125,6 +159,16 @@ class Knowledge:
         self._t.append(e.t)
         self._first_use.setdefault(e.munition, e.t)
 
+    def shipped(self, e: ev.ShipmentDeparted) -> None:
+        """A ground-truth shipment left: warnings are judged against it."""
+        if e.munition in self.monitored:
+            self._shipments[e.shipment] = (e.munition, e.route, e.t)
+
+    def arrived(self, e: ev.ShipmentArrived) -> None:
+        """A ground-truth shipment reached its route's depots."""
+        if e.shipment in self._shipments:
+            self._arrived[e.shipment] = e.t
+
     def published(self, e: ev.AssessmentFacts, facts: ReportFacts) -> None:
         """An assessment issued or updated at its node: judge the version, and N knows it."""
         record = self._assessments.get(e.assessment)
@@ -148,18 +192,28 @@ class Knowledge:
         p, n = tally(e.evidence, e.prior, keep=genuine)
         stated = BAND_RANK.get(e.band, len(BAND_RANK))
         sound = n >= e.min_sources and p >= e.min_confidence and BAND_RANK[band(p)] >= stated
+        asserts = len(e.sources) >= e.min_sources and e.confidence >= e.min_confidence
         partners: set[str] = set()
+        misidentified: set[str] = set()
         for x in support:
             for r in x.reports:
                 f = facts(r)
                 if f is not None:
                     partners.add(f[2])
+                    if not f[0] and not f[1]:  # collected, but names the wrong munition
+                        misidentified.add(r)
             for via in x.via:
                 held = self._assessments.get(via)
                 if held is not None:
                     partners.add(held.node)
         partners.discard(e.node)
-        return _Version(sound, any(genuine(x) for x in support), frozenset(partners))
+        return _Version(
+            sound,
+            any(genuine(x) for x in support),
+            frozenset(partners),
+            asserts,
+            frozenset(misidentified),
+        )
 
     def _hold(self, node: str, assessment: str, version: int, t: float) -> None:
         record = self._assessments.get(assessment)
@@ -167,7 +221,21 @@ class Knowledge:
             return  # a foreign log: nothing known of it
         holder = self._holder(node)
         holder.held[assessment] = version
-        if record.munition not in self.monitored or not record.versions[version - 1].sound:
+        if record.munition not in self.monitored:
+            return
+        if record.sector in self.routes:  # a warning
+            if record.versions[version - 1].sound:
+                periods = holder.warned.setdefault((record.munition, record.sector), {})
+                periods.setdefault(record.period, t)
+                holder.first_warning.setdefault(record.munition, t)
+            return
+        since = holder.false_since.pop(assessment, None)
+        if since is not None:
+            holder.false_h += t - since
+        held = record.versions[version - 1]
+        if held.false:
+            holder.false_since[assessment] = t
+        if not held.sound:
             return
         periods = holder.periods.setdefault((record.munition, record.sector), {})
         if record.period not in periods:
@@ -261,20 +329,55 @@ class Knowledge:
             m: (round(holder.first[m] - t0, 6) if m in holder.first else None)
             for m, t0 in sorted(self._first_use.items())
         }
-        result.update(self._attribution(holder))
+        result.update(self._attribution(holder, horizon))
+        result.update(self._warnings(holder, horizon))
         return result
 
-    def _attribution(self, holder: _Holder) -> dict[str, Any]:
+    def _warnings(self, holder: _Holder, horizon: float) -> dict[str, Any]:
+        """Warning lead time per new munition, shipments warned of, false warnings."""
+        lead: dict[str, float | None] = {}
+        for m in sorted(self.new):
+            # a munition never used in the run: its lead is at least this (a lower bound)
+            first_use = self._first_use.get(m, horizon)
+            warned = holder.first_warning.get(m)
+            lead[m] = None if warned is None else round(first_use - warned, 6)
+        arrived = list(self._arrived.items())
+        ahead = 0
+        for shipment, t_arrived in arrived:
+            munition, route, left = self._shipments[shipment]
+            for (start, end), t in holder.warned.get((munition, route), {}).items():
+                if start <= left < end and t < t_arrived:
+                    ahead += 1
+                    break
+        false = 0
+        for assessment, v in holder.held.items():
+            record = self._assessments[assessment]
+            if record.sector in self.routes and record.munition in self.monitored:
+                false += record.versions[v - 1].false
+        return {
+            "warning_lead_h": lead,
+            "shipments_warned": _share(ahead, len(arrived)),
+            "false_warnings": false,
+        }
+
+    def _attribution(self, holder: _Holder, horizon: float) -> dict[str, Any]:
         held = [
             self._assessments[a].versions[v - 1]
             for a, v in holder.held.items()
             if self._assessments[a].munition in self.monitored
+            and self._assessments[a].sector not in self.routes
         ]
-        false = sum(not v.sound for v in held)
+        false = sum(v.false for v in held)
+        false_h = holder.false_h + sum(horizon - t for t in holder.false_since.values())
+        misidentified: set[str] = set()
+        for v in held:
+            if v.asserts:
+                misidentified.update(v.misidentified)
         own = [
             self._assessments[a].versions[-1]
             for a in holder.issued
             if self._assessments[a].munition in self.monitored
+            and self._assessments[a].sector not in self.routes
         ]
         partners: dict[str, int] = {}
         for version in own:
@@ -283,6 +386,19 @@ class Knowledge:
         return {
             "false_attributions": false,
             "false_attribution_rate": _share(false, len(held)),
+            "false_attribution_h": round(max(false_h, 0.0), 6),
+            "misidentified_support": len(misidentified),
             "on_partner_evidence": _share(sum(bool(v.partners) for v in own), len(own)),
             "partner_evidence": {name: _share(n, len(own)) for name, n in sorted(partners.items())},
         }
+
+
+def new_in_theatre(scenario: Scenario) -> set[str]:
+    """Munitions shipped in the run and first used in theatre during it: every usage line
+    of them starts after the run's start (Koksan guns in Kursk from November 2024). The
+    others were in use before any warning the run can show: no lead time for them."""
+    shipped = {line.munition for line in scenario.theater.shipments}
+    starts: dict[str, list[float]] = {}
+    for line in scenario.theater.usage:
+        starts.setdefault(line.munition, []).append(line.at if line.at is not None else line.from_)
+    return {m for m in shipped if m in starts and min(starts[m]) > 0}

@@ -29,6 +29,13 @@ class Filed(NamedTuple):
     polarity: str = "supports"
 
 
+def claim_text(collector: str, discipline: str, grade: str, polarity: str, munition: str) -> str:
+    """What a report claims, in words: ``police (FORENSIC, C3) reports a KN-23``, or for a
+    denial ``state-media (OSINT, E5) denies a KN-23`` (never "reports" what it denies)."""
+    verb = "denies" if polarity == "contradicts" else "reports"
+    return f"{collector} ({discipline}, {grade}) {verb} a {munition}"
+
+
 class Used(NamedTuple):
     """Ground truth: what a usage was."""
 

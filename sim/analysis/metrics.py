@@ -41,6 +41,7 @@ from sim import events as ev
 from sim.analysis.deliveries import DeliveryCheck
 from sim.analysis.kinds import Kind
 from sim.analysis.knowledge import Knowledge
+from sim.analysis.partner import PartnerMaterial
 from sim.analysis.stats_basic import DIGITS, describe
 from sim.scenario.models import Scenario
 from sim.state.evolve import scenario_after
@@ -55,6 +56,12 @@ class _Node:
     __slots__ = (
         "analysed",
         "analysis",
+        "consent_asked",
+        "consent_granted",
+        "consent_refused",
+        "consent_tearlines",
+        "consent_wait",
+        "exploited",
         "issued",
         "latency",
         "queue_wait",
@@ -76,6 +83,10 @@ class _Node:
         self.issued = 0
         self.updated = 0
         self.received_assessments = 0
+        self.exploited: dict[str, int] = {}  # outcome -> reports examined
+        self.consent_asked = self.consent_granted = self.consent_refused = 0
+        self.consent_tearlines = 0
+        self.consent_wait: array[float] = array("d")  # request -> answer
 
 
 class _Link:
@@ -127,6 +138,8 @@ class MetricsProjection:
         self.fabricated = 0
         self.denials = 0
         self.misidentified = 0
+        self.indicators = 0
+        self.shipments: dict[str, str] = {}  # shipment -> munition (few: kept for the run)
         self.interventions = 0
         self.drops: dict[str, int] = {}
         # usage -> (munition, t), compact: U<n> at index n-1 of these arrays
@@ -164,7 +177,16 @@ class MetricsProjection:
             ev.LinkDown: self._link_down,
             ev.LinkUp: self._link_up,
             ev.InterventionApplied: self._intervention,
+            ev.ReportExploited: self._report_exploited,
+            ev.ShipmentDeparted: self._shipment_departed,
+            ev.ShipmentArrived: self._shipment_arrived,
+            ev.ConsentRequested: self._consent_requested,
+            ev.ConsentGranted: self._consent_answered,
+            ev.ConsentRefused: self._consent_answered,
         }
+        self.partner = PartnerMaterial(scenario)
+        self._asked_at: dict[str, float] = {}  # consent request pending -> when asked
+        self._consent_holds: set[str] = set()  # requests holding a report in play
 
     # --- the hot path ----------------------------------------------------------------
 
@@ -249,10 +271,55 @@ class MetricsProjection:
             self._usage_other[e.usage] = (e.munition, e.t)
         self.knowledge.used(e)
 
+    def _consent_requested(self, e: ev.ConsentRequested) -> None:
+        self._node(e.node).consent_asked += 1
+        self.deliveries.consent_requested(e)
+        self._asked_at[e.request] = e.t
+        if e.item in self._holds:  # a report waiting for consent stays in play
+            self._hold(e.item)
+            self._consent_holds.add(e.request)
+
+    def _consent_answered(self, e: ev.ConsentGranted | ev.ConsentRefused) -> None:
+        node = self._node(e.node)
+        self.deliveries.consent_answered(e)
+        asked = self._asked_at.pop(e.request, None)
+        if asked is not None:
+            node.consent_wait.append(e.t - asked)
+        if e.request in self._consent_holds:
+            self._consent_holds.discard(e.request)
+            self._release(e.item)
+        if isinstance(e, ev.ConsentGranted):
+            node.consent_granted += 1
+            node.consent_tearlines += e.tearline
+        else:
+            node.consent_refused += 1
+
+    def _shipment_departed(self, e: ev.ShipmentDeparted) -> None:
+        self.shipments[e.shipment] = e.munition
+        self.knowledge.shipped(e)
+
+    def _shipment_arrived(self, e: ev.ShipmentArrived) -> None:
+        self.knowledge.arrived(e)
+
+    def _traced(self, usage: str | None, shipment: str | None, munition: str) -> str | None:
+        """The use or shipment a report naming `munition` truly traces to, or None."""
+        if shipment is not None:
+            return shipment if self.shipments.get(shipment) == munition else None
+        if usage is not None:
+            used = self._usage(usage)
+            if used is not None and used[0] == munition:
+                return usage
+        return None
+
     def _sighting(self, e: ev.SightingReported) -> None:
         self.reports += 1
         traced: str | None = None
-        if e.usage is None:
+        if e.shipment is not None:
+            self.indicators += 1
+            traced = self._traced(None, e.shipment, e.munition)
+            if traced is None:
+                self.misidentified += 1
+        elif e.usage is None:
             if e.polarity == "contradicts":
                 self.denials += 1
             else:
@@ -264,12 +331,27 @@ class MetricsProjection:
                 traced = e.usage
             elif used is not None:
                 self.misidentified += 1
-        self._reports[e.report] = (e.t, traced, e.usage is None, e.node)
+        fabricated = e.usage is None and e.shipment is None
+        self._reports[e.report] = (e.t, traced, fabricated, e.node)
         # held by nothing yet: the node's ReportReceived follows at the same instant
         self._holds.setdefault(e.report, 0)
         self._idle.append(e.report)
 
+    def _report_exploited(self, e: ev.ReportExploited) -> None:
+        node = self._node(e.node)
+        node.exploited[e.outcome] = node.exploited.get(e.outcome, 0) + 1
+        if e.derived is None:
+            return
+        traced = self._traced(e.usage, e.shipment, e.munition_after)
+        self._reports[e.derived] = (e.t, traced, False, e.node)
+        self.partner.exploited(e)
+        if e.node in self._fusion:  # filed in a cluster at once: an assessment may list it
+            return
+        self._holds.setdefault(e.derived, 0)
+        self._idle.append(e.derived)
+
     def _report_received(self, e: ev.ReportReceived) -> None:
+        self.partner.report_received(e)
         node = self._node(e.node)
         node.received += 1
         node.waiting[e.report] = e.t
@@ -310,15 +392,18 @@ class MetricsProjection:
     def _assessment_issued(self, e: ev.AssessmentIssued) -> None:
         self._node(e.node).issued += 1
         self.knowledge.published(e, self._facts)
+        self.partner.published(e)
 
     def _assessment_updated(self, e: ev.AssessmentUpdated) -> None:
         self._node(e.node).updated += 1
         self.knowledge.published(e, self._facts)
+        self.partner.published(e)
 
     def _assessment_received(self, e: ev.AssessmentReceived) -> None:
         self._node(e.node).received_assessments += 1
         self.deliveries.received(e.node, e.assessment, e.via)
         self.knowledge.received(e)
+        self.partner.received(e)
 
     def _message_sent(self, e: ev.MessageSent) -> None:
         self._link(e.link).sent += 1
@@ -401,6 +486,8 @@ class MetricsProjection:
                 "reports_fabricated": self.fabricated,
                 "reports_denials": self.denials,
                 "reports_misidentified": self.misidentified,
+                "reports_indicators": self.indicators,
+                "shipments": len(self.shipments),
                 "assessments_issued": sum(n.issued for n in self.nodes.values()),
                 "messages_sent": sum(k.sent for k in totals),
                 "messages_delivered": sum(k.delivered for k in totals),
@@ -427,7 +514,14 @@ class MetricsProjection:
             "assessments_issued": node.issued,
             "assessments_updated": node.updated,
             "assessments_received": node.received_assessments,
+            "reports_exploited": dict(sorted(node.exploited.items())),
+            "consent_asked": node.consent_asked,
+            "consent_granted": node.consent_granted,
+            "consent_refused": node.consent_refused,
+            "consent_tearlines": node.consent_tearlines,
+            "consent_wait_h": describe(node.consent_wait),
             **self.knowledge.node_result(name, self.t),
+            **self.partner.node_result(name, self.t),
         }
 
     def _link_result(self, link: _Link) -> Metrics:
@@ -485,6 +579,8 @@ _RUN_COUNTS = [
     "usages_monitored",
     "usages_lookalike",
     "reports_denials",
+    "reports_indicators",
+    "shipments",
 ]
 _NODE_COUNTS = [
     "reports_received",
@@ -495,6 +591,10 @@ _NODE_COUNTS = [
     "usages_known",
     "episodes_known",
     "false_attributions",
+    "consent_asked",
+    "consent_granted",
+    "consent_refused",
+    "consent_tearlines",
 ]
 _LINK_COUNTS = ["sent", "delivered", "held", "intercepted", "outages"]
 
@@ -505,6 +605,10 @@ KINDS: dict[str, Kind] = {
     **_durations("nodes.*.report_latency_h"),
     **_durations("nodes.*.queue_wait_h"),
     **_durations("nodes.*.analysis_time_h"),
+    **_durations("nodes.*.consent_wait_h"),
+    # time from a partner's item (assessment, finding) to a node benefiting from it
+    "nodes.*.partner_material_median_h": Kind.CENSORED_TIME,
+    "nodes.*.partner_material_within_*d": Kind.SHARE,
     "nodes.*.coverage": Kind.SHARE,
     "nodes.*.usage_coverage": Kind.SHARE,
     # time to knowledge with censoring: a Kaplan–Meier median (None: not reached by the
@@ -513,6 +617,14 @@ KINDS: dict[str, Kind] = {
     "nodes.*.known_within_*d": Kind.SHARE,
     "nodes.*.first_appearance_h.*": Kind.CENSORED_TIME,
     "nodes.*.false_attribution_rate": Kind.SHARE,
+    "nodes.*.false_attribution_h": Kind.TIME,
+    "nodes.*.misidentified_support": Kind.COUNT,
+    "nodes.*.reports_exploited.*": Kind.COUNT,
+    # supply-chain warning: first use minus first sound warning (None: never warned, the
+    # smallest value); share of shipments warned of before they reached the depots
+    "nodes.*.warning_lead_h.*": Kind.LEAD_TIME,
+    "nodes.*.shipments_warned": Kind.SHARE,
+    "nodes.*.false_warnings": Kind.COUNT,
     "nodes.*.on_partner_evidence": Kind.SHARE,
     "nodes.*.partner_evidence.*": Kind.SHARE,
     **{f"links.*.{name}": Kind.COUNT for name in _LINK_COUNTS},

@@ -31,6 +31,10 @@ _OWN = (
     ev.AssessmentIssued,
     ev.AssessmentUpdated,
     ev.AssessmentReceived,
+    ev.ReportExploited,
+    ev.ConsentRequested,
+    ev.ConsentGranted,
+    ev.ConsentRefused,
 )
 _EVERYONE = (ev.RunStarted, ev.RunEnded, ev.InterventionApplied)
 _OUTGOING = (ev.MessageSent, ev.MessageHeld, ev.MessageDropped)
@@ -51,12 +55,17 @@ def _own(node: str, event: Any) -> bool:
     return bool(event.node == node)
 
 
+def _own_or_originator(node: str, event: Any) -> bool:
+    # a consent answer is seen by the asking node and by the originator that gave it
+    return bool(event.node == node or event.originator == node)
+
+
 def _rule(cls: type[ev.Event]) -> Callable[[str, Any], bool]:
     """Who sees an event of this type (one rule per type, looked up once per event)."""
     if cls.ground_truth:
         return lambda node, event: False
     if issubclass(cls, _OWN):
-        return _own
+        return _own_or_originator if "originator" in cls.__struct_fields__ else _own
     if issubclass(cls, _EVERYONE):
         return lambda node, event: True
     if issubclass(cls, _OUTGOING):

@@ -107,7 +107,8 @@ def replay(
 
 
 def describe_node(node: NodeState) -> dict[str, Any]:
-    """A JSON-ready view of one node: analysts, queue, reports under analysis, assessments."""
+    """A JSON-ready view of one node: analysts, queue, reports under analysis, assessments,
+    reports whose material it examined, consent requests awaiting an answer."""
     return {
         "analysts": node.analysts,
         "queue": list(node.queue),
@@ -116,6 +117,10 @@ def describe_node(node: NodeState) -> dict[str, Any]:
         "analysed": node.analysed,
         "assessments_issued": dict(node.assessments),
         "assessments_received": dict(node.known_assessments),
+        "exploited": node.exploited,
+        "consent_pending": {
+            r: f"{item} to {nation}" for r, (item, nation, _) in node.asked.items()
+        },
     }
 
 

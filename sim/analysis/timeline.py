@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from sim import events as ev
 from sim.analysis.arithmetic import sources_text
-from sim.analysis.ledger import Filed, ReportBook, UsageBook, Used
+from sim.analysis.ledger import Filed, ReportBook, UsageBook, Used, claim_text
 from sim.analysis.perspective import QueryError, check_node, endpoints, visible_to
 from sim.analysis.replay import load_run
 from sim.scenario.models import Scenario
@@ -35,7 +35,9 @@ class Line(NamedTuple):
     seq: int
     t: float
     when: str
-    kind: str  # truth, report, analysis, assessment, message, drop, link, intervention, run
+    # truth, report, analysis, exploitation, assessment, consent, message, drop, link,
+    # intervention, run
+    kind: str
     text: str
     ground_truth: bool = False
 
@@ -74,6 +76,9 @@ class Narrator:
         self.notes = [i.note for i in scenario.interventions]
         self.fusion = {name for name, spec in scenario.nodes.items() if spec.fusion is not None}
         self.reveal_truth = reveal_truth
+        self.routes = set(scenario.theater.routes)
+        self.indicators: dict[str, str] = {}  # report -> the shipment it truly traces to
+        self.shipments: dict[str, str] = {}  # shipment -> munition
         self.reports = ReportBook()  # every report filed, compactly (later lines name them)
         self.usages = UsageBook()  # every usage (a sighting may trace to it at any time)
         self.campaigns: dict[str, str] = {}  # fabricated report -> campaign
@@ -102,6 +107,12 @@ class Narrator:
             ev.LinkUp: self._link_up,
             ev.LinkCompromised: self._link_compromised,
             ev.LinkSecured: self._link_secured,
+            ev.ReportExploited: self._report_exploited,
+            ev.ShipmentDeparted: self._shipment_departed,
+            ev.ShipmentArrived: self._shipment_arrived,
+            ev.ConsentRequested: self._consent_requested,
+            ev.ConsentGranted: self._consent_granted,
+            ev.ConsentRefused: self._consent_refused,
             ev.InterventionApplied: self._intervention,
             ev.RunEnded: self._run_ended,
         }
@@ -145,17 +156,22 @@ class Narrator:
         filed = filed or self.reports.get(report)
         if filed is None:
             return f"report {report}"
-        verb = "denies" if filed.polarity == "contradicts" else "reports"
-        return (
-            f"{filed.collector} ({filed.discipline}, {filed.grade}) {verb} a "
-            f"{filed.munition} in {filed.sector}"
+        claim = claim_text(
+            filed.collector, filed.discipline, filed.grade, filed.polarity, filed.munition
         )
+        return f"{claim} in {filed.sector}"
 
     def origin_text(self, report: str, filed: Filed | None = None) -> str:
         """What the report truly traces to (ground truth), in words."""
         filed = filed or self.reports.get(report)
         if filed is None:
             return "unknown origin"
+        shipment = self.indicators.get(report)
+        if shipment is not None:
+            shipped = self.shipments.get(shipment)
+            if shipped is not None and shipped != filed.munition:
+                return f"misidentified: traces to shipment {shipment}, of {shipped}"
+            return f"traces to shipment {shipment}"
         if filed.usage is None:
             campaign = self.campaigns.get(report)
             what = "a denial" if filed.polarity == "contradicts" else "fabricated"
@@ -199,6 +215,15 @@ class Narrator:
             e.collector, e.discipline, e.grade, e.munition, e.sector, e.node, e.usage, e.polarity
         )
         self.reports.add(e.report, filed)
+        if e.shipment is not None:
+            self.indicators[e.report] = e.shipment
+            text = (
+                f"{e.collector} ({e.discipline}, {e.grade}) sees a shipment of {e.munition} on "
+                f"{e.sector} ({self.when(e.used_at)}), reports to {e.node} ({e.report})"
+            )
+            if self.reveal_truth:
+                text += f" — {_truth(self.origin_text(e.report, filed))}"
+            return "report", text
         text = (
             f"{self.report_text(e.report, filed)} (use claimed {self.when(e.used_at)}) to "
             f"{e.node} ({e.report})"
@@ -228,6 +253,8 @@ class Narrator:
 
     def evidence_text(self, e: ev.AssessmentFacts) -> str:
         """``from 2 sources (3 reports): R4 (…), …; against: R7 (…)``."""
+        if not e.reports and not e.contradicting:
+            return "on no evidence (what it rested on was withdrawn)"
         text = f"{sources_text(len(e.sources), len(e.reports))}: {self.supporting_text(e.reports)}"
         if e.contradicting:
             text += f"; against: {self.supporting_text(e.contradicting)}"
@@ -239,6 +266,12 @@ class Narrator:
 
     def _assessment_issued(self, e: ev.AssessmentIssued) -> tuple[str, str]:
         self.assessments[e.assessment] = (e.node, e.munition, e.sector)
+        if e.sector in self.routes:  # a warning: shipments on a route, ahead of use
+            return "assessment", (
+                f"{e.node} warns of {e.munition} shipments on {e.sector} (seen "
+                f"{self.when(e.period_start)} to {self.when(e.period_end)}) as {e.band} "
+                f"({e.confidence:.2f}) {self.evidence_text(e)} — {e.assessment}"
+            )
         return "assessment", (
             f"{e.node} assesses {e.munition} use in {e.sector} ({self.period_text(e)}) as "
             f"{e.band} ({e.confidence:.2f}) {self.evidence_text(e)} — {e.assessment}"
@@ -304,6 +337,59 @@ class Narrator:
     def _link_secured(self, e: ev.LinkSecured) -> tuple[str, str]:
         return "truth", f"adversary ({e.attack}) stops reading link {e.link}"
 
+    def _report_exploited(self, e: ev.ReportExploited) -> tuple[str, str]:
+        before = f"{e.munition_before} ({e.grade_before})"
+        if e.derived is None:
+            found = "nothing new" if e.outcome == "confirmed" else e.outcome
+            return "exploitation", f"{e.node} examines the material of {e.report}: {found}"
+        filed = Filed(
+            e.collector,
+            e.discipline,
+            e.grade_after,
+            e.munition_after,
+            e.sector,
+            e.node,
+            e.usage,
+            e.polarity,
+        )
+        self.reports.add(e.derived, filed)
+        if e.shipment is not None:
+            self.indicators[e.derived] = e.shipment
+        if e.polarity == "contradicts":
+            after = f"no {e.munition_after} ({e.grade_after})"
+        else:
+            after = f"{e.munition_after} ({e.grade_after})"
+        return "exploitation", (
+            f"{e.node} examines the material of {e.report}: {e.outcome}, {before} -> {after}, "
+            f"filed as {e.derived} in its place"
+        )
+
+    def _shipment_departed(self, e: ev.ShipmentDeparted) -> tuple[str, str]:
+        self.shipments[e.shipment] = e.munition
+        return "truth", f"shipment {e.shipment} of {e.munition} leaves on {e.route}"
+
+    def _shipment_arrived(self, e: ev.ShipmentArrived) -> tuple[str, str]:
+        return "truth", f"shipment {e.shipment} of {e.munition} reaches the depots of {e.route}"
+
+    def _consent_requested(self, e: ev.ConsentRequested) -> tuple[str, str]:
+        return "consent", (
+            f"{e.node} asks {e.originator} for consent to pass {e.item} on to {e.nation} "
+            f"({e.request})"
+        )
+
+    def _consent_granted(self, e: ev.ConsentGranted) -> tuple[str, str]:
+        how = "as a tearline, " if e.tearline else ""
+        return "consent", (
+            f"{e.originator} consents ({e.request}): {e.node} may pass {e.item} on to "
+            f"{e.nation}, {how}{marking_text(e.marking)}"
+        )
+
+    def _consent_refused(self, e: ev.ConsentRefused) -> tuple[str, str]:
+        return "consent", (
+            f"{e.originator} refuses ({e.request}): {e.item} does not pass from {e.node} "
+            f"to {e.nation}"
+        )
+
     def _intervention(self, e: ev.InterventionApplied) -> tuple[str, str]:
         changes = ", ".join(f"{path} = {value}" for path, value in e.changes.items())
         note = self.notes[e.index] if 0 <= e.index < len(self.notes) else ""
@@ -354,15 +440,17 @@ def parse_when(text: str, scenario: Scenario) -> float:
     """Hours since the start for a duration (``"10d"``, ``"36h"``, ``12``) or an ISO datetime."""
     try:
         return parse_duration(float(text) if _is_number(text) else text)
-    except ValueError:
-        pass
+    except ValueError as error:
+        as_duration = str(error)
     try:
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
         msg = (
-            f"cannot read the time {text!r}: give a duration since the start (10d, 36h) "
+            f"cannot read the time {text!r}: give a duration since the start (10d, 36h, 12d12h) "
             "or an ISO datetime (2024-07-20T12:00Z)"
         )
+        if "largest first" in as_duration:  # a duration, but its units out of order
+            msg = f"cannot read the time {text!r}: {as_duration}"
         raise QueryError(msg) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=scenario.start.tzinfo)

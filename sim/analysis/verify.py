@@ -99,7 +99,7 @@ def verify_run(run_dir: Path) -> RunVerdict:
     if sealed is not None:
         verdict.problems.append(sealed)
     if manifest.get("status") != "complete":
-        verdict.problems.append("the manifest says the run did not complete (killed or crashed?)")
+        verdict.problems.append(_unfinished(manifest))
     elif manifest.get("events") != log.count:
         verdict.problems.append(
             f"the manifest records {manifest.get('events')} events, the log has {log.count}"
@@ -138,3 +138,15 @@ def _normalise(obj: Any) -> Any:
     import orjson
 
     return orjson.loads(orjson.dumps(obj, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS))
+
+
+def _unfinished(manifest: dict[str, Any]) -> str:
+    """Why the manifest says the run is not complete, as its status tells."""
+    status = manifest.get("status")
+    if status == "interrupted":
+        return (
+            f"the run was interrupted ({manifest.get('signal', 'a stop signal')}) before it ended"
+        )
+    if status == "failed":
+        return f"the run failed: {manifest.get('error', 'no reason recorded')}"
+    return "the manifest says the run did not complete (killed or crashed?)"

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
 from sim.errors import IntelsimError
+from sim.interrupts import Interrupted, as_interrupted, install
+from sim.limits import SEED_LIMIT
 from sim.logging import configure_logging
 
 app = typer.Typer(
@@ -23,11 +28,46 @@ app = typer.Typer(
 out_console = Console()
 err_console = Console(stderr=True)
 
-OutOption = Annotated[Path, typer.Option("--out", help="where run directories go")]
+
+def _directory(text: str | Path) -> Path:
+    """An --out directory; an empty one would silently mean the current directory."""
+    if not str(text).strip():
+        raise typer.BadParameter("is empty; give a directory (the default is logs)")
+    return Path(text)
+
+
+OutOption = Annotated[
+    Path, typer.Option("--out", parser=_directory, help="where run directories go")
+]
+MaxEventsOption = Annotated[
+    int,
+    typer.Option(
+        "--max-events",
+        min=1,
+        help="refuse a run expected to produce more events than this (the estimate is "
+        "printed when it is refused)",
+    ),
+]
+SeedOption = Annotated[
+    int | None,
+    typer.Option(
+        min=0, max=SEED_LIMIT - 1, help="the seed (default: the scenario's), 0 to 2^63 - 1"
+    ),
+]
 SetOption = Annotated[
     list[str] | None,
     typer.Option("--set", help="override a field: PATH=VALUE (dotted path, YAML value)"),
 ]
+
+
+@contextmanager
+def finished_in(directory: Path | None, what: str) -> Iterator[None]:
+    """Rendering once the work is done: a stop signal now says the results are complete."""
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        done = f"{what} had finished: its results are complete in {directory}"
+        raise as_interrupted(exc).kept(done) from None
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -39,25 +79,37 @@ def fail(message: str, code: int = 2) -> None:
 def main() -> None:
     """Entry point: run the app; bad input becomes one clear message, never a traceback."""
     configure_logging()
-    code = 1
+    install()  # SIGINT and SIGTERM stop the command cleanly, keeping what it finished
+    _leave(dispatch())
+
+
+def dispatch(argv: Sequence[str] | None = None) -> int:
+    """Run one command line and return its exit code.
+
+    0 done; 1 a check failed (`verify`); 2 bad input, named in one line per problem;
+    128 + N stopped by signal N (130 Ctrl-C, 143 SIGTERM), saying what was kept;
+    70 a bug in intelsim (the traceback with INTELSIM_DEBUG=1).
+    """
     try:
-        app()  # Typer handles usage errors and --help itself, then exits
-        code = 0
+        _command()(args=None if argv is None else list(argv), prog_name="intelsim")
+        return 0  # Typer handles usage errors and --help itself, then exits
     except SystemExit as exc:
+        stop = _interruption(exc)
+        if stop is not None:  # Typer turns Ctrl-C into a bare exit 130: say what was kept
+            return _interrupted(stop)
         if isinstance(exc.code, str):
             err_console.print(exc.code, highlight=False)
-        code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+        return exc.code if isinstance(exc.code, int) else int(exc.code is not None)
     except IntelsimError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        code = getattr(exc, "exit_code", 2)  # 1: a log that failed a check; 2: bad input
+        return int(getattr(exc, "exit_code", 2))  # 1: a log that failed a check; 2: bad input
     except BrokenPipeError:
         # `intelsim timeline RUN | head`: the reader has all it wanted
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        code = 0
-    except KeyboardInterrupt:
-        err_console.print("interrupted", highlight=False)
-        code = 130
+        return 0
+    except KeyboardInterrupt as exc:
+        return _interrupted(as_interrupted(exc))
     except Exception as exc:  # a bug, not bad input: say so plainly, traceback on request
         if os.environ.get("INTELSIM_DEBUG"):
             raise
@@ -67,8 +119,32 @@ def main() -> None:
             highlight=False,
             soft_wrap=True,
         )
-        code = 70
-    _leave(code)
+        return 70
+
+
+@cache
+def _command() -> Callable[..., Any]:
+    """The app as a click command, built once (Typer rebuilds it on every call: ~40 ms)."""
+    return typer.main.get_command(app)
+
+
+def _interruption(exc: BaseException) -> Interrupted | None:
+    """The stop signal behind an exit, if any (Typer raises Exit(130) from it)."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return as_interrupted(cause)
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
+def _interrupted(stop: Interrupted) -> int:
+    """One plain line: which signal, what was kept and how to go on; 128 + the signal."""
+    detail = f": {stop.detail}" if stop.detail else ""
+    err_console.print(f"interrupted by {stop.name}{detail}", highlight=False, soft_wrap=True)
+    return stop.exit_code
 
 
 def _leave(code: int) -> None:

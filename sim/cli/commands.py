@@ -6,6 +6,7 @@ from sim.cli import (  # noqa: F401
     run_cmds,
     scenario_cmds,
     sensitivity_cmds,
+    value_cmds,
     view_cmds,
     whatif_cmds,
 )

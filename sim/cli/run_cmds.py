@@ -7,7 +7,17 @@ from typing import Annotated
 
 import typer
 
-from sim.cli.app import OutOption, SetOption, app, err_console, out_console
+from sim.cli.app import (
+    MaxEventsOption,
+    OutOption,
+    SeedOption,
+    SetOption,
+    app,
+    err_console,
+    finished_in,
+    out_console,
+)
+from sim.limits import DEFAULT_MAX_EVENTS
 
 # Commands import the library inside their functions, for start-up time: `intelsim --help`
 # and each command load only what that command uses (the import rules: docs/architecture.md).
@@ -16,7 +26,7 @@ from sim.cli.app import OutOption, SetOption, app, err_console, out_console
 @app.command()
 def run(
     file: Annotated[Path, typer.Argument(help="scenario file")],
-    seed: Annotated[int | None, typer.Option(help="override the scenario's seed")] = None,
+    seed: SeedOption = None,
     set_: SetOption = None,
     out: OutOption = Path("logs"),
     replications: Annotated[
@@ -38,10 +48,9 @@ def run(
     speed: Annotated[
         float, typer.Option(min=0.0, help="with --live: simulated hours per second (0: no pacing)")
     ] = 0.0,
+    max_events: MaxEventsOption = DEFAULT_MAX_EVENTS,
 ) -> None:
     """Run a scenario: stream its events to logs/<run-id>/ and print a summary."""
-    from sim.scenario.loader import load_scenario
-
     overrides = list(set_ or [])
     if replications > 1 or precision:
         from sim.cli.whatif_cmds import run_replications_command
@@ -56,22 +65,48 @@ def run(
             dask=dask,
             precision=list(precision or []),
             max_replications=max_replications,
+            max_events=max_events,
         )
         return
+    _one_run(file, overrides, out, seed, live=live, speed=speed, max_events=max_events)
+
+
+def _one_run(
+    file: Path,
+    overrides: list[str],
+    out: Path,
+    seed: int | None,
+    *,
+    live: bool,
+    speed: float,
+    max_events: int,
+) -> None:
+    """`intelsim run FILE`: one run to a directory, told live or with progress, summarised."""
+    from sim.engine.workload import estimate_events
+    from sim.experiments.run import run_to_directory
+    from sim.report.live import live_listener
+    from sim.report.progress import RunProgress
+    from sim.report.summary import run_summary
+    from sim.scenario.loader import load_scenario
+
     loaded = load_scenario(file, overrides)
     for warning in loaded.warnings:
         err_console.print(f"[yellow]{warning}[/]", highlight=False, soft_wrap=True)
-    listeners = []
-    if live:
-        from sim.report.live import live_listener
-
-        listeners.append(live_listener(loaded.scenario, out_console, speed))
-    from sim.experiments.run import run_to_directory
-    from sim.report.summary import run_summary
-
-    outcome = run_to_directory(loaded, out, seed=seed, overrides=overrides, listeners=listeners)
-    out_console.print(run_summary(outcome.metrics, None, outcome.wall_seconds))
-    out_console.print(f"run directory: [bold]{outcome.run_dir}[/]", highlight=False)
+    listeners = [live_listener(loaded.scenario, out_console, speed)] if live else []
+    expected = estimate_events(loaded.scenario, loaded.raw).events
+    with RunProgress(err_console, loaded.scenario.duration, expected) as progress:
+        outcome = run_to_directory(
+            loaded,
+            out,
+            seed=seed,
+            overrides=overrides,
+            listeners=listeners,
+            on_flush=None if live else progress,
+            max_events=max_events,
+        )
+    with finished_in(outcome.run_dir, "the run"):
+        out_console.print(run_summary(outcome.metrics, None, outcome.wall_seconds))
+        out_console.print(f"run directory: [bold]{outcome.run_dir}[/]", highlight=False)
 
 
 @app.command()
@@ -115,6 +150,7 @@ def branch(
     at: Annotated[str, typer.Option("--at", help="when the future changes: 10d, 36h, or ISO time")],
     set_: SetOption = None,
     out: OutOption = Path("logs"),
+    max_events: MaxEventsOption = DEFAULT_MAX_EVENTS,
 ) -> None:
     """Same past, changed future: re-run RUN with --set changes applied from time --at."""
     from sim.analysis.replay import load_run
@@ -126,7 +162,7 @@ def branch(
     run_dir = resolve_run(run_id, out)
     scenario, _ = load_run(run_dir)
     t = parse_when(at, scenario)
-    result = branch_run(run_dir, t, list(set_ or []), out)
+    result = branch_run(run_dir, t, list(set_ or []), out, max_events=max_events)
     outcome = result.outcome
     out_console.print(run_summary(outcome.metrics, None, outcome.wall_seconds))
     where = (

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from sim.cli.app import OutOption, SetOption, app, fail, out_console
+from sim.cli.app import OutOption, SeedOption, SetOption, app, fail, finished_in, out_console
 from sim.cli.whatif_cmds import DaskOption, MetricOption, WorkersOption, drive_sweep
 
 
@@ -32,7 +32,7 @@ def sensitivity(
     replications: Annotated[int, typer.Option(min=1, help="replications per point")] = 4,
     metric: MetricOption = None,
     set_: SetOption = None,
-    seed: Annotated[int | None, typer.Option(help="base seed (default: the scenario's)")] = None,
+    seed: SeedOption = None,
     resume: Annotated[
         Path | None, typer.Option(help="continue the stopped study in this directory")
     ] = None,
@@ -41,10 +41,8 @@ def sensitivity(
     out: OutOption = Path("logs"),
 ) -> None:
     """Global sensitivity (Sobol or Morris) of the headline metrics, with 95% CIs."""
-    from sim.experiments.sensitivity import DEFAULT_SAMPLES, finish_study, open_study
+    from sim.experiments.sensitivity import DEFAULT_SAMPLES, open_study
     from sim.experiments.sweep import SweepSpec
-    from sim.report.plots import sensitivity_plots
-    from sim.report.whatif_view import sensitivity_table
 
     if resume is None and file is None:
         fail("give a scenario FILE (or --resume DIR)")
@@ -60,6 +58,16 @@ def sensitivity(
     patterns = list(metric or [])
     current = open_study(spec if resume is None else resume, out, patterns)
     runs, _ = drive_sweep(current, workers, dask, "sensitivity")
+    with finished_in(current.directory, "the sensitivity study"):
+        _report(current, runs, patterns)
+
+
+def _report(current: Any, runs: Any, patterns: list[str]) -> None:
+    """The indices (written), their table and bar charts."""
+    from sim.experiments.sensitivity import finish_study
+    from sim.report.plots import sensitivity_plots
+    from sim.report.whatif_view import sensitivity_table
+
     study = finish_study(current, runs, patterns)
     shown = list(dict.fromkeys(study.indices["metric"]))
     plots = sensitivity_plots(study, shown, current.directory / "plots")

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from sim.cli.app import OutOption, SetOption, app, err_console, out_console
+from sim.cli.app import (
+    MaxEventsOption,
+    OutOption,
+    SeedOption,
+    SetOption,
+    app,
+    err_console,
+    finished_in,
+    out_console,
+)
+from sim.interrupts import caught, deferred
+from sim.limits import DEFAULT_MAX_EVENTS
+from sim.store.status import finish, marks_failure
 
 # Commands import the library inside their functions, for start-up time: `intelsim --help`
 # and each command load only what that command uses (the import rules: docs/architecture.md).
@@ -40,14 +52,16 @@ def _progress(description: str, total: int) -> Iterator[tuple[Callable[[list[Any
         yield (lambda rows: progress.advance(task, len(rows))), (progress, task)
 
 
-def _interrupted(directory: Path, kept: int, total: int, resume: str | None) -> None:
-    err_console.print(
-        f"[yellow]stopped:[/] {kept} of {total} replications finished and kept in {directory}"
-        + (f"; continue with `{resume}`" if resume else ""),
-        highlight=False,
-        soft_wrap=True,
-    )
-    raise typer.Exit(130)
+def _stopped(stop: Any, directory: Path, kept: int, total: int, resume: str | None = None) -> Any:
+    """The stop signal, saying what was kept and how to go on (raised by the caller)."""
+    how = f"; continue with `{resume}`" if resume else ""
+    return stop.kept(f"{kept} of {total} replications finished and kept in {directory}{how}")
+
+
+def _after(stop: Any, directory: Path, what: str) -> AbstractContextManager[None]:
+    """Around the last writes and the rendering: once the work finished (no `stop`), a
+    signal says the results are complete."""
+    return finished_in(directory, what) if stop is None else nullcontext()
 
 
 def _print_warnings(warnings: Sequence[Any]) -> None:
@@ -76,24 +90,25 @@ def run_replications_command(
     precision: Sequence[str] = (),
     max_replications: int | None = None,
     metrics: Sequence[str] = (),
+    max_events: int = DEFAULT_MAX_EVENTS,
 ) -> Path:
     """`intelsim run FILE --replications N`: replications, summary with 95% CIs, files.
 
     Writes logs/<id>/replications.csv/.parquet, summary.json and manifest.json;
     returns the directory. `precision` holds METRIC=HALF_WIDTH targets.
     """
+    from sim.engine.workload import check_workload
     from sim.experiments.executors import make_executor
     from sim.experiments.manifest import scenario_fields
     from sim.experiments.replications import (
         Precision,
         ReplicationOutcome,
+        check_precision,
         rows_frame,
         run_replications,
-        select_metrics,
         summarize_frame,
         write_table,
     )
-    from sim.report.whatif_view import summary_table
     from sim.scenario.loader import load_scenario
     from sim.store import new_run_dir, write_json
 
@@ -105,63 +120,87 @@ def run_replications_command(
     cap = max_replications if goals else replications
     if goals and cap is None:
         cap = 200
+    check_precision(goals, scenario)
+    check_workload(scenario, loaded.raw, max_events)
     outcome = ReplicationOutcome()
     started = time.perf_counter()
-    with make_executor(workers, dask) as executor:
-        directory = new_run_dir(out, f"{scenario.name}-replications")
-        manifest = _base_manifest(
-            "replications",
-            executor,
-            **scenario_fields(loaded, overrides),
-            base_seed=base_seed,
-            replications_asked=replications,
-            precision=[{"metric": g.metric, "half_width": g.half_width} for g in goals],
-            max_replications=cap if goals else None,
+    directory: Path | None = None
+    with caught() as stop, make_executor(workers, dask) as executor:
+        with deferred():  # the directory and its manifest, or neither
+            directory = new_run_dir(out, f"{scenario.name}-replications")
+            manifest = _base_manifest(
+                "replications",
+                executor,
+                **scenario_fields(loaded, overrides),
+                base_seed=base_seed,
+                replications_asked=replications,
+                precision=[{"metric": g.metric, "half_width": g.half_width} for g in goals],
+                max_replications=cap if goals else None,
+            )
+            write_json(directory / "manifest.json", manifest)
+        with (
+            marks_failure(directory / "manifest.json", manifest),
+            _progress(f"{scenario.name}", replications) as (advance, (progress, task)),
+        ):
+            run_replications(
+                loaded.raw,
+                base_seed,
+                replications,
+                executor,
+                precision=goals,
+                max_replications=cap,
+                on_rows=advance,
+                on_round=lambda n: progress.update(task, total=n),
+                outcome=outcome,
+            )
+    if directory is None:
+        raise stop.signal or AssertionError("no directory and no interruption")
+    done = _after(stop.signal, directory, "the replications")
+    with done, deferred(), marks_failure(directory / "manifest.json", manifest):
+        frame = rows_frame(outcome.rows, ["replication", "seed"])
+        write_table(frame, directory / "replications")
+        names = [c for c in frame.columns if c not in ("replication", "seed")]
+        summary = summarize_frame(frame, names)
+        write_json(
+            directory / "summary.json",
+            {
+                "replications": len(frame),
+                "confidence": 0.95,
+                "metrics": {m: iv.as_dict() for m, iv in summary.items()},
+                "precision": [vars(p) for p in outcome.precision],
+            },
         )
-        write_json(directory / "manifest.json", manifest)
-        status = "complete"
-        try:
-            with _progress(f"{scenario.name}", replications) as (advance, (progress, task)):
-                run_replications(
-                    loaded.raw,
-                    base_seed,
-                    replications,
-                    executor,
-                    precision=goals,
-                    max_replications=cap,
-                    on_rows=advance,
-                    on_round=lambda n: progress.update(task, total=n),
-                    outcome=outcome,
-                )
-        except KeyboardInterrupt:
-            status = "interrupted"
-    frame = rows_frame(outcome.rows, ["replication", "seed"])
-    write_table(frame, directory / "replications")
+        manifest.update(
+            replications=len(frame), wall_seconds=round(time.perf_counter() - started, 3)
+        )
+        finish(directory / "manifest.json", manifest, stop.signal)
+    if stop.signal is not None:
+        raise _stopped(stop.signal, directory, len(frame), replications)
+    with finished_in(directory, "the replications"):
+        _report_replications(directory, scenario.name, frame, summary, outcome, goals, metrics)
+    return directory
+
+
+def _report_replications(
+    directory: Path,
+    name: str,
+    frame: Any,
+    summary: Any,
+    outcome: Any,
+    goals: Sequence[Any],
+    metrics: Sequence[str],
+) -> None:
+    """The summary table, what the precision targets reached, and where the files are."""
+    from sim.experiments.replications import select_metrics
+    from sim.report.whatif_view import summary_table
+
     names = [c for c in frame.columns if c not in ("replication", "seed")]
-    summary = summarize_frame(frame, names)
-    write_json(
-        directory / "summary.json",
-        {
-            "replications": len(frame),
-            "confidence": 0.95,
-            "metrics": {m: iv.as_dict() for m, iv in summary.items()},
-            "precision": [vars(p) for p in outcome.precision],
-        },
-    )
-    manifest.update(
-        status=status,
-        replications=len(frame),
-        wall_seconds=round(time.perf_counter() - started, 3),
-    )
-    write_json(directory / "manifest.json", manifest)
-    if status == "interrupted":
-        _interrupted(directory, len(frame), replications, None)
     shown = select_metrics(names, metrics)
     shown += [g.metric for g in goals if g.metric not in shown]
     out_console.print(
         summary_table(
             {m: summary[m] for m in shown},
-            f"{scenario.name}: {len(frame)} replications, mean and 95% CI",
+            f"{name}: {len(frame)} replications, mean and 95% CI",
         )
     )
     for p in outcome.precision:
@@ -184,7 +223,6 @@ def run_replications_command(
         f"one row per replication in {directory / 'replications.csv'}",
         highlight=False,
     )
-    return directory
 
 
 # --- compare -------------------------------------------------------------------------
@@ -199,14 +237,15 @@ def compare(
     dask: DaskOption = None,
     metric: MetricOption = None,
     set_: SetOption = None,
-    seed: Annotated[int | None, typer.Option(help="base seed (default: A's seed)")] = None,
+    seed: SeedOption = None,
     out: OutOption = Path("logs"),
+    max_events: MaxEventsOption = DEFAULT_MAX_EVENTS,
 ) -> None:
     """Paired comparison B − A with common random numbers: same seeds on both sides."""
+    from sim.engine.workload import check_workload
     from sim.experiments.compare import Comparison, run_comparison
     from sim.experiments.executors import make_executor
-    from sim.experiments.replications import select_metrics, write_table
-    from sim.report.plots import forest_plot
+    from sim.experiments.replications import write_table
     from sim.report.whatif_view import comparison_table
     from sim.scenario.loader import load_scenario
     from sim.store import new_run_dir, write_json
@@ -214,64 +253,85 @@ def compare(
     overrides = list(set_ or [])
     a = load_scenario(file_a, overrides)
     b = load_scenario(file_b, overrides)
+    for side in (a, b):
+        check_workload(side.scenario, side.raw, max_events)
     _print_warnings([*a.warnings, *b.warnings])
     base_seed = a.scenario.seed if seed is None else seed
     name = f"compare-{a.scenario.name}-vs-{b.scenario.name}"
     comparison = Comparison()
     started = time.perf_counter()
-    with make_executor(workers, dask) as executor:
-        directory = new_run_dir(out, name)
-        manifest = _base_manifest(
-            "compare",
-            executor,
-            a={"file": str(file_a), "scenario": a.scenario.name, "hash": a.source_hash},
-            b={"file": str(file_b), "scenario": b.scenario.name, "hash": b.source_hash},
-            overrides=overrides,
-            base_seed=base_seed,
-            replications=replications,
-            resolved={"A": a.raw, "B": b.raw},
+    directory: Path | None = None
+    with caught() as stop, make_executor(workers, dask) as executor:
+        with deferred():  # the directory and its manifest, or neither
+            directory = new_run_dir(out, name)
+            manifest = _base_manifest(
+                "compare",
+                executor,
+                a={"file": str(file_a), "scenario": a.scenario.name, "hash": a.source_hash},
+                b={"file": str(file_b), "scenario": b.scenario.name, "hash": b.source_hash},
+                overrides=overrides,
+                base_seed=base_seed,
+                replications=replications,
+                resolved={"A": a.raw, "B": b.raw},
+            )
+            write_json(directory / "manifest.json", manifest)
+        with (
+            marks_failure(directory / "manifest.json", manifest),
+            _progress("A and B", 2 * replications) as (advance, _),
+        ):
+            run_comparison(
+                a.raw,
+                b.raw,
+                base_seed,
+                replications,
+                executor,
+                on_rows=advance,
+                comparison=comparison,
+            )
+    if directory is None:
+        raise stop.signal or AssertionError("no directory and no interruption")
+    with deferred(), marks_failure(directory / "manifest.json", manifest):
+        write_table(comparison.frame(), directory / "pairs")
+        if stop.signal is not None:
+            finish(directory / "manifest.json", manifest, stop.signal)
+    if stop.signal is not None:
+        raise _stopped(stop.signal, directory, len(comparison.rows), 2 * replications)
+    title = f"{b.scenario.name} − {a.scenario.name}, {replications} paired replications"
+    with finished_in(directory, "the comparison"):
+        with deferred(), marks_failure(directory / "manifest.json", manifest):
+            diffs, plots = _write_comparison(directory, comparison, list(metric or []), title)
+            manifest.update(wall_seconds=round(time.perf_counter() - started, 3))
+            finish(directory / "manifest.json", manifest)
+        out_console.print(comparison_table(diffs, title + " (B − A, 95% CI)"))
+        out_console.print(
+            "VR ×: (Var A + Var B) / Var(B − A), how much tighter pairing made the interval",
+            style="dim",
+            highlight=False,
         )
-        write_json(directory / "manifest.json", manifest)
-        status = "complete"
-        try:
-            with _progress("A and B", 2 * replications) as (advance, _):
-                run_comparison(
-                    a.raw,
-                    b.raw,
-                    base_seed,
-                    replications,
-                    executor,
-                    on_rows=advance,
-                    comparison=comparison,
-                )
-        except KeyboardInterrupt:
-            status = "interrupted"
-    write_table(comparison.frame(), directory / "pairs")
-    if status == "interrupted":
-        manifest.update(status=status)
-        write_json(directory / "manifest.json", manifest)
-        _interrupted(directory, len(comparison.rows), 2 * replications, None)
+        out_console.print(
+            f"every metric in {directory / 'comparison.csv'}; forest plot {plots[0]}",
+            highlight=False,
+        )
+
+
+def _write_comparison(
+    directory: Path, comparison: Any, patterns: list[str], title: str
+) -> tuple[dict[str, Any], list[Path]]:
+    """comparison.csv/.parquet/.json and the forest plot; the differences shown, the plots."""
+    from sim.experiments.replications import select_metrics, write_table
+    from sim.report.plots import forest_plot
+    from sim.store import write_json
+
     table = comparison.table()
     write_table(table, directory / "comparison")
+    replications = len(comparison.rows) // 2
     write_json(
         directory / "comparison.json",
         {"replications": replications, "confidence": 0.95, "metrics": table.to_dict("records")},
     )
-    shown = select_metrics(list(comparison.diffs), list(metric or []))
+    shown = select_metrics(list(comparison.diffs), patterns)
     diffs = {m: comparison.diffs[m] for m in shown}
-    title = f"{b.scenario.name} − {a.scenario.name}, {replications} paired replications"
-    plots = forest_plot(diffs, directory / "forest", title)
-    manifest.update(status=status, wall_seconds=round(time.perf_counter() - started, 3))
-    write_json(directory / "manifest.json", manifest)
-    out_console.print(comparison_table(diffs, title + " (B − A, 95% CI)"))
-    out_console.print(
-        "VR ×: (Var A + Var B) / Var(B − A), how much tighter pairing made the interval",
-        style="dim",
-        highlight=False,
-    )
-    out_console.print(
-        f"every metric in {directory / 'comparison.csv'}; forest plot {plots[0]}", highlight=False
-    )
+    return diffs, forest_plot(diffs, directory / "forest", title)
 
 
 # --- sweep ---------------------------------------------------------------------------
@@ -291,7 +351,7 @@ def sweep(
     samples: Annotated[int | None, typer.Option(min=1, help="points of an lhs design")] = None,
     metric: MetricOption = None,
     set_: SetOption = None,
-    seed: Annotated[int | None, typer.Option(help="base seed (default: the scenario's)")] = None,
+    seed: SeedOption = None,
     keep_logs: Annotated[
         bool, typer.Option(help="also write the full event log of every replication")
     ] = False,
@@ -301,6 +361,7 @@ def sweep(
     workers: WorkersOption = None,
     dask: DaskOption = None,
     out: OutOption = Path("logs"),
+    max_events: MaxEventsOption = DEFAULT_MAX_EVENTS,
 ) -> None:
     """Replications at every point of a grid or Latin-hypercube design; tables and plots."""
     from sim.experiments.sweep import Sweep, SweepSpec
@@ -326,16 +387,19 @@ def sweep(
             sets=tuple(set_ or []),
             seed=seed,
             keep_logs=keep_logs,
+            max_events=max_events,
         )
         current = Sweep.create(spec, out)
     _, summary = drive_sweep(current, workers, dask, "sweep")
-    _report_sweep(current, summary, list(metric or []))
+    with finished_in(current.directory, "the sweep"):
+        _report_sweep(current, summary, list(metric or []))
 
 
 def drive_sweep(current: Any, workers: int | None, dask: str | None, verb: str) -> tuple[Any, Any]:
     """Run a sweep's pending replications with a progress bar; write its tables.
 
-    Ctrl-C keeps what finished, writes the tables and exits 130 saying how to resume.
+    A stop signal keeps what finished, writes the tables and exits 130 (143) saying how to
+    resume.
     """
     from sim.experiments.executors import make_executor
 
@@ -346,18 +410,18 @@ def drive_sweep(current: Any, workers: int | None, dask: str | None, verb: str) 
         f"replications ({len(pending)} to run)",
         highlight=False,
     )
-    status = "complete"
-    with make_executor(workers, dask) as executor:
-        try:
-            with _progress(verb, plan.total) as (advance, (progress, task)):
-                progress.update(task, completed=plan.total - len(pending))
-                current.run(executor, on_rows=advance)
-        except KeyboardInterrupt:
-            status = "interrupted"
-    runs, summary = current.finish(status)
-    if status == "interrupted":
-        resume = f"intelsim {verb} --resume {current.directory}"
-        _interrupted(current.directory, len(runs), plan.total, resume)
+    with (
+        caught() as stop,
+        make_executor(workers, dask) as executor,
+        _progress(verb, plan.total) as (advance, (progress, task)),
+    ):
+        progress.update(task, completed=plan.total - len(pending))
+        current.run(executor, on_rows=advance)
+    with _after(stop.signal, current.directory, f"the {verb}"):
+        runs, summary = current.finish(stop.signal)
+    if stop.signal is not None:
+        resume_with = f"intelsim {verb} --resume {current.directory}"
+        raise _stopped(stop.signal, current.directory, len(runs), plan.total, resume_with)
     return runs, summary
 
 

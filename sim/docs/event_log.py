@@ -80,13 +80,36 @@ FIELD_NOTES: dict[str, str] = {
     "set_aside": "evidence not counted, with `reason`: `circular` (our own assessment come "
     "back), `already-held` (the source counts by a stronger route), `same-artefact` "
     "(another examination of the same physical evidence counts instead)",
+    "outcome": "what examining the material found: `confirmed` (the munition named was "
+    "used; credibility raised to the finding's grade), `corrected` (another munition of the "
+    "origin was), `lookalike` (a munition of another origin was), `refuted` (the material "
+    "does not fit a fabricated claim), `inconclusive` (nothing changes)",
+    "munition_before": "the munition the examined report named",
+    "munition_after": "the munition its material shows (the same when confirmed, refuted or "
+    "inconclusive)",
+    "grade_before": "the examined report's grade",
+    "grade_after": "the grade of the re-reading: the finding's grade (`expertise.grade`) for "
+    "a correction, the stronger of the two for a confirmation",
+    "derived": "the new report (`R…`) filed for the re-reading, superseding the examined one "
+    "at every fusion node that analyses it; null when nothing changed",
+    "shipment": "a shipment id (`S1`, …); in `SightingReported`, the true shipment an "
+    "indicator traces to (null for a sighting of use)",
+    "route": "a supply route of `theater.routes`",
+    "request": "a consent request id (`C1`, …)",
+    "originator": "the node whose material it is (the node that filed the report or issued "
+    "the assessment): it answers for its nation",
+    "nation": "the nation the item would pass on to, which the marking it is held under excludes",
+    "tearline": "true when the consent is a sanitised tearline: the originator's `consent."
+    "tearline` marking (lower classification, wider REL TO), good for every nation it admits",
     "reliability": "the originator's Admiralty reliability (`nodes.X.reliability`): its "
     "weight discounts the assessment as evidence",
 }
 
 # Every `reason` the engine writes, and what it means.
 REASONS: dict[str, str] = {
-    "not-releasable": "`MessageDropped`: the marking's REL TO excludes the receiving node's nation",
+    "not-releasable": "`MessageDropped`: the marking's REL TO excludes the receiving node's "
+    "nation (for another node's material, or what rests on it, when its originator has no "
+    "`consent` policy to ask)",
     "over-classification": "`MessageDropped`: classified above the link's `max_classification`",
     "insufficient-clearance": "`MessageDropped`: classified above the receiving node's `clearance`",
     "loosened-marking": "`MessageDropped`: looser than the marking the sending node received "
@@ -96,6 +119,8 @@ REASONS: dict[str, str] = {
     "link-down": "`MessageDropped`: the link is down and set to `on_outage: drop`; "
     "`MessageHeld`: the link is down, the message waits (store and forward)",
     "no-link": "`MessageDropped`: a sharing rule names a node with no link to it",
+    "consent-refused": "`MessageDropped`: the originator of material the item is, or rests "
+    "on, refused to let it pass on to the receiving node's nation",
     "horizon": "`RunEnded`: the run reached the scenario's `duration`",
 }
 

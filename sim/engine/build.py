@@ -11,6 +11,7 @@ from sim.engine.interventions import intervention_process
 from sim.engine.links import LinkAgent, availability_process
 from sim.engine.nodes import NodeAgent
 from sim.engine.recorder import Listener, Sink
+from sim.engine.shipments import shipment_process
 from sim.engine.truth import usage_process
 from sim.engine.world import World
 from sim.events import RunEnded, RunStarted
@@ -29,11 +30,15 @@ def build_world(scenario: Scenario, seed: int, sink: Sink | None = None) -> Worl
         world.collectors[name] = agent
         for sector in spec.sectors:
             world.watchers.setdefault(sector, []).append(agent)
+        for route in spec.routes:
+            world.route_watchers.setdefault(route, []).append(agent)
     world.configurables = [*world.nodes.values(), *world.links.values(), *world.collectors.values()]
     for index in range(len(scenario.interventions)):
         world.process(intervention_process(world, index))
     for index in range(len(scenario.theater.usage)):
         world.process(usage_process(world, index))
+    for index in range(len(scenario.theater.shipments)):
+        world.process(shipment_process(world, index))
     for agent in world.links.values():
         if agent.spec.availability is not None:
             world.process(availability_process(world, agent))

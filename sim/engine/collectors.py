@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sim.engine.streams import stream
 from sim.engine.world import World
 from sim.events import SightingReported
@@ -15,6 +17,8 @@ class CollectorAgent:
         self.world = world
         self.name = name
         self.rng = stream(world.seed, f"collector:{name}")
+        # shipments on their own stream: sightings of use draw what they drew before
+        self.rng_shipments = stream(world.seed, f"collector:{name}:shipments")
         self.configure(world.scenario)
 
     def configure(self, scenario: Scenario) -> None:
@@ -30,24 +34,52 @@ class CollectorAgent:
             for m, spec in scenario.munitions.items()
         }
 
-    def observe(self, usage: str, munition: str, sector: str) -> None:
-        """Maybe report a usage, after the reporting delay, possibly naming the wrong munition."""
-        draw = self.rng.random
+    def observe(
+        self, usage: str, munition: str, sector: str, recognisability: float | None = None
+    ) -> None:
+        """Maybe report a usage, after the reporting delay, possibly naming the wrong munition
+        (`recognisability`: what this use leaves, if not the munition's)."""
+        left = (
+            self.recognisability.get(munition, 1.0) if recognisability is None else recognisability
+        )
+        self._sight(self.rng.random, usage, None, munition, sector, left)
+
+    def observe_shipment(self, shipment: str, munition: str, route: str) -> None:
+        """Maybe report a shipment seen on a route ("a shipment of KN-23 seen"): an indicator
+        (a shipment is seen whole: no recognisability)."""
+        self._sight(self.rng_shipments.random, None, shipment, munition, route, 1.0)
+
+    def _sight(
+        self,
+        draw: Callable[[], float],
+        usage: str | None,
+        shipment: str | None,
+        munition: str,
+        where: str,
+        recognisability: float,
+    ) -> None:
         u_detect, u_delay, u_misid, u_which = draw(), draw(), draw(), draw()
         spec = self.spec
         if spec.munitions is not None and munition not in spec.munitions:
             return
-        if u_detect >= spec.detection * self.recognisability.get(munition, 1.0):
+        if u_detect >= spec.detection * recognisability:
             return
         claimed = munition
         others = self.others.get(munition, ())
         if u_misid < spec.misidentification and others:
             claimed = others[int(u_which * len(others))]
         now = self.world.env.now
-        self.world.after(self.delay(u_delay), self.report, usage, claimed, sector, now)
+        self.world.after(self.delay(u_delay), self.report, usage, claimed, where, now, shipment)
 
-    def report(self, usage: str, munition: str, sector: str, used_at: float) -> None:
-        """File the report (of the use at ``used_at``) with the collector's node."""
+    def report(
+        self,
+        usage: str | None,
+        munition: str,
+        sector: str,
+        used_at: float,
+        shipment: str | None = None,
+    ) -> None:
+        """File the report (of the use, or the shipment seen, at ``used_at``) with its node."""
         world, spec = self.world, self.spec
         report = world.ids.report()
         world.emit(
@@ -63,6 +95,7 @@ class CollectorAgent:
                 usage=usage,
                 used_at=used_at,
                 artefact=spec.evidence,
+                shipment=shipment,
             )
         )
         world.nodes[spec.node].receive(report, via=None, sender=None, marking=None)

@@ -86,7 +86,9 @@ class LinkAgent:
         """Offer an item to the link: refuse it, hold it, queue it or transmit it.
 
         `held` is the marking the sending node holds the item under (re-sharing never
-        loosens it), None for what the node originated.
+        loosens it; an originator's consent widens it), or, for the node's own assessment,
+        the marking of the other nations' material it rests on; None for what the node
+        originated from nothing held.
         """
         world, now = self.world, self.world.env.now
         message = world.ids.message()

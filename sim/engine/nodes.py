@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sim import fusion
+from sim.engine.consent import PENDING, ConsentLedger
+from sim.engine.exploitation import ExploitationDesk
 from sim.engine.streams import KeyedDraws
 from sim.engine.world import World
 from sim.events import (
@@ -15,8 +19,7 @@ from sim.events import (
     MessageDropped,
     ReportReceived,
 )
-from sim.scenario.markings import combine
-from sim.scenario.models import Node, Scenario
+from sim.scenario.models import Node, Scenario, SharingRule
 from sim.state.model import Assessment, Report
 
 MarkingPair = tuple[str, list[str]]
@@ -30,25 +33,28 @@ class NodeAgent:
         self.name = name
         self.draw = KeyedDraws(world.seed, f"node:{name}")
         self.state = world.state.nodes[name]
-        # who handed us each item and under what marking: re-sharing never loosens it
-        # (a report's entries go once it is shared: a node analyses a report only once)
+        # who handed us each item (a report's entry goes once it is shared: a node analyses
+        # a report only once); under what marking, and what its originator consented to,
+        # is the consent ledger's: re-sharing never loosens it
         self.sender: dict[str, str | None] = {}
-        self.marking: dict[str, MarkingPair] = {}
+        self.consent = ConsentLedger(world, name, self._resend)
+        self.deferred: dict[tuple[str, str], tuple[Any, ...]] = {}  # (item, dest) -> _send args
         # assessment versions offered: (assessment, version, destination), and to whom each
         # assessment has gone; a report is shared once per node anyway, so reports are not
         # recorded here (memory stays flat)
         self.sent: set[tuple[str, int, str]] = set()
         self.told: set[tuple[str, str]] = set()
+        self.exploitation = ExploitationDesk(world, name, self.refiled)
         self.configure(world.scenario)
 
     def configure(self, scenario: Scenario) -> None:
         """Read this node's parameters (at start and after an intervention)."""
         self.spec: Node = scenario.nodes[self.name]
         self.analysis_time = self.spec.analysis_time.sampler()
-        self.communities = scenario.communities
-        self.ladder = scenario.classifications
         self.report_rules = self.world.rules_from(self.name, "reports")
+        self.finding_rules = self.world.rules_from(self.name, "findings")
         self.assessment_rules = self.world.rules_from(self.name, "assessments")
+        self.exploitation.configure(scenario)
 
     # --- reports -------------------------------------------------------------------
 
@@ -61,7 +67,8 @@ class NodeAgent:
         if sender is not None:  # reports from collectors (most of them) have none
             self.sender[report] = sender
         if marking is not None:
-            self.marking[report] = marking
+            record = self.world.state.reports[report]
+            self.consent.hold(report, record.node, marking, report_key(record))
         self.world.emit(
             ReportReceived(t=self.world.env.now, node=self.name, report=report, via=via)
         )
@@ -80,20 +87,35 @@ class NodeAgent:
         """An analysis ends: fuse, share, and take the next report."""
         world = self.world
         world.emit(AnalysisCompleted(t=world.env.now, node=self.name, report=report))
-        policy = self.state.fusion
-        if policy is not None:  # evolve has put the report in its cluster
-            r = world.state.reports[report]
-            self.fuse(
-                self.state.clusters.cluster_for(r.munition, r.sector, r.used_at, policy.window)
-            )
+        r = world.state.reports[report]
+        self.fuse_report(r)
         self.share_report(report)
         self.sender.pop(report, None)
-        self.marking.pop(report, None)
+        if self.state.fusion is None:  # elsewhere it may rest under an assessment of ours
+            self.consent.forget(report)
+        self.exploitation.examine(r)
         self.dispatch()
 
-    def share_report(self, report: str) -> None:
-        """Forward an analysed report by this node's sharing rules."""
-        if not self.report_rules:
+    def fuse_report(self, r: Report) -> None:
+        """Weigh the clusters a report just filed here changed (evolve has filed it): its
+        own, and for a re-reading of another report, the one that report was taken out of."""
+        policy = self.state.fusion
+        if policy is None:
+            return
+        clusters = self.state.clusters
+        if r.supersedes is not None and r.was is not None and r.was != r.munition:
+            self.fuse(clusters.cluster_for(r.was, r.sector, r.used_at, policy.window))
+        self.fuse(clusters.cluster_for(r.munition, r.sector, r.used_at, policy.window))
+
+    def refiled(self, report: str) -> None:
+        """This node's exploitation filed a new reading of a report: weigh it, share it."""
+        self.fuse_report(self.world.state.reports[report])
+        self.share_report(report, self.finding_rules)
+
+    def share_report(self, report: str, rules: list[SharingRule] | None = None) -> None:
+        """Forward an analysed report by this node's sharing rules for reports (or `rules`)."""
+        rules = self.report_rules if rules is None else rules
+        if not rules:
             return
         origin = self.world.state.reports[report].node
         # the first rule naming a destination decides its marking (as `sent` did before)
@@ -101,7 +123,10 @@ class NodeAgent:
         sender = self.sender.get(report)
         if sender is not None:
             offered.add(sender)
-        for rule in self.report_rules:
+        discipline = self.world.state.reports[report].discipline
+        for rule in rules:
+            if rule.disciplines is not None and discipline not in rule.disciplines:
+                continue
             for dest in rule.to:
                 if dest in offered:
                     continue
@@ -169,7 +194,7 @@ class NodeAgent:
         world = self.world
         record = world.state.assessments[assessment]
         self.sender[assessment] = sender
-        self.marking[assessment] = marking
+        self.consent.hold(assessment, record.node, marking, assessment_key(record, 0))
         world.emit(
             AssessmentReceived(
                 t=world.env.now,
@@ -234,30 +259,45 @@ class NodeAgent:
         confidence: float = 0.0,
         version: int = 0,
     ) -> None:
-        if kind != "report":
-            key = (item, version, dest)
-            if key in self.sent:
-                return
-            self.sent.add(key)
-            self.told.add((item, dest))
-        held = self.marking.get(item)
-        marking = (
-            rule_marking
-            if held is None
-            else combine(held, rule_marking, self.communities, self.ladder)
-        )
+        world = self.world
+        if kind != "report" and (item, version, dest) in self.sent:
+            return
+        record = world.state.assessments.get(item) if kind != "report" else None
+        own = record is not None and record.node == self.name
+        if record is not None and own:
+            material = self.consent.material_of(record, version)  # our own: what it rests on
+        else:
+            material = [item]  # another node's item (or our own report): it is the material
+        nation = world.scenario.nodes[dest].nation
         name = f"{self.name}->{dest}"
-        link = self.world.links.get(name)
-        if link is None:
+        link = world.links.get(name)
+        # a link that refuses whatever the marking: ask no one
+        ask = None if link is None or not link.state.enabled else (item, dest)
+        marking, held, blocked = self.consent.clear(material, rule_marking, nation, ask, own=own)
+        if blocked == PENDING:  # offered again when the originator answers
+            self.deferred[(item, dest)] = (
+                item,
+                kind,
+                band,
+                dest,
+                rule_marking,
+                confidence,
+                version,
+            )
+            return
+        self.deferred.pop((item, dest), None)  # a later version goes: the deferred one is stale
+        if kind != "report":
+            self.sent.add((item, version, dest))
+            self.told.add((item, dest))
+        if link is None or blocked is not None:
             # validation warns of a rule with no link; at run time it is a refused message
-            world = self.world
             world.emit(
                 MessageDropped(
                     t=world.env.now,
                     message=world.ids.message(),
                     link=name,
                     item=item,
-                    reason="no-link",
+                    reason="no-link" if link is None else blocked or "",
                 )
             )
             return
@@ -277,15 +317,28 @@ class NodeAgent:
             key=draw_key,
         )
 
+    def _resend(self, send: tuple[str, str]) -> None:
+        """The originator answered: offer a deferred (item, destination) again."""
+        args = self.deferred.pop(send, None)
+        if args is not None:
+            self._send(*args)
+
 
 def report_key(report: Report) -> str:
     """What a report is, whatever its id: its source and the use it reports (or, for a
-    fake, when it was made): the key of its analysis and latency draws."""
+    fake, when it was made; for an exploitation's re-reading, also the node that read it):
+    the key of its analysis and latency draws."""
     if report.usage is not None:
-        return f"{report.collector}|{report.usage}"
-    return f"{report.collector}|{report.t!r}|{report.sector}"
+        key = f"{report.collector}|{report.usage}"
+    elif report.shipment is not None:
+        key = f"{report.collector}|{report.shipment}"
+    else:
+        key = f"{report.collector}|{report.t!r}|{report.sector}"
+    return key if report.supersedes is None else f"{key}|read by {report.node}"
 
 
 def assessment_key(record: Assessment, version: int) -> str:
-    """What a version of an assessment is, whatever its id: node, claim, period, version."""
-    return f"{record.node}|{record.munition}|{record.sector}|{record.period[0]!r}|v{version}"
+    """What a version of an assessment is, whatever its id: node, claim, period, version
+    (version 0: the assessment whatever its version)."""
+    key = f"{record.node}|{record.munition}|{record.sector}|{record.period[0]!r}"
+    return key if version == 0 else f"{key}|v{version}"

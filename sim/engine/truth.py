@@ -19,7 +19,7 @@ def usage_process(world: World, index: int) -> Generator[simpy.Event, Any, None]
     if spec.at is not None:  # scripted: a documented strike at a known time
         yield world.env.timeout(spec.at)
         for _ in range(spec.count):
-            munition_used(world, spec.munition, spec.sector)
+            munition_used(world, spec.munition, spec.sector, spec.recognisability)
         return
     rng = stream(world.seed, f"usage:{index}:{spec.munition}:{spec.sector}")
     t = spec.from_
@@ -33,12 +33,16 @@ def usage_process(world: World, index: int) -> Generator[simpy.Event, Any, None]
         if t >= end:
             return
         yield world.env.timeout(t - world.env.now)
-        munition_used(world, spec.munition, spec.sector)
+        munition_used(world, spec.munition, spec.sector, spec.recognisability)
 
 
-def munition_used(world: World, munition: str, sector: str) -> None:
-    """Record one use and let every collector watching the sector observe it."""
+def munition_used(
+    world: World, munition: str, sector: str, recognisability: float | None = None
+) -> None:
+    """Record one use and let every collector watching the sector observe it (with the
+    usage line's `recognisability` instead of the munition's, if it has one)."""
     usage = world.ids.usage()
+    world.truth[usage] = munition
     world.emit(MunitionUsed(t=world.env.now, usage=usage, munition=munition, sector=sector))
     for collector in world.watchers.get(sector, ()):
-        collector.observe(usage, munition, sector)
+        collector.observe(usage, munition, sector, recognisability)

@@ -26,6 +26,8 @@ class Ids:
         self._usage = itertools.count(1)
         self._report = itertools.count(1)
         self._message = itertools.count(1)
+        self._shipment = itertools.count(1)
+        self._request = itertools.count(1)
 
     def usage(self) -> str:
         return f"U{next(self._usage)}"
@@ -35,6 +37,12 @@ class Ids:
 
     def message(self) -> str:
         return f"M{next(self._message)}"
+
+    def shipment(self) -> str:
+        return f"S{next(self._shipment)}"
+
+    def request(self) -> str:
+        return f"C{next(self._request)}"
 
 
 class World:
@@ -55,8 +63,12 @@ class World:
         self.nodes: dict[str, Any] = {}
         self.links: dict[str, Any] = {}
         self.collectors: dict[str, Any] = {}
-        self.watchers: dict[str, list[Any]] = {}
+        self.watchers: dict[str, list[Any]] = {}  # sector -> collectors watching it
+        self.route_watchers: dict[str, list[Any]] = {}  # route -> collectors watching it
         self.configurables: list[Any] = []
+        # ground truth the deciding processes may consult (never the nodes' state):
+        # usage or shipment -> the munition it truly was (what an exploitation finds)
+        self.truth: dict[str, str] = {}
 
     @property
     def now(self) -> float:
@@ -72,7 +84,7 @@ class World:
         self.env.process(generator)
 
     def rules_from(self, node: str, items: str) -> list[SharingRule]:
-        """The sharing rules of `node` for `items` ("reports" or "assessments")."""
+        """The sharing rules of `node` for `items` ("reports", "assessments", "findings")."""
         return [r for r in self.scenario.sharing if r.from_ == node and r.items == items]
 
     def reconfigure(self) -> None:

@@ -15,9 +15,10 @@ from typing import Any
 
 from sim.analysis.replay import load_run
 from sim.analysis.source import open_run
-from sim.errors import ScenarioError
+from sim.errors import Problem, ScenarioError
 from sim.events import decode
 from sim.experiments.run import RunOutcome, run_to_directory
+from sim.limits import DEFAULT_MAX_EVENTS
 from sim.scenario.loader import LoadedScenario, validate_raw
 from sim.scenario.paths import parse_override
 from sim.scenario.problems import Origin
@@ -35,6 +36,9 @@ class Branch:
 
 def branch_scenario(run_dir: Path, at: float, overrides: list[str]) -> tuple[LoadedScenario, int]:
     """The original run's scenario with the branch intervention, validated; and its seed."""
+    if not overrides:
+        why = "a branch changes the future: give at least one --set PATH=VALUE"
+        raise ScenarioError([Problem(f"{run_dir.name} (branch)", "--set", why)])
     _, manifest = load_run(run_dir)
     raw: dict[str, Any] = copy.deepcopy(manifest["resolved"])
     changes = dict(parse_override(text) for text in overrides)
@@ -59,7 +63,14 @@ def shared_prefix(original: Path, branched: Path) -> tuple[int, bytes | None]:
     return shared, None
 
 
-def branch_run(run_dir: Path, at: float, overrides: list[str], out: Path) -> Branch:
+def branch_run(
+    run_dir: Path,
+    at: float,
+    overrides: list[str],
+    out: Path,
+    *,
+    max_events: int = DEFAULT_MAX_EVENTS,
+) -> Branch:
     """Run the branch into a new run directory and measure the shared past.
 
     The original log is checked first: a branch of an incomplete or altered run would
@@ -67,7 +78,9 @@ def branch_run(run_dir: Path, at: float, overrides: list[str], out: Path) -> Bra
     """
     open_run(run_dir).check()
     loaded, seed = branch_scenario(run_dir, at, overrides)
-    outcome = run_to_directory(loaded, out, seed=seed, overrides=[f"branch@{at:g}h", *overrides])
+    outcome = run_to_directory(
+        loaded, out, seed=seed, overrides=[f"branch@{at:g}h", *overrides], max_events=max_events
+    )
     assert outcome.run_dir is not None
     shared, first = shared_prefix(run_dir / EVENTS_FILE, outcome.run_dir / EVENTS_FILE)
     diverged = None

@@ -148,6 +148,13 @@ def parse_vary(text: str) -> Factor:
     if not sep or not rest.strip():
         msg = f"--vary {text!r}: expected PATH=V1,V2,... or PATH=LOW..HIGH"
         raise DesignError(msg)
+    if path.strip() == "seed":
+        msg = (
+            f"--vary {text!r}: the seed is not a factor: every point runs the same replication "
+            "seeds, drawn from the base seed (common random numbers); set that with --seed, "
+            "and ask for more --replications to see more of the noise"
+        )
+        raise DesignError(msg)
     if ".." in rest and not rest.strip().startswith(("[", "{")):
         low_text, _, high_text = rest.partition("..")
         low, high = parse_quantity(low_text.strip()), parse_quantity(high_text.strip())

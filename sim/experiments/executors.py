@@ -8,14 +8,15 @@ arguments (the raw scenario and seeds), so its result is the same on any executo
 
 from __future__ import annotations
 
+import multiprocessing
 import os
-import signal
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol, TypeVar
 
 from sim.errors import IntelsimError
+from sim.interrupts import as_interrupted, blocked, deferred, detach_child, worker_task
 from sim.logging import get_logger
 
 log = get_logger(__name__)
@@ -24,6 +25,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 RETRIES = 2  # a task whose worker died is tried this many more times
+REAP_SECONDS = 5.0  # how long a terminated worker may take to die before it is killed
 
 
 class ExecutorError(IntelsimError):
@@ -54,9 +56,27 @@ def default_workers() -> int:
     return os.cpu_count() or 1
 
 
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the parent, which stops cleanly and keeps finished rows."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _worker_init() -> None:
+    """Workers leave Ctrl-C to the parent, which stops cleanly and keeps finished rows.
+
+    A worker starts with the stop signals blocked (the pool starts it inside
+    `blocked()`), leaves the terminal's process group, and stops on SIGTERM: that is how
+    the parent stops a running task, and what Linux sends if the parent dies.
+    """
+    detach_child(stop_on_term=True)
+
+
+def in_worker(fn: Callable[[T], R], task: T) -> R:
+    """Run one task in a pool worker; a SIGTERM ends the worker once the task cleaned up.
+
+    The task sees Interrupted like any code (a replication writing its log closes it and
+    marks its manifest); then the worker leaves at once rather than take another task.
+    """
+    try:
+        with worker_task():
+            return fn(task)
+    except KeyboardInterrupt as exc:
+        os._exit(as_interrupted(exc).exit_code)
 
 
 class SerialExecutor:
@@ -102,11 +122,12 @@ class ProcessExecutor:
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=self.workers, initializer=_ignore_sigint)
+        return ProcessPoolExecutor(max_workers=self.workers, initializer=_worker_init)
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
-        """Submit one call to the pool."""
-        return self._pool.submit(fn, *args)
+        """Submit one call to the pool (which may start a worker: signals blocked meanwhile)."""
+        with blocked():
+            return self._pool.submit(fn, *args)
 
     def run(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[tuple[int, R]]:
         """Yield `(index, result)` as tasks finish.
@@ -115,7 +136,9 @@ class ProcessExecutor:
         without a result is submitted again. A pool that keeps breaking with no task
         finishing in between means a task kills its worker: give up after RETRIES.
         """
-        pending: dict[Future[R], int] = {self._pool.submit(fn, t): i for i, t in enumerate(tasks)}
+        pending: dict[Future[R], int] = {
+            self.submit(in_worker, fn, t): i for i, t in enumerate(tasks)
+        }
         fruitless = 0
         try:
             while pending:
@@ -154,21 +177,43 @@ class ProcessExecutor:
         self, fn: Callable[[T], R], tasks: Sequence[T], indices: list[int]
     ) -> dict[Future[R], int]:
         """A fresh pool running the given tasks again."""
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._stop_pool()
         self._pool = self._new_pool()
-        return {self._pool.submit(fn, tasks[i]): i for i in sorted(set(indices))}
+        return {self.submit(in_worker, fn, tasks[i]): i for i in sorted(set(indices))}
+
+    def _stop_pool(self) -> None:
+        """Stop the pool's workers now and reap every one (none outlives us).
+
+        ProcessPoolExecutor has no public way to stop a running task; its workers are
+        ours, so they are terminated instead of waited out, then joined; one that does
+        not die in REAP_SECONDS is killed.
+        """
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
+            process.join(REAP_SECONDS)
+            if process.is_alive():
+                process.kill()
+                process.join()
 
     def shutdown(self, cancel: bool = False) -> None:
-        """Release the pool; on cancel, stop running workers rather than wait for them."""
-        if cancel:
-            # ProcessPoolExecutor has no public way to stop a running task; its
-            # workers are ours, so terminate them instead of waiting out a long task
+        """Release the pool; on cancel, stop running workers rather than wait for them.
+
+        Either way every worker is reaped before this returns, whole: a stop signal
+        arriving meanwhile waits for it (the command line leaves with `os._exit`, which
+        would otherwise orphan them).
+        """
+        with deferred():
+            if cancel:
+                self._stop_pool()
+                return
             processes = list((getattr(self._pool, "_processes", None) or {}).values())
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool.shutdown(wait=True)
             for process in processes:
-                process.terminate()
-            return
-        self._pool.shutdown(wait=True)
+                process.join(REAP_SECONDS)
 
     def __enter__(self) -> ProcessExecutor:
         return self
@@ -251,18 +296,32 @@ class DaskExecutor:
             self._client.cancel([f for f in futures if not f.done()])
 
     def shutdown(self, cancel: bool = False) -> None:
-        """Close the client, and the local cluster if we started one."""
-        client = getattr(self, "_client", None)
-        if client is not None and self._owns_client:
-            client.close()
-        if self._cluster is not None:
-            self._cluster.close()
+        """Close the client, and the local cluster if we started one (reaping its processes).
+
+        Whole even when a stop signal arrives meanwhile, like the process pool's.
+        """
+        with deferred():
+            client = getattr(self, "_client", None)
+            if client is not None and self._owns_client:
+                client.close()
+            if self._cluster is not None:
+                self._cluster.close()
+                _reap_children()
 
     def __enter__(self) -> DaskExecutor:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.shutdown(cancel=exc[0] is not None)
+
+
+def _reap_children() -> None:
+    """Wait for this process's multiprocessing children (a LocalCluster's nannies) to end."""
+    for process in multiprocessing.active_children():
+        process.join(REAP_SECONDS)
+        if process.is_alive():
+            process.kill()
+            process.join()
 
 
 Executor = SerialExecutor | ProcessExecutor | DaskExecutor

@@ -7,8 +7,8 @@ and 30 replications (`sim.experiments.coverage`; the table is in docs/statistics
 - share: Wilson score when every replication's value is 0 or 1 (a yes/no per
   replication: a binomial count of replications), else t on the logit scale of the mean;
 - time-mean, time-quantile, time-max, time: t on the log scale of the mean (delta method);
-- censored-time: the median over replications, with the distribution-free interval from
-  order statistics, interpolated (Hettmansperger–Sheather);
+- censored-time and lead-time: the median over replications, with the distribution-free
+  interval from order statistics, interpolated (Hettmansperger–Sheather);
 - number: Student t;
 - paired differences: Student t on the differences, clipped to what a difference can be.
 
@@ -246,6 +246,7 @@ CHOSEN: dict[Kind, str] = {
     Kind.TIME_MAX: "log-t",
     Kind.TIME: "log-t",
     Kind.CENSORED_TIME: "median-os",
+    Kind.LEAD_TIME: "median-os",
     Kind.NUMBER: "t",
 }
 PAIRED = "t"  # differences: Student t, whatever the kind

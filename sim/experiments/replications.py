@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.analysis.metrics import flatten
+from sim.analysis.metrics import MetricsProjection, flatten
 from sim.engine.streams import derive_seed
 from sim.errors import IntelsimError, suggest
 from sim.experiments.executors import Executor, SerialExecutor
@@ -269,6 +269,37 @@ class ReplicationOutcome:
     rows: list[Row] = field(default_factory=list)
     precision: list[PrecisionOutcome] = field(default_factory=list)
     interrupted: bool = False
+
+
+def known_metrics(scenario: Scenario) -> tuple[set[str], tuple[str, ...]]:
+    """The metric names a run of `scenario` reports, and prefixes of open families.
+
+    Read from the metrics of a run with no events yet: every node, link and headline
+    metric is there; a family keyed by what happens (drops by reason) is an empty
+    mapping, whose prefix any name may extend.
+    """
+    empty = MetricsProjection(scenario).result()
+    families: list[str] = []
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            if not value:
+                families.append(f"{prefix}.")
+            for key, item in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), item)
+
+    walk("", empty)
+    return set(flatten(empty)), tuple(families)
+
+
+def check_precision(goals: Sequence[Precision], scenario: Scenario) -> None:
+    """Refuse, before anything runs, a --precision target naming no metric of the scenario."""
+    if not goals:
+        return
+    names, families = known_metrics(scenario)
+    for goal in goals:
+        if goal.metric not in names and not goal.metric.startswith(families):
+            _check_metric(goal.metric, [dict.fromkeys(names)])
 
 
 def _check_metric(metric: str, rows: Sequence[Row]) -> None:

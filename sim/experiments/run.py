@@ -13,16 +13,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from sim.analysis.metrics import MetricsProjection
 from sim.engine import build_world, run_world
 from sim.engine.recorder import Listener
+from sim.engine.workload import check_workload
 from sim.engine.world import World
 from sim.experiments.manifest import new_manifest, scenario_fields
+from sim.interrupts import Interrupted, deferred
+from sim.limits import DEFAULT_MAX_EVENTS
 from sim.logging import get_logger
 from sim.scenario.loader import LoadedScenario
 from sim.scenario.models import Scenario
 from sim.store import EVENTS_FILE, MANIFEST_FILE, METRICS_FILE, new_run_dir, write_json
-from sim.store.piped import PipedEventLogWriter
+from sim.store.piped import FlushHook, PipedEventLogWriter
+from sim.store.status import tracked
 
 log = get_logger(__name__)
 
@@ -46,34 +52,74 @@ def run_to_directory(
     seed: int | None = None,
     overrides: Iterable[str] = (),
     listeners: Iterable[Listener] = (),
+    on_flush: FlushHook | None = None,
+    max_events: int = DEFAULT_MAX_EVENTS,
 ) -> RunOutcome:
-    """Run a loaded scenario, streaming its events to a new run directory under `out`."""
+    """Run a loaded scenario, streaming its events to a new run directory under `out`.
+
+    A scenario expected to produce more than `max_events` events is refused before
+    anything is written (WorkloadError). The manifest is written first (`running`), so
+    a killed run still says what it was running. A stop signal keeps every event
+    produced so far (the manifest says `interrupted`, with the count and last hash) and
+    is raised again, saying so. `on_flush` hears each batch handed to the log (progress).
+    """
     scenario = loaded.scenario
     seed = scenario.seed if seed is None else seed
-    run_dir = new_run_dir(out, scenario.name)
+    check_workload(scenario, loaded.raw, max_events)
+    with deferred(hold=True) as held:  # a Ctrl-C now is recorded in the manifest below
+        run_dir = new_run_dir(out, scenario.name)
     manifest = new_manifest(**scenario_fields(loaded, overrides), seed=seed)
-    # written first, so a killed run still says what it was running
-    write_json(run_dir / MANIFEST_FILE, manifest)
     log.info("run started", scenario=scenario.name, seed=seed, run_dir=str(run_dir))
     started = time.perf_counter()
-    with PipedEventLogWriter(run_dir / EVENTS_FILE) as writer:
-        world = build_world(scenario, seed, writer)
-        metrics = MetricsProjection(scenario, world.state)
-        world.recorder.listeners += [metrics.apply, *listeners]
-        run_world(world)
-    wall = time.perf_counter() - started
-    result = metrics.result()
-    manifest.update(
-        status="complete",
-        events=writer.count,
-        final_hash=writer.last_hash,
-        seal=writer.seal,  # vouches for events.seal: readers check blocks, not every line
-        wall_seconds=round(wall, 3),
+    writer: PipedEventLogWriter | None = None
+    world: World | None = None
+    ended = False  # the engine ran to the horizon
+    try:
+        with tracked(run_dir / MANIFEST_FILE, manifest):
+            held.check()
+            try:
+                with PipedEventLogWriter(run_dir / EVENTS_FILE, on_flush=on_flush) as writer:
+                    world = build_world(scenario, seed, writer)
+                    metrics = MetricsProjection(scenario, world.state)
+                    world.recorder.listeners += [metrics.apply, *listeners]
+                    run_world(world)
+                    ended = True
+            finally:
+                wall = time.perf_counter() - started
+                if writer is not None:
+                    manifest.update(
+                        events=writer.written if writer.last_hash else None,
+                        final_hash=writer.last_hash or None,
+                        seal=writer.seal,  # vouches for events.seal: readers check blocks
+                        wall_seconds=round(wall, 3),
+                    )
+            result = metrics.result()
+            write_json(run_dir / METRICS_FILE, result)
+    except Interrupted as stop:
+        raise stop.kept(_kept(run_dir, manifest, writer, ended=ended)) from None
+    assert writer is not None and world is not None
+    log.info("run complete", run_dir=str(run_dir), events=writer.written, wall_seconds=wall)
+    return RunOutcome(run_dir, writer.written, writer.last_hash, wall, result, world)
+
+
+def _kept(
+    run_dir: Path, manifest: dict[str, Any], writer: PipedEventLogWriter | None, *, ended: bool
+) -> str:
+    """What an interrupted run left on disk, in one sentence."""
+    if manifest.get("status") == "complete":
+        return f"the run had finished: its log, metrics and manifest are complete in {run_dir}"
+    if ended:
+        return (
+            f"the run had ended: its whole log ({manifest.get('events')} events) is in "
+            f"{run_dir}; `intelsim metrics` recomputes what was not written"
+        )
+    if writer is None or not writer.written:
+        return f"no event was written yet; the manifest in {run_dir} says so"
+    t = float(orjson.loads(writer.last_body).get("t", 0.0)) if writer.last_body else 0.0
+    return (
+        f"{writer.written} events up to t={t:g}h (day {t / 24:.1f}) are kept in {run_dir}; "
+        "the run is incomplete (`intelsim verify` reads it to its last event)"
     )
-    write_json(run_dir / METRICS_FILE, result)
-    write_json(run_dir / MANIFEST_FILE, manifest)
-    log.info("run complete", run_dir=str(run_dir), events=writer.count, wall_seconds=round(wall, 3))
-    return RunOutcome(run_dir, writer.count, writer.last_hash, wall, result, world)
 
 
 def run_in_memory(scenario: Scenario, *, seed: int | None = None) -> dict[str, Any]:

@@ -32,7 +32,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.analysis.kinds import Kind
 from sim.analysis.metrics import kind_of
 from sim.experiments.design import MORRIS_LEVELS, SENSITIVITY_DESIGNS, DesignError, unit_sample
 from sim.experiments.replications import select_metrics, write_table
@@ -141,8 +140,9 @@ def point_means(runs: pd.DataFrame, metric: str, points: int) -> tuple[np.ndarra
     """
     column = runs[metric]
     point = runs["point"]
-    if kind_of(metric) is Kind.CENSORED_TIME:
-        values = column.fillna(np.inf).groupby(point).median().replace(np.inf, np.nan)
+    beyond = kind_of(metric).not_reached
+    if beyond is not None:
+        values = column.fillna(beyond).groupby(point).median().replace(beyond, np.nan)
         return values.reindex(range(points)).to_numpy(dtype=float), math.nan
     means = column.groupby(point).mean().reindex(range(points)).to_numpy(dtype=float)
     even = runs["replication"] % 2 == 0

@@ -5,7 +5,9 @@ measurements that chose them, are in `sim.experiments.intervals` and
 `sim.experiments.coverage`. A replication that cannot define a metric (no episode was
 assessed, so there is no time to assessment) contributes None: it is counted as
 undefined, never averaged as zero. For a censored time (a Kaplan–Meier median), None
-means *not reached by the horizon*: it counts as longer than every value reached.
+means *not reached by the horizon*: it counts as longer than every value reached; for a
+lead time (a warning ahead of first use), None means *no warning*: it counts as shorter
+than every lead reached (``Kind.not_reached``).
 """
 
 from __future__ import annotations
@@ -135,8 +137,9 @@ def t_half_width(std: float, n: int, confidence: float = CONFIDENCE) -> float:
 
 def interval(kind: Kind, values: Sequence[Value], confidence: float = CONFIDENCE) -> Interval:
     """The estimate and interval of a metric of this kind, by the method chosen for it."""
-    if kind is Kind.CENSORED_TIME:
-        xs = [math.inf if v is None or math.isnan(float(v)) else float(v) for v in values]
+    beyond = kind.not_reached
+    if beyond is not None:
+        xs = [beyond if v is None or math.isnan(float(v)) else float(v) for v in values]
         undefined, censored = 0, sum(1 for x in xs if math.isinf(x))
     else:
         xs = defined(values)
@@ -195,8 +198,8 @@ def paired_diff_ci(
     if len(a) != len(b):
         msg = f"paired samples differ in length ({len(a)} vs {len(b)})"
         raise ValueError(msg)
-    if kind is Kind.CENSORED_TIME:
-        return censored_paired_diff(a, b, confidence)
+    if kind.not_reached is not None:
+        return censored_paired_diff(a, b, confidence, kind)
     pairs = [
         (float(x), float(y))
         for x, y in zip(a, b, strict=True)
@@ -224,7 +227,10 @@ def paired_diff_ci(
 
 
 def censored_paired_diff(
-    a: Sequence[Value], b: Sequence[Value], confidence: float = CONFIDENCE
+    a: Sequence[Value],
+    b: Sequence[Value],
+    confidence: float = CONFIDENCE,
+    kind: Kind = Kind.CENSORED_TIME,
 ) -> PairedDiff:
     """B − A of a censored time: the median of the paired differences, distribution-free.
 
@@ -233,8 +239,12 @@ def censored_paired_diff(
     reverse +∞; a pair where neither reached it is undefined. Dropping the pairs with
     one side not reached would drop the very replications where the sides differ most.
     The sides are summarised by their medians over replications, as in their intervals.
+    A lead time is compared the same way, None (no warning) being the shortest lead: B
+    warning where A did not is +∞.
     """
-    sides = [(_longest_if_none(x), _longest_if_none(y)) for x, y in zip(a, b, strict=True)]
+    beyond = kind.not_reached
+    assert beyond is not None  # a censored or lead time
+    sides = [(_unless_none(x, beyond), _unless_none(y, beyond)) for x, y in zip(a, b, strict=True)]
     diffs = [_censored_gap(x, y) for x, y in sides if not (math.isinf(x) and math.isinf(y))]
     undefined = len(sides) - len(diffs)
     low: float | None = None
@@ -254,7 +264,7 @@ def censored_paired_diff(
         undefined,
         "paired-median-os",
         sample_std(finite),
-        Kind.CENSORED_TIME,
+        kind,
     )
     return PairedDiff(
         mean_a=float(np.median([x for x, _ in sides])) if sides else None,
@@ -266,16 +276,16 @@ def censored_paired_diff(
     )
 
 
-def _longest_if_none(value: Value) -> float:
-    return math.inf if value is None or math.isnan(float(value)) else float(value)
+def _unless_none(value: Value, beyond: float) -> float:
+    return beyond if value is None or math.isnan(float(value)) else float(value)
 
 
 def _censored_gap(a: float, b: float) -> float:
-    """b − a, where a side not reached (inf) makes the gap infinite towards the other."""
+    """b − a, where a side not reached (±inf) makes the gap infinite towards the other."""
     if math.isinf(a):
-        return -math.inf
+        return -a
     if math.isinf(b):
-        return math.inf
+        return b
     return b - a
 
 

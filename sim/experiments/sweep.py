@@ -12,14 +12,16 @@ was stopped.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, ClassVar, Self
 
 import orjson
 import pandas as pd
 
+from sim.engine.workload import check_workload
 from sim.errors import IntelsimError, Problem, ScenarioError
 from sim.experiments.design import Factor, Point, build_design, parse_vary
 from sim.experiments.executors import Executor
@@ -34,8 +36,11 @@ from sim.experiments.replications import (
     summarize_frame,
     write_table,
 )
+from sim.interrupts import Interrupted, deferred
+from sim.limits import DEFAULT_MAX_EVENTS
 from sim.scenario.loader import load_scenario
 from sim.store import new_run_dir, read_json, write_json
+from sim.store.status import finish, marks_failure
 
 JOURNAL = "rows.jsonl"
 MANIFEST = "manifest.json"
@@ -58,6 +63,7 @@ class SweepSpec:
     sets: tuple[str, ...] = ()
     seed: int | None = None
     keep_logs: bool = False
+    max_events: int = DEFAULT_MAX_EVENTS  # per replication, at every point
 
     @classmethod
     def from_manifest(cls, data: dict[str, Any]) -> SweepSpec:
@@ -72,6 +78,7 @@ class SweepSpec:
             sets=tuple(spec.get("sets", ())),
             seed=spec.get("seed"),
             keep_logs=bool(spec.get("keep_logs", False)),
+            max_events=int(spec.get("max_events", DEFAULT_MAX_EVENTS)),
         )
 
 
@@ -108,6 +115,10 @@ class Plan:
             for i in range(self.spec.replications)
         ]
 
+    def point_columns(self) -> list[str]:
+        """The columns that say what a point is, in the runs and summary tables."""
+        return [f.path for f in self.factors]
+
     def factor_columns(self) -> dict[int, dict[str, Any]]:
         """Per point, the value of each varied path as tabulated (numbers in the factor's unit)."""
         by_path = {f.path: f for f in self.factors}
@@ -139,18 +150,23 @@ def plan_sweep(spec: SweepSpec) -> Plan:
         msg = f"--replications must be at least 1, not {spec.replications}"
         raise SweepError(msg)
     factors = [parse_vary(text) for text in spec.vary]
+    paths = [f.path for f in factors]
+    twice = sorted({p for p in paths if paths.count(p) > 1})
+    if twice:
+        msg = f"--vary {twice[0]} is given more than once; give all its values in one --vary"
+        raise SweepError(msg)
     base = load_scenario(Path(spec.file), spec.sets)
     seed = base.scenario.seed if spec.seed is None else spec.seed
     points = build_design(factors, spec.design, spec.samples, seed=seed)
     prepared: list[PreparedPoint] = []
     problems: list[Problem] = []
-    paths = [f.path for f in factors]
     for point in points:
         try:
             loaded = load_scenario(Path(spec.file), [*spec.sets, *point.overrides()])
         except ScenarioError as exc:
             problems += [p for p in _relabel(exc.problems, paths) if p not in problems]
             continue
+        check_workload(loaded.scenario, loaded.raw, spec.max_events)
         prepared.append(PreparedPoint(point, loaded.raw))
     if problems:
         raise ScenarioError(problems)
@@ -174,30 +190,50 @@ def read_journal(path: Path) -> list[Row]:
 
 
 class Journal:
-    """Appends finished rows to `rows.jsonl`, flushing every few rows."""
+    """Appends finished rows to `rows.jsonl`, flushing every few rows.
+
+    A write the disk refuses (full, read-only) is a SweepError naming the journal; the
+    rows already flushed stay, and `--resume` runs the rest.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._file: IO[bytes] = path.open("ab")
+        with self._guarded():
+            self._file: IO[bytes] = path.open("ab")
         self._unflushed = 0
+
+    @contextmanager
+    def _guarded(self) -> Iterator[None]:
+        try:
+            yield
+        except OSError as exc:
+            msg = f"cannot write the sweep journal {self.path}: {exc.strerror or exc}"
+            raise SweepError(msg) from None
 
     def append(self, rows: Sequence[Row]) -> None:
         """Append rows; flushed every FLUSH_EVERY rows."""
-        for row in rows:
-            self._file.write(orjson.dumps(row, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n")
+        data = b"".join(
+            orjson.dumps(row, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n" for row in rows
+        )
+        with self._guarded():
+            self._file.write(data)
         self._unflushed += len(rows)
         if self._unflushed >= FLUSH_EVERY:
             self.flush()
 
     def flush(self) -> None:
         """Push written rows to the file."""
-        self._file.flush()
+        with self._guarded():
+            self._file.flush()
         self._unflushed = 0
 
     def close(self) -> None:
-        """Flush and close."""
-        self._file.flush()
-        self._file.close()
+        """Flush and close (closed even when the flush fails)."""
+        try:
+            self.flush()
+        finally:
+            with suppress(OSError):  # the flush above already said why
+                self._file.close()
 
 
 # --- a sweep directory ---------------------------------------------------------------
@@ -205,7 +241,13 @@ class Journal:
 
 @dataclass
 class Sweep:
-    """A sweep directory being filled: its plan, the rows so far, its manifest."""
+    """A sweep directory being filled: its plan, the rows so far, its manifest.
+
+    Other experiments made of replications at points (`value`) subclass it: their own
+    `KIND` of manifest, and their own `plan_for` and `spec_from`.
+    """
+
+    KIND: ClassVar[str] = "sweep"
 
     directory: Path
     plan: Plan
@@ -213,41 +255,58 @@ class Sweep:
     manifest: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def create(cls, spec: SweepSpec, out: Path, label: str = "sweep") -> Sweep:
+    def create(cls, spec: SweepSpec, out: Path, label: str = "sweep") -> Self:
         """Plan the sweep (validating everything) and make its directory."""
-        plan = plan_sweep(spec)
-        directory = new_run_dir(out, f"{plan.scenario_name}-{label}")
-        sweep = cls(directory, plan)
-        sweep.manifest = sweep._new_manifest()
-        write_json(directory / MANIFEST, sweep.manifest)
+        plan = cls.plan_for(spec)
+        with deferred(hold=True) as held:  # the directory and its manifest, or neither
+            directory = new_run_dir(out, f"{plan.scenario_name}-{label}")
+            sweep = cls(directory, plan)
+            sweep.manifest = sweep._new_manifest()
+            write_json(directory / MANIFEST, sweep.manifest)
+        try:
+            held.check()
+        except Interrupted as stop:
+            finish(directory / MANIFEST, sweep.manifest, stop)
+            how = f"nothing ran yet; start it with `intelsim {label} --resume {directory}`"
+            raise stop.kept(how) from None
         return sweep
 
     @classmethod
-    def resume(cls, directory: Path) -> Sweep:
+    def resume(cls, directory: Path) -> Self:
         """Reopen a stopped sweep: same spec, rows so far from its journal."""
         directory = Path(directory)
         if not (directory / MANIFEST).is_file():
-            msg = f"{directory} is not a sweep directory (no {MANIFEST})"
+            msg = f"{directory} is not a {cls.KIND} directory (no {MANIFEST})"
             raise SweepError(msg)
         manifest = read_json(directory / MANIFEST)
-        if manifest.get("kind") != "sweep" or "spec" not in manifest:
-            msg = f"{directory} is not a sweep directory (its manifest is not a sweep's)"
+        if manifest.get("kind") != cls.KIND or "spec" not in manifest:
+            msg = f"{directory} is not a {cls.KIND} directory (its manifest is not a {cls.KIND}'s)"
             raise SweepError(msg)
-        plan = plan_sweep(SweepSpec.from_manifest(manifest))
+        plan = cls.plan_for(cls.spec_from(manifest))
         if plan.scenario_hash != manifest.get("scenario_hash"):
             msg = (
                 f"the scenario {plan.spec.file} changed since the sweep in {directory} started; "
-                "resuming would mix two scenarios in one table (start a new sweep)"
+                f"resuming would mix two scenarios in one table (start a new {cls.KIND})"
             )
             raise SweepError(msg)
         sweep = cls(directory, plan, read_journal(directory / JOURNAL), manifest)
         sweep.manifest["resumed"] = [*manifest.get("resumed", []), now()]
         return sweep
 
+    @classmethod
+    def plan_for(cls, spec: SweepSpec) -> Plan:
+        """The plan of a spec (validating every point before anything runs)."""
+        return plan_sweep(spec)
+
+    @classmethod
+    def spec_from(cls, manifest: dict[str, Any]) -> SweepSpec:
+        """The spec a manifest recorded, for `--resume`."""
+        return SweepSpec.from_manifest(manifest)
+
     def _new_manifest(self) -> dict[str, Any]:
         plan = self.plan
         return new_manifest(
-            "sweep",
+            self.KIND,
             scenario=plan.scenario_name,
             scenario_hash=plan.scenario_hash,
             spec=asdict(plan.spec),
@@ -266,51 +325,65 @@ class Sweep:
         return [j for j in self.plan.jobs() if (j.point, j.replication) not in done]
 
     def run(self, executor: Executor, on_rows: Callable[[list[Row]], None] | None = None) -> None:
-        """Run the pending jobs, journalling rows as they arrive (kept if interrupted)."""
-        journal = Journal(self.directory / JOURNAL)
+        """Run the pending jobs, journalling rows as they arrive (kept if interrupted).
+
+        An error (a full disk) marks the manifest `failed`; a stop signal goes on to the
+        caller, who keeps the rows with `finish`.
+        """
+        path = self.directory / MANIFEST
         self.manifest.update(status="running", executor=executor.name, workers=executor.workers)
-        write_json(self.directory / MANIFEST, self.manifest)
-        started = time.perf_counter()
+        with marks_failure(path, self.manifest):
+            write_json(path, self.manifest)
+            journal = Journal(self.directory / JOURNAL)
+            started = time.perf_counter()
 
-        def keep(rows: list[Row]) -> None:
-            journal.append(rows)
-            self.rows.extend(rows)
-            if on_rows is not None:
-                on_rows(rows)
+            def keep(rows: list[Row]) -> None:
+                with deferred():  # a row is journalled and counted whole, or not at all
+                    journal.append(rows)
+                    self.rows.extend(rows)
+                if on_rows is not None:
+                    on_rows(rows)
 
-        logs = None
-        if self.plan.spec.keep_logs:
-            logs = LogRequest(self.directory / "runs", self.plan.scenario_hash)
-        raws = {p.point.index: p.raw for p in self.plan.points}
-        try:
-            run_jobs(executor, self.pending(), raws, keep, logs=logs)
-        finally:
-            journal.close()
-            wall = time.perf_counter() - started
-            self.manifest["wall_seconds"] = round(self.manifest.get("wall_seconds", 0) + wall, 3)
+            logs = None
+            if self.plan.spec.keep_logs:
+                logs = LogRequest(self.directory / "runs", self.plan.scenario_hash)
+            raws = {p.point.index: p.raw for p in self.plan.points}
+            try:
+                run_jobs(executor, self.pending(), raws, keep, logs=logs)
+            finally:
+                wall = time.perf_counter() - started
+                self.manifest["wall_seconds"] = round(
+                    self.manifest.get("wall_seconds", 0) + wall, 3
+                )
+                with deferred():
+                    journal.close()
 
     def tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(runs, summary) of the rows so far."""
         factors = self.plan.factor_columns()
         rows = [{**r, **factors[r["point"]]} for r in self.rows if r["point"] in factors]
         runs = rows_frame(rows, self._leading())
-        return runs, summary_table(runs, [f.path for f in self.plan.factors])
+        return runs, summary_table(runs, self.plan.point_columns())
 
     def _leading(self) -> list[str]:
-        return ["point", "replication", "seed", *(f.path for f in self.plan.factors)]
+        return ["point", "replication", "seed", *self.plan.point_columns()]
 
-    def finish(self, status: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Write runs and summary tables and the manifest with `status`; return the tables."""
-        runs, summary = self.tables()
-        write_table(runs, self.directory / "runs")
-        write_table(summary, self.directory / "summary")
-        self.manifest.update(
-            status=status,
-            replications_done=len(runs),
-            finished_at=now(),
-            metrics=[c for c in runs.columns if c not in self._leading()],
-        )
-        write_json(self.directory / MANIFEST, self.manifest)
+    def finish(self, stop: Interrupted | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Write runs and summary tables and the final manifest; return the tables.
+
+        Whole even when a stop signal arrives meanwhile; `stop` (the signal that ended
+        the run) makes the manifest say `interrupted`. An error marks it `failed`.
+        """
+        path = self.directory / MANIFEST
+        with deferred(), marks_failure(path, self.manifest):
+            runs, summary = self.tables()
+            write_table(runs, self.directory / "runs")
+            write_table(summary, self.directory / "summary")
+            self.manifest.update(
+                replications_done=len(runs),
+                metrics=[c for c in runs.columns if c not in self._leading()],
+            )
+            finish(path, self.manifest, stop)
         return runs, summary
 
 

@@ -30,10 +30,11 @@ def signature_of(lines: Iterable[EvidenceLine]) -> Signature:
 
 @dataclass(slots=True)
 class Filing:
-    """The reports one collector filed under one source key, and the best grade among them."""
+    """The reports one collector filed under one source key, their grades, and the best."""
 
     grade: str
     reports: list[str]
+    grades: list[str] = field(default_factory=list)  # of each report, in order
 
 
 @dataclass(slots=True)
@@ -43,8 +44,10 @@ class Cluster:
     ``direct``: (source key, polarity) -> collector -> its filing, for the reports this
     node analysed itself. ``partners``: assessment id -> the latest version received.
     ``seen``: report ids already added (the same report arriving by a second route
-    changes nothing). ``assessment``, ``version`` and ``signature`` describe what the
-    node has published from this cluster, if anything.
+    changes nothing). ``withdrawn``: reports superseded by a re-reading of their material
+    (technical exploitation): taken out, and kept out if they arrive later.
+    ``assessment``, ``version`` and ``signature`` describe what the node has published
+    from this cluster, if anything.
     """
 
     munition: str
@@ -54,23 +57,56 @@ class Cluster:
     direct: dict[tuple[str, str], dict[str, Filing]] = field(default_factory=dict)
     partners: dict[str, PartnerAssessment] = field(default_factory=dict)
     seen: set[str] = field(default_factory=set)
+    withdrawn: set[str] = field(default_factory=set)
     assessment: str | None = None
     version: int = 0
     signature: Signature | None = None
 
     def add_report(self, evidence: ReportEvidence) -> bool:
         """Add an analysed report; False (and no change) if it was already here."""
-        if evidence.report in self.seen:
+        if evidence.report in self.seen or evidence.report in self.withdrawn:
             return False
         self.seen.add(evidence.report)
         by_collector = self.direct.setdefault((evidence.key, evidence.polarity), {})
         filing = by_collector.get(evidence.collector)
         if filing is None:
-            by_collector[evidence.collector] = Filing(evidence.grade, [evidence.report])
+            by_collector[evidence.collector] = Filing(
+                evidence.grade, [evidence.report], [evidence.grade]
+            )
             return True
         filing.reports.append(evidence.report)
+        filing.grades.append(evidence.grade)
         if _stronger(evidence.grade, filing.grade, evidence.polarity):
             filing.grade = evidence.grade
+        return True
+
+    def withdraw(self, report: str) -> bool:
+        """Take out a report whose material was read anew (it is superseded); keep it out.
+
+        Its filing's grade becomes the best of the reports left; a filing, or a source,
+        with none left goes. True if the report was here.
+        """
+        self.withdrawn.add(report)
+        if report not in self.seen:
+            return False
+        self.seen.discard(report)
+        for source, by_collector in list(self.direct.items()):
+            for collector, filing in list(by_collector.items()):
+                if report not in filing.reports:
+                    continue
+                i = filing.reports.index(report)
+                del filing.reports[i], filing.grades[i]
+                if not filing.reports:
+                    del by_collector[collector]
+                    if not by_collector:
+                        del self.direct[source]
+                    return True
+                best = filing.grades[0]
+                for grade in filing.grades[1:]:
+                    if _stronger(grade, best, source[1]):
+                        best = grade
+                filing.grade = best
+                return True
         return True
 
     def add_partner(self, partner: PartnerAssessment) -> bool:

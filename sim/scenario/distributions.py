@@ -15,12 +15,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from sim.scenario.numbers import Real
 from sim.scenario.units import parse_duration
 
 Hours = Annotated[float, BeforeValidator(parse_duration)]
 Sampler = Callable[[float], float]  # maps a uniform u in [0, 1) to a sample in hours
 
 _STD_NORMAL = NormalDist()
+_LOG_LARGEST = 709.0  # exp(709) ~ 8e307 hours: the largest duration a sample may take
 
 
 class _Dist(BaseModel):
@@ -66,14 +68,15 @@ class Lognormal(_Dist):
 
     dist: Literal["lognormal"]
     median: Hours = Field(gt=0)
-    sigma: float = Field(ge=0)
+    sigma: Real = Field(ge=0)
 
     def sampler(self) -> Sampler:
         mu, sigma, inv = math.log(self.median), self.sigma, _STD_NORMAL.inv_cdf
 
         def draw(u: float) -> float:
             # inv_cdf is undefined at 0; u comes from random() so it is in [0, 1)
-            return math.exp(mu + sigma * inv(u if u > 0.0 else 5e-324))
+            # an absurd median or sigma would overflow: such a time is "never" anyway
+            return math.exp(min(mu + sigma * inv(u if u > 0.0 else 5e-324), _LOG_LARGEST))
 
         return draw
 

@@ -139,7 +139,14 @@ def _chain(path: Path) -> list[tuple[Path, dict[str, Any], bytes]]:
     seen: list[Path] = []
     current = path
     while True:
-        resolved = current.resolve()
+        try:
+            resolved = current.resolve()
+        except (RuntimeError, OSError):  # Python 3.11 raises RuntimeError for a loop
+            loop = "is a symbolic link that loops back on itself"
+            if not chain:
+                raise ScenarioError([Problem(str(path), "", loop)]) from None
+            why = f"{current} {loop}"
+            raise ScenarioError([Problem(str(chain[-1][0]), "extends", why)]) from None
         if resolved in seen:
             names = " -> ".join(str(p) for p, _, _ in chain) + f" -> {current}"
             raise ScenarioError([Problem(str(path), "extends", f"extends cycle: {names}")])

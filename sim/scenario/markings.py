@@ -54,3 +54,22 @@ def combine(
         return classification, sorted(r1)
     allowed = releasable_nations(r1, communities) & releasable_nations(r2, communities)
     return classification, sorted(allowed)
+
+
+def widened(
+    held: tuple[str, Sequence[str]] | None,
+    granted: tuple[str, Sequence[str]],
+    communities: Mapping[str, Iterable[str]],
+) -> tuple[str, list[str]]:
+    """The marking a node holds an item under after its originator consented to `granted`.
+
+    Consent is the one loosening an item may see on its way: the originator releases its
+    own material further (REL TO widened to a nation, or a sanitised tearline at a lower
+    classification). The grant's marking applies, keeping any nation an earlier grant or
+    the marking received admitted (a tearline for IP4 after a full release to Ukraine
+    admits both). The engine and the delivery check both hold items by this rule.
+    """
+    if held is None:
+        return granted[0], sorted(granted[1])
+    earlier = releasable_nations(held[1], communities) - releasable_nations(granted[1], communities)
+    return granted[0], sorted({*granted[1], *earlier})

@@ -8,7 +8,8 @@ every broken reference is reported with its own field path.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -22,10 +23,17 @@ from pydantic import (
 
 from sim.scenario.distributions import Distribution, Hours
 from sim.scenario.markings import CLASSIFICATIONS
+from sim.scenario.numbers import SEED_LIMIT, Flag, Moment, Probability, Real, Whole
 from sim.scenario.units import parse_rate
 
 PerHour = Annotated[float, BeforeValidator(parse_rate)]
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+def one_or_many(value: Any) -> Any:
+    """One name written alone means a list of one (`to: NATO-JISD`)."""
+    return [value] if isinstance(value, str) else value
+
+
 Name = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9][A-Za-z0-9_:+ -]*$")]
 
 DISCIPLINES = ("FORENSIC", "OSINT", "IMINT", "HUMINT", "SIGINT", "MASINT", "GEOINT", "OFFICIAL")
@@ -64,29 +72,55 @@ class Munition(Section):
     )
 
 
-class Usage(Section):
+class _Timed(Section):
+    """What happens at a rate over a window, or `count` times at a scripted time `at`."""
+
+    rate: PerHour | None = Field(None, description='how often, e.g. "0.5/d"')
+    from_: Hours = Field(0.0, alias="from", description="start of the window (time since start)")
+    until: Hours | None = Field(None, description="end of the window; default: end of the run")
+    at: Hours | None = Field(
+        None, description="a scripted occurrence at this time (instead of `rate`)"
+    )
+    count: Whole = Field(1, ge=1, le=10_000, description="with `at`: how many at once")
+
+    @model_validator(mode="after")
+    def _rate_or_at(self) -> _Timed:
+        if (self.rate is None) == (self.at is None):
+            raise ValueError("give either `rate` (Poisson) or `at` (a scripted time), not both")
+        if self.at is not None and ("from_" in self.model_fields_set or self.until is not None):
+            raise ValueError("a scripted occurrence (`at`) has no `from`/`until` window")
+        if self.rate is not None and self.count != 1:
+            raise ValueError("`count` goes with `at` (a Poisson line has a rate instead)")
+        return self
+
+
+class Usage(_Timed):
     """Ground truth: use of one munition in one sector, either Poisson at a rate over a
     window, or scripted: `count` uses at the time `at` (a documented strike)."""
 
     munition: str
     sector: str
-    rate: PerHour | None = Field(None, description='uses per time, e.g. "0.5/d"')
-    from_: Hours = Field(0.0, alias="from", description="start of the window (time since start)")
-    until: Hours | None = Field(None, description="end of the window; default: end of the run")
-    at: Hours | None = Field(
-        None, description="a scripted use at this time (instead of `rate`), e.g. a known strike"
+    recognisability: Probability | None = Field(
+        None,
+        description="for these uses, instead of the munition's: e.g. 1 for a documented "
+        "strike whose debris was shown",
     )
-    count: int = Field(1, ge=1, le=10_000, description="with `at`: how many uses (a salvo)")
 
-    @model_validator(mode="after")
-    def _rate_or_at(self) -> Usage:
-        if (self.rate is None) == (self.at is None):
-            raise ValueError("give either `rate` (Poisson use) or `at` (a scripted use), not both")
-        if self.at is not None and ("from_" in self.model_fields_set or self.until is not None):
-            raise ValueError("a scripted use (`at`) has no `from`/`until` window")
-        if self.rate is not None and self.count != 1:
-            raise ValueError("`count` goes with `at` (a Poisson use has a rate instead)")
-        return self
+
+class Route(Section):
+    """A supply route from the DPRK to Russia (e.g. Rajin -> Dunai by sea, Tumangang ->
+    Khasan by rail): shipments on it reach its depots after `transit`."""
+
+    description: str = Field("", description="free text: ports, crossings, depots")
+    transit: Distribution = Field(description="departure to arrival at the route's depots")
+
+
+class Shipment(_Timed):
+    """Ground truth: shipments of one munition on one route, Poisson at a rate over a window,
+    or scripted (`count` shipments at `at`). Collectors watching the route may see them."""
+
+    munition: str
+    route: str
 
 
 class Theater(Section):
@@ -97,6 +131,12 @@ class Theater(Section):
     )
     usage: list[Usage] = Field(
         default_factory=list, description="ground-truth usage lines; overlapping lines add up"
+    )
+    routes: dict[Name, Route] = Field(
+        default_factory=dict, description="supply routes by name (shipments travel on them)"
+    )
+    shipments: list[Shipment] = Field(
+        default_factory=list, description="ground-truth shipment lines, ahead of use"
     )
 
     @field_validator("sectors")
@@ -112,9 +152,62 @@ class Fusion(Section):
     """How a node correlates analysed reports into assessments."""
 
     window: Hours = Field(72.0, gt=0, description="reports further apart start a new cluster")
-    min_sources: int = Field(2, ge=1, description="independent sources needed to assess")
+    min_sources: Whole = Field(2, ge=1, description="independent sources needed to assess")
     min_confidence: Probability = Field(0.6, description="confidence needed to assess")
-    prior: float = Field(0.2, gt=0.0, lt=1.0, description="confidence before any report")
+    prior: Real = Field(0.2, gt=0.0, lt=1.0, description="confidence before any report")
+
+
+_MATERIAL: list[Discipline] = ["FORENSIC", "IMINT"]  # disciplines whose reports carry material
+
+
+class Expertise(Section):
+    """Reference data for the munitions of one origin (markings, lot numbers, how KN-23
+    debris differs from an Iskander's), and what examining material with it does."""
+
+    origin: str = Field(description="the origin whose munitions it knows, e.g. DPRK")
+    disciplines: list[Discipline] = Field(
+        default_factory=lambda: _MATERIAL.copy(),
+        min_length=1,
+        description="reports of these disciplines carry material it can examine",
+    )
+    delay: Distribution = Field(description="time from analysing a report to its finding")
+    correct: Probability = Field(
+        0.8, description="chance a report naming the wrong munition of the origin is corrected"
+    )
+    lookalike: Probability = Field(
+        0.8,
+        description="chance a use of another origin named as one of the origin's munitions "
+        "(an Iskander taken for a KN-23) is recognised as such",
+    )
+    refute: Probability = Field(
+        0.0, description="chance a fabricated report's claimed material is shown not to fit"
+    )
+    grade: Grade = Field(
+        "B2", description="the grade of its finding (credibility raised to it, never lowered)"
+    )
+
+
+class Tearline(Section):
+    """A sanitised release: the originator's finding without what would reveal its sources,
+    at a lower classification and a wider REL TO."""
+
+    probability: Probability = Field(description="share of grants given as a tearline")
+    classification: str = Field(description="the tearline's classification")
+    rel_to: list[str] = Field(min_length=1, description="who the tearline is releasable to")
+    delay: Distribution | None = Field(
+        None, description="time to write the tearline, on top of the consent delay"
+    )
+
+
+class Consent(Section):
+    """How a node, as originator, answers a request to pass its material on to a nation
+    its marking excludes (national material passes on only with the originator's consent)."""
+
+    delay: Distribution = Field(description="time from the request to the answer")
+    grant: Probability = Field(description="chance the answer is yes")
+    tearline: Tearline | None = Field(
+        None, description="grant some requests as a sanitised tearline instead"
+    )
 
 
 class Node(Section):
@@ -122,7 +215,7 @@ class Node(Section):
 
     nation: str = Field(description="a nation code (an organisation like NATO counts as one)")
     description: str = Field("", description="free text")
-    analysts: int = Field(
+    analysts: Whole = Field(
         ge=1, le=10_000, description="analysts working in parallel: servers of its FIFO queue"
     )
     analysis_time: Distribution = Field(description="time one analyst spends on one report")
@@ -134,6 +227,14 @@ class Node(Section):
         "B",
         description="how partners grade its assessments (Admiralty source reliability A-F); "
         "its assessments weigh that much as evidence at other fusion nodes",
+    )
+    expertise: Expertise | None = Field(
+        None, description="reference data it examines reports' material with (exploitation)"
+    )
+    consent: Consent | None = Field(
+        None,
+        description="as originator, how it answers requests to pass its material on; "
+        "none: it is never asked, and its material stays where its marking allows",
     )
 
 
@@ -150,18 +251,29 @@ class Link(Section):
     from_: str = Field(alias="from", description="the sending node")
     to: str = Field(description="the receiving node")
     latency: Distribution = Field(description="transit time of one message")
-    capacity: PerHour | None = Field(None, description='messages per time, e.g. "40/d"')
+    capacity: PerHour | None = Field(
+        None, description='messages per time, e.g. "40/d"; leave it out for no limit'
+    )
     availability: Availability | None = Field(
         None, description="random failures; none: it never fails by itself"
     )
     max_classification: str = Field(
         "NATO-SECRET", description="highest classification it may carry"
     )
-    enabled: bool = Field(True, description="false: closed by policy, messages are dropped")
-    public: bool = Field(False, description="public-facing (exposed to DDoS)")
+    enabled: Flag = Field(True, description="false: closed by policy, messages are dropped")
+    public: Flag = Field(False, description="public-facing (exposed to DDoS)")
     on_outage: Literal["hold", "drop"] = Field(
         "hold", description="hold: store and forward when back up; drop: refuse while down"
     )
+
+    @field_validator("capacity")
+    @classmethod
+    def _carries_something(cls, value: float | None) -> float | None:
+        if value is not None and value <= 0:
+            raise ValueError(
+                "a capacity of 0 would carry nothing; leave `capacity` out for no limit"
+            )
+        return value
 
     @property
     def name(self) -> str:
@@ -173,7 +285,10 @@ class Collector(Section):
 
     node: str = Field(description="the node its reports go to")
     discipline: Discipline = Field(description="its intelligence discipline")
-    sectors: list[str] = Field(min_length=1, description="the sectors it watches")
+    sectors: list[str] = Field(default_factory=list, description="the sectors it watches")
+    routes: list[str] = Field(
+        default_factory=list, description="the supply routes it watches for shipments"
+    )
     detection: Probability = Field(
         description="chance that one usage in a watched sector yields a report from it"
     )
@@ -189,6 +304,12 @@ class Collector(Section):
         "the same group count as one source for one use",
     )
 
+    @model_validator(mode="after")
+    def _watches_something(self) -> Collector:
+        if not self.sectors and not self.routes:
+            raise ValueError("a collector watches `sectors`, `routes` or both; give one")
+        return self
+
 
 class Marking(Section):
     """Classification plus the nations or communities an item is releasable to."""
@@ -203,11 +324,12 @@ class SharingRule(Section):
     """Which items a node forwards to which nodes, under what marking."""
 
     from_: str = Field(alias="from", description="the sending node")
-    to: list[str] = Field(
+    to: Annotated[list[str], BeforeValidator(one_or_many)] = Field(
         min_length=1, description="receiving nodes (one name or a list), each over its link"
     )
-    items: Literal["reports", "assessments"] = Field(
-        description="reports once analysed, or assessments when issued or updated"
+    items: Literal["reports", "assessments", "findings"] = Field(
+        description="reports once analysed, assessments when issued or updated, or findings: "
+        "the node's re-readings of reports' material (technical exploitation), when made"
     )
     marking: Marking = Field(
         description="marking of what is sent; re-sharing never loosens an item's marking"
@@ -215,11 +337,9 @@ class SharingRule(Section):
     threshold: Probability | None = Field(
         None, description="assessments: forward only at or above this confidence"
     )
-
-    @field_validator("to", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) else value
+    disciplines: list[Discipline] | None = Field(
+        None, description="reports or findings: only those of these disciplines; default: all"
+    )
 
 
 class Disinformation(Section):
@@ -257,8 +377,18 @@ class Disinformation(Section):
 class Cyber(Section):
     """An attack on links: outages (e.g. a DDoS) and/or a compromise that leaks traffic."""
 
+    # one of `link` or `links` is required (the JSON Schema says so too)
+    model_config = ConfigDict(
+        json_schema_extra={"anyOf": [{"required": ["link"]}, {"required": ["links"]}]}
+    )
+
     name: Name = Field(description="the attack's name; outages are caused by `cyber:NAME`")
-    links: list[str] = Field(min_length=1, description='links as "FROM->TO"')
+    link: str | None = Field(
+        None, description='one link "FROM->TO" (short for `links: [FROM->TO]`)'
+    )
+    links: list[str] = Field(
+        default_factory=list, description='links as "FROM->TO" (or one, as `link`)'
+    )
     at: Hours = Field(description="when the attack begins")
     outage: Distribution | None = Field(None, description="how long each outage lasts")
     every: Distribution | None = Field(None, description="repeat outages this often until `until`")
@@ -267,14 +397,18 @@ class Cyber(Section):
 
     @model_validator(mode="before")
     @classmethod
-    def _link_alias(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "link" in data and "links" not in data:
+    def _one_link(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("link"), str):
+            if "links" in data:
+                raise ValueError("give `link` (one) or `links` (a list), not both")
             data = {**data, "links": [data["link"]]}
             del data["link"]
         return data
 
     @model_validator(mode="after")
     def _does_something(self) -> Cyber:
+        if not self.links:
+            raise ValueError("name the links it attacks: `link: FROM->TO` or `links: [...]`")
         if self.outage is None and self.compromise is None:
             raise ValueError("a cyber attack needs `outage` or `compromise` (or both)")
         if self.every is not None and self.until is None:
@@ -300,12 +434,38 @@ class MetricsSpec(Section):
         default=168.0, gt=0, description="episode length: a munition in a sector in this window"
     )
     origin: str = Field(default="DPRK", description="the origin whose munitions' use is watched")
+    partner: str = Field(
+        default="KOR",
+        description="the nation whose material (assessments, exploitation findings) is "
+        "followed to the nodes that benefit from it",
+    )
+
+
+def _or_a_date(schema: dict[str, Any]) -> None:
+    """The published schema admits a calendar date or date-time where a time is written."""
+    described = schema.pop("description", None)
+    title = schema.pop("title", None)
+    inner = dict(schema)
+    schema.clear()
+    schema["anyOf"] = [
+        inner,
+        {"type": "string", "format": "date"},
+        {"type": "string", "format": "date-time"},
+    ]
+    if title is not None:
+        schema["title"] = title
+    if described is not None:
+        schema["description"] = described
 
 
 class Intervention(Section):
     """A timed change of parameters, by the same dotted paths as `--set`."""
 
-    at: Hours = Field(description="when the changes take effect")
+    at: Hours = Field(
+        description="when the changes take effect: a time since the start (14d) or a UTC "
+        "date or date-time (2024-10-28): a schedule of what changed on which day",
+        json_schema_extra=_or_a_date,
+    )
     set: dict[str, Any] = Field(min_length=1, description="dotted path -> new value, as `--set`")
     note: str = Field("", description="why, shown in the timeline")
 
@@ -317,9 +477,9 @@ class Scenario(Section):
     name: Name = Field(description="the scenario's name; run directories start with it")
     description: str = Field("", description="what the scenario shows or asks")
     extends: str | None = Field(None, description="base scenario (path relative to this file)")
-    start: datetime = Field(description="the UTC date-time of t = 0 (no zone means UTC)")
+    start: Moment = Field(description="the UTC date-time of t = 0 (no zone means UTC)")
     duration: Hours = Field(gt=0, description="the horizon: how long the run lasts")
-    seed: int = Field(0, ge=0, lt=2**63, description="root of every random stream")
+    seed: Whole = Field(0, ge=0, lt=SEED_LIMIT, description="root of every random stream")
     communities: dict[str, list[str]] = Field(
         default_factory=dict, description="community -> member nation codes, for REL TO"
     )
@@ -348,6 +508,25 @@ class Scenario(Section):
         default_factory=MetricsSpec, description="how knowledge is counted in the metrics"
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _dates_to_hours(cls, data: Any) -> Any:
+        """Interventions dated by the calendar (`at: 2024-10-28`): hours since `start`."""
+        if not isinstance(data, dict) or not isinstance(data.get("interventions"), list):
+            return data
+        start = as_utc(data.get("start"))
+        if start is None:
+            return data
+        dated = []
+        for item in data["interventions"]:
+            when = as_utc(item.get("at")) if isinstance(item, dict) else None
+            if when is not None:
+                hours = (when - start).total_seconds() / 3600.0
+                shown = item["at"]
+                item = {**item, "at": hours if hours >= 0 else f"{shown} (before the start)"}
+            dated.append(item)
+        return {**data, "interventions": dated}
+
     @field_validator("start")
     @classmethod
     def _utc(cls, value: datetime) -> datetime:
@@ -361,3 +540,23 @@ class Scenario(Section):
             if link.name == name:
                 return link
         raise KeyError(name)
+
+
+def as_utc(value: Any) -> datetime | None:
+    """A calendar date or date-time as written (YAML date, datetime, ISO text), in UTC;
+    None for anything else (a duration such as "14d", a number of hours)."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+    elif isinstance(value, str) and _CALENDAR.match(value.strip()):
+        try:
+            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    else:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+_CALENDAR = re.compile(r"^\d{4}-\d{2}-\d{2}")

@@ -84,6 +84,17 @@ def _theater(c: _Checker) -> None:
             c.time(f"{path}.at", usage.at)
         else:
             c.window(path, usage.from_, usage.until)
+    for name in c.s.theater.routes:
+        if name in c.s.theater.sectors:
+            c.error(f"theater.routes.{name}", "is also a sector; a name is one or the other")
+    for i, shipment in enumerate(c.s.theater.shipments):
+        path = f"theater.shipments[{i}]"
+        c.known(f"{path}.munition", shipment.munition, "munition", c.s.munitions)
+        c.known(f"{path}.route", shipment.route, "route", c.s.theater.routes)
+        if shipment.at is not None:
+            c.time(f"{path}.at", shipment.at)
+        else:
+            c.window(path, shipment.from_, shipment.until)
 
 
 def _nations(c: _Checker) -> None:
@@ -107,9 +118,23 @@ def _nations(c: _Checker) -> None:
 
 def _nodes_and_links(c: _Checker) -> None:
     parties = [*c.s.nations, *c.s.communities]
+    origins = sorted({m.origin for m in c.s.munitions.values()})
     for name, node in c.s.nodes.items():
         c.known(f"nodes.{name}.nation", node.nation, "nation or community", parties)
         c.known(f"nodes.{name}.clearance", node.clearance, "classification", c.s.classifications)
+        if node.expertise is not None:
+            c.known(f"nodes.{name}.expertise.origin", node.expertise.origin, "origin", origins)
+        tearline = None if node.consent is None else node.consent.tearline
+        if tearline is not None:
+            path = f"nodes.{name}.consent.tearline"
+            c.known(
+                f"{path}.classification",
+                tearline.classification,
+                "classification",
+                c.s.classifications,
+            )
+            for j, party in enumerate(tearline.rel_to):
+                c.known(f"{path}.rel_to[{j}]", party, "nation or community", parties)
     seen: dict[str, int] = {}
     names = [link.name for link in c.s.links]
     for i, link in enumerate(c.s.links):
@@ -135,6 +160,8 @@ def _collectors(c: _Checker) -> None:
         c.known(f"{path}.node", collector.node, "node", c.s.nodes)
         for j, sector in enumerate(collector.sectors):
             c.known(f"{path}.sectors[{j}]", sector, "sector", c.s.theater.sectors)
+        for j, route in enumerate(collector.routes):
+            c.known(f"{path}.routes[{j}]", route, "route", c.s.theater.routes)
         for j, munition in enumerate(collector.munitions or []):
             c.known(f"{path}.munitions[{j}]", munition, "munition", c.s.munitions)
 
@@ -154,6 +181,10 @@ def _sharing(c: _Checker) -> None:
         )
         for j, name in enumerate(marking.rel_to):
             c.known(f"{path}.marking.rel_to[{j}]", name, "nation or community", parties)
+        if rule.disciplines is not None and rule.items == "assessments":
+            c.error(
+                f"{path}.disciplines", "filters reports and findings; this rule shares assessments"
+            )
         if not c.known(f"{path}.from", rule.from_, "node", c.s.nodes):
             continue
         for j, dst in enumerate(rule.to):

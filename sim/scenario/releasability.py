@@ -12,6 +12,9 @@ every delivery of a log. The rule, in the order it is checked:
 - re-sharing never loosens: an item a node holds under a marking (it received it so)
   leaves no less classified and releasable to no one that marking excludes
   (``loosened-marking``). :func:`sim.scenario.markings.combine` makes such a marking.
+  The marking a node holds an item under is the one it received it with, widened only by
+  its originator's consent (``ConsentGranted``, :func:`sim.scenario.markings.widened`);
+  for a node's own assessment, the marking of the other nations' material it rests on.
 
 Reasons are the ``MessageDropped.reason`` vocabulary; each comes with a sentence saying
 why, for people (`verify`, the timeline).

@@ -9,12 +9,17 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
 from sim.scenario.distributions import bare_duration_as_fixed
-from sim.scenario.models import Scenario
-from sim.scenario.units import DURATION_HELP, RATE_HELP, parse_duration, parse_rate
+from sim.scenario.models import Scenario, one_or_many
+from sim.scenario.units import (
+    DURATION_HELP,
+    DURATION_PATTERN,
+    RATE_HELP,
+    RATE_PATTERN,
+    parse_duration,
+    parse_rate,
+)
 
 SCHEMA_ID = "https://intelsim.invalid/schemas/scenario.schema.json"
-DURATION_PATTERN = r"^\s*([0-9]+(\.[0-9]*)?|\.[0-9]+)\s*(s|m|min|h|d|w)?\s*$"
-RATE_PATTERN = r"^\s*([0-9]+(\.[0-9]*)?|\.[0-9]+)\s*/\s*(s|m|min|h|d|w)\s*$"
 
 
 class _FileSchema(GenerateJsonSchema):
@@ -31,6 +36,8 @@ class _FileSchema(GenerateJsonSchema):
         if function is parse_rate:
             text = {"type": "string", "pattern": RATE_PATTERN}
             return {"anyOf": [inner, text], "description": RATE_HELP}
+        if function is one_or_many:
+            return {"anyOf": [{"type": "string"}, inner]}
         if function is bare_duration_as_fixed:
             bare = {"type": ["string", "number"], "description": "a fixed duration"}
             return {"anyOf": [bare, inner]}

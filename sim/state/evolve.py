@@ -4,10 +4,11 @@ No SimPy, no I/O, no randomness, no clock: the same events always give the same
 state, so `replay(log)` rebuilds what the live run held (see sim/analysis/replay.py).
 
 Retiring reports. A report is *in play* while it waits in a node's queue, is under
-analysis, or rides a message (``MessageSent`` not yet ``MessageDelivered`` or
-``MessageDropped``); ``WorldState.holds`` counts those places. When the count falls to
-0 the report cannot be retired at once: the node that just finished analysing it
-forwards it at the same instant (``MessageSent`` follows ``AnalysisCompleted`` at the
+analysis, rides a message (``MessageSent`` not yet ``MessageDelivered`` or
+``MessageDropped``), or waits at a node for its originator's consent to be passed on
+(``ConsentRequested`` not yet answered); ``WorldState.holds`` counts those places. When
+the count falls to 0 the report cannot be retired at once: the node that just finished
+analysing it forwards it at the same instant (``MessageSent`` follows ``AnalysisCompleted`` at the
 same ``t``), and a delivered report enters its destination's queue at the same instant
 too. So evolve notes it in ``idle`` and retires it when the first event with a later
 ``t`` arrives (:func:`retire_idle`), if its count is still 0: the report leaves
@@ -28,7 +29,7 @@ from sim.errors import LogError
 from sim.grading import LOG_LR
 from sim.scenario.models import Scenario
 from sim.scenario.paths import PathError, with_changes
-from sim.state.model import Assessment, LinkState, Report, WorldState, fusion_policy
+from sim.state.model import Assessment, LinkState, NodeState, Report, WorldState, fusion_policy
 
 
 class EvolveError(LogError):
@@ -101,6 +102,7 @@ def _sighting_reported(s: WorldState, e: ev.SightingReported) -> None:
         e.polarity,
         e.used_at,
         e.artefact,
+        shipment=e.shipment,
     )
     # held by nothing yet: the node's ReportReceived follows at the same instant
     s.holds.setdefault(e.report, 0)
@@ -144,20 +146,85 @@ def _analysis_completed(s: WorldState, e: ev.AnalysisCompleted) -> None:
         raise EvolveError(f"{e.node} completed {e.report}, which it was not analysing") from None
     node.analysed += 1
     if node.fusion is not None:
-        r = s.reports[e.report]
-        evidence = fusion.ReportEvidence(
-            report=r.report,
-            collector=r.collector,
-            grade=r.grade,
-            munition=r.munition,
-            sector=r.sector,
-            used_at=r.used_at,
-            polarity=r.polarity,
-            artefact=r.artefact,
-        )
-        cluster = node.clusters.cluster_for(r.munition, r.sector, r.used_at, node.fusion.window)
-        cluster.add_report(evidence)
+        _file(node, s.reports[e.report])
     _release(s, e.report)
+
+
+def _file(node: NodeState, r: Report) -> None:
+    """Put an analysed report in its cluster at a fusion node; a re-reading of another
+    report's material (an exploitation's) takes that report out of the cluster it was in."""
+    policy = node.fusion
+    assert policy is not None  # callers check
+    if r.supersedes is not None and r.was is not None:
+        old = node.clusters.cluster_for(r.was, r.sector, r.used_at, policy.window)
+        old.withdraw(r.supersedes)
+    evidence = fusion.ReportEvidence(
+        report=r.report,
+        collector=r.collector,
+        grade=r.grade,
+        munition=r.munition,
+        sector=r.sector,
+        used_at=r.used_at,
+        polarity=r.polarity,
+        artefact=r.artefact,
+    )
+    cluster = node.clusters.cluster_for(r.munition, r.sector, r.used_at, policy.window)
+    cluster.add_report(evidence)
+
+
+def _report_exploited(s: WorldState, e: ev.ReportExploited) -> None:
+    node = s.nodes[e.node]
+    node.exploited += 1
+    if e.derived is None:
+        return
+    if e.derived in s.reports:
+        raise EvolveError(f"report {e.derived} filed twice")
+    record = s.reports[e.derived] = Report(
+        report=e.derived,
+        collector=e.collector,
+        node=e.node,
+        munition=e.munition_after,
+        sector=e.sector,
+        grade=e.grade_after,
+        discipline=e.discipline,
+        usage=e.usage,
+        t=e.t,
+        polarity=e.polarity,
+        used_at=e.used_at,
+        artefact=e.artefact,
+        received_at=[e.node],
+        shipment=e.shipment,
+        supersedes=e.report,
+        was=e.munition_before,
+    )
+    # the finding is this node's analysis of it: filed here at once, never queued
+    node.received.add(e.derived)
+    if node.fusion is not None:
+        _file(node, record)
+    s.holds.setdefault(e.derived, 0)
+    s.idle.append(e.derived)
+
+
+def _consent_requested(s: WorldState, e: ev.ConsentRequested) -> None:
+    node = s.nodes[e.node]
+    if e.request in node.asked:
+        raise EvolveError(f"consent request {e.request} made twice")
+    # a report waiting for consent stays in play: it is sent on when the answer comes
+    held = e.item in s.reports
+    if held:
+        _hold(s, e.item)
+    node.asked[e.request] = (e.item, e.nation, held)
+
+
+def _consent_answered(s: WorldState, e: ev.ConsentGranted | ev.ConsentRefused) -> None:
+    node = s.nodes[e.node]
+    asked = node.asked.pop(e.request, None)
+    if asked is None:
+        raise EvolveError(f"{e.node} had no consent request {e.request} pending")
+    if asked[2]:
+        _release(s, e.item)
+    if isinstance(e, ev.ConsentGranted):
+        node.granted[(e.item, e.nation)] = e.marking
 
 
 def _published(s: WorldState, e: ev.AssessmentFacts) -> fusion.Cluster:
@@ -335,6 +402,12 @@ HANDLERS: dict[type[ev.Event], Handler] = {
     ev.LinkUp: _link_up,
     ev.LinkCompromised: _link_compromised,
     ev.LinkSecured: _link_secured,
+    ev.ReportExploited: _report_exploited,
+    ev.ShipmentDeparted: _noop,
+    ev.ShipmentArrived: _noop,
+    ev.ConsentRequested: _consent_requested,
+    ev.ConsentGranted: _consent_answered,
+    ev.ConsentRefused: _consent_answered,
     ev.InterventionApplied: _intervention_applied,
     ev.RunEnded: _run_ended,
 }

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from sim.events import EvidenceLine
+from sim.events import EvidenceLine, Marking
 from sim.fusion import ClusterIndex, FusionPolicy
 from sim.scenario.models import Scenario
 
@@ -44,6 +44,9 @@ class Report:
     used_at: float = 0.0  # the time of use it claims
     artefact: str | None = None  # the physical evidence group its collector examines
     received_at: list[str] = field(default_factory=list)  # nodes it entered, in order
+    shipment: str | None = None  # an indicator: the shipment it truly traces to
+    supersedes: str | None = None  # an exploitation's reading: the report it read anew
+    was: str | None = None  # ... and the munition that report named
 
 
 @dataclass(slots=True)
@@ -85,6 +88,11 @@ class NodeState:
     assessments: dict[str, str] = field(default_factory=dict)  # id -> band, issued here
     known_assessments: dict[str, str] = field(default_factory=dict)  # id -> band, received
     known_versions: dict[str, int] = field(default_factory=dict)  # id -> latest version received
+    # consent: requests awaiting the originator's answer (request -> item, nation, whether
+    # the request holds a report in play), and the markings granted, by (item, nation)
+    asked: dict[str, tuple[str, str, bool]] = field(default_factory=dict)
+    granted: dict[tuple[str, str], Marking] = field(default_factory=dict)
+    exploited: int = 0  # reports whose material it examined
 
 
 @dataclass(slots=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -17,6 +18,9 @@ from msgspec.structs import replace
 
 from sim.errors import LogError
 from sim.events import ENCODER, Event
+from sim.interrupts import blocked, deferred
+
+FlushHook = Callable[[int, bytes], None]  # (events so far, the last event's body)
 
 
 def _widen_pipe(pipe: object) -> None:
@@ -32,23 +36,33 @@ def _widen_pipe(pipe: object) -> None:
 class PipedEventLogWriter:
     """Append events to a hash-chained log written by a sidecar process."""
 
-    def __init__(self, path: Path, flush_every: int = 2000) -> None:
+    def __init__(
+        self, path: Path, flush_every: int = 2000, on_flush: FlushHook | None = None
+    ) -> None:
         self.path = Path(path)
         if self.path.exists():
             raise LogError(f"{self.path} already exists; an event log is never overwritten")
         self.flush_every = flush_every
         self.count = 0
+        self.written = 0  # whole lines the sidecar wrote (known once closed)
+        self.last_body = b""  # the last event handed to the sidecar
+        self._sent = 0
+        self._on_flush = on_flush
         self._last_hash = ""
         self.seal: str | None = None  # SHA-256 of events.seal, once closed
         self._buf: list[bytes] = []
         self._encode = ENCODER.encode  # bound once: this is the per-event hot path
         self._closed = False
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "sim.store.sidecar", str(self.path)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
+        # its own process group, started with the stop signals blocked: a Ctrl-C at the
+        # terminal reaches only us, and we flush what we produced before it stops
+        with blocked():
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "sim.store.sidecar", str(self.path)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                process_group=0,
+            )
         _widen_pipe(self._proc.stdin)
 
     @property
@@ -74,33 +88,48 @@ class PipedEventLogWriter:
         return event
 
     def flush(self) -> None:
-        """Send the queued bodies to the sidecar."""
-        if not self._buf or self._proc.stdin is None:
+        """Send the queued bodies to the sidecar (whole: a stop signal waits for it)."""
+        buf = self._buf
+        if not buf or self._proc.stdin is None:
             return
-        self._buf.append(b"")
-        data = b"\n".join(self._buf)
-        self._buf.clear()
-        try:
-            self._proc.stdin.write(data)
-        except BrokenPipeError:
-            self._fail()
+        with deferred():
+            self.last_body = buf[-1]
+            sent = len(buf)
+            buf.append(b"")
+            data = b"\n".join(buf)
+            buf.clear()
+            try:
+                self._proc.stdin.write(data)
+            except BrokenPipeError:
+                self._fail()
+            self._sent += sent
+        if self._on_flush is not None:
+            self._on_flush(self._sent, self.last_body)
 
     def close(self) -> None:
-        """Flush, let the sidecar finish, and check it wrote every event."""
+        """Flush, let the sidecar finish, and check it wrote every event it was handed.
+
+        Runs whole even when a stop signal arrives: this is what keeps the events of an
+        interrupted run.
+        """
         if self._closed:
             return
-        self._closed = True
-        self.flush()
-        stdout, stderr = self._proc.communicate()
-        if self._proc.returncode != 0:
-            raise LogError(stderr.decode(errors="replace").strip() or "the log sidecar failed")
-        report = json.loads(stdout)
-        if report["count"] != self.count:
-            raise LogError(
-                f"{self.path}: the log sidecar wrote {report['count']} of {self.count} events"
-            )
-        self._last_hash = report["last_hash"]
-        self.seal = report.get("seal")
+        with deferred():
+            self._closed = True
+            self._on_flush = None
+            self.flush()
+            stdout, stderr = self._proc.communicate()
+            if self._proc.returncode != 0:
+                why = stderr.decode(errors="replace").strip()
+                raise LogError(why or "the log sidecar failed")
+            report = json.loads(stdout)
+            self.written = report["count"]
+            if self.written != self._sent:
+                raise LogError(
+                    f"{self.path}: the log sidecar wrote {self.written} of {self._sent} events"
+                )
+            self._last_hash = report["last_hash"]
+            self.seal = report.get("seal")
 
     def _fail(self) -> None:
         _, stderr = self._proc.communicate()

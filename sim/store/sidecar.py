@@ -8,6 +8,8 @@ takes SHA-256 off the simulation's critical path (see bench/bench_run.py).
 
 If the simulation dies, the sidecar sees end of input and still writes every whole
 line it received: a killed run leaves a log that `verify` reads to its last whole event.
+It runs in a process group of its own and ignores SIGINT and SIGTERM: a Ctrl-C at the
+terminal goes to the simulation, which flushes what it produced and closes the input.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import sys
 from pathlib import Path
 from typing import BinaryIO
 
+from sim.interrupts import detach_child
 from sim.store.chain import GENESIS, make_line
 from sim.store.seal import SealBuilder, write_seal
 
@@ -54,6 +57,7 @@ def pump(source: BinaryIO, fd: int, seal: SealBuilder | None = None) -> tuple[in
 
 def main(argv: list[str]) -> int:
     """Run the sidecar on the path in argv; exit 0 when every received line was written."""
+    detach_child(stop_on_term=False)
     if len(argv) != 1:
         sys.stderr.write("usage: python -m sim.store.sidecar EVENTS.jsonl\n")
         return 2

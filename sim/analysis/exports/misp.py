@@ -65,10 +65,7 @@ def _report(event: MISPEvent, view: ExportView, report: ReportItem) -> None:
         tags.append(GROUND_TRUTH_TAG)
         if report.usage is None:
             tags.append(f'intelsim:disinformation="{report.campaign or "unknown campaign"}"')
-    value = (
-        f"{report.collector} ({report.discipline}, {report.grade}) reports a {report.munition} "
-        f"in {report.sector}, to {report.node}"
-    )
+    value = f"{report.claim} in {report.sector}, to {report.node}"
     attribute = _attribute(
         event, view, "External analysis", value, report.report, report.t,
         view.markings.get(report.report, []), tags,

@@ -22,9 +22,10 @@ from typing import Any
 import stix2
 
 from sim import events as ev
+from sim.analysis.arithmetic import sources_text
 from sim.analysis.exports import Exported, begin, collect_checked, run_key, write_file
 from sim.analysis.exports.markings import TLP_EXTENSION, TLP_IDS, marking_text, tlp_level
-from sim.analysis.exports.view import AssessmentItem, ExportView, ReportItem
+from sim.analysis.exports.view import AssessmentItem, AssessmentVersion, ExportView, ReportItem
 from sim.analysis.source import RunSource
 
 MUNITION_TYPE = "x-intelsim-munition"
@@ -190,8 +191,7 @@ class _Bundle:
                 count=1,
                 confidence=CREDIBILITY_CONFIDENCE.get(report.grade[1:]),
                 description=(
-                    f"{report.report}: {report.collector} ({report.discipline}, {report.grade}) "
-                    f"reports a {report.munition} in {report.sector}, to {report.node}"
+                    f"{report.report}: {report.claim} in {report.sector}, to {report.node}"
                 ),
                 external_references=[{"source_name": "intelsim", "external_id": report.report}],
                 object_marking_refs=self.markings(view.markings.get(report.report, [])) or None,
@@ -220,8 +220,8 @@ class _Bundle:
                     name=f"{item.assessment}: {item.munition} use in {item.sector}",
                     description=(
                         f"{item.node} assesses {item.munition} use in {item.sector} as "
-                        f"{version.band} ({version.confidence:.2f}) from "
-                        f"{len(version.sources) or 'its'} source(s); {how}"
+                        f"{version.band} ({version.confidence:.2f}) {_evidence_text(version)}; "
+                        f"{how}"
                     ),
                     report_types=["threat-report"],
                     published=modified,
@@ -338,6 +338,13 @@ class _Bundle:
                 object_refs=[self.tool],
             )
         )
+
+
+def _evidence_text(version: AssessmentVersion) -> str:
+    """``from 2 sources (3 reports)``; a received version names none of them."""
+    if not version.sources:
+        return "from its originator's sources"
+    return sources_text(len(version.sources), len(version.reports))
 
 
 def _later(stamp: str) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sim import events as ev
+from sim.analysis.ledger import claim_text
 from sim.analysis.perspective import QueryError, check_node, endpoints
 from sim.scenario.models import Scenario
 
@@ -35,6 +36,12 @@ class ReportItem:
     known_at: float  # when the reader learned of it
     usage: str | None = None  # ground truth, kept only when the view reveals it
     campaign: str | None = None  # ground truth: the campaign that fabricated it
+    polarity: str = "supports"  # or "contradicts": a denial
+
+    @property
+    def claim(self) -> str:
+        """What it claims: ``police (FORENSIC, C3) reports a KN-23`` or ``… denies a KN-23``."""
+        return claim_text(self.collector, self.discipline, self.grade, self.polarity, self.munition)
 
 
 @dataclass(slots=True)
@@ -125,11 +132,21 @@ def collect(
                 item = ReportItem(
                     event.report, event.collector, event.node, event.munition, event.sector,
                     event.grade, event.discipline, event.t, event.t,
-                    event.usage if ground_truth else None,
+                    event.usage if ground_truth else None, polarity=event.polarity,
                 )  # fmt: skip
                 filed[event.report] = item
                 if as_node is None:
                     view.reports[event.report] = item
+            case ev.ReportExploited(derived=str(derived)):
+                # an exploitation's re-reading is a report too, filed at the examining node
+                item = ReportItem(
+                    derived, event.collector, event.node, event.munition_after, event.sector,
+                    event.grade_after, event.discipline, event.t, event.t,
+                    event.usage if ground_truth else None, polarity=event.polarity,
+                )  # fmt: skip
+                filed[derived] = item
+                if as_node is None or as_node == event.node:
+                    view.reports[derived] = item
             case ev.ReportReceived() if as_node is not None and event.node == as_node:
                 known = filed.get(event.report)
                 if known is not None and event.report not in view.reports:

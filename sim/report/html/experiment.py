@@ -20,7 +20,7 @@ from sim.errors import LogError
 from sim.store import MANIFEST_FILE, read_json
 
 MAX_ROWS = 5000  # rows of one table embedded (the CSV next to the report has them all)
-FIRST = ("summary", "comparison")  # the tables people read first
+FIRST = ("value", "summary", "comparison")  # the tables people read first
 HIDDEN_FACTS = {"resolved", "points", "metrics", "host", "platform"}
 
 

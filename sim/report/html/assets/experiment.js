@@ -15,7 +15,7 @@ function intervals(table) {
   const cols = table.columns;
   const found = [];
   if (cols.includes("ci_low") && cols.includes("ci_high")) {
-    const estimate = ["diff", "mean"].find((c) => cols.includes(c));
+    const estimate = ["diff", "difference", "mean"].find((c) => cols.includes(c));
     if (estimate) found.push([estimate, "ci_low", "ci_high"]);
   }
   for (const c of cols) {
@@ -153,8 +153,8 @@ function chartBlock(data, table) {
     }
     const matches = (i) => !text || table.values.some((col, k) => !table.numeric[k] && String(col[i] ?? "").toLowerCase().includes(text));
     let rows = [...Array(n).keys()].filter(matches);
-    if (!text && triple[0] === "diff") {
-      // a comparison: first the differences whose interval excludes 0
+    if (!text && (triple[0] === "diff" || triple[0] === "difference")) {
+      // a comparison or a value study: first the differences whose interval excludes 0
       const lo = column(table, triple[1]), hi = column(table, triple[2]);
       const excluding = rows.filter((i) => lo[i] !== null && hi[i] !== null && (lo[i] > 0 || hi[i] < 0));
       if (excluding.length) rows = excluding;

@@ -13,7 +13,10 @@ const TIMELINE_MORE = 300; // earlier lines added per request
 const TIMELINE_KEEP = 2000; // lines kept while playing forward, before the list starts afresh
 const SET = 0, SPLICE = 1, ENTRIES = 2;
 const DELIVERED = 0, DROPPED = 1;
-const MARK_KINDS = { assessment: "#1b6b2f", drop: "#c62828", link: "#e08a00", intervention: "#8e1d84" };
+const MARK_KINDS = {
+  assessment: "#1b6b2f", drop: "#c62828", link: "#e08a00", intervention: "#8e1d84",
+  exploitation: "#1565c0", consent: "#00838f",
+};
 const KIND_COLOURS = { report: "#0072B2", assessment: "#009E73" };
 const LAYER_WORDS = {
   usage: "usages", fabrication: "fabrications", report: "reports", contradiction: "contradicting reports",

@@ -87,7 +87,8 @@ def verify_run(run_dir: Path) -> RunVerdict:
     expected = manifest.get("final_hash")
     state = initial_state(scenario)
     projection = MetricsProjection(scenario, state)
-    snapshots = SnapshotWriter(run_dir)
+    events = manifest.get("events")
+    snapshots = SnapshotWriter(run_dir, events=events if isinstance(events, int) else 0)
     log = verify_log(
         run_dir / EVENTS_FILE,
         checks=[domain_check(state, projection, snapshots)],

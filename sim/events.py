@@ -198,6 +198,8 @@ class MessageFacts(Event, kw_only=True, frozen=True):
 class MessageSent(MessageFacts, kw_only=True, frozen=True):
     """A node put an item (report or assessment) on a link under a marking."""
 
+    version: int = 0  # of an assessment: the version it carries (0 for a report)
+
 
 class MessageHeld(Event, kw_only=True, frozen=True):
     """A message waits at the sending end because the link is down (store and forward)."""

@@ -53,6 +53,19 @@ class Outcome:
         return path.parent, orjson.loads(path.read_bytes())
 
 
+EXIT_GRACE = 3.0  # s: a worker that got the signal may still be on its way out
+
+
+def _lingering(sid: int) -> list[int]:
+    """The session's processes still alive EXIT_GRACE s after the command ended: a worker
+    finishing its exit under load is no orphan; one that stays is (issue 11 saw them
+    alive for minutes)."""
+    deadline = time.monotonic() + EXIT_GRACE
+    while (members := session_members(sid)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return members
+
+
 def session_members(sid: int) -> list[int]:
     """Live (not zombie) processes of session `sid`, from /proc."""
     members = []
@@ -126,7 +139,7 @@ def interrupt(
             else:
                 os.kill(proc.pid, signum)  # `kill PID`
     stdout, stderr = proc.communicate(timeout=timeout)
-    survivors = session_members(proc.pid)
+    survivors = _lingering(proc.pid)
     return Outcome(
         argv,
         signum,

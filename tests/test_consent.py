@@ -18,7 +18,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sim.analysis.metrics import metrics_from_events
+import msgspec
+
+from sim.analysis.metrics import MetricsProjection, metrics_from_events
 from sim.events import (
     ConsentGranted,
     ConsentRefused,
@@ -27,6 +29,7 @@ from sim.events import (
     Marking,
     MessageDelivered,
     MessageDropped,
+    MessageSent,
 )
 from sim.scenario.models import Scenario
 from tests.builders import collector, link, node, rule, run_events, scenario_dict
@@ -212,3 +215,106 @@ def test_ones_own_nation_needs_no_consent_for_its_own_assessment() -> None:
     assert [(e.item, e.marking) for e in delivered] == [
         ("A-KOR-B-1", Marking("NATO-RESTRICTED", ["KOR", "UKR"]))
     ]
+
+
+def without_consent(events: list[Event], item: str) -> list[Event]:
+    """The run's log as if NATO had sent on without asking: the consent steps gone, and
+    `item`'s messages from NATO left out (so what is left to judge is the others')."""
+    return [
+        e
+        for e in events
+        if not isinstance(e, ConsentRequested | ConsentGranted)
+        and not (
+            isinstance(e, MessageSent | MessageDelivered)
+            and e.item == item
+            and e.link.startswith("NATO->")
+        )
+    ]
+
+
+def test_the_delivery_check_judges_a_nodes_own_assessment_by_its_material() -> None:
+    # A-NATO-1 is NATO's own, resting on A-KOR-1 (held NATO SECRET REL TO KOR, NATO).
+    # Sent to UKR with KOR's consent: no violation. The same delivery without the consent
+    # in the log is looser than that material: a violation at UKR and one at JPN, both
+    # A-NATO-1's (A-KOR-1's messages left out); the check judges
+    # the assessment by the version the message carries (MessageSent.version)
+    raw = world()
+    scenario = Scenario.model_validate(raw)
+    events = run_events(raw)
+    [sent] = [
+        e
+        for e in events
+        if isinstance(e, MessageSent) and e.item == "A-NATO-1" and e.link == "NATO->UKR"
+    ]
+    assert sent.version == 1
+    assert metrics_from_events(scenario, events)["releasability_violations"] == 0
+    projection = MetricsProjection(scenario)
+    for event in without_consent(events, "A-KOR-1"):
+        projection.apply(event)
+    assert projection.deliveries.violations == 2
+    assert (projection.deliveries.last or "").startswith("A-NATO-1 delivered over NATO->")
+
+
+def test_a_finding_is_held_under_the_marking_of_the_report_it_re_reads() -> None:
+    # NATO passes UKR's report to KOR REL TO UKR, NATO, KOR; KOR's re-reading R2 would go
+    # on by KOR's findings rule PUBLICLY DISCLOSED REL TO KOR, NATO, JPN: it is UKR's
+    # material read anew, so it leaves no looser than R1 came (NATO RESTRICTED, to no one
+    # R1's marking excludes); JPN is refused (UKR, R1's originator, is never asked: it has
+    # no consent policy); the delivery check agrees (0)
+    raw = finding_world()
+    scenario = Scenario.model_validate(raw)
+    events = run_events(raw)
+    [back] = [e for e in events if isinstance(e, MessageDelivered) and e.item == "R2"]
+    assert (back.link, back.marking.classification) == ("KOR->NATO", "NATO-RESTRICTED")
+    assert "JPN" not in back.marking.rel_to
+    dropped = [(e.item, e.link, e.reason) for e in events if isinstance(e, MessageDropped)]
+    assert dropped == [("R2", "KOR->JPN", "not-releasable")]
+    assert metrics_from_events(scenario, events)["releasability_violations"] == 0
+    # a log in which KOR sent R2 under its rule's marking is a violation, the check sees it
+    loose = Marking("PUBLICLY-DISCLOSED", ["KOR", "NATO", "JPN"])
+    forged = [
+        msgspec.structs.replace(e, marking=loose)
+        if isinstance(e, MessageSent | MessageDelivered) and e.item == "R2"
+        else e
+        for e in events
+    ]
+    projection = MetricsProjection(scenario)
+    for event in forged:
+        projection.apply(event)
+    assert projection.deliveries.violations >= 1
+    assert (projection.deliveries.last or "").startswith("R2 delivered over KOR->NATO")
+
+
+def finding_world() -> dict[str, Any]:
+    """UKR's forensic report (B2) reaches NATO and, for exploitation, KOR (1 h links,
+    analysis 1 h); KOR corrects it (it names an Iskander, the strike was a KN-23) after
+    1 d and sends its finding to NATO and JPN under its findings rule."""
+    munitions = {
+        "KN-23": {"origin": "DPRK", "category": "ballistic-missile", "looks_like": ["Iskander-M"]},
+        "Iskander-M": {"origin": "RUS", "category": "ballistic-missile", "looks_like": ["KN-23"]},
+    }
+    expertise = {"origin": "DPRK", "delay": "1d", "correct": 1.0, "lookalike": 1.0}
+    return scenario_dict(
+        duration="100h",
+        munitions=munitions,
+        usage_lines=[{"munition": "KN-23", "sector": "S", "at": "10h"}],
+        nodes={
+            "UKR": node("UKR"),
+            "NATO": node("NATO", fusion=POLICY),
+            "KOR": node("KOR", fusion=POLICY, expertise=expertise),
+            "JPN": node("JPN"),
+        },
+        links=[link("UKR", "NATO"), link("NATO", "KOR"), link("KOR", "NATO"), link("KOR", "JPN")],
+        collectors={"police": collector("UKR", discipline="FORENSIC", misidentification=1.0)},
+        sharing=[
+            rule("UKR", ["NATO"], rel_to=["UKR", "NATO", "KOR"]),
+            rule("NATO", ["KOR"], rel_to=["UKR", "NATO", "KOR"]),
+            rule(
+                "KOR",
+                ["NATO", "JPN"],
+                items="findings",
+                classification="PUBLICLY-DISCLOSED",
+                rel_to=["KOR", "NATO", "JPN"],
+            ),
+        ],
+    )

@@ -22,7 +22,15 @@ import pytest
 
 from sim.analysis.metrics import metrics_from_events
 from sim.analysis.timeline import timeline
-from sim.events import AssessmentIssued, Event, ShipmentArrived, ShipmentDeparted, SightingReported
+from sim.events import (
+    AssessmentIssued,
+    AssessmentUpdated,
+    Event,
+    ShipmentArrived,
+    ShipmentDeparted,
+    SightingReported,
+)
+from sim.fusion import FusionPolicy
 from sim.scenario.models import Scenario
 from tests.builders import collector, link, node, rule, run_events, scenario_dict
 
@@ -133,3 +141,65 @@ def test_an_indicator_naming_the_wrong_munition_makes_a_false_warning() -> None:
     kor = node_metrics(raw, events, "KOR")
     assert kor["false_warnings"] == 1
     assert kor["warning_lead_h"] == {"Koksan-170mm": None}
+
+
+def test_a_warning_bar_of_one_source_warns_on_the_first_indicator() -> None:
+    # fusion.warnings {min_sources: 1, min_confidence: 0.4} at KOR: the imagery report
+    # alone (analysed 145 h) gives 0.434 >= 0.4: KOR warns at 145 h (A-KOR-1 v1, one
+    # source, the warning's bar recorded), the SIGINT report makes v2 (169 h, 0.701).
+    # NATO holds v1 from 145 + 240 = 385 h. Lead: KOR 480 - 145 = 335 h, NATO 95 h;
+    # shipments warned before arrival (360 h): KOR 1 of 1, NATO 0 of 1
+    raw = world()
+    bar = {"min_sources": 1, "min_confidence": 0.4}
+    raw["nodes"]["KOR"]["fusion"] = {**POLICY, "warnings": bar}
+    events = run_events(raw)
+    issued = [
+        (type(e).__name__, e.t, e.version, round(e.confidence, 3), e.min_sources, e.min_confidence)
+        for e in events
+        if isinstance(e, AssessmentIssued | AssessmentUpdated)
+    ]
+    assert issued == [
+        ("AssessmentIssued", 145.0, 1, 0.434, 1, 0.4),
+        ("AssessmentUpdated", 169.0, 2, 0.701, 1, 0.4),
+    ]
+    kor, nato = node_metrics(raw, events, "KOR"), node_metrics(raw, events, "NATO")
+    assert kor["warning_lead_h"] == {"Koksan-170mm": pytest.approx(335.0)}
+    assert nato["warning_lead_h"] == {"Koksan-170mm": pytest.approx(95.0)}
+    assert (kor["shipments_warned"], nato["shipments_warned"]) == (1.0, 0.0)
+
+
+def test_the_warning_bar_is_for_routes_only() -> None:
+    policy = FusionPolicy(72.0, 2, 0.6, routes=frozenset({"R"}), warning=(240.0, 1, 0.4))
+    assert policy.meets(0.43, 1, "R") and not policy.meets(0.43, 1, "S")
+    assert (policy.window_for("R"), policy.window_for("S")) == (240.0, 72.0)
+    assert policy.period(250.0, "R") == (240.0, 480.0) and policy.period(250.0) == (216.0, 288.0)
+    # no warning bar: a route is judged like a sector
+    assert not FusionPolicy(72.0, 2, 0.6, routes=frozenset({"R"})).meets(0.43, 1, "R")
+
+
+def test_a_warning_window_gathers_indicators_of_shipments_days_apart() -> None:
+    # a second Koksan shipment leaves at 8 d (192 h), seen by both watchers (216 h, 240 h).
+    # With the 72 h window the shipments fall in periods 72-144 h and 144-216 h: two
+    # warnings, each 0.434 then 0.701. With a 10 d window both fall in 0-240 h: one warning;
+    # the second shipment's indicators come from the sources it already counts (same
+    # collectors): no new version
+    def run(window: str | None) -> list[tuple[str, float, float, int, float]]:
+        raw = world()
+        raw["theater"]["shipments"].append({"munition": "Koksan-170mm", "route": "R", "at": "8d"})
+        bar: dict[str, Any] = {"min_sources": 1, "min_confidence": 0.4}
+        if window is not None:
+            bar["window"] = window
+        raw["nodes"]["KOR"]["fusion"] = {**POLICY, "warnings": bar}
+        return [
+            (e.assessment, e.t, e.period_start, e.version, round(e.confidence, 3))
+            for e in run_events(raw)
+            if isinstance(e, AssessmentIssued | AssessmentUpdated) and e.node == "KOR"
+        ]
+
+    assert run(None) == [
+        ("A-KOR-1", 145.0, 72.0, 1, 0.434),
+        ("A-KOR-1", 169.0, 72.0, 2, 0.701),
+        ("A-KOR-2", 217.0, 144.0, 1, 0.434),
+        ("A-KOR-2", 241.0, 144.0, 2, 0.701),
+    ]
+    assert run("10d") == [("A-KOR-1", 145.0, 0.0, 1, 0.434), ("A-KOR-1", 169.0, 0.0, 2, 0.701)]

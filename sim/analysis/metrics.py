@@ -344,6 +344,7 @@ class MetricsProjection:
             return
         traced = self._traced(e.usage, e.shipment, e.munition_after)
         self._reports[e.derived] = (e.t, traced, False, e.node)
+        self.deliveries.exploited(e)
         self.partner.exploited(e)
         if e.node in self._fusion:  # filed in a cluster at once: an assessment may list it
             return
@@ -356,9 +357,10 @@ class MetricsProjection:
         node.received += 1
         node.waiting[e.report] = e.t
         self._hold(e.report)
-        if e.via is not None:  # by a message (most come from collectors)
-            self.deliveries.received(e.node, e.report, e.via)
         origin = self._reports.get(e.report)
+        if e.via is not None:  # by a message (most come from collectors)
+            filed_at = None if origin is None else origin[3]
+            self.deliveries.received(e.node, e.report, e.via, filed_at)
         if origin is not None and not origin[2]:  # a fake is made up on the spot: no latency
             node.latency.append(e.t - origin[0])
 
@@ -391,11 +393,13 @@ class MetricsProjection:
 
     def _assessment_issued(self, e: ev.AssessmentIssued) -> None:
         self._node(e.node).issued += 1
+        self.deliveries.published(e)
         self.knowledge.published(e, self._facts)
         self.partner.published(e)
 
     def _assessment_updated(self, e: ev.AssessmentUpdated) -> None:
         self._node(e.node).updated += 1
+        self.deliveries.published(e)
         self.knowledge.published(e, self._facts)
         self.partner.published(e)
 
@@ -408,7 +412,7 @@ class MetricsProjection:
     def _message_sent(self, e: ev.MessageSent) -> None:
         self._link(e.link).sent += 1
         self._sent_at[e.message] = e.t
-        if self.deliveries.held:
+        if self.deliveries.held or self.deliveries.issuer:
             self.deliveries.sent(e)
         if e.kind == "report" and e.item in self._holds:
             self._hold(e.item)

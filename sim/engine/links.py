@@ -105,7 +105,15 @@ class LinkAgent:
             return
         mark = Marking(classification, list(rel_to))
         world.emit(
-            MessageSent(t=now, message=message, link=self.name, item=item, kind=kind, marking=mark)
+            MessageSent(
+                t=now,
+                message=message,
+                link=self.name,
+                item=item,
+                kind=kind,
+                marking=mark,
+                version=version,
+            )
         )
         msg = Message(
             message, item, kind, mark, band, confidence, held, self.rules, version, key or item

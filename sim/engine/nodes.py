@@ -23,6 +23,9 @@ from sim.scenario.models import Node, Scenario, SharingRule
 from sim.state.model import Assessment, Report
 
 MarkingPair = tuple[str, list[str]]
+# reading a partner's finding on a report the node holds, against a full analysis [A]:
+# the claim, the source and its context are known; only the reading is new (hours, not a day)
+FINDING_SHARE = 0.1
 
 
 class NodeAgent:
@@ -51,6 +54,11 @@ class NodeAgent:
         """Read this node's parameters (at start and after an intervention)."""
         self.spec: Node = scenario.nodes[self.name]
         self.analysis_time = self.spec.analysis_time.sampler()
+        if self.spec.finding_time is not None:
+            self.finding_time = self.spec.finding_time.sampler()
+        else:
+            full = self.analysis_time
+            self.finding_time = lambda u: FINDING_SHARE * full(u)
         self.report_rules = self.world.rules_from(self.name, "reports")
         self.finding_rules = self.world.rules_from(self.name, "findings")
         self.assessment_rules = self.world.rules_from(self.name, "assessments")
@@ -80,8 +88,21 @@ class NodeAgent:
         while state.queue and len(state.busy) < state.analysts:
             report = state.queue[0]
             world.emit(AnalysisStarted(t=world.env.now, node=self.name, report=report))
-            u = self.draw(report_key(world.state.reports[report]))
-            world.after(self.analysis_time(u), self.complete, report)
+            record = world.state.reports[report]
+            u = self.draw(report_key(record))
+            reading = self.finding_time if self.holds_original(record) else self.analysis_time
+            world.after(reading(u), self.complete, report)
+
+    def holds_original(self, r: Report) -> bool:
+        """Whether `r` is a partner's re-reading of a report this node has already filed:
+        the claim is known here, the analyst reads only what the finding changes."""
+        policy = self.state.fusion
+        if r.supersedes is None or r.was is None or policy is None:
+            return False
+        cluster = self.state.clusters.get(r.was, r.sector, policy.period(r.used_at, r.sector)[0])
+        return cluster is not None and (
+            r.supersedes in cluster.seen or r.supersedes in cluster.withdrawn
+        )
 
     def complete(self, report: str) -> None:
         """An analysis ends: fuse, share, and take the next report."""
@@ -91,9 +112,9 @@ class NodeAgent:
         self.fuse_report(r)
         self.share_report(report)
         self.sender.pop(report, None)
-        if self.state.fusion is None:  # elsewhere it may rest under an assessment of ours
+        examining = self.exploitation.examine(r)  # a reading of it is held as it was
+        if self.state.fusion is None and not examining:  # elsewhere it may rest under ours
             self.consent.forget(report)
-        self.exploitation.examine(r)
         self.dispatch()
 
     def fuse_report(self, r: Report) -> None:
@@ -103,14 +124,29 @@ class NodeAgent:
         if policy is None:
             return
         clusters = self.state.clusters
+        window = policy.window_for(r.sector)
         if r.supersedes is not None and r.was is not None and r.was != r.munition:
-            self.fuse(clusters.cluster_for(r.was, r.sector, r.used_at, policy.window))
-        self.fuse(clusters.cluster_for(r.munition, r.sector, r.used_at, policy.window))
+            self.fuse(clusters.cluster_for(r.was, r.sector, r.used_at, window))
+        self.fuse(clusters.cluster_for(r.munition, r.sector, r.used_at, window))
 
-    def refiled(self, report: str) -> None:
-        """This node's exploitation filed a new reading of a report: weigh it, share it."""
-        self.fuse_report(self.world.state.reports[report])
-        self.share_report(report, self.finding_rules)
+    def refiled(self, examined: str, report: str | None) -> None:
+        """This node's exploitation examined a report; if it filed a new reading of it
+        (`report`), weigh it and share it.
+
+        The reading is the examined report's material read anew: it is held under that
+        report's marking (and its originator's consents), never as this node's own."""
+        held = self.consent.material.get(examined)
+        if report is not None:
+            r = self.world.state.reports[report]
+            if held is not None:
+                marking = self.consent.marking_of(examined) or held.marking
+                self.consent.hold(report, held.originator, marking, report_key(r))
+            self.fuse_report(r)
+            self.share_report(report, self.finding_rules)
+        if self.state.fusion is None:  # as `complete` would have, had it not been examined
+            self.consent.forget(examined)
+            if report is not None:
+                self.consent.forget(report)
 
     def share_report(self, report: str, rules: list[SharingRule] | None = None) -> None:
         """Forward an analysed report by this node's sharing rules for reports (or `rules`)."""
@@ -123,9 +159,12 @@ class NodeAgent:
         sender = self.sender.get(report)
         if sender is not None:
             offered.add(sender)
-        discipline = self.world.state.reports[report].discipline
+        record = self.world.state.reports[report]
+        discipline, outcome = record.discipline, record.outcome
         for rule in rules:
             if rule.disciplines is not None and discipline not in rule.disciplines:
+                continue
+            if rule.outcomes is not None and outcome not in rule.outcomes:
                 continue
             for dest in rule.to:
                 if dest in offered:
@@ -147,6 +186,7 @@ class NodeAgent:
         if judgement is None:
             return
         breakdown = fusion.weigh(cluster, policy.prior, own=state.assessments)
+        min_sources, min_confidence = policy.bar(cluster.sector)
         if judgement.action == "issue":
             kind: type[AssessmentFacts] = AssessmentIssued
             assessment = f"A-{self.name}-{len(state.assessments) + 1}"
@@ -169,8 +209,8 @@ class NodeAgent:
                 contradicting=list(breakdown.contradicting),
                 against=list(breakdown.against),
                 prior=policy.prior,
-                min_sources=policy.min_sources,
-                min_confidence=policy.min_confidence,
+                min_sources=min_sources,
+                min_confidence=min_confidence,
                 evidence=list(breakdown.lines),
                 set_aside=list(breakdown.set_aside),
             )
@@ -211,7 +251,7 @@ class NodeAgent:
         if policy is not None:  # evolve has put it in its cluster
             middle = (record.period[0] + record.period[1]) / 2.0
             cluster = self.state.clusters.cluster_for(
-                record.munition, record.sector, middle, policy.window
+                record.munition, record.sector, middle, policy.window_for(record.sector)
             )
             self.fuse(cluster)
         self.share_assessment(assessment, band, confidence, version)

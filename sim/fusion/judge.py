@@ -36,14 +36,15 @@ def judge(
     """What to emit for ``cluster`` given its ``breakdown`` (or cheaper :class:`Verdict`), or None.
 
     "issue" when no assessment exists yet and the breakdown clears the policy's bar
-    (``min_sources`` supporting sources and ``min_confidence``); "update" when an
+    (``min_sources`` supporting sources and ``min_confidence``; a warning's bar on a
+    supply route); "update" when an
     assessment exists and any counted line has changed: a source added, its weight or
     the source it counts as (a new version: the published arithmetic stays what the
     node holds).
     An issued assessment is never withdrawn; contradicting evidence lowers its band.
     """
     if cluster.assessment is None:
-        if policy.meets(breakdown.confidence, len(breakdown.sources)):
+        if policy.meets(breakdown.confidence, len(breakdown.sources), cluster.sector):
             return Judgement("issue", breakdown)
         return None
     if breakdown.signature != cluster.signature:

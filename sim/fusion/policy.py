@@ -17,12 +17,18 @@ class FusionPolicy:
     ``window`` is the length of the periods evidence is grouped by: a claimed use at
     ``t`` belongs to the period ``[k * window, (k + 1) * window)`` with
     ``k = floor(t / window)``, counted from the run's start.
+
+    ``routes`` are the "sectors" that are supply routes: a cluster on one is a warning
+    (indicators of shipments), judged by ``warning`` (window, min_sources,
+    min_confidence) when given, else by the node's own bar.
     """
 
     window: float
     min_sources: int
     min_confidence: float
     prior: float = DEFAULT_PRIOR
+    routes: frozenset[str] = frozenset()
+    warning: tuple[float, int, float] | None = None
 
     def __post_init__(self) -> None:
         if not self.window > 0 or math.isinf(self.window):
@@ -40,14 +46,31 @@ class FusionPolicy:
         if not 0.0 < self.prior < 1.0:
             msg = f"prior must be strictly between 0 and 1, got {self.prior!r}"
             raise ValueError(msg)
+        if self.warning is not None:
+            window, min_sources, min_confidence = self.warning
+            FusionPolicy(window, min_sources, min_confidence, self.prior)  # the same checks
 
-    def period(self, used_at: float) -> tuple[float, float]:
+    def window_for(self, sector: str) -> float:
+        """The length of the periods evidence about `sector` (a sector or a route) falls in."""
+        if self.warning is not None and sector in self.routes:
+            return self.warning[0]
+        return self.window
+
+    def bar(self, sector: str) -> tuple[int, float]:
+        """(min_sources, min_confidence) for an assessment about `sector`."""
+        if self.warning is not None and sector in self.routes:
+            return self.warning[1], self.warning[2]
+        return self.min_sources, self.min_confidence
+
+    def period(self, used_at: float, sector: str = "") -> tuple[float, float]:
         """The period ``[start, end)`` holding a claimed use at ``used_at`` hours."""
-        return period_of(used_at, self.window)
+        return period_of(used_at, self.window_for(sector))
 
-    def meets(self, confidence: float, sources: int) -> bool:
-        """Whether ``sources`` independent sources at ``confidence`` clear the bar."""
-        return sources >= self.min_sources and confidence >= self.min_confidence
+    def meets(self, confidence: float, sources: int, sector: str = "") -> bool:
+        """Whether ``sources`` independent sources at ``confidence`` clear the bar for an
+        assessment about `sector` (a warning's on a route, the node's otherwise)."""
+        min_sources, min_confidence = self.bar(sector)
+        return sources >= min_sources and confidence >= min_confidence
 
 
 def period_of(used_at: float, window: float) -> tuple[float, float]:

@@ -148,6 +148,18 @@ class Theater(Section):
         return value
 
 
+class WarningBar(Section):
+    """How a node judges indicators of shipments on a supply route into a warning: warning
+    is given on less than an assessment of use needs (a missed warning costs more than a
+    false one), and a shipment's indicators may be spread over its transit."""
+
+    window: Hours | None = Field(
+        None, description="indicators further apart start a new warning; default: fusion.window"
+    )
+    min_sources: Whole = Field(1, ge=1, description="independent sources needed to warn")
+    min_confidence: Probability = Field(0.4, description="confidence needed to warn")
+
+
 class Fusion(Section):
     """How a node correlates analysed reports into assessments."""
 
@@ -155,7 +167,15 @@ class Fusion(Section):
     min_sources: Whole = Field(2, ge=1, description="independent sources needed to assess")
     min_confidence: Probability = Field(0.6, description="confidence needed to assess")
     prior: Real = Field(0.2, gt=0.0, lt=1.0, description="confidence before any report")
+    warnings: WarningBar | None = Field(
+        None,
+        description="the bar for a warning (an assessment of shipments on a supply route, "
+        "from indicators); default: the same as for use",
+    )
 
+
+# what an exploitation's finding did to the report it re-read (a re-reading's outcome)
+Outcome = Literal["confirmed", "corrected", "lookalike", "refuted"]
 
 _MATERIAL: list[Discipline] = ["FORENSIC", "IMINT"]  # disciplines whose reports carry material
 
@@ -219,6 +239,12 @@ class Node(Section):
         ge=1, le=10_000, description="analysts working in parallel: servers of its FIFO queue"
     )
     analysis_time: Distribution = Field(description="time one analyst spends on one report")
+    finding_time: Distribution | None = Field(
+        None,
+        description="time one analyst spends reading a partner's finding (an exploitation's "
+        "re-reading) of a report the node already holds: the claim is known, only the "
+        "reading changes; default: a tenth of analysis_time",
+    )
     fusion: Fusion | None = Field(
         None, description="correlate reports into assessments; none: analyse and forward only"
     )
@@ -339,6 +365,12 @@ class SharingRule(Section):
     )
     disciplines: list[Discipline] | None = Field(
         None, description="reports or findings: only those of these disciplines; default: all"
+    )
+    outcomes: list[Outcome] | None = Field(
+        None,
+        description="reports or findings: only re-readings (an exploitation's findings) with "
+        "these outcomes, e.g. those that change the claim [corrected, lookalike, refuted]; "
+        "no other report passes; default: every report",
     )
 
 

@@ -156,7 +156,7 @@ def _file(node: NodeState, r: Report) -> None:
     policy = node.fusion
     assert policy is not None  # callers check
     if r.supersedes is not None and r.was is not None:
-        old = node.clusters.cluster_for(r.was, r.sector, r.used_at, policy.window)
+        old = node.clusters.cluster_for(r.was, r.sector, r.used_at, policy.window_for(r.sector))
         old.withdraw(r.supersedes)
     evidence = fusion.ReportEvidence(
         report=r.report,
@@ -168,7 +168,8 @@ def _file(node: NodeState, r: Report) -> None:
         polarity=r.polarity,
         artefact=r.artefact,
     )
-    cluster = node.clusters.cluster_for(r.munition, r.sector, r.used_at, policy.window)
+    window = policy.window_for(r.sector)
+    cluster = node.clusters.cluster_for(r.munition, r.sector, r.used_at, window)
     cluster.add_report(evidence)
 
 
@@ -196,6 +197,7 @@ def _report_exploited(s: WorldState, e: ev.ReportExploited) -> None:
         shipment=e.shipment,
         supersedes=e.report,
         was=e.munition_before,
+        outcome=e.outcome,
     )
     # the finding is this node's analysis of it: filed here at once, never queued
     node.received.add(e.derived)
@@ -298,7 +300,7 @@ def _assessment_received(s: WorldState, e: ev.AssessmentReceived) -> None:
         lines=record.versions[e.version - 1],
     )
     cluster = node.clusters.cluster_for(
-        record.munition, record.sector, partner.midpoint, node.fusion.window
+        record.munition, record.sector, partner.midpoint, node.fusion.window_for(record.sector)
     )
     cluster.add_partner(partner)
 

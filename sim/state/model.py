@@ -47,6 +47,7 @@ class Report:
     shipment: str | None = None  # an indicator: the shipment it truly traces to
     supersedes: str | None = None  # an exploitation's reading: the report it read anew
     was: str | None = None  # ... and the munition that report named
+    outcome: str | None = None  # ... and what the reading found (ReportExploited.outcome)
 
 
 @dataclass(slots=True)
@@ -136,11 +137,18 @@ def fusion_policy(scenario: Scenario, node: str) -> FusionPolicy | None:
     spec = scenario.nodes[node].fusion
     if spec is None:
         return None
+    bar = spec.warnings
+    warning = None
+    if bar is not None:
+        window = spec.window if bar.window is None else bar.window
+        warning = (window, bar.min_sources, bar.min_confidence)
     return FusionPolicy(
         window=spec.window,
         min_sources=spec.min_sources,
         min_confidence=spec.min_confidence,
         prior=spec.prior,
+        routes=frozenset(scenario.theater.routes),
+        warning=warning,
     )
 
 

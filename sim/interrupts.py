@@ -196,3 +196,14 @@ def _die_with_parent() -> None:
         libc.prctl(1, int(signal.SIGTERM))  # 1 = PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
+
+
+@contextmanager
+def finished_in(directory: object, what: str) -> Iterator[None]:
+    """Once the work is done (writing its last files, rendering its results), a stop
+    signal says the results are complete in `directory` instead of cutting them short."""
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        done = f"{what} had finished: its results are complete in {directory}"
+        raise as_interrupted(exc).kept(done) from None

@@ -233,11 +233,13 @@ def vars_of(event: Any) -> dict[str, Any]:
 # --- command line -------------------------------------------------------------------
 
 
-def test_run_replications_command_writes_tables(example: Path, tmp_path: Path) -> None:
-    from sim.cli.whatif_cmds import run_replications_command
+def test_replicate_writes_tables(example: Path, tmp_path: Path) -> None:
+    from sim.experiments.replicate import ReplicationsRequest, replicate
 
     out = tmp_path / "logs"
-    directory = run_replications_command(example, replications=4, out=out, workers=1)
+    result = replicate(ReplicationsRequest(example, 4, out=out, workers=1))
+    directory = result.directory
+    assert len(result.frame) == 4 and result.summary["nodes.NATO-JISD.coverage"].total == 4
     for name in ("replications.csv", "replications.parquet", "summary.json", "manifest.json"):
         assert (directory / name).is_file(), name
     header = (directory / "replications.csv").read_text().splitlines()[0].split(",")

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from functools import cache
+from importlib import metadata
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from typer.core import TyperArgument, TyperOption
 
 from sim.errors import IntelsimError
 from sim.interrupts import Interrupted, as_interrupted, install
@@ -36,38 +37,98 @@ def _directory(text: str | Path) -> Path:
     return Path(text)
 
 
+# Positional arguments are named alike in every command: SCENARIO (a scenario file), RUN
+# (a run directory, a run id under --out, or "latest"), DIR (an output directory).
+ScenarioArgument = Annotated[Path, typer.Argument(metavar="SCENARIO", help="scenario file")]
+RunArgument = Annotated[
+    str,
+    typer.Argument(metavar="RUN", help='a run directory, a run id under --out, or "latest"'),
+]
 OutOption = Annotated[
-    Path, typer.Option("--out", parser=_directory, help="where run directories go")
+    Path,
+    typer.Option(
+        "--out", metavar="DIR", parser=_directory, help="where run directories go (and are found)"
+    ),
 ]
 MaxEventsOption = Annotated[
     int,
     typer.Option(
         "--max-events",
         min=1,
-        help="refuse a run expected to produce more events than this (the estimate is "
-        "printed when it is refused)",
+        metavar="N",
+        help="refuse a run expected to produce more than N events (the estimate is printed "
+        "when it is refused)",
     ),
 ]
 SeedOption = Annotated[
     int | None,
     typer.Option(
-        min=0, max=SEED_LIMIT - 1, help="the seed (default: the scenario's), 0 to 2^63 - 1"
+        min=0,
+        max=SEED_LIMIT - 1,
+        metavar="N",
+        help="the seed, 0 to 2^63 - 1 (default: the scenario's)",
     ),
 ]
 SetOption = Annotated[
     list[str] | None,
-    typer.Option("--set", help="override a field: PATH=VALUE (dotted path, YAML value)"),
+    typer.Option(
+        "--set",
+        metavar="PATH=VALUE",
+        help="override a field: dotted path, YAML value (repeatable)",
+    ),
+]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(min=1, metavar="N", help="local worker processes (default: one per CPU)"),
+]
+DaskOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="ADDRESS",
+        help="Dask scheduler tcp://HOST:PORT, or 'local' for a LocalCluster",
+    ),
+]
+MetricOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--metric",
+        metavar="METRIC",
+        help="metric to show: a name or a glob, e.g. 'nodes.*.coverage' (repeatable)",
+    ),
+]
+ReplicationsOption = Annotated[
+    int, typer.Option(min=1, metavar="N", help="replications per scenario or point, at least 1")
+]
+AsOption = Annotated[
+    str | None,
+    typer.Option("--as", metavar="NODE", help="only what this node saw (no ground truth)"),
 ]
 
 
-@contextmanager
-def finished_in(directory: Path | None, what: str) -> Iterator[None]:
-    """Rendering once the work is done: a stop signal now says the results are complete."""
-    try:
-        yield
-    except KeyboardInterrupt as exc:
-        done = f"{what} had finished: its results are complete in {directory}"
-        raise as_interrupted(exc).kept(done) from None
+def _version(asked: bool) -> None:
+    if asked:
+        out_console.print(f"intelsim {metadata.version('intelsim')}", highlight=False)
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_version,
+            is_eager=True,
+            help="print the version of intelsim and exit",
+        ),
+    ] = False,
+) -> None:
+    """Event-sourced simulation of NATO–ROK intelligence sharing on DPRK munitions in Ukraine."""
+
+
+def warn(message: str) -> None:
+    """One warning line on stderr (the command goes on)."""
+    err_console.print(f"[yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -125,7 +186,41 @@ def dispatch(argv: Sequence[str] | None = None) -> int:
 @cache
 def _command() -> Callable[..., Any]:
     """The app as a click command, built once (Typer rebuilds it on every call: ~40 ms)."""
-    return typer.main.get_command(app)
+    return in_words(typer.main.get_command(app))
+
+
+class _ArgumentInWords(TyperArgument):
+    """An argument whose help shows its name (SCENARIO, RUN) and not its Python type."""
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
+
+    def _get_number_range_help_str(self) -> str | None:
+        return None
+
+
+class _OptionInWords(TyperOption):
+    """An option whose help shows its metavar (N, PATH=VALUE), nothing for a flag, and
+    not its Python type (<int range> [x>=1], <list[str]>, <bool>): the help text says
+    what values are allowed, in words."""
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return "" if self.is_flag or self.metavar is None else self.metavar
+
+    def _get_number_range_help_str(self) -> str | None:
+        return None
+
+
+def in_words(command: Any) -> Any:
+    """The command (and its subcommands) with help that speaks in words, not types."""
+    for param in [*command.params, command.get_help_option(typer.Context(command))]:
+        if isinstance(param, TyperOption):
+            param.__class__ = _OptionInWords
+        elif isinstance(param, TyperArgument):
+            param.__class__ = _ArgumentInWords
+    for sub in getattr(command, "commands", {}).values():
+        in_words(sub)
+    return command
 
 
 def _interruption(exc: BaseException) -> Interrupted | None:

@@ -8,15 +8,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from sim.cli.app import OutOption, app, err_console, out_console
+from sim.cli.app import OutOption, RunArgument, app, err_console, out_console
 
 if TYPE_CHECKING:
     from sim.analysis.exports import Exported
 
 DEFAULT_OUT = Path("logs")
-RunArgument = Annotated[
-    str, typer.Argument(help='a run directory, a run id under --out, or "latest"')
-]
 
 
 @app.command("export")
@@ -25,17 +22,22 @@ def export_cmd(
     format_: Annotated[
         str,
         typer.Option(
-            "--format", "-f", help="stix (STIX 2.1 bundle), misp (MISP event JSON) or parquet"
+            "--format",
+            "-f",
+            metavar="stix|misp|parquet",
+            help="stix (STIX 2.1 bundle), misp (MISP event JSON) or parquet",
         ),
     ],
     as_node: Annotated[
-        str | None, typer.Option("--as", help="only what this node saw and knew")
+        str | None,
+        typer.Option("--as", metavar="NODE", help="only what this node saw and knew"),
     ] = None,
     ground_truth: Annotated[
         bool, typer.Option("--ground-truth", help="include what really happened (the file says so)")
     ] = False,
     to: Annotated[
-        Path | None, typer.Option("--to", help="file to write (a directory for parquet)")
+        Path | None,
+        typer.Option("--to", metavar="PATH", help="file to write (a directory for parquet)"),
     ] = None,
     out: OutOption = DEFAULT_OUT,
 ) -> None:
@@ -75,11 +77,16 @@ def _exporter(fmt: str) -> Callable[..., Exported]:
 
 @app.command("query")
 def query_cmd(
-    args: Annotated[list[str], typer.Argument(metavar="RUN... SQL", help="runs, then the SQL")],
+    args: Annotated[
+        list[str], typer.Argument(metavar="RUN SQL", help="one or more runs, then the SQL")
+    ],
     to: Annotated[
-        Path | None, typer.Option("--to", help="write every row to a .csv or .parquet file")
+        Path | None,
+        typer.Option("--to", metavar="FILE", help="write every row to a .csv or .parquet file"),
     ] = None,
-    limit: Annotated[int, typer.Option(min=1, help="rows shown on the terminal")] = 50,
+    limit: Annotated[
+        int, typer.Option(min=1, metavar="N", help="rows shown on the terminal, at least 1")
+    ] = 50,
     out: OutOption = DEFAULT_OUT,
 ) -> None:
     """SQL (DuckDB) over the events of one or more runs: the table `events`, a `run` column."""
@@ -103,7 +110,9 @@ def query_cmd(
 
 @app.command("diff")
 def diff_cmd(
-    run_a: Annotated[str, typer.Argument(metavar="RUN_A", help="a run directory, id or 'latest'")],
+    run_a: Annotated[
+        str, typer.Argument(metavar="RUN_A", help='a run directory, a run id or "latest"')
+    ],
     run_b: Annotated[str, typer.Argument(metavar="RUN_B", help="the run to compare with it")],
     out: OutOption = DEFAULT_OUT,
 ) -> None:

@@ -21,10 +21,13 @@ def report_cmd(
     ],
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="the HTML file to write (default: report.html inside it)"),
+        typer.Option(
+            "--out", metavar="FILE", help="the HTML file to write (default: report.html inside it)"
+        ),
     ] = None,
     logs: Annotated[
-        Path, typer.Option("--logs", help='where run ids and "latest" are looked up')
+        Path,
+        typer.Option("--logs", metavar="DIR", help='where run ids and "latest" are looked up'),
     ] = Path("logs"),
 ) -> None:
     """One HTML file that opens offline: map, time scrubber, perspectives, provenance, metrics."""

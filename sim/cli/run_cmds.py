@@ -1,23 +1,33 @@
-"""Commands that make and check runs: run, verify."""
+"""Commands that make and check runs: run (one, or replications), verify, branch."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from sim.cli.app import (
+    DaskOption,
     MaxEventsOption,
+    MetricOption,
     OutOption,
+    RunArgument,
+    ScenarioArgument,
     SeedOption,
     SetOption,
+    WorkersOption,
     app,
     err_console,
-    finished_in,
     out_console,
+    warn,
 )
+from sim.interrupts import finished_in
 from sim.limits import DEFAULT_MAX_EVENTS
+
+if TYPE_CHECKING:
+    from sim.experiments.replicate import ReplicationsRequest
+    from sim.experiments.run import RunRequest
 
 # Commands import the library inside their functions, for start-up time: `intelsim --help`
 # and each command load only what that command uses (the import rules: docs/architecture.md).
@@ -25,97 +35,97 @@ from sim.limits import DEFAULT_MAX_EVENTS
 
 @app.command()
 def run(
-    file: Annotated[Path, typer.Argument(help="scenario file")],
+    file: ScenarioArgument,
     seed: SeedOption = None,
     set_: SetOption = None,
     out: OutOption = Path("logs"),
     replications: Annotated[
-        int, typer.Option(min=1, help="independent replications (mean and 95% CI per metric)")
+        int,
+        typer.Option(
+            min=1, metavar="N", help="independent replications: mean and 95% CI per metric"
+        ),
     ] = 1,
-    workers: Annotated[int | None, typer.Option(min=1, help="local worker processes")] = None,
-    dask: Annotated[
-        str | None,
-        typer.Option(help="Dask scheduler tcp://HOST:PORT, or 'local' for a LocalCluster"),
-    ] = None,
+    workers: WorkersOption = None,
+    dask: DaskOption = None,
     precision: Annotated[
         list[str] | None,
-        typer.Option(help="METRIC=HALF_WIDTH: add replications until the 95% CI is this narrow"),
+        typer.Option(
+            metavar="METRIC=HALF_WIDTH",
+            help="add replications until the metric's 95% CI is this narrow (repeatable)",
+        ),
     ] = None,
     max_replications: Annotated[
-        int, typer.Option(min=1, help="cap on replications with --precision")
+        int, typer.Option(min=1, metavar="N", help="cap on replications with --precision")
     ] = 200,
-    live: Annotated[bool, typer.Option(help="tell the story as the run goes")] = False,
+    metric: MetricOption = None,
+    live: Annotated[
+        bool, typer.Option("--live", help="tell the story as the run goes (one run only)")
+    ] = False,
     speed: Annotated[
-        float, typer.Option(min=0.0, help="with --live: simulated hours per second (0: no pacing)")
+        float,
+        typer.Option(
+            min=0.0,
+            metavar="HOURS",
+            help="with --live: simulated hours per second of wall time (0: no pacing)",
+        ),
     ] = 0.0,
     max_events: MaxEventsOption = DEFAULT_MAX_EVENTS,
 ) -> None:
-    """Run a scenario: stream its events to logs/<run-id>/ and print a summary."""
-    overrides = list(set_ or [])
-    if replications > 1 or precision:
-        from sim.cli.whatif_cmds import run_replications_command
+    """Run a scenario: stream its events to a new run directory and print a summary; with
+    --replications or --precision, many runs summarised with 95% CIs."""
+    many = replications > 1 or bool(precision)
+    if live and many:
+        warn("--live tells one run: it is ignored with --replications and --precision")
+    if speed and not (live and not many):
+        warn("--speed paces --live: without a live run it is ignored")
+    if metric and not many:
+        warn("--metric chooses what replications show: one run shows its whole summary")
+    if not many:
+        from sim.experiments.run import RunRequest
 
-        run_replications_command(
-            file,
-            replications=replications,
-            overrides=overrides,
-            out=out,
-            seed=seed,
-            workers=workers,
-            dask=dask,
-            precision=list(precision or []),
-            max_replications=max_replications,
-            max_events=max_events,
-        )
+        _one_run(RunRequest(file, tuple(set_ or []), out, seed, max_events), live, speed)
         return
-    _one_run(file, overrides, out, seed, live=live, speed=speed, max_events=max_events)
+    from sim.experiments.replicate import ReplicationsRequest
+
+    request = ReplicationsRequest(
+        file,
+        replications,
+        overrides=tuple(set_ or []),
+        out=out,
+        seed=seed,
+        workers=workers,
+        dask=dask,
+        precision=tuple(precision or []),
+        max_replications=max_replications,
+        max_events=max_events,
+    )
+    _replications(request, list(metric or []))
 
 
-def _one_run(
-    file: Path,
-    overrides: list[str],
-    out: Path,
-    seed: int | None,
-    *,
-    live: bool,
-    speed: float,
-    max_events: int,
-) -> None:
-    """`intelsim run FILE`: one run to a directory, told live or with progress, summarised."""
-    from sim.engine.workload import estimate_events
-    from sim.experiments.run import run_to_directory
-    from sim.report.live import live_listener
-    from sim.report.progress import RunProgress
-    from sim.report.summary import run_summary
-    from sim.scenario.loader import load_scenario
+def _one_run(request: RunRequest, live: bool, speed: float) -> None:
+    """`intelsim run SCENARIO`: one run, told live or with progress, then its summary."""
+    from sim.experiments.run import run_file
+    from sim.report.results import print_run
+    from sim.report.watching import RunConsoleWatch
 
-    loaded = load_scenario(file, overrides)
-    for warning in loaded.warnings:
-        err_console.print(f"[yellow]{warning}[/]", highlight=False, soft_wrap=True)
-    listeners = [live_listener(loaded.scenario, out_console, speed)] if live else []
-    expected = estimate_events(loaded.scenario, loaded.raw).events
-    with RunProgress(err_console, loaded.scenario.duration, expected) as progress:
-        outcome = run_to_directory(
-            loaded,
-            out,
-            seed=seed,
-            overrides=overrides,
-            listeners=listeners,
-            on_flush=None if live else progress,
-            max_events=max_events,
-        )
+    outcome = run_file(request, RunConsoleWatch(out_console, err_console, live=live, speed=speed))
     with finished_in(outcome.run_dir, "the run"):
-        out_console.print(run_summary(outcome.metrics, None, outcome.wall_seconds))
-        out_console.print(f"run directory: [bold]{outcome.run_dir}[/]", highlight=False)
+        print_run(outcome, out_console)
+
+
+def _replications(request: ReplicationsRequest, patterns: list[str]) -> None:
+    """`intelsim run SCENARIO --replications N`: the replications, their table and files."""
+    from sim.experiments.replicate import replicate
+    from sim.report.results import print_replications
+    from sim.report.watching import ConsoleWatch
+
+    result = replicate(request, ConsoleWatch(out_console, err_console))
+    with finished_in(result.directory, "the replications"):
+        print_replications(result, patterns, out_console, err_console)
 
 
 @app.command()
-def verify(
-    run_id: Annotated[
-        str, typer.Argument(metavar="RUN", help="run directory, run id, or 'latest'")
-    ],
-    out: OutOption = Path("logs"),
-) -> None:
+def verify(run_id: RunArgument, out: OutOption = Path("logs")) -> None:
     """Check a run: hash chain, sequence, time order, markings, replay, manifest, metrics."""
     from sim.analysis.verify import verify_run
     from sim.store import resolve_run
@@ -144,35 +154,26 @@ def verify(
 
 @app.command()
 def branch(
-    run_id: Annotated[
-        str, typer.Argument(metavar="RUN", help="run directory, run id, or 'latest'")
+    run_id: RunArgument,
+    at: Annotated[
+        str,
+        typer.Option(
+            "--at",
+            metavar="WHEN",
+            help="when the future changes: a duration since the start (10d, 36h) or an ISO time",
+        ),
     ],
-    at: Annotated[str, typer.Option("--at", help="when the future changes: 10d, 36h, or ISO time")],
     set_: SetOption = None,
     out: OutOption = Path("logs"),
     max_events: MaxEventsOption = DEFAULT_MAX_EVENTS,
 ) -> None:
-    """Same past, changed future: re-run RUN with --set changes applied from time --at."""
-    from sim.analysis.replay import load_run
-    from sim.analysis.timeline import parse_when
-    from sim.experiments.branch import branch_run
-    from sim.report.summary import run_summary
+    """Same past, changed future: re-run RUN with --set changes applied from time --at, and
+    say what changed against RUN."""
+    from sim.experiments.branch import BranchRequest, branch
+    from sim.report.results import print_branch
     from sim.store import resolve_run
 
     run_dir = resolve_run(run_id, out)
-    scenario, _ = load_run(run_dir)
-    t = parse_when(at, scenario)
-    result = branch_run(run_dir, t, list(set_ or []), out, max_events=max_events)
-    outcome = result.outcome
-    out_console.print(run_summary(outcome.metrics, None, outcome.wall_seconds))
-    where = (
-        f"diverges at t={result.diverged_at:g}h"
-        if result.diverged_at is not None
-        else "no event differs"
-    )
-    out_console.print(
-        f"same past: the first {result.shared_events} events are byte-identical to {run_dir.name}; "
-        f"{where}",
-        highlight=False,
-    )
-    out_console.print(f"run directory: [bold]{outcome.run_dir}[/]", highlight=False)
+    result = branch(BranchRequest(run_dir, at, tuple(set_ or []), out, max_events))
+    with finished_in(result.outcome.run_dir, "the branch"):
+        print_branch(result, out_console)

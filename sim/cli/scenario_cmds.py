@@ -17,7 +17,7 @@ from sim.cli.app import app, err_console, out_console
 
 @app.command()
 def validate(
-    files: Annotated[list[Path], typer.Argument(help="scenario files")],
+    files: Annotated[list[Path], typer.Argument(metavar="SCENARIO", help="scenario files")],
 ) -> None:
     """Check scenario files; exit 0, or 2 listing every problem (file, field path, why)."""
     from sim.scenario.loader import validate_paths

@@ -7,47 +7,64 @@ from typing import Annotated
 
 import typer
 
-from sim.cli.app import OutOption, SetOption, app, fail, out_console
-from sim.cli.whatif_cmds import DaskOption, MetricOption, WorkersOption, drive_sweep
+from sim.cli.app import (
+    DaskOption,
+    MetricOption,
+    OutOption,
+    SeedOption,
+    SetOption,
+    WorkersOption,
+    app,
+    err_console,
+    fail,
+    out_console,
+)
+from sim.cli.whatif_cmds import ResumeOption
+from sim.interrupts import finished_in
 
 
 @app.command()
 def value(
     file: Annotated[
-        Path | None, typer.Argument(help="scenario file (not needed with --resume)")
+        Path | None,
+        typer.Argument(metavar="SCENARIO", help="scenario file (not needed with --resume)"),
     ] = None,
     without: Annotated[
         list[str] | None,
         typer.Option(
+            metavar="PART",
             help="a part to value: a node, a nation (all its nodes), a link FROM->TO, a "
             "collector, a campaign or an attack; A+B removes both as one part; repeatable: "
-            "each alone, then all together"
+            "each alone, then all together",
         ),
     ] = None,
     replications: Annotated[
-        int, typer.Option(min=2, help="paired replications (with and without each part)")
+        int,
+        typer.Option(
+            min=2, metavar="N", help="paired replications (with and without each part), at least 2"
+        ),
     ] = 20,
     metric: MetricOption = None,
     node: Annotated[
-        list[str] | None, typer.Option(help="node to show (repeatable; default: every node)")
+        list[str] | None,
+        typer.Option(metavar="NODE", help="node to show (repeatable; default: every node)"),
     ] = None,
     set_: SetOption = None,
-    seed: Annotated[int | None, typer.Option(help="base seed (default: the scenario's)")] = None,
-    resume: Annotated[
-        Path | None, typer.Option(help="continue the stopped study in this directory")
-    ] = None,
+    seed: SeedOption = None,
+    resume: ResumeOption = None,
     workers: WorkersOption = None,
     dask: DaskOption = None,
     out: OutOption = Path("logs"),
 ) -> None:
     """What a part is worth: paired runs with and without it (same seeds), with − without
     at every node with 95% CIs."""
-    from sim.experiments.value import ValueSpec, finish_value, open_value
-    from sim.report.value_plot import value_plot
-    from sim.report.value_view import LEGEND, removal_line, value_tables
+    from sim.experiments.value import ValueSpec, run_value
+    from sim.report.results import print_value
+    from sim.report.value_view import removal_line
+    from sim.report.watching import ConsoleWatch
 
     if resume is None and file is None:
-        fail("give a scenario FILE (or --resume DIR)")
+        fail("give a SCENARIO file (or --resume DIR)")
     spec = ValueSpec(
         file=str(file),
         vary=(),
@@ -58,18 +75,10 @@ def value(
         metrics=tuple(metric or []),
         nodes=tuple(node or []),
     )
-    study = open_value(spec if resume is None else resume, out)
-    for part in study.plan.parts:
-        out_console.print(removal_line(part), highlight=False)
-    runs, _ = drive_sweep(study, workers, dask, "value")
-    valuation = finish_value(study, runs, list(metric or []), list(node or []))
-    name = study.plan.scenario_name
-    plots = value_plot(valuation, study.directory / "value", f"{name}: what each part adds")
-    for table in value_tables(valuation, name):
-        out_console.print(table)
-    out_console.print(LEGEND, style="dim", highlight=False)
-    out_console.print(
-        f"every node and metric in {study.directory / 'value.csv'}; what each removal "
-        f"removed in removed.csv; plot {plots[0]}",
-        highlight=False,
+    watch = ConsoleWatch(out_console, err_console)
+    shown = (list(metric or []), list(node or []))
+    result = run_value(
+        resume or spec, out, *shown, workers=workers, dask=dask, watch=watch, describe=removal_line
     )
+    with finished_in(result.study.directory, "the value study"):
+        print_value(result, out_console)

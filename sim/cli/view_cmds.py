@@ -8,17 +8,11 @@ from typing import Annotated, Any
 
 import typer
 
-from sim.cli.app import OutOption, app, err_console, out_console
+from sim.cli.app import AsOption, OutOption, RunArgument, app, err_console, out_console
 
 # Commands import the library inside their functions, for start-up time: `intelsim --help`
 # and each command load only what that command uses (the import rules: docs/architecture.md).
 
-RunArgument = Annotated[
-    str, typer.Argument(help='a run directory, a run id under --out, or "latest"')
-]
-AsOption = Annotated[
-    str | None, typer.Option("--as", help="only what this node saw (no ground truth)")
-]
 DEFAULT_OUT = Path("logs")
 
 
@@ -34,7 +28,10 @@ def timeline_cmd(
     run: RunArgument,
     as_node: AsOption = None,
     until: Annotated[
-        str | None, typer.Option("--until", help='stop at a time: "10d" after the start, or ISO')
+        str | None,
+        typer.Option(
+            "--until", metavar="WHEN", help='stop at a time: "10d" after the start, or ISO'
+        ),
     ] = None,
     plain: Annotated[bool, typer.Option("--plain", help="plain text, no colours")] = False,
     out: OutOption = DEFAULT_OUT,
@@ -66,19 +63,6 @@ def reader_left() -> None:
     raise typer.Exit(0)
 
 
-def _differences(recomputed: dict[str, Any], recorded: Any) -> list[str]:
-    from sim.analysis.metrics import flatten
-
-    if not isinstance(recorded, dict):
-        return ["metrics.json is not a metrics document"]
-    new, old = flatten(recomputed), flatten(recorded)
-    return [
-        f"{key}: {old.get(key)!r} recorded, {new.get(key)!r} recomputed"
-        for key in sorted(set(new) | set(old))
-        if new.get(key) != old.get(key)
-    ]
-
-
 @app.command("metrics")
 def metrics_cmd(
     run: RunArgument,
@@ -86,49 +70,33 @@ def metrics_cmd(
     out: OutOption = DEFAULT_OUT,
 ) -> None:
     """Recompute a run's metrics from its event log alone, and compare with metrics.json."""
-    from sim.analysis.metrics import metrics_from_events
-    from sim.analysis.source import open_run
-    from sim.report.summary import run_summary
-    from sim.store import METRICS_FILE, read_json, resolve_run
+    from sim.analysis.metric_changes import recompute
+    from sim.report.summary import recomputed_summary
+    from sim.store import resolve_run
 
-    source = open_run(resolve_run(run, out))
-    reading = source.reading()
-    metrics = metrics_from_events(source.scenario, reading.events())
+    recomputed = recompute(resolve_run(run, out))
     if as_json:
-        _json(metrics)
+        _json(recomputed.metrics)
     else:
-        wall = source.manifest.get("wall_seconds")
-        out_console.print(run_summary(metrics, source.run_dir, float(wall or 0.0)))
-    reading.raise_if_broken()  # metrics of a broken log are not compared with anything
-    recorded_path = source.run_dir / METRICS_FILE
-    if not recorded_path.is_file():
-        err_console.print(f"no {METRICS_FILE} in {source.run_dir} to compare with", highlight=False)
+        out_console.print(recomputed_summary(recomputed))
+    recomputed.reading.raise_if_broken()  # metrics of a broken log are not compared
+    if recomputed.recorded is None:
+        err_console.print(f"no metrics.json in {recomputed.run_dir} to compare with")
         return
-    _compare(_differences(metrics, read_json(recorded_path)))
-
-
-def _compare(diffs: list[str]) -> None:
-    from sim.store import METRICS_FILE
-    from sim.store.reading import LogIntegrityError
-
-    if not diffs:
-        err_console.print(f"[green]same as {METRICS_FILE}[/]", highlight=False)
-        return
-    for diff in diffs[:10]:
+    for diff in recomputed.differences()[:10]:
         err_console.print(f"  {diff}", highlight=False, markup=False)
-    more = f"; and {len(diffs) - 10} more" if len(diffs) > 10 else ""
-    msg = (
-        f"the metrics recomputed from the log differ from {METRICS_FILE} "
-        f"in {len(diffs)} value(s){more}"
-    )
-    raise LogIntegrityError(msg)
+    recomputed.check()
+    err_console.print("[green]same as metrics.json[/]", highlight=False)
 
 
 @app.command("replay")
 def replay_cmd(
     run: RunArgument,
     at: Annotated[
-        str | None, typer.Option("--at", help='a time: "10d" after the start, or ISO; default end')
+        str | None,
+        typer.Option(
+            "--at", metavar="WHEN", help='a time: "10d" after the start, or ISO; default: the end'
+        ),
     ] = None,
     as_node: AsOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the state as JSON")] = False,
@@ -136,10 +104,10 @@ def replay_cmd(
 ) -> None:
     """The state of a run at a time, rebuilt from its log: queues, analysts, assessments, links."""
     from sim.analysis.perspective import check_node
-    from sim.analysis.replay import describe_state
     from sim.analysis.replay_at import replay_at
     from sim.analysis.source import open_run
     from sim.analysis.timeline import parse_when
+    from sim.report.replay_view import print_state, state_view
     from sim.store import resolve_run
 
     source = open_run(resolve_run(run, out))
@@ -148,61 +116,23 @@ def replay_cmd(
     limit = None if at is None else parse_when(at, source.scenario)
     replayed = replay_at(source, limit)
     shown = None if replayed.note else limit
-    view = describe_state(source.scenario, replayed.state, shown, as_node)
+    view = state_view(source.scenario, replayed.state, shown, as_node)
     if as_json:
         _json(view)
     else:
-        _print_state(view)
+        print_state(view, out_console)
     if replayed.note:
         err_console.print(replayed.note, highlight=False)
     replayed.reading.raise_if_broken()
 
 
-def _ids(items: list[str] | dict[str, str], limit: int = 8) -> str:
-    """A few ids (with their band for assessments), the rest counted."""
-    shown = [f"{k} ({v})" for k, v in items.items()] if isinstance(items, dict) else list(items)
-    if not shown:
-        return "—"
-    more = len(shown) - limit
-    return ", ".join(shown[:limit]) + (f" … +{more}" if more > 0 else "")
-
-
-def _print_state(view: dict[str, Any]) -> None:
-    from rich.table import Table
-
-    out_console.print(f"state at {view['when']} (t = {view['t']:.2f} h, seq {view['seq']})")
-    nodes = Table(title="Nodes", title_justify="left")
-    for column in ("node", "analysts", "busy", "queue", "analysed", "assessments"):
-        nodes.add_column(column, overflow="fold")
-    for name, node in view["nodes"].items():
-        known = {**node["assessments_issued"], **node["assessments_received"]}
-        nodes.add_row(
-            name,
-            str(node["analysts"]),
-            f"{len(node['busy'])}: {_ids(node['busy'])}",
-            f"{len(node['queue'])}: {_ids(node['queue'])}",
-            str(node["analysed"]),
-            _ids(known),
-        )
-    out_console.print(nodes)
-    links = Table(title="Links", title_justify="left")
-    for column in ("link", "status", "in flight", "held"):
-        links.add_column(column)
-    for name, link in view["links"].items():
-        if link["up"]:
-            status = "[green]up[/]"
-        elif not link["enabled"]:
-            status = "[red]closed[/]"
-        else:
-            status = f"[red]down[/] ({', '.join(link['down_causes'])})"
-        links.add_row(name, status, str(link["in_flight"]), str(link["held"]))
-    out_console.print(links)
-
-
 @app.command("explain")
 def explain_cmd(
     run: RunArgument,
-    item: Annotated[str, typer.Argument(help="an assessment (A-…), report (R…) or usage (U…)")],
+    item: Annotated[
+        str,
+        typer.Argument(metavar="ITEM", help="an assessment (A-…), report (R…) or usage (U…)"),
+    ],
     out: OutOption = DEFAULT_OUT,
 ) -> None:
     """Provenance of an assessment or report: its sources, ground truth, and path to every node."""

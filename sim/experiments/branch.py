@@ -13,8 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sim.analysis.metric_changes import Change, headline
+from sim.analysis.metrics import metrics_from_events
 from sim.analysis.replay import load_run
 from sim.analysis.source import open_run
+from sim.analysis.timeline import parse_when
 from sim.errors import Problem, ScenarioError
 from sim.events import decode
 from sim.experiments.run import RunOutcome, run_to_directory
@@ -22,16 +25,59 @@ from sim.limits import DEFAULT_MAX_EVENTS
 from sim.scenario.loader import LoadedScenario, validate_raw
 from sim.scenario.paths import parse_override
 from sim.scenario.problems import Origin
-from sim.store import EVENTS_FILE, iter_lines, split_line
+from sim.store import EVENTS_FILE, METRICS_FILE, iter_lines, read_json, split_line
 
 
 @dataclass
 class Branch:
-    """A branch run and how much of its past it shares with the original."""
+    """A branch run, how much of its past it shares with the original (its parent), and
+    the parent's metrics to compare with."""
 
     outcome: RunOutcome
     shared_events: int
     diverged_at: float | None  # t of the first differing event, None if none differs
+    parent: Path | None = None
+    parent_metrics: dict[str, Any] | None = None
+    at: float = 0.0
+
+    def headline(self) -> list[Change]:
+        """The headline values of parent and branch side by side (run, then nodes by name)."""
+        return headline(self.parent_metrics or {}, self.outcome.metrics)
+
+
+@dataclass(frozen=True)
+class BranchRequest:
+    """Branch the run in `run_dir` at `at` (a duration since the start or an ISO time),
+    with the `--set` changes from then on."""
+
+    run_dir: Path
+    at: str
+    overrides: tuple[str, ...]
+    out: Path = Path("logs")
+    max_events: int = DEFAULT_MAX_EVENTS
+
+
+def branch(request: BranchRequest) -> Branch:
+    """`intelsim branch`: run the branch and set it beside its parent's metrics."""
+    scenario, _ = load_run(request.run_dir)
+    t = parse_when(request.at, scenario)
+    result = branch_run(
+        request.run_dir, t, list(request.overrides), request.out, max_events=request.max_events
+    )
+    result.parent, result.at = request.run_dir, t
+    result.parent_metrics = parent_metrics(request.run_dir)
+    return result
+
+
+def parent_metrics(run_dir: Path) -> dict[str, Any]:
+    """A run's metrics: its metrics.json, or recomputed from its log when it has none."""
+    path = run_dir / METRICS_FILE
+    if path.is_file():
+        recorded = read_json(path)
+        if isinstance(recorded, dict):
+            return recorded
+    source = open_run(run_dir)
+    return dict(metrics_from_events(source.scenario, source.reading().events()))
 
 
 def branch_scenario(run_dir: Path, at: float, overrides: list[str]) -> tuple[LoadedScenario, int]:

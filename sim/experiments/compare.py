@@ -9,14 +9,18 @@ B − A is computed from the paired differences; the variance-reduction factor
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from sim.analysis.metrics import kind_of
-from sim.experiments.executors import Executor
+from sim.engine.workload import check_workload
+from sim.experiments.executors import Executor, make_executor
+from sim.experiments.manifest import new_manifest
 from sim.experiments.replications import (
     Evaluator,
     Job,
@@ -26,9 +30,18 @@ from sim.experiments.replications import (
     replication_seed,
     rows_frame,
     run_jobs,
+    select_metrics,
     simulate_metrics,
+    stopped,
+    write_table,
 )
 from sim.experiments.stats import PairedDiff, paired_diff_ci
+from sim.experiments.watch import Silent, Watch
+from sim.interrupts import caught, deferred, finished_in
+from sim.limits import DEFAULT_MAX_EVENTS
+from sim.scenario.loader import LoadedScenario, load_scenario
+from sim.store import new_run_dir, write_json
+from sim.store.status import finish, marks_failure
 
 SIDES = ("A", "B")
 
@@ -110,3 +123,134 @@ def run_comparison(
     run_jobs(executor, jobs, {0: raw_a, 1: raw_b}, keep, evaluator=evaluator)
     comparison.diffs = paired_differences(comparison.rows)
     return comparison
+
+
+# --- `intelsim compare`: a comparison directory ---------------------------------------
+
+
+@dataclass(frozen=True)
+class ComparisonRequest:
+    """Two scenario files (A, the baseline; B, the variant) to compare over paired seeds.
+
+    `overrides` apply to both sides; `metrics` (names or globs) choose what is shown
+    (the headline metrics when empty); every metric is written either way.
+    """
+
+    file_a: Path
+    file_b: Path
+    replications: int = 30
+    overrides: tuple[str, ...] = ()
+    metrics: tuple[str, ...] = ()
+    out: Path = Path("logs")
+    seed: int | None = None
+    workers: int | None = None
+    dask: str | None = None
+    max_events: int = DEFAULT_MAX_EVENTS
+
+
+@dataclass
+class ComparisonResult:
+    """A finished comparison: its directory, both scenarios, every pair and what is shown."""
+
+    directory: Path
+    name_a: str
+    name_b: str
+    replications: int
+    comparison: Comparison
+    shown: dict[str, PairedDiff]
+
+    @property
+    def title(self) -> str:
+        """ "B − A, N paired replications", with the scenarios' names."""
+        return f"{self.name_b} − {self.name_a}, {self.replications} paired replications"
+
+
+def compare_files(request: ComparisonRequest, watch: Watch | None = None) -> ComparisonResult:
+    """Run both scenarios over the same seeds; write pairs, comparison and manifest.
+
+    The directory holds `pairs.csv`/`.parquet` (one row per side and replication),
+    `comparison.csv`/`.parquet`/`.json` (B − A per metric with its 95% interval) and
+    `manifest.json`. A stop signal keeps the finished pairs and goes on, saying so.
+    """
+    watch = watch or Silent()
+    a = load_scenario(request.file_a, list(request.overrides))
+    b = load_scenario(request.file_b, list(request.overrides))
+    for side in (a, b):
+        check_workload(side.scenario, side.raw, request.max_events)
+    for warning in [*a.warnings, *b.warnings]:
+        watch.warn(str(warning))
+    base_seed = a.scenario.seed if request.seed is None else request.seed
+    comparison = Comparison()
+    started = time.perf_counter()
+    directory: Path | None = None
+    with caught() as stop, make_executor(request.workers, request.dask) as executor:
+        with deferred():  # the directory and its manifest, or neither
+            directory = new_run_dir(request.out, f"compare-{a.scenario.name}-vs-{b.scenario.name}")
+            manifest = _manifest(request, a, b, base_seed, executor)
+            write_json(directory / "manifest.json", manifest)
+        with (
+            marks_failure(directory / "manifest.json", manifest),
+            watch.progress("A and B", 2 * request.replications) as tally,
+        ):
+            run_comparison(
+                a.raw,
+                b.raw,
+                base_seed,
+                request.replications,
+                executor,
+                on_rows=lambda rows: tally.advance(len(rows)),
+                comparison=comparison,
+            )
+    if directory is None:
+        raise stop.signal or AssertionError("no directory and no interruption")
+    with deferred(), marks_failure(directory / "manifest.json", manifest):
+        write_table(comparison.frame(), directory / "pairs")
+        if stop.signal is not None:
+            finish(directory / "manifest.json", manifest, stop.signal)
+    if stop.signal is not None:
+        raise stopped(stop.signal, directory, len(comparison.rows), 2 * request.replications)
+    with (
+        finished_in(directory, "the comparison"),
+        deferred(),
+        marks_failure(directory / "manifest.json", manifest),
+    ):
+        shown = _write_comparison(directory, comparison, request.metrics)
+        manifest.update(wall_seconds=round(time.perf_counter() - started, 3))
+        finish(directory / "manifest.json", manifest)
+    names = (a.scenario.name, b.scenario.name)
+    return ComparisonResult(directory, *names, request.replications, comparison, shown)
+
+
+def _manifest(
+    request: ComparisonRequest,
+    a: LoadedScenario,
+    b: LoadedScenario,
+    base_seed: int,
+    executor: Executor,
+) -> dict[str, Any]:
+    return new_manifest(
+        "compare",
+        a={"file": str(request.file_a), "scenario": a.scenario.name, "hash": a.source_hash},
+        b={"file": str(request.file_b), "scenario": b.scenario.name, "hash": b.source_hash},
+        overrides=list(request.overrides),
+        base_seed=base_seed,
+        replications=request.replications,
+        resolved={"A": a.raw, "B": b.raw},
+        executor=executor.name,
+        workers=executor.workers,
+    )
+
+
+def _write_comparison(
+    directory: Path, comparison: Comparison, patterns: tuple[str, ...]
+) -> dict[str, PairedDiff]:
+    """comparison.csv/.parquet/.json; the differences chosen to be shown."""
+    table = comparison.table()
+    write_table(table, directory / "comparison")
+    replications = len(comparison.rows) // 2
+    write_json(
+        directory / "comparison.json",
+        {"replications": replications, "confidence": 0.95, "metrics": table.to_dict("records")},
+    )
+    shown = select_metrics(list(comparison.diffs), patterns)
+    return {m: comparison.diffs[m] for m in shown}

@@ -27,6 +27,7 @@ from sim.errors import IntelsimError, suggest
 from sim.experiments.executors import Executor, SerialExecutor
 from sim.experiments.run import run_in_memory, run_to_directory
 from sim.experiments.stats import Interval, replications_for, summarize
+from sim.interrupts import Interrupted
 from sim.scenario.loader import LoadedScenario
 from sim.scenario.models import Scenario
 
@@ -299,7 +300,7 @@ def check_precision(goals: Sequence[Precision], scenario: Scenario) -> None:
     names, families = known_metrics(scenario)
     for goal in goals:
         if goal.metric not in names and not goal.metric.startswith(families):
-            _check_metric(goal.metric, [dict.fromkeys(names)])
+            _check_metric(goal.metric, [dict.fromkeys(sorted(names))])  # stable hint
 
 
 def _check_metric(metric: str, rows: Sequence[Row]) -> None:
@@ -388,6 +389,17 @@ def _next_target(done: int, interval: Interval, half_width: float) -> int:
     # undefined replications do not count towards n: scale up by the defined share
     share = interval.n / max(interval.total, 1)
     return max(done + 2, math.ceil(wanted / share * 1.1))
+
+
+# --- stopped early ----------------------------------------------------------------------
+
+
+def stopped(
+    stop: Interrupted, directory: Path, kept: int, total: int, resume: str | None = None
+) -> Interrupted:
+    """The stop signal, saying what was kept and how to go on (for the caller to raise)."""
+    how = f"; continue with `{resume}`" if resume else ""
+    return stop.kept(f"{kept} of {total} replications finished and kept in {directory}{how}")
 
 
 # --- choosing metrics to show ----------------------------------------------------------

@@ -8,23 +8,24 @@ run, where, how long: everything that must stay out of the deterministic log) an
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
 from sim.analysis.metrics import MetricsProjection
 from sim.engine import build_world, run_world
 from sim.engine.recorder import Listener
-from sim.engine.workload import check_workload
+from sim.engine.workload import check_workload, estimate_events
 from sim.engine.world import World
 from sim.experiments.manifest import new_manifest, scenario_fields
 from sim.interrupts import Interrupted, deferred
 from sim.limits import DEFAULT_MAX_EVENTS
 from sim.logging import get_logger
-from sim.scenario.loader import LoadedScenario
+from sim.scenario.loader import LoadedScenario, load_scenario
 from sim.scenario.models import Scenario
 from sim.store import EVENTS_FILE, MANIFEST_FILE, METRICS_FILE, new_run_dir, write_json
 from sim.store.piped import FlushHook, PipedEventLogWriter
@@ -43,6 +44,73 @@ class RunOutcome:
     wall_seconds: float
     metrics: dict[str, Any]
     world: World = field(repr=False)
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """One run of a scenario file: `--set` overrides, where, which seed, how big at most."""
+
+    file: Path
+    overrides: tuple[str, ...] = ()
+    out: Path = Path("logs")
+    seed: int | None = None
+    max_events: int = DEFAULT_MAX_EVENTS
+
+
+@dataclass
+class RunHooks:
+    """What follows a run as it goes: listeners of every event, and a hook on each batch
+    handed to the log (progress)."""
+
+    listeners: list[Listener] = field(default_factory=list)
+    on_flush: FlushHook | None = None
+
+
+class RunWatch(Protocol):
+    """Whoever hears a run: its warnings, and the hooks that follow it while it runs."""
+
+    def warn(self, message: str) -> None:
+        """A warning about the scenario (the run goes on)."""
+
+    def following(
+        self, scenario: Scenario, expected_events: float
+    ) -> AbstractContextManager[RunHooks]:
+        """Hooks for the run of `scenario`, expected to produce about this many events."""
+
+
+class _Unwatched:
+    def warn(self, message: str) -> None:
+        pass
+
+    def following(
+        self, scenario: Scenario, expected_events: float
+    ) -> AbstractContextManager[RunHooks]:
+        return _no_hooks()
+
+
+@contextmanager
+def _no_hooks() -> Iterator[RunHooks]:
+    yield RunHooks()
+
+
+def run_file(request: RunRequest, watch: RunWatch | None = None) -> RunOutcome:
+    """`intelsim run SCENARIO`: load the scenario with its overrides and run it to a new
+    run directory under `request.out`, followed by `watch` (live story, progress)."""
+    watch = watch or _Unwatched()
+    loaded = load_scenario(request.file, list(request.overrides))
+    for warning in loaded.warnings:
+        watch.warn(str(warning))
+    expected = estimate_events(loaded.scenario, loaded.raw).events
+    with watch.following(loaded.scenario, expected) as hooks:
+        return run_to_directory(
+            loaded,
+            request.out,
+            seed=request.seed,
+            overrides=request.overrides,
+            listeners=hooks.listeners,
+            on_flush=hooks.on_flush,
+            max_events=request.max_events,
+        )
 
 
 def run_to_directory(

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +35,9 @@ import pandas as pd
 from sim.analysis.metrics import kind_of
 from sim.experiments.design import MORRIS_LEVELS, SENSITIVITY_DESIGNS, DesignError, unit_sample
 from sim.experiments.replications import select_metrics, write_table
-from sim.experiments.sweep import MANIFEST, Sweep, SweepError, SweepSpec
+from sim.experiments.sweep import MANIFEST, Sweep, SweepError, SweepSpec, drive
+from sim.experiments.watch import Watch
+from sim.interrupts import finished_in
 from sim.store import write_json
 
 INDEX_COLUMNS = (
@@ -268,3 +270,30 @@ def finish_study(current: Sweep, runs: pd.DataFrame, patterns: Sequence[str]) ->
         },
     )
     return study
+
+
+@dataclass
+class StudyResult:
+    """A finished sensitivity study: its directory and plan, and the indices."""
+
+    sweep: Sweep
+    study: Sensitivity
+
+
+def run_study(
+    spec_or_resume: SweepSpec | Path,
+    out: Path = Path("logs"),
+    patterns: Sequence[str] = (),
+    *,
+    workers: int | None = None,
+    dask: str | None = None,
+    watch: Watch | None = None,
+) -> StudyResult:
+    """A new study (a spec; samples default by method) or a stopped one (its directory),
+    run to the end; the indices of the chosen metrics written and returned."""
+    if isinstance(spec_or_resume, SweepSpec) and spec_or_resume.samples is None:
+        spec_or_resume = replace(spec_or_resume, samples=DEFAULT_SAMPLES.get(spec_or_resume.design))
+    current = open_study(spec_or_resume, out, patterns)
+    runs, _ = drive(current, workers, dask, "sensitivity", watch)
+    with finished_in(current.directory, "the sensitivity study"):
+        return StudyResult(current, finish_study(current, runs, patterns))

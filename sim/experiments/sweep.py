@@ -24,7 +24,7 @@ import pandas as pd
 from sim.engine.workload import check_workload
 from sim.errors import IntelsimError, Problem, ScenarioError
 from sim.experiments.design import Factor, Point, build_design, parse_vary
-from sim.experiments.executors import Executor
+from sim.experiments.executors import Executor, make_executor
 from sim.experiments.manifest import new_manifest, now
 from sim.experiments.replications import (
     Job,
@@ -33,10 +33,12 @@ from sim.experiments.replications import (
     replication_seed,
     rows_frame,
     run_jobs,
+    stopped,
     summarize_frame,
     write_table,
 )
-from sim.interrupts import Interrupted, deferred
+from sim.experiments.watch import Silent, Watch
+from sim.interrupts import Interrupted, caught, deferred, finished_in
 from sim.limits import DEFAULT_MAX_EVENTS
 from sim.scenario.loader import load_scenario
 from sim.store import new_run_dir, read_json, write_json
@@ -405,3 +407,67 @@ def summary_table(runs: pd.DataFrame, paths: Sequence[str]) -> pd.DataFrame:
             )
     columns = [*leading, *SUMMARY_COLUMNS, "method", "kind"]
     return pd.DataFrame.from_records(records, columns=columns)
+
+
+# --- running a sweep to the end ---------------------------------------------------------
+
+
+def drive(
+    current: Sweep,
+    workers: int | None,
+    dask: str | None,
+    verb: str,
+    watch: Watch | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run a sweep's pending replications (any design: sweep, sensitivity, value); write
+    its tables; return (runs, summary).
+
+    A stop signal keeps what finished, writes the tables and goes on, saying how to resume
+    (`intelsim VERB --resume DIR`).
+    """
+    watch = watch or Silent()
+    plan = current.plan
+    pending = current.pending()
+    watch.note(
+        f"{verb} {current.directory}: {len(plan.points)} points × {plan.spec.replications} "
+        f"replications ({len(pending)} to run)"
+    )
+    with (
+        caught() as stop,
+        make_executor(workers, dask) as executor,
+        watch.progress(verb, plan.total, plan.total - len(pending)) as tally,
+    ):
+        current.run(executor, on_rows=lambda rows: tally.advance(len(rows)))
+    if stop.signal is not None:
+        runs, _ = current.finish(stop.signal)
+        resume_with = f"intelsim {verb} --resume {current.directory}"
+        raise stopped(stop.signal, current.directory, len(runs), plan.total, resume_with)
+    with finished_in(current.directory, f"the {verb}"):
+        return current.finish()
+
+
+@dataclass
+class SweepResult:
+    """A finished sweep: its directory and plan, one row per replication, the summary."""
+
+    sweep: Sweep
+    runs: pd.DataFrame
+    summary: pd.DataFrame
+
+
+def run_sweep(
+    spec_or_resume: SweepSpec | Path,
+    out: Path = Path("logs"),
+    *,
+    workers: int | None = None,
+    dask: str | None = None,
+    watch: Watch | None = None,
+) -> SweepResult:
+    """A new sweep (a spec) in a fresh directory under `out`, or a stopped one (its
+    directory) continued, run to the end."""
+    if isinstance(spec_or_resume, SweepSpec):
+        current = Sweep.create(spec_or_resume, out)
+    else:
+        current = Sweep.resume(spec_or_resume)
+    runs, summary = drive(current, workers, dask, "sweep", watch)
+    return SweepResult(current, runs, summary)

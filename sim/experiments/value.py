@@ -26,7 +26,7 @@ consent, whatever its kind. A metric declared there later is valued with no chan
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -40,7 +40,17 @@ from sim.errors import IntelsimError, suggest
 from sim.experiments.design import Point
 from sim.experiments.replications import Job, column_values, replication_seed, write_table
 from sim.experiments.stats import PairedDiff, paired_diff_ci, summarize
-from sim.experiments.sweep import MANIFEST, Plan, PreparedPoint, Sweep, SweepSpec, summary_table
+from sim.experiments.sweep import (
+    MANIFEST,
+    Plan,
+    PreparedPoint,
+    Sweep,
+    SweepSpec,
+    drive,
+    summary_table,
+)
+from sim.experiments.watch import Silent, Watch
+from sim.interrupts import finished_in
 from sim.scenario.loader import load_scenario
 from sim.scenario.models import Scenario
 from sim.scenario.removal import GROUP, Removal, RemovalError, resolve_part, without
@@ -430,3 +440,37 @@ def finish_value(
     write_json(study.directory / MANIFEST, study.manifest)
     shown = shown_rows(table, metrics, nodes)
     return Valuation(table, diffs, shown, pairs, spec.replications, effects)
+
+
+# --- `intelsim value`, start to end ------------------------------------------------------
+
+
+@dataclass
+class ValueResult:
+    """A finished value study: its directory and plan, and what each part is worth."""
+
+    study: ValueStudy
+    valuation: Valuation
+
+
+def run_value(
+    spec_or_resume: ValueSpec | Path,
+    out: Path = Path("logs"),
+    metrics: Sequence[str] = (),
+    nodes: Sequence[str] = (),
+    *,
+    workers: int | None = None,
+    dask: str | None = None,
+    watch: Watch | None = None,
+    describe: Callable[[PartSet], str] = str,
+) -> ValueResult:
+    """A new study (a spec) or a stopped one (its directory), run to the end; the value of
+    every part written and returned. Each part's removal is told to `watch` first, in
+    the words of `describe`."""
+    watch = watch or Silent()
+    study = open_value(spec_or_resume, out)
+    for part in study.plan.parts:
+        watch.note(describe(part))
+    runs, _ = drive(study, workers, dask, "value", watch)
+    with finished_in(study.directory, "the value study"):
+        return ValueResult(study, finish_value(study, runs, metrics, nodes))

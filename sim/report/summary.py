@@ -8,7 +8,11 @@ from typing import Any
 
 from rich.console import Group, RenderableType
 from rich.table import Table
+from rich.text import Text
 
+from sim.analysis.metric_changes import Recomputed
+from sim.report.html.glossary import glossary_text
+from sim.report.names import name_of
 from sim.scenario.units import format_hours
 
 NONE = "—"  # a metric the run cannot define
@@ -94,24 +98,37 @@ def _run_table(
     return table
 
 
+NODE_COLUMNS = (
+    "reports_received",
+    "queue_wait_h.mean",
+    "knowledge_median_h",
+    "known_within_7d",
+    "coverage",
+    "assessments_issued",
+    "false_attributions",
+)
+LEGEND_TERMS = ("episode", "misidentified", "held")
+
+
+def legend() -> Text:
+    """What the summary's own words mean (from the glossary `intelsim report` shows too)."""
+    terms = glossary_text()["terms"]["entries"]
+    return Text("; ".join(f"{term}: {terms[term]}" for term in LEGEND_TERMS), style="dim")
+
+
 def _node_table(metrics: dict[str, Any]) -> Table:
     table = Table(
         title="Nodes",
         title_justify="left",
-        caption="to know: median time from a use to the node holding a sound assessment of "
-        "it (Kaplan-Meier, uses not known by the end censored; — when under half are ever "
-        "known); in 7 d: share of uses known within a week; coverage: share of episodes "
-        "known; issued / false: assessments issued, and false attributions held",
+        caption="time to knowledge: from a use to the node holding a sound assessment of it "
+        "(Kaplan-Meier median; uses not known by the end censored; — when under half are "
+        "ever known); known within 7 d: share of uses; coverage: share of episodes known; "
+        "false attributions: held at the end",
         caption_justify="left",
     )
     table.add_column("node", style="bold", no_wrap=True)
-    table.add_column("reports", justify="right")
-    table.add_column("wait", justify="right")
-    table.add_column("to know", justify="right")
-    table.add_column("in 7 d", justify="right")
-    table.add_column("coverage", justify="right")
-    table.add_column("issued", justify="right")
-    table.add_column("false", justify="right")
+    for metric in NODE_COLUMNS:
+        table.add_column(name_of(metric), justify="right")
     # by name: a run, its metrics read back and a branch of it list the nodes alike
     for name, node in sorted(metrics["nodes"].items()):
         false = node["false_attributions"]
@@ -135,4 +152,14 @@ def run_summary(
     identity: RunIdentity | None = None,
 ) -> RenderableType:
     """A short rich summary of a run: what was run, totals, drops, and one row per node."""
-    return Group(_run_table(metrics, run_dir, wall_seconds, identity), "", _node_table(metrics))
+    return Group(
+        _run_table(metrics, run_dir, wall_seconds, identity), legend(), "", _node_table(metrics)
+    )
+
+
+def recomputed_summary(recomputed: Recomputed) -> RenderableType:
+    """The summary of metrics recomputed from a log (`intelsim metrics`)."""
+    identity = None
+    if recomputed.seed is not None:
+        identity = RunIdentity(recomputed.scenario, recomputed.seed, recomputed.horizon_h)
+    return run_summary(recomputed.metrics, recomputed.run_dir, recomputed.wall_seconds, identity)

@@ -22,6 +22,7 @@ from rich.text import Text
 from sim.experiments.intervals import METHODS
 from sim.experiments.sensitivity import Sensitivity
 from sim.experiments.stats import Interval, PairedDiff
+from sim.report.names import named_with_unit
 
 
 def num(value: float | int | None, digits: int = 4) -> str:
@@ -49,20 +50,8 @@ def undefined_text(undefined: int, total: int) -> str:
     return f"undefined in {undefined} of {total}" if undefined else ""
 
 
-SHORT_NAMES = {
-    "knowledge_median_h": "to know, median (h)",
-    "known_within_2d": "known in 2 d",
-    "known_within_7d": "known in 7 d",
-    "known_within_30d": "known in 30 d",
-    "queue_wait_h.mean": "queue wait, mean (h)",
-    "report_latency_h.mean": "report latency, mean (h)",
-    "false_attributions": "false attributions",
-    "releasability_violations": "releasability violations",
-}
-
-
 def split_metric(name: str) -> tuple[str, str]:
-    """("KOR-NIS", "to know, median (h)") for "nodes.KOR-NIS.knowledge_median_h"."""
+    """("KOR-NIS", "time to knowledge, median (h)") for "nodes.KOR-NIS.knowledge_median_h"."""
     head, _, rest = name.partition(".")
     if head in ("nodes", "links") and rest:
         where, _, what = rest.partition(".")
@@ -70,7 +59,7 @@ def split_metric(name: str) -> tuple[str, str]:
         where, what = "run", rest
     else:
         where, what = "", name
-    return where, SHORT_NAMES.get(what, what.replace("_h.", " (h) ").replace("_", " "))
+    return where, named_with_unit(what)
 
 
 def method_notes(methods: Sequence[str]) -> str:

@@ -7,7 +7,8 @@ figure that matters is each command's median wall time over the median of `run`
 measured in the same invocation. Then peak memory of every reading command on a run
 10x as long, against 1x, and whether `timeline | head` leaves at once, quietly.
 
-Usage: python bench/bench_read.py [--repeats 3] [--scale 10]
+Usage: python bench/bench_read.py [--repeats 3] [--scale 10] [--only verify,metrics]
+(``--scale 0`` leaves out the memory part; ``--only`` times just the commands named.)
 """
 
 from __future__ import annotations
@@ -104,15 +105,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--scale", type=float, default=10.0)
+    parser.add_argument("--only", default="", help="comma-separated command names to time")
     args = parser.parse_args()
+    only = {name.strip() for name in args.only.split(",") if name.strip()}
     work = Path(tempfile.mkdtemp(prefix="intelsim-bench-read-"))
     try:
         run, _, rss_run = make_run(work / "base", 1)
         events = sum(1 for _ in (run / "events.jsonl").open("rb"))
-        commands = readers(run, HORIZON)
+        commands = {k: v for k, v in readers(run, HORIZON).items() if not only or k in only}
+        if only - set(commands):
+            raise SystemExit(f"no such command to time: {', '.join(sorted(only - set(commands)))}")
         walls: dict[str, list[float]] = {name: [] for name in ["run", *commands]}
         rss: dict[str, int] = {"run": rss_run}
-        lines = 0
+        lines: dict[str, int] = {}
         for i in range(args.repeats):
             _, wall, _ = make_run(work / f"again-{i}", 1)
             walls["run"].append(wall)
@@ -121,8 +126,8 @@ def main() -> None:
                 wall, peak = timed(cmd, out)
                 walls[name].append(wall)
                 rss[name] = max(rss.get(name, 0), peak)
-                if name == "timeline":
-                    lines = sum(1 for _ in out.open("rb"))
+                if name.startswith("timeline"):
+                    lines[name] = sum(1 for _ in out.open("rb"))
         base = statistics.median(walls["run"])
         print(f"queue-50k, {events:,} events, median of {args.repeats} (whole process)")
         print(f"  {'command':18s} {'wall s':>7s} {'ratio':>6s} {'target':>7s}  throughput")
@@ -131,17 +136,19 @@ def main() -> None:
             wall = statistics.median(walls[name])
             rate = f"{events / wall:,.0f} events/s"
             if name.startswith("timeline"):
-                rate += f", {lines / wall:,.0f} lines/s" if name == "timeline" else ""
+                rate += f", {lines[name] / wall:,.0f} lines/s"
             print(f"  {name:18s} {wall:7.2f} {wall / base:6.2f} {TARGETS[name]:6.2f}x  {rate}")
         print(f"timeline | head: {head_exits_quietly(run)}")
-        big, _, rss_big_run = make_run(work / "big", args.scale)
-        print(f"peak RSS, 1x vs {args.scale:g}x horizon (MiB)")
-        print(f"  {'run':18s} {rss['run'] / 1024:7.1f} {rss_big_run / 1024:7.1f}")
-        for name, cmd in readers(big, HORIZON * args.scale).items():
-            _, peak = timed(cmd, work / "out.txt")
-            print(
-                f"  {name:18s} {rss[name] / 1024:7.1f} {peak / 1024:7.1f}  x{peak / rss[name]:.2f}"
-            )
+        if args.scale:  # memory: every reading command on a run `scale` times as long
+            big, _, rss_big_run = make_run(work / "big", args.scale)
+            print(f"peak RSS, 1x vs {args.scale:g}x horizon (MiB)")
+            print(f"  {'run':18s} {rss['run'] / 1024:7.1f} {rss_big_run / 1024:7.1f}")
+            for name, cmd in readers(big, HORIZON * args.scale).items():
+                if name not in commands:
+                    continue
+                _, peak = timed(cmd, work / "out.txt")
+                one, big_peak = rss[name] / 1024, peak / 1024
+                print(f"  {name:18s} {one:7.1f} {big_peak:7.1f}  x{big_peak / one:.2f}")
         # last: a forked child counts its parent's pages in its peak RSS until it execs
         print(f"fold alone (in-process, no snapshot): {fold_rate(run):,.0f} events/s")
     finally:

@@ -107,3 +107,28 @@ def test_verify_says_when_a_snapshot_does_not_match_the_log(
     _swap_payload(copy, seq, pickle.dumps(state))
     verdict = verify_run(copy)
     assert f"the snapshot after seq {seq} does not match the log" in verdict.problems
+
+
+def test_the_fingerprint_follows_the_source_and_snapshots_stay_few(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A snapshot of an older state layout is never misread: the fingerprint is a hash
+    of the package's source, so editing the file that defines a state class changes it.
+    And a long log gets at most MAX_SNAPSHOTS snapshots (each pickles the whole state:
+    one every EVERY events would make verify's cost grow with the square of the run)."""
+    before = snapshots._fingerprint()
+    model = Path(snapshots.__file__).resolve().parent.parent / "state" / "model.py"
+    copy = tmp_path / "sim"
+    shutil.copytree(model.parent.parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(snapshots, "__file__", str(copy / "store" / "snapshots.py"))
+    snapshots._fingerprint.cache_clear()
+    assert snapshots._fingerprint() == before  # the same bytes: the same fingerprint
+    (copy / "state" / "model.py").write_text(model.read_text() + "\n# a field moved\n")
+    snapshots._fingerprint.cache_clear()
+    assert snapshots._fingerprint() != before
+    monkeypatch.undo()
+    snapshots._fingerprint.cache_clear()
+    assert snapshots._fingerprint() == before
+    assert snapshots.SnapshotWriter(tmp_path, events=1000).every == snapshots.EVERY
+    long = snapshots.SnapshotWriter(tmp_path, events=snapshots.EVERY * 100)
+    assert long.every * snapshots.MAX_SNAPSHOTS >= snapshots.EVERY * 100

@@ -53,10 +53,11 @@ from __future__ import annotations
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:  # numpy is imported when results are made: it costs every command start-up
+    import numpy as np
+    import numpy.typing as npt
 
 from sim import events as ev
 from sim.analysis.stats_basic import share as _share
@@ -250,10 +251,14 @@ class Knowledge:
 
     def episodes(self) -> int:
         """How many episodes (monitored munition, sector, window) saw a use."""
+        import numpy as np
+
         return int(np.unique(self._episode_codes()).size)
 
     def _episode_codes(self) -> npt.NDArray[np.int64]:
         """One integer per usage naming its episode: munition, sector, window."""
+        import numpy as np
+
         m = np.frombuffer(self._m, dtype=np.uint16).astype(np.int64)
         s = np.frombuffer(self._s, dtype=np.uint16).astype(np.int64)
         window = (np.frombuffer(self._t, dtype=np.float64) // self.episode).astype(np.int64)
@@ -265,6 +270,8 @@ class Knowledge:
         Vectorised per (munition, sector) and per period length: periods of one length
         never overlap, so each usage falls in at most one of them (a sorted search).
         """
+        import numpy as np
+
         holder = self._holder(node)
         m = np.frombuffer(self._m, dtype=np.uint16)
         s = np.frombuffer(self._s, dtype=np.uint16)
@@ -295,6 +302,8 @@ class Knowledge:
 
     def node_result(self, node: str, horizon: float) -> dict[str, Any]:
         """The knowledge metrics of one node, JSON-ready."""
+        import numpy as np
+
         known = self.known_times(node)
         observed = ~np.isnan(known)
         used = np.frombuffer(self._t, dtype=np.float64)

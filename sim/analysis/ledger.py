@@ -78,6 +78,7 @@ class ReportBook:
         self._usage = array("q")  # the usage's slot, -1 none, -2 an id kept in _odd_usage
         self._odd: dict[str, Filed] = {}
         self._odd_usage: dict[int, str] = {}
+        self._numbered: dict[tuple[str, ...], list[int]] = {}
 
     def add(self, report: str, filed: Filed) -> None:
         """Remember a report (a second filing of the same id replaces the first)."""
@@ -85,11 +86,11 @@ class ReportBook:
         if slot is None or slot > len(self._usage) + 1_000_000:
             self._odd[report] = filed
             return
-        index, number = self._names.index, self._names.number
-        names = [
-            n if (n := index.get(name)) is not None else number(name)
-            for name in (*filed[:6], filed.polarity)
-        ]
+        # a run files many reports with the same names: their numbers by the whole tuple
+        key = (*filed[:6], filed.polarity)
+        names = self._numbered.get(key)
+        if names is None:
+            names = self._numbered[key] = [self._names.number(name) for name in key]
         if slot == len(self._usage):  # the usual case: the next id
             self._cols.extend(names)
             self._usage.append(-3)

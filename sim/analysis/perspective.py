@@ -9,6 +9,9 @@ shows the report then, not when it was first filed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sim import events as ev
 from sim.errors import IntelsimError, suggest
 from sim.scenario.models import Scenario
@@ -39,20 +42,42 @@ _OUTGOING = (ev.MessageSent, ev.MessageHeld, ev.MessageDropped)
 
 def visible_to(node: str, event: ev.Event) -> bool:
     """Whether `node` can see `event` as it happens."""
-    if type(event).ground_truth:
-        return False
-    if isinstance(event, _OWN):
-        # a consent answer is seen by the asking node and by the originator that gave it
-        return event.node == node or getattr(event, "originator", None) == node
-    if isinstance(event, _EVERYONE):
-        return True
-    if isinstance(event, _OUTGOING):
-        return endpoints(event.link)[0] == node
-    if isinstance(event, ev.MessageDelivered):
-        return endpoints(event.link)[1] == node
-    if isinstance(event, ev.LinkDown | ev.LinkUp):
-        return node in endpoints(event.link)
-    return False
+    cls = type(event)
+    rule = _RULES.get(cls)
+    if rule is None:
+        rule = _RULES[cls] = _rule(cls)
+    if rule is _own:
+        return event.node == node  # type: ignore[attr-defined]
+    return rule(node, event)
+
+
+def _own(node: str, event: Any) -> bool:
+    return bool(event.node == node)
+
+
+def _own_or_originator(node: str, event: Any) -> bool:
+    # a consent answer is seen by the asking node and by the originator that gave it
+    return bool(event.node == node or event.originator == node)
+
+
+def _rule(cls: type[ev.Event]) -> Callable[[str, Any], bool]:
+    """Who sees an event of this type (one rule per type, looked up once per event)."""
+    if cls.ground_truth:
+        return lambda node, event: False
+    if issubclass(cls, _OWN):
+        return _own_or_originator if "originator" in cls.__struct_fields__ else _own
+    if issubclass(cls, _EVERYONE):
+        return lambda node, event: True
+    if issubclass(cls, _OUTGOING):
+        return lambda node, event: endpoints(event.link)[0] == node
+    if issubclass(cls, ev.MessageDelivered):
+        return lambda node, event: endpoints(event.link)[1] == node
+    if issubclass(cls, ev.LinkDown | ev.LinkUp):
+        return lambda node, event: node in endpoints(event.link)
+    return lambda node, event: False
+
+
+_RULES: dict[type, Callable[[str, Any], bool]] = {}
 
 
 class QueryError(IntelsimError):

@@ -11,9 +11,11 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:  # numpy is imported when an estimate is made: it costs every command start-up
+    import numpy as np
+    import numpy.typing as npt
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +66,8 @@ def kaplan_meier(
     censorings (the usual convention: an item censored at t was at risk at t).
     Vectorised (numpy): a run's tens of thousands of usages take milliseconds.
     """
+    import numpy as np
+
     if len(durations) != len(observed):
         msg = f"{len(durations)} durations but {len(observed)} observed flags"
         raise ValueError(msg)

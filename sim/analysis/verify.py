@@ -37,27 +37,42 @@ class RunVerdict:
         return self.log.ok and not self.problems
 
 
-def replay_check(
-    state: WorldState, snapshots: SnapshotWriter | None = None
-) -> Callable[[ev.Event], str | None]:
-    """A per-event check: the log folds through evolve (into `state`) without contradiction.
+def domain_check(
+    state: WorldState, projection: MetricsProjection, snapshots: SnapshotWriter | None = None
+) -> Callable[[ev.Event], list[str] | None]:
+    """verify's per-event check of what only the domain knows, in one call per event.
 
-    With `snapshots`, the folded state is offered to it after every event.
+    In this order: facts that must agree (consistency), the fold through evolve into
+    `state` (replay; with `snapshots`, the folded state is offered to it at each due
+    seq), then the metrics `projection`, which judges every delivery by the rules in
+    force that it reads from the state just folded. The problems of one event, or None.
     """
-    broken: list[bool] = [False]
+    consistent = consistency_check()
+    deliveries = projection.deliveries
+    apply = projection.apply
+    broken = False  # one contradiction is enough; the rest would only echo it
+    every = snapshots.every if snapshots is not None else 0
     offer = snapshots.offer if snapshots is not None else None
 
-    def check(event: ev.Event) -> str | None:
-        if broken[0]:
-            return None
-        try:
-            evolve(state, event)
-        except EvolveError as exc:
-            broken[0] = True  # one contradiction is enough; the rest would only echo it
-            return f"replay cannot apply {type(event).__name__}: {exc}"
-        if offer is not None:
-            offer(event.seq, event.t, state)
-        return None
+    def check(event: ev.Event) -> list[str] | None:
+        nonlocal broken
+        problems = None
+        if (problem := consistent(event)) is not None:
+            problems = [problem]
+        if not broken:
+            try:
+                evolve(state, event)
+            except EvolveError as exc:
+                broken = True
+                problems = (problems or []) + [f"replay cannot apply {type(event).__name__}: {exc}"]
+            else:
+                if offer is not None and not (event.seq + 1) % every:
+                    offer(event.seq, event.t, state)
+        violations = deliveries.violations
+        apply(event)
+        if deliveries.violations != violations and (refused := deliveries.last):
+            problems = (problems or []) + [refused]
+        return problems
 
     return check
 
@@ -72,20 +87,11 @@ def verify_run(run_dir: Path) -> RunVerdict:
     expected = manifest.get("final_hash")
     state = initial_state(scenario)
     projection = MetricsProjection(scenario, state)
-    deliveries = projection.deliveries
-    snapshots = SnapshotWriter(run_dir)
-
-    def recompute(event: ev.Event) -> str | None:
-        """Metrics, and with them every delivery judged by the releasability rule."""
-        violations = deliveries.violations
-        projection.apply(event)
-        return deliveries.last if deliveries.violations != violations else None
-
+    events = manifest.get("events")
+    snapshots = SnapshotWriter(run_dir, events=events if isinstance(events, int) else 0)
     log = verify_log(
         run_dir / EVENTS_FILE,
-        # in this order: the state folds the event before the projection reads the rules
-        # in force from it
-        checks=[consistency_check(), replay_check(state, snapshots), recompute],
+        checks=[domain_check(state, projection, snapshots)],
         expected_final_hash=expected if log_complete(manifest) else None,
     )
     verdict = RunVerdict(log=log)

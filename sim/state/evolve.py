@@ -89,19 +89,19 @@ def retire_idle(s: WorldState) -> None:
 def _sighting_reported(s: WorldState, e: ev.SightingReported) -> None:
     if e.grade not in LOG_LR:
         raise EvolveError(f"report {e.report} has no Admiralty grade ({e.grade!r})")
-    s.reports[e.report] = Report(
-        report=e.report,
-        collector=e.collector,
-        node=e.node,
-        munition=e.munition,
-        sector=e.sector,
-        grade=e.grade,
-        discipline=e.discipline,
-        usage=e.usage,
-        t=e.t,
-        polarity=e.polarity,
-        used_at=e.used_at,
-        artefact=e.artefact,
+    s.reports[e.report] = Report(  # positional: the hot path (fields in Report's order)
+        e.report,
+        e.collector,
+        e.node,
+        e.munition,
+        e.sector,
+        e.grade,
+        e.discipline,
+        e.usage,
+        e.t,
+        e.polarity,
+        e.used_at,
+        e.artefact,
         shipment=e.shipment,
     )
     # held by nothing yet: the node's ReportReceived follows at the same instant
@@ -422,9 +422,10 @@ def evolve(state: WorldState, event: ev.Event) -> WorldState:
     and `verify` for every event of a log. Raises EvolveError, and only that, for an
     event the state contradicts.
     """
-    if state.idle and event.t > state.t:
+    t = event.t
+    if state.idle and t > state.t:
         retire_idle(state)
     HANDLERS[type(event)](state, event)
-    state.t = event.t
+    state.t = t
     state.seq = event.seq
     return state

@@ -72,7 +72,7 @@ class Assessment:
     versions: list[tuple[EvidenceLine, ...]] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class NodeState:
     """One intelligence node: its analysis queue, analysts and what it holds."""
 
@@ -96,7 +96,7 @@ class NodeState:
     exploited: int = 0  # reports whose material it examined
 
 
-@dataclass
+@dataclass(slots=True)
 class LinkState:
     """One directed link: why it is down, who reads it, what crosses it."""
 
@@ -112,7 +112,7 @@ class LinkState:
         return self.enabled and not self.down
 
 
-@dataclass
+@dataclass(slots=True)
 class WorldState:
     """Everything the run has established so far, and the parameters in force."""
 

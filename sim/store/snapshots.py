@@ -4,8 +4,8 @@
 directory: one file per snapshot (the state after event ``seq``, pickled) and
 ``index.json``. Each record of the index holds the snapshot's seq and time, the byte
 offset of the next line, the hash of line ``seq``, the SHA-256 of the payload, a
-fingerprint of the code of the state's classes, and a hash chaining it to the record
-before: ``sha256(previous + seq + t + line hash + payload hash)``.
+fingerprint of intelsim's source files (the state's classes among them), and a hash
+chaining it to the record before: ``sha256(previous + seq + t + line hash + payload hash)``.
 
 A reader uses a snapshot only if all of it holds: the record chain, the payload's
 hash, the fingerprint of today's code (a snapshot of an older state layout is ignored,
@@ -19,12 +19,12 @@ Without snapshots, a replay folds from the start.
 from __future__ import annotations
 
 import hashlib
-import inspect
 import io
 import os
 import pickle
 import shutil
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ from sim.store.reading import Resume
 SNAPSHOT_DIR = "snapshots"
 INDEX = "index.json"
 EVERY = 25_000  # events between snapshots: a replay folds at most this many
+MAX_SNAPSHOTS = 16  # past EVERY * 16 events, snapshots spread out: each pickles the whole state
 _ALLOWED = {
     ("collections", "deque"),
     ("builtins", "set"),
@@ -65,23 +66,26 @@ class _Unpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
-def _fingerprint(classes: set[tuple[str, str]]) -> str:
-    """A hash of the source of every class a payload names: changes when the layout does."""
+@cache
+def _fingerprint() -> str:
+    """A hash of intelsim's own source: changes whenever a state class's layout can have.
+
+    Every module of the `sim` package, by path and bytes (coarser than the classes a
+    payload names, so never a misread: at worst a re-fold after an upgrade). Computed once
+    per process, from files alone: a snapshot is written without reading its payload back.
+    """
     digest = hashlib.sha256()
-    for module, name in sorted(classes):
-        obj = pickle.Unpickler.find_class(pickle.Unpickler(io.BytesIO(b"")), module, name)
-        try:
-            source = inspect.getsource(obj)
-        except (OSError, TypeError):
-            source = repr(obj)
-        digest.update(f"{module}.{name}\n{source}\n".encode())
+    root = Path(__file__).resolve().parent.parent
+    for path in sorted(root.rglob("*.py")):
+        digest.update(f"{path.relative_to(root).as_posix()}\n".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
 
 def _loads(data: bytes) -> tuple[Any, str]:
     unpickler = _Unpickler(data)
     state = unpickler.load()
-    return state, _fingerprint(unpickler.classes)
+    return state, _fingerprint()
 
 
 @dataclass(frozen=True)
@@ -97,10 +101,12 @@ class Snapshot:
 class SnapshotWriter:
     """Takes a snapshot of the state after every `every`-th event; written on :meth:`finish`."""
 
-    def __init__(self, run_dir: Path, every: int | None = None) -> None:
+    def __init__(self, run_dir: Path, every: int | None = None, events: int = 0) -> None:
         self.dir = Path(run_dir) / SNAPSHOT_DIR
         self.tmp = Path(run_dir) / f".{SNAPSHOT_DIR}.{os.getpid()}.tmp"
-        self.every = every or EVERY
+        # a state grows with the run: a snapshot every EVERY events would cost a long
+        # run's square; at most MAX_SNAPSHOTS of a log of `events` keeps verify linear
+        self.every = every or max(EVERY, -(-events // MAX_SNAPSHOTS))
         self.taken: list[tuple[int, float, str, str]] = []  # seq, t, payload sha256, fingerprint
         self.failed = False
 
@@ -112,7 +118,7 @@ class SnapshotWriter:
             data = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
             self.tmp.mkdir(exist_ok=True)
             (self.tmp / f"{seq}.pickle").write_bytes(data)
-            fingerprint = _loads(data)[1]
+            fingerprint = _fingerprint()
         except (OSError, pickle.PicklingError, pickle.UnpicklingError, TypeError, AttributeError):
             self.failed = True  # a read-only run directory or an unpicklable state: no snapshots
             return

@@ -17,8 +17,8 @@ from sim.store.chaincheck import check_chain
 from sim.store.reader import iter_lines
 from sim.store.reading import LogReading, Resume
 
-Check = Callable[[Event], "str | None"]
-"""An extra per-event check: returns a sentence describing the fault, or None."""
+Check = Callable[[Event], "str | list[str] | None"]
+"""An extra per-event check: returns a sentence describing the fault (or several), or None."""
 
 MAX_PROBLEMS = 20
 _WINDOW = 256  # lines whose hashes are kept for reordered-line checks
@@ -79,11 +79,17 @@ def verify_log(
     reading = LogReading(path)
     chainer = _chain_elsewhere(path, start)
     flagged: list[tuple[int, str]] = []
-    for event in reading.events(resume=start, hashes=chainer is None):
-        for check in checks:
-            problem = check(event)
-            if problem:
-                flagged.append((event.seq, f"seq {event.seq}: {problem}"))
+    events = reading.events(resume=start, hashes=chainer is None)
+    if len(checks) == 1:  # (`verify` folds all its checks into one: no inner loop per event)
+        check = checks[0]
+        for event in events:
+            if problem := check(event):
+                _flag(flagged, event.seq, problem)
+    else:
+        for event in events:
+            for check in checks:
+                if problem := check(event):
+                    _flag(flagged, event.seq, problem)
     last_hash = reading.last_hash.decode("ascii")
     chained = chainer is None or _chain_held(chainer, path, start, reading.count, last_hash)
     if chained and reading.ok and (expected_final_hash is None or expected_final_hash == last_hash):
@@ -106,6 +112,11 @@ def verify_log(
             expected_final_hash,
         )  # fmt: skip
     return _careful(path, found, expected_final_hash, start)
+
+
+def _flag(flagged: list[tuple[int, str]], seq: int, problem: str | list[str]) -> None:
+    for sentence in [problem] if isinstance(problem, str) else problem:
+        flagged.append((seq, f"seq {seq}: {sentence}"))
 
 
 def _cut(found: _Findings, expected: int, lineno: int) -> None:

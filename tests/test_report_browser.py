@@ -18,6 +18,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -107,7 +108,7 @@ class Loaded:
         self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 
-def open_page(context: BrowserContext, path: Path) -> Loaded:
+def open_page(context: BrowserContext, path: Path, fragment: str = "") -> Loaded:
     page = context.new_page()
     loaded = Loaded(page)
 
@@ -124,7 +125,7 @@ def open_page(context: BrowserContext, path: Path) -> Loaded:
     )
     page.on("console", lambda m: loaded.errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: loaded.errors.append(str(e)))
-    page.goto(path.as_uri())
+    page.goto(path.as_uri() + (f"#{fragment}" if fragment else ""))
     page.wait_for_function("window.intelsim && window.intelsim.ready", timeout=15000)
     return loaded
 
@@ -380,5 +381,156 @@ def test_experiment_report(
     assert page.locator("#charts svg").count() >= 1
     assert page.locator("#images figure").count() >= 1
     loaded.screenshot(f"{kind}")
+    loaded.assert_clean()
+    loaded.page.close()
+
+
+# What only ground truth knows, in any of the page's words: usages and their ids,
+# fabrications, where a report truly came from, compromised links.
+GROUND_TRUTH = re.compile(
+    r"ground truth|usage|\bU\d+\b|fabricat|traces to|misidentif|compromis|false attribution"
+    r"|rests on real use|#7b1fa2",
+    re.IGNORECASE,
+)
+TEACHING = ROOT / "scenarios" / "teaching-minimal.yaml"
+
+
+def everything_on_the_page(page: Page) -> str:
+    """Every text, attribute (tooltips, data-*) and graph label of the page, hidden or not.
+
+    Left out: the page's own code and data, the glossary (definitions, not the run) and
+    the choice of view (its "Ground truth" option names a view, not a fact of the run).
+    """
+    text: str = page.evaluate(
+        """() => {
+        const body = document.body.cloneNode(true);
+        for (const el of body.querySelectorAll('script, #glossary, #perspective')) el.remove();
+        const parts = [body.textContent];
+        for (const el of body.querySelectorAll('*')) {
+          for (const attr of el.attributes) parts.push(attr.value);
+        }
+        parts.push(...window.intelsim.graphText());
+        return parts.join('\\n');
+      }"""
+    )
+    return text
+
+
+def leaks(page: Page) -> list[str]:
+    """The ground truth's words on the page, each with a little of what surrounds it."""
+    text = everything_on_the_page(page)
+    return sorted(
+        {
+            f"{m.group(0)} in …{text[max(0, m.start() - 60) : m.end() + 20]}…"
+            for m in GROUND_TRUTH.finditer(text)
+        }
+    )
+
+
+@pytest.fixture(scope="module", params=["report-small", "teaching-minimal"])
+def perspective_run(
+    request: pytest.FixtureRequest, run_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Path]:
+    """A run and its report: the small fixture, and the lesson's scenario."""
+    if request.param == "report-small":
+        directory = run_dir
+    else:
+        outcome = run_to_directory(load_scenario(TEACHING), tmp_path_factory.mktemp("teaching"))
+        directory = outcome.run_dir
+    return directory, write_report(directory).path
+
+
+def events_of(run_dir: Path) -> list[dict[str, Any]]:
+    return [orjson.loads(line) for line in (run_dir / "events.jsonl").read_bytes().splitlines()]
+
+
+def known_assessments(run_dir: Path, node: str) -> tuple[list[str], list[str]]:
+    """The assessments `node` issued and those it only received, from the log."""
+    issued: list[str] = []
+    received: list[str] = []
+    for event in events_of(run_dir):
+        if event.get("node") != node:
+            continue
+        if event["type"] == "AssessmentIssued":
+            issued.append(event["assessment"])
+        elif event["type"] == "AssessmentReceived" and event["assessment"] not in received:
+            received.append(event["assessment"])
+    return issued, [a for a in received if a not in issued]
+
+
+def provenance_lines(page: Page) -> list[str]:
+    lines = page.eval_on_selector_all("#prov-lines li", "els => els.map(li => li.innerText)")
+    return [str(line).rstrip() for line in lines]
+
+
+def test_as_a_node_the_page_holds_nothing_of_the_ground_truth(
+    context: BrowserContext, perspective_run: tuple[Path, Path]
+) -> None:
+    run_dir, path = perspective_run
+    node = "UKR-HUR"
+    issued, received = known_assessments(run_dir, node)
+    assert issued and received  # both kinds of provenance a node has are tried
+    # a lesson's link opens straight on the node's view: nothing else is drawn first
+    loaded = open_page(context, path, f"as={node}&t=1000d")
+    page = loaded.page
+    assert page.input_value("#perspective") == node
+    assert leaks(page) == []
+    # the listed events are those `timeline --as` prints
+    shown, more = timeline_lines(page)
+    assert shown == plain(cli("timeline", str(run_dir), "--as", node, "--plain")) and more == ""
+    # the node opens the assessments it issued or received, and no other
+    options = page.eval_on_selector_all("#assessment option", "os => os.map(o => o.value)")
+    assert sorted(o for o in options if o) == sorted(issued + received)
+    # its provenance is what `explain --as` prints: its own arithmetic, a partner's as received
+    for item in (issued[0], received[0]):
+        page.evaluate(f"window.intelsim.openAssessment('{item}')")
+        expected = cli("explain", str(run_dir), item, "--as", node).splitlines()
+        assert provenance_lines(page) == [line.rstrip() for line in expected]
+        assert leaks(page) == [], item
+    assert "the arithmetic" in "\n".join(provenance_lines(page)) or received
+    loaded.screenshot(f"{run_dir.name.split('-2')[0]}-as-{node}-provenance")
+    # the charts, and a link's and the node's details
+    page.click(".tabs button[data-tab=metrics]")
+    assert page.locator("#chart-outages rect[fill='#7b1fa2']").count() == 0
+    page.click(".tabs button[data-tab=map]")
+    page.click(f"#links tbody tr[data-link^='{node}->']")
+    page.click(f"#nodes tbody tr[data-node='{node}']")
+    assert leaks(page) == []
+    # ground truth: usages, fabrications and where reports came from are all there
+    page.select_option("#perspective", "")
+    page.evaluate(f"window.intelsim.openAssessment('{issued[0]}')")
+    found = {word.split(" in …")[0].lower() for word in leaks(page)}
+    assert {"ground truth", "usage", "traces to"} <= found
+    assert any(re.fullmatch(r"u\d+", word) for word in found)
+    page.click(".tabs button[data-tab=metrics]")
+    assert page.locator("#run-metrics tbody tr").count() > 5
+    # ... and gone again the moment the view is the node's, the open panel included
+    page.select_option("#perspective", node)
+    assert leaks(page) == []
+    assert provenance_lines(page) == [
+        line.rstrip() for line in cli("explain", str(run_dir), issued[0], "--as", node).splitlines()
+    ]
+    loaded.assert_clean()
+    loaded.page.close()
+
+
+def test_an_address_for_an_assessment_or_a_node_the_view_lacks_shows_none_of_it(
+    context: BrowserContext, perspective_run: tuple[Path, Path]
+) -> None:
+    run_dir, path = perspective_run
+    everyone = [e["assessment"] for e in events_of(run_dir) if e["type"] == "AssessmentIssued"]
+    knows = {node: set(chain(*known_assessments(run_dir, node))) for node in ("UKR-HUR", "KOR-NIS")}
+    node, unseen = next((n, item) for n in knows for item in everyone if item not in knows[n])
+    loaded = open_page(context, path, f"as={node}&item={unseen}")
+    page = loaded.page
+    assert provenance_lines(page) == [f"{unseen}: {node} neither issued nor received it"]
+    assert page.evaluate("window.intelsim.provenanceGraph()") == []
+    assert leaks(page) == []
+    # a mistyped view shows an empty run and says so, never the ground truth
+    page.evaluate("window.location.hash = 'as=UKR-HURR&t=1000d'")
+    page.wait_for_function("window.intelsim.view() === 'UKR-HURR'")
+    assert "UKR-HURR" in page.inner_text("#notice") and page.is_visible("#notice")
+    assert timeline_lines(page) == ([], "")
+    assert leaks(page) == []
     loaded.assert_clean()
     loaded.page.close()

@@ -54,6 +54,37 @@ def test_deltas_of_named_entities_equal_describing_everything_after_every_event(
     assert ("links", "compromised") in paths and ("nodes", "analysts") in paths
 
 
+TRUTH_WORDS = re.compile(r"ground truth|\bU\d+\b|fabricat|traces to|misidentif|compromis", re.I)
+STAMP = re.compile(r"^\s*(\d{4}-\d\d-\d\d \d\d:\d\d  .*)$")
+
+
+def test_a_nodes_provenance_tells_only_events_its_timeline_lists(run_dir: Path) -> None:
+    # the oracle is `timeline --as NODE`: every event a node's provenance tells is one of
+    # its timeline's lines, and no word of it is ground truth
+    data = run_data(run_dir)
+    lines, told = data["provenance"]["lines"], data["provenance"]["as"]
+    assert set(told) == {n["name"] for n in data["network"]["nodes"]}
+    checked = 0
+    for node, items in told.items():
+        timeline = set(runner.invoke(app, ["timeline", str(run_dir), "--as", node, "--plain"])
+                       .stdout.splitlines())  # fmt: skip
+        for item, explanation in items.items():
+            text = [lines[ix] for ix in explanation["lines"]]
+            assert not any(TRUTH_WORDS.search(line) for line in text), (node, item)
+            assert {kind for _, kind, _, _ in explanation["nodes"]} <= {
+                "report", "contradiction", "node", "assessment", "receiver"
+            }  # fmt: skip
+            for line in text:
+                stamped = STAMP.match(line)
+                if stamped:
+                    assert stamped.group(1) in timeline, (node, item, line)
+                    checked += 1
+    assert checked > 50
+    # ground truth tells where every report came from
+    assert any(TRUTH_WORDS.search(lines[ix]) for e in data["provenance"]["items"].values()
+               for ix in e["lines"])  # fmt: skip
+
+
 def test_the_clock_rounds_up_so_that_events_at_t_are_shown_at_t() -> None:
     assert ticks(0.0) == 0
     assert ticks(240.0) == 240 * TICKS_PER_HOUR

@@ -2,16 +2,23 @@
 
 Two streaming passes over the log: the first finds the item (and, for an assessment,
 the reports it rests on); the second follows those items from the field to every node.
+
+As a node (``as_node``), provenance is told from the events that node saw (those
+``timeline --as NODE`` lists) and with no ground truth: no usage, fabrication or
+"traces to", no arrival at another node. A node explains its own assessments (its
+arithmetic is its own) and the reports it received; of a partner's assessment it knows
+only what reached it, never the partner's reports or arithmetic.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sim import events as ev
 from sim.analysis.arithmetic import arithmetic_of, arithmetic_text, sources_text
+from sim.analysis.perspective import QueryError, check_node, visible_to
 from sim.analysis.source import RunSource, open_run
 from sim.analysis.timeline import Line, Narrator
 from sim.errors import LogError, suggest
@@ -44,6 +51,7 @@ class _Trail:
     reached: dict[str, list[tuple[str, float, str | None]]] = field(default_factory=dict)
     supports: dict[str, list[str]] = field(default_factory=dict)  # report -> assessments
     links: dict[str, str] = field(default_factory=dict)  # message carrying a followed item -> link
+    received: dict[str, ev.AssessmentReceived] = field(default_factory=dict)  # latest, per item
 
 
 def _find(events: Iterable[ev.Event], items: Iterable[str]) -> dict[str, _Found]:
@@ -89,27 +97,55 @@ def _item_of(event: ev.Event) -> str | None:
     return None
 
 
+@dataclass
+class _View:
+    """Provenance as one perspective tells it: ground truth (node None) or one node's."""
+
+    node: str | None
+    narrator: Narrator
+    trail: _Trail = field(default_factory=_Trail)
+
+
 def _follow(
-    events: Iterable[ev.Event], narrator: Narrator, wanted: set[str], reports: set[str]
-) -> _Trail:
-    trail = _Trail()
+    events: Iterable[ev.Event], views: list[_View], wanted: set[str], reports: set[str]
+) -> None:
+    """Fill each view's trail from the events it sees (every narrator hears every event)."""
+    narrators = list({id(view.narrator): view.narrator for view in views}.values())
     for event in events:
-        line = narrator.narrate(event)
-        if isinstance(event, ev.AssessmentIssued | ev.AssessmentUpdated):
-            for report in reports.intersection(event.reports):
-                supported = trail.supports.setdefault(report, [])
-                if event.assessment not in supported:
-                    supported.append(event.assessment)
+        said = {id(narrator): narrator.narrate(event) for narrator in narrators}
         item = _item_of(event)
-        if item not in wanted:
+        weighs = isinstance(event, ev.AssessmentIssued | ev.AssessmentUpdated)
+        if item not in wanted and not weighs:
             continue
-        if isinstance(event, ev.MessageSent):
-            trail.links[event.message] = event.link
-        if isinstance(event, ev.ReportReceived | ev.AssessmentReceived):
-            trail.reached.setdefault(item, []).append((event.node, event.t, event.via))
-        if line is not None:
-            trail.lines.setdefault(item, []).append(line)
-    return trail
+        for view in views:
+            if view.node is not None and not visible_to(view.node, event):
+                continue
+            _note(view.trail, event, item, said[id(view.narrator)], wanted, reports)
+
+
+def _note(
+    trail: _Trail,
+    event: ev.Event,
+    item: str | None,
+    line: Line | None,
+    wanted: set[str],
+    reports: set[str],
+) -> None:
+    if isinstance(event, ev.AssessmentIssued | ev.AssessmentUpdated):
+        for report in reports.intersection(event.reports):
+            supported = trail.supports.setdefault(report, [])
+            if event.assessment not in supported:
+                supported.append(event.assessment)
+    if item not in wanted:
+        return
+    if isinstance(event, ev.MessageSent | ev.MessageDelivered):  # a receiver sees no sending
+        trail.links.setdefault(event.message, event.link)
+    if isinstance(event, ev.ReportReceived | ev.AssessmentReceived):
+        trail.reached.setdefault(item, []).append((event.node, event.t, event.via))
+    if isinstance(event, ev.AssessmentReceived):
+        trail.received[item] = event
+    if line is not None:
+        trail.lines.setdefault(item, []).append(line)
 
 
 def _path(trail: _Trail, item: str, depth: int) -> list[str]:
@@ -130,12 +166,13 @@ def _reached(
     return [f"{INDENT * depth}{verb} {len(arrivals)} node(s): {'; '.join(where)}"]
 
 
-def _report_block(narrator: Narrator, trail: _Trail, report: str, depth: int) -> list[str]:
+def _report_block(
+    narrator: Narrator, trail: _Trail, report: str, depth: int, truth: bool = True
+) -> list[str]:
     pad = INDENT * depth
-    lines = [
-        f"{pad}{report}: {narrator.report_text(report)}",
-        f"{pad}{INDENT}ground truth: {_origin(narrator, report)}",
-    ]
+    lines = [f"{pad}{report}: {narrator.report_text(report)}"]
+    if truth:
+        lines.append(f"{pad}{INDENT}ground truth: {_origin(narrator, report)}")
     lines += _path(trail, report, depth + 1)
     lines += _reached(narrator, trail, report, depth + 1)
     return lines
@@ -167,13 +204,16 @@ def _described(narrator: Narrator, report: str) -> str:
     return report if filed is None else f"{report} ({filed.collector})"
 
 
-def _explain_assessment(found: _Found, narrator: Narrator, trail: _Trail, item: str) -> list[str]:
+def _explain_assessment(found: _Found, view: _View, item: str) -> list[str]:
+    narrator, trail, truth = view.narrator, view.trail, view.node is None
     issued, latest = found.issued, found.latest
     assert issued is not None and latest is not None  # set with kind "assessment"
+    seen = "" if truth else f" [as {view.node} saw it]"
     lines = [
         f"{item}: issued by {issued.node} {narrator.when(issued.t)} UTC — {issued.munition} use "
         f"in {issued.sector} ({narrator.period_text(issued)}) {issued.band} "
-        f"({issued.confidence:.2f}) {sources_text(len(issued.sources), len(issued.reports))}",
+        f"({issued.confidence:.2f}) {sources_text(len(issued.sources), len(issued.reports))}"
+        f"{seen}",
     ]
     if latest is not issued:
         lines.append(
@@ -184,24 +224,41 @@ def _explain_assessment(found: _Found, narrator: Narrator, trail: _Trail, item: 
     lines.append(f"{INDENT}the arithmetic (version {latest.version}):")
     arithmetic = arithmetic_text(arithmetic_of(latest), lambda r: _described(narrator, r))
     lines += [f"{INDENT * 2}{line}" for line in arithmetic]
-    lines.append(f"{INDENT}{_truth_summary(narrator, found.reports)}")
+    if truth:
+        lines.append(f"{INDENT}{_truth_summary(narrator, found.reports)}")
     for title, reports in (
         ("supporting reports", found.reports),
         ("contradicting reports", found.contradicting),
     ):
         lines.append(f"{INDENT}{title} ({len(reports)}):")
         for report in reports[:MAX_REPORTS]:
-            lines += _report_block(narrator, trail, report, 2)
+            lines += _report_block(narrator, trail, report, 2, truth)
         if len(reports) > MAX_REPORTS:
             lines.append(f"{INDENT * 2}… and {len(reports) - MAX_REPORTS} more reports")
     lines.append(f"{INDENT}the assessment's own path:")
     lines += _path(trail, item, 2)
-    lines += _reached(narrator, trail, item, 2, "received by")
+    if truth:  # a node does not see a partner receive what it sent
+        lines += _reached(narrator, trail, item, 2, "received by")
     return lines
 
 
-def _explain_report(narrator: Narrator, trail: _Trail, item: str) -> list[str]:
-    lines = _report_block(narrator, trail, item, 0)
+def _explain_received(found: _Found, view: _View, item: str) -> list[str]:
+    """A partner's assessment as the node received it: what reached it, nothing behind it."""
+    narrator, trail = view.narrator, view.trail
+    issued, received = found.issued, trail.received[item]
+    assert issued is not None  # set with kind "assessment"
+    return [
+        f"{item}: {issued.node}'s assessment of {issued.munition} use in {issued.sector}, "
+        f"last received by {view.node} {narrator.when(received.t)} UTC — {received.band} "
+        f"({received.confidence:.2f}), version {received.version} [as {view.node} saw it]",
+        f"{INDENT}the reports and arithmetic behind it stay with {issued.node}",
+        f"{INDENT}its path, as far as {view.node} saw it:",
+        *_path(trail, item, 2),
+    ]
+
+
+def _explain_report(narrator: Narrator, trail: _Trail, item: str, truth: bool = True) -> list[str]:
+    lines = _report_block(narrator, trail, item, 0, truth)
     supported = trail.supports.get(item, [])
     lines.append(f"{INDENT}supports: {', '.join(supported) if supported else 'no assessment'}")
     return lines
@@ -271,12 +328,18 @@ class _GraphBuilder:
 
 
 def _graph_report(
-    builder: _GraphBuilder, narrator: Narrator, trail: _Trail, report: str, kind: str = "report"
+    builder: _GraphBuilder,
+    view: _View,
+    report: str,
+    kind: str = "report",
 ) -> None:
+    narrator, trail = view.narrator, view.trail
     filed = narrator.reports.get(report)
     label = report if filed is None else f"{report} {filed.collector} ({filed.grade})"
     builder.node(report, kind, label, 1)
-    if filed is not None and filed.usage is None:
+    if view.node is not None:
+        pass  # where a report truly came from is ground truth
+    elif filed is not None and filed.usage is None:
         campaign = narrator.campaigns.get(report)
         source = f"fabricated:{campaign or report}"
         builder.node(source, "fabrication", f"fabricated ({campaign or 'adversary'})", 0)
@@ -288,21 +351,34 @@ def _graph_report(
         wrong = used is not None and used[0] != filed.munition
         builder.edge(filed.usage, report, f"misidentified as {filed.munition}" if wrong else "seen")
     for hop, (node, _, via) in enumerate(trail.reached.get(report, [])):
-        target = builder.node(f"node:{node}", "node", node, 2 + hop)
         link = trail.links.get(via or "")
+        first = 2 + hop
+        if hop == 0 and link is not None:  # seen arriving from a partner: the sender first
+            builder.edge(
+                report, builder.node(f"node:{_sender(link)}", "node", _sender(link), 2), ""
+            )
+            first += 1
+        target = builder.node(f"node:{node}", "node", node, first)
         if via is None:
             builder.edge(report, target, "filed")
         elif link is not None:
-            builder.edge(f"node:{link.partition('->')[0]}", target, link)
+            builder.edge(f"node:{_sender(link)}", target, link)
 
 
-def _graph(found: _Found, narrator: Narrator, trail: _Trail, item: str) -> ProvenanceGraph:
+def _sender(link: str) -> str:
+    return link.partition("->")[0]
+
+
+def _graph(found: _Found, view: _View, item: str) -> ProvenanceGraph:
     builder = _GraphBuilder()
-    for report in found.reports[:MAX_REPORTS]:
-        _graph_report(builder, narrator, trail, report)
-    for report in found.contradicting[:MAX_REPORTS]:
-        _graph_report(builder, narrator, trail, report, "contradiction")
+    trail = view.trail
     latest = found.latest
+    if view.node is not None and latest is not None and latest.node != view.node:
+        return _graph_received(builder, view, item)
+    for report in found.reports[:MAX_REPORTS]:
+        _graph_report(builder, view, report)
+    for report in found.contradicting[:MAX_REPORTS]:
+        _graph_report(builder, view, report, "contradiction")
     if found.kind == "assessment" and latest is not None:
         layer = max((n.layer for n in builder.nodes.values()), default=1) + 1
         label = f"{item} {latest.band} ({latest.confidence:.2f})"
@@ -315,9 +391,24 @@ def _graph(found: _Found, narrator: Narrator, trail: _Trail, item: str) -> Prove
     return builder.graph()
 
 
-def explain_events(scenario: Scenario, events: Events, item: str) -> list[str]:
+def _graph_received(builder: _GraphBuilder, view: _View, item: str) -> ProvenanceGraph:
+    """A partner's assessment as a node received it: the partner, the item, the node."""
+    received = view.trail.received[item]
+    sender = _sender(view.trail.links.get(received.via, received.via))
+    label = f"{item} {received.band} ({received.confidence:.2f})"
+    builder.node(f"node:{sender}", "node", sender, 0)
+    builder.node(item, "assessment", label, 1)
+    receiver = builder.node(f"receiver:{received.node}", "receiver", received.node, 2)
+    builder.edge(f"node:{sender}", item, "sent")
+    builder.edge(item, receiver, view.trail.links.get(received.via, received.via))
+    return builder.graph()
+
+
+def explain_events(
+    scenario: Scenario, events: Events, item: str, *, as_node: str | None = None
+) -> list[str]:
     """Provenance of `item` in words; `events` opens the log afresh for each pass."""
-    return explain_many(scenario, events, [item])[item].lines
+    return explain_many(scenario, events, [item], as_node=as_node)[item].lines
 
 
 @dataclass(frozen=True)
@@ -329,28 +420,71 @@ class Explanation:
 
 
 def explain_many(
-    scenario: Scenario, events: Events, items: Iterable[str]
+    scenario: Scenario, events: Events, items: Iterable[str], *, as_node: str | None = None
 ) -> dict[str, Explanation]:
-    """Provenance of every one of `items`, in two passes over the log whatever their number."""
-    found = _find(events(), items)
-    narrator = Narrator(scenario)
+    """Provenance of every one of `items`, in two passes over the log whatever their number.
+
+    With `as_node`, as that node saw it (see the module docstring); QueryError for an
+    item the node never saw.
+    """
+    return explain_views(scenario, events, {as_node: list(items)})[as_node]
+
+
+def explain_views(
+    scenario: Scenario, events: Events, items: Mapping[str | None, Iterable[str]]
+) -> dict[str | None, dict[str, Explanation]]:
+    """Provenance of items as each perspective tells it (None: ground truth), in two passes.
+
+    `items` maps a perspective to the items to explain from it; the passes are shared,
+    so the cost does not grow with the number of perspectives beyond telling them.
+    """
+    wanted_by = {view: list(asked) for view, asked in items.items()}
+    for node in wanted_by:
+        if node is not None:
+            check_node(scenario, node)
+    found = _find(events(), {item for asked in wanted_by.values() for item in asked})
+    truth_narrator = Narrator(scenario)
+    plain_narrator = Narrator(scenario, reveal_truth=False)
+    views = [_View(node, truth_narrator if node is None else plain_narrator) for node in wanted_by]
     reports = {report for f in found.values() for report in f.reports}
     contradicting = {report for f in found.values() for report in f.contradicting}
-    trail = _follow(events(), narrator, set(found) | reports | contradicting, reports)
-    explained = {}
-    for item, f in found.items():
-        explained[item] = Explanation(
-            _explained(f, narrator, trail, item), _graph(f, narrator, trail, item)
-        )
+    _follow(events(), views, set(found) | reports | contradicting, reports)
+    explained: dict[str | None, dict[str, Explanation]] = {}
+    for view in views:
+        told = explained[view.node] = {}
+        for item in wanted_by[view.node]:
+            f = found[item]
+            told[item] = Explanation(_explained(f, view, item), _graph(f, view, item))
     return explained
 
 
-def _explained(found: _Found, narrator: Narrator, trail: _Trail, item: str) -> list[str]:
+def _explained(found: _Found, view: _View, item: str) -> list[str]:
+    node, trail = view.node, view.trail
+    if node is not None:
+        _check_seen(found, view, item)
     if found.kind == "assessment":
-        return _explain_assessment(found, narrator, trail, item)
+        issued = found.issued
+        if node is None or (issued is not None and issued.node == node):
+            return _explain_assessment(found, view, item)
+        return _explain_received(found, view, item)
     if found.kind == "report":
-        return _explain_report(narrator, trail, item)
-    return _explain_usage(found, narrator, trail, item)
+        return _explain_report(view.narrator, trail, item, truth=node is None)
+    return _explain_usage(found, view.narrator, trail, item)
+
+
+def _check_seen(found: _Found, view: _View, item: str) -> None:
+    """QueryError unless the view's node saw `item` (issued or received it)."""
+    node = view.node
+    if found.kind == "usage":
+        msg = f"{item} is a usage, ground truth: no node sees it (explain it without --as)"
+        raise QueryError(msg)
+    issued = found.issued
+    if issued is not None and issued.node == node:
+        return
+    if any(arrived == node for arrived, _, _ in view.trail.reached.get(item, [])):
+        return
+    msg = f"{node} never saw {item} (it neither issued nor received it)"
+    raise QueryError(msg)
 
 
 def _wanted(found: _Found, item: str) -> set[str]:
@@ -358,24 +492,29 @@ def _wanted(found: _Found, item: str) -> set[str]:
     return {item, *found.reports, *found.contradicting}
 
 
-def explain(run_dir: Path, item_id: str) -> list[str]:
+def explain(run_dir: Path, item_id: str, *, as_node: str | None = None) -> list[str]:
     """Provenance of an assessment (A-…), report (R…) or usage (U…) of a run, in words.
 
     Raises LogIntegrityError (after nothing is shown) when the log is incomplete or altered.
     """
-    lines, reading = explain_run(open_run(run_dir), item_id)
+    lines, reading = explain_run(open_run(run_dir), item_id, as_node=as_node)
     reading.raise_if_broken()
     return lines
 
 
-def explain_run(source: RunSource, item_id: str) -> tuple[list[str], LogReading]:
+def explain_run(
+    source: RunSource, item_id: str, *, as_node: str | None = None
+) -> tuple[list[str], LogReading]:
     """Provenance of `item_id` in words, and the checked reading of the log it came from.
 
     The first pass reads the whole log, checking its chain, but decodes only the lines
     that name the item; later passes only search the same file for the lines naming
     what the item rests on (its reports and their usages). An item not found in a
-    broken log is reported as the broken log it is.
+    broken log is reported as the broken log it is. With `as_node`, as that node saw
+    it, from two whole passes (what it saw is decided event by event).
     """
+    if as_node is not None:
+        return _explain_as(source, item_id, as_node)
     reading = source.reading()
     traced: dict[str, str] = {}  # report -> its true usage, from the sightings read
     try:
@@ -397,8 +536,21 @@ def explain_run(source: RunSource, item_id: str) -> tuple[list[str], LogReading]
     # the lines that name it
     select = None if found.kind == "assessment" else needles([*wanted, *usages])
     events = source.reading().events(select=select, chain=False)
-    trail = _follow(events, narrator, wanted, set(found.reports))
-    return _explained(found, narrator, trail, item_id), reading
+    view = _View(None, narrator)
+    _follow(events, [view], wanted, set(found.reports))
+    return _explained(found, view, item_id), reading
+
+
+def _explain_as(source: RunSource, item_id: str, as_node: str) -> tuple[list[str], LogReading]:
+    check_node(source.scenario, as_node)
+    reading = source.reading()
+    passes = iter([reading.events(), source.reading().events(chain=False)])
+    try:
+        explained = explain_many(source.scenario, lambda: next(passes), [item_id], as_node=as_node)
+    except LogError:
+        reading.raise_if_broken()
+        raise
+    return explained[item_id].lines, reading
 
 
 def _noting(events: Iterable[ev.Event], traced: dict[str, str]) -> Iterator[ev.Event]:

@@ -133,6 +133,7 @@ def explain_cmd(
         str,
         typer.Argument(metavar="ITEM", help="an assessment (A-…), report (R…) or usage (U…)"),
     ],
+    as_node: AsOption = None,
     out: OutOption = DEFAULT_OUT,
 ) -> None:
     """Provenance of an assessment or report: its sources, ground truth, and path to every node."""
@@ -140,7 +141,7 @@ def explain_cmd(
     from sim.analysis.source import open_run
     from sim.store import resolve_run
 
-    lines, reading = explain_run(open_run(resolve_run(run, out)), item)
+    lines, reading = explain_run(open_run(resolve_run(run, out)), item, as_node=as_node)
     for line in lines:
         out_console.print(line, highlight=False, markup=False, soft_wrap=True)
     reading.raise_if_broken()

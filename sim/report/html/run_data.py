@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sim.analysis.provenance import Explanation, explain_many
+from sim.analysis.provenance import Explanation, explain_views
 from sim.analysis.replay import describe_state, fold, load_run
-from sim.events import AssessmentIssued, Event, RunEnded
+from sim.events import AssessmentIssued, AssessmentReceived, Event, RunEnded
 from sim.report.html.glossary import glossary
 from sim.report.html.layout import positions
 from sim.report.html.series import Intervals, MetricSamples, Sampler, StateSeries
@@ -73,13 +73,30 @@ def _perspectives(scenario: Scenario) -> dict[str, Any]:
 
 
 def _provenance(
-    scenario: Scenario, run_dir: Path, assessments: list[str], lines: dict[str, int]
+    scenario: Scenario, run_dir: Path, known: dict[str | None, list[str]], lines: dict[str, int]
 ) -> dict[str, Any]:
-    """``explain``'s lines (interned: a report's block is shared) and graph per assessment."""
-    if not assessments:
-        return {"items": {}}
-    explained = explain_many(scenario, lambda: _events(run_dir), assessments)
-    return {"items": {item: _explanation(e, lines) for item, e in explained.items()}}
+    """``explain``'s lines (interned: a report's block is shared) and graph per assessment.
+
+    ``items``: every assessment as ``explain`` tells it (ground truth); ``as``: per node,
+    the assessments it issued or received as ``explain --as NODE`` tells them.
+    """
+    explained = explain_views(scenario, lambda: _events(run_dir), known)
+    told = {
+        view: {item: _explanation(e, lines) for item, e in items.items()}
+        for view, items in explained.items()
+    }
+    return {"items": told.pop(None), "as": told}
+
+
+def _known(event: Event, known: dict[str | None, list[str]], seen: set[tuple[str, str]]) -> None:
+    """Note an assessment a node issued or received (ground truth knows every one)."""
+    if isinstance(event, AssessmentIssued):
+        known[None].append(event.assessment)
+    if isinstance(event, AssessmentIssued | AssessmentReceived):
+        key = (event.node, event.assessment)
+        if key not in seen:
+            seen.add(key)
+            known[event.node].append(event.assessment)
 
 
 def _explanation(explanation: Explanation, lines: dict[str, int]) -> dict[str, Any]:
@@ -104,22 +121,22 @@ def run_data(run_dir: Path, *, exhaustive: bool = False) -> dict[str, Any]:
     story, trips = Story(scenario), Trips([link.name for link in scenario.links])
     metrics = MetricSamples(scenario, sampler)
     times: list[int] = []
-    assessments: list[str] = []
+    known: dict[str | None, list[str]] = {None: [], **{node: [] for node in scenario.nodes}}
+    noted: set[tuple[str, str]] = set()
     ended, state = False, state0
     for index, (event, state) in enumerate(fold(scenario, _events(run_dir))):
         times.append(ticks(event.t))
         deltas.after(index, event, state)
         trips.add(event, state, story.add(index, event))
         metrics.add(event)
-        if isinstance(event, AssessmentIssued):
-            assessments.append(event.assessment)
+        _known(event, known, noted)
         ended = ended or isinstance(event, RunEnded)
     if not times:
         msg = f"{run_dir}: the log has no events to draw"
         raise ReportError(msg)
     deltas.check(state)
     explain_lines: dict[str, int] = {}
-    provenance = _provenance(scenario, run_dir, assessments, explain_lines)
+    provenance = _provenance(scenario, run_dir, known, explain_lines)
     provenance["lines"] = list(explain_lines)
     return {
         "kind": "run",

@@ -4,6 +4,11 @@
  * `intelsim replay` prints; this code applies those deltas (keeping snapshots every
  * SNAPSHOT groups to jump back), filters lines by the viewers Python computed, and
  * draws. Times are integer ticks (micro-hours); an event at tick e is shown at t >= e.
+ *
+ * A perspective is enforced on the data, not on the page: `Perspective` derives, once
+ * per view, everything the page may draw (lines, nodes, links and their fields, trips,
+ * provenance, charts), and every view of the page reads only that. As a node, that is
+ * what `timeline/replay/explain --as NODE` give, and no ground truth at all.
  */
 "use strict";
 
@@ -217,6 +222,65 @@ class TripTable {
   }
 }
 
+/* What one perspective knows: ground truth (name null) or one node's view. */
+class Perspective {
+  constructor(report, name) {
+    const data = report.data;
+    this.name = name;
+    this.truth = name === null;
+    // a node the run does not have (a mistyped address) knows nothing
+    const known = this.truth ? null : data.perspectives[name] || { nodes: [], links: [], fields: [] };
+    const index = this.truth ? null : report.nodeIndex.get(name);
+    this.lines = report.lines.of(index);
+    this.nodes = this.truth ? report.nodes.map((n) => n.name) : known.nodes;
+    this.links = this.truth ? report.links.map((l) => l.name) : known.links;
+    this.nodeSet = new Set(this.nodes);
+    this.linkSet = new Set(this.links);
+    this.fields = this.truth ? null : known.fields;
+    // for each interned set of viewers, whether this perspective is among them
+    this.sees = report.lines.viewerSets.map((set) => this.truth || set.has(index));
+    this.provenance = this.truth ? data.provenance.items : (data.provenance.as[name] || {});
+    this.assessments = new Set(Object.keys(this.provenance));
+    // the metrics measure the mechanism against ground truth (usages, fabrications)
+    this.metrics = this.truth ? data.metrics : { keys: [], values: [] };
+    this.sizes = {
+      nodes: this.only(data.sizes.nodes, this.nodeSet, null),
+      links: this.only(data.sizes.links, this.linkSet, this.fields),
+    };
+    const linkIx = new Set(this.links.map((l) => report.linkIndex.get(l)));
+    this.outages = {
+      down: data.outages.down.filter(([ix]) => linkIx.has(ix)),
+      compromised: this.truth ? data.outages.compromised : [],
+    };
+  }
+
+  /* `{field: {name: series}}` kept to the names (and fields) this perspective sees. */
+  only(byField, names, fields) {
+    const out = {};
+    for (const [field, byName] of Object.entries(byField)) {
+      if (fields && !fields.includes(field)) continue;
+      const kept = Object.fromEntries(Object.entries(byName).filter(([name]) => names.has(name)));
+      if (Object.keys(kept).length) out[field] = kept;
+    }
+    return out;
+  }
+
+  /* Whether this perspective saw an event with this interned set of viewers. */
+  seen(viewerSet) {
+    return this.truth || (viewerSet >= 0 && this.sees[viewerSet]);
+  }
+
+  /* A link's described state, with only the fields this perspective may see. */
+  linkFields(link) {
+    if (this.truth) return link;
+    const shown = {};
+    for (const field of this.fields) shown[field] = link[field];
+    return shown;
+  }
+
+  label() { return this.truth ? "ground truth" : `as ${this.name}`; }
+}
+
 class RunReport {
   constructor(data) {
     this.data = data;
@@ -231,8 +295,9 @@ class RunReport {
     this.nodeIndex = new Map(this.nodes.map((n, i) => [n.name, i]));
     this.linkIndex = new Map(this.links.map((l, i) => [l.name, i]));
     this.trips = new TripTable(data, this.links, this.end);
-    this.assessments = new Set(Object.keys(data.provenance.items));
+    this.perspectives = new Map();
     this.view = null; // null: ground truth; else a node name
+    this.pv = this.perspective(null);
     this.tick = 0;
     this.playing = false;
     this.selected = null; // {kind: "node"|"link", name}
@@ -249,7 +314,9 @@ class RunReport {
       run();
       steps[name] = performance.now() - begun;
     };
+    this.followView(); // before anything is drawn: a node's view never shows ground truth first
     step("header", () => this.buildHeader());
+    this.renderNotice();
     step("map", () => this.buildMap());
     step("scrubber", () => this.buildScrubber());
     step("glossary", () => this.buildGlossary());
@@ -270,10 +337,7 @@ class RunReport {
    * item: an assessment to open): a lesson can link to the moment it talks about. */
   followAddress() {
     const params = new URLSearchParams(window.location.hash.slice(1));
-    if (params.has("as")) {
-      const view = params.get("as");
-      if (this.nodeIndex.has(view)) this.setView(view);
-    }
+    if (this.followView()) this.setView(this.view);
     if (params.has("t")) {
       const hours = Report.parseDuration(params.get("t"));
       if (hours !== null) this.seek(hours * this.tph);
@@ -282,6 +346,37 @@ class RunReport {
       this.showTab(params.get("tab"));
     }
     if (params.has("item")) this.openAssessment(params.get("item"));
+  }
+
+  /* The view the address asks for (`as=NODE`, or `as=` for ground truth); true if it
+   * changes the view. A node the run does not have knows nothing: a mistyped link for a
+   * class opens on an empty run with a notice, never on the ground truth. */
+  followView() {
+    const params = new URLSearchParams(window.location.hash.slice(1));
+    if (!params.has("as")) return false;
+    const asked = params.get("as") || null;
+    if (asked === this.view) return false;
+    this.view = asked;
+    this.pv = this.perspective(asked);
+    return true;
+  }
+
+  renderNotice() {
+    const box = document.getElementById("notice");
+    const unknown = this.view !== null && !this.nodeIndex.has(this.view);
+    box.hidden = !unknown;
+    if (unknown) {
+      const names = this.nodes.map((n) => n.name).join(", ");
+      box.textContent = `This address asks for the view of "${this.view}", which this run does not ` +
+        `have (its nodes: ${names}): nothing is shown. Choose a view above.`;
+    }
+  }
+
+  /* Each perspective's knowledge, derived once. */
+  perspective(name) {
+    const key = name === null ? "" : name;
+    if (!this.perspectives.has(key)) this.perspectives.set(key, new Perspective(this, name));
+    return this.perspectives.get(key);
   }
 
   /* Snapshots for jumping back, built a few at a time while the page is idle. */
@@ -307,19 +402,30 @@ class RunReport {
     document.getElementById("title").textContent = `${run.scenario} — seed ${run.seed}`;
     const days = Report.number(this.hours(run.horizon) / 24);
     const hash = run.final_hash ? ` · log ${String(run.final_hash).slice(0, 12)}…` : "";
-    const subtitle = document.getElementById("subtitle");
-    subtitle.title = run.description || "";
-    subtitle.textContent =
-      `${run.start.slice(0, 10)}, ${days} days · ` +
-      `${run.events.toLocaleString("en-GB")} events · run ${run.id}${hash}` +
-      (run.ended ? "" : " · the log ends early (the run was interrupted)") +
-      (run.description ? ` — ${run.description}` : "");
+    this.subtitleParts = { days, hash };
+    this.renderSubtitle();
     const select = document.getElementById("perspective");
     select.append(Report.el("option", { value: "", text: "Ground truth (everything)" }));
     for (const node of this.nodes) {
       select.append(Report.el("option", { value: node.name, text: `as ${node.name}` }));
     }
+    select.value = this.view || "";
     select.addEventListener("change", () => this.setView(select.value || null));
+  }
+
+  /* The run's size and description are ground truth; a node's view counts its lines. */
+  renderSubtitle() {
+    const run = this.run;
+    const { days, hash } = this.subtitleParts;
+    const size = this.pv.truth
+      ? `${run.events.toLocaleString("en-GB")} events`
+      : `${this.pv.lines.index.length.toLocaleString("en-GB")} lines seen by ${this.view}`;
+    const subtitle = document.getElementById("subtitle");
+    subtitle.title = this.pv.truth ? run.description || "" : "";
+    subtitle.textContent =
+      `${run.start.slice(0, 10)}, ${days} days · ${size} · run ${run.id}${hash}` +
+      (run.ended ? "" : " · the log ends early (the run was interrupted)") +
+      (this.pv.truth && run.description ? ` — ${run.description}` : "");
   }
 
   bindTabs() {
@@ -349,11 +455,27 @@ class RunReport {
     this.render();
   }
 
+  /* Show the run as `view` saw it (null: ground truth): every part of the page is
+   * drawn again from that perspective's knowledge. */
   setView(view) {
     this.view = view;
+    this.pv = this.perspective(view);
     document.getElementById("perspective").value = view || "";
     this.timelineShown = null;
+    this.renderNotice();
+    this.renderSubtitle();
+    this.renderLegend();
+    this.fillAssessments();
+    this.showProvenance(this.provenanceShown);
+    if (this.charts) {
+      for (const { plot } of this.charts) plot.destroy();
+      this.charts = null;
+      if (this.tab === "metrics") this.buildCharts();
+    }
     this.drawMarks();
+    // whichever tab is shown, nothing drawn for the previous view stays in the page
+    if (this.tab !== "map") for (const draw of ["renderTables", "renderMap", "renderDetails", "renderTimeline"]) this[draw]();
+    if (this.tab !== "metrics") this.renderRunMetrics();
     this.render();
   }
 
@@ -367,19 +489,11 @@ class RunReport {
 
   /* To the next (or previous) line this perspective sees. */
   stepLine(direction) {
-    const { ticks } = this.lines.of(this.viewIndex());
+    const { ticks } = this.pv.lines;
     const n = Report.countAtMost(ticks, this.tick);
     if (direction > 0 && n < ticks.length) this.seek(ticks[n]);
     if (direction < 0 && n >= 2) this.seek(ticks[n - 2]);
     if (direction < 0 && n === 1) this.seek(0);
-  }
-
-  viewIndex() { return this.view === null ? null : this.nodeIndex.get(this.view); }
-
-  /* Whether the perspective shown saw an event with this interned set of viewers. */
-  seen(viewerSet) {
-    if (this.view === null) return true;
-    return viewerSet >= 0 && this.lines.viewerSets[viewerSet].has(this.viewIndex());
   }
 
   /* ---------------------------------------------------------------- time */
@@ -402,7 +516,7 @@ class RunReport {
     const ctx = canvas.getContext("2d");
     ctx.scale(ratio, ratio);
     ctx.clearRect(0, 0, width, 14);
-    const { index, ticks } = this.lines.of(this.viewIndex());
+    const { index, ticks } = this.pv.lines;
     for (let j = 0; j < index.length; j++) {
       const colour = MARK_KINDS[this.lines.kinds[this.lines.kind[index[j]]]];
       if (!colour) continue;
@@ -464,23 +578,6 @@ class RunReport {
     }
   }
 
-  /* ---------------------------------------------------------------- what is visible */
-
-  visibleNodes() {
-    return this.view === null ? this.nodes.map((n) => n.name) : this.data.perspectives[this.view].nodes;
-  }
-
-  visibleLinks() {
-    return this.view === null ? this.links.map((l) => l.name) : this.data.perspectives[this.view].links;
-  }
-
-  linkFields(link) {
-    if (this.view === null) return link;
-    const shown = {};
-    for (const field of this.data.perspectives[this.view].fields) shown[field] = link[field];
-    return shown;
-  }
-
   /* ---------------------------------------------------------------- tables */
 
   idList(ids, limit = 4) {
@@ -498,7 +595,7 @@ class RunReport {
     const state = this.model.state;
     const e = Report.escape;
     const rows = [];
-    for (const name of this.visibleNodes()) {
+    for (const name of this.pv.nodes) {
       const n = state.nodes[name];
       const issued = Object.keys(n.assessments_issued).length;
       const received = Object.keys(n.assessments_received).length;
@@ -517,9 +614,9 @@ class RunReport {
     const nodeBody = document.querySelector("#nodes tbody");
     nodeBody.innerHTML = rows.join("");
     const linkRows = [];
-    for (const name of this.visibleLinks()) {
+    for (const name of this.pv.links) {
       const ix = this.linkIndex.get(name);
-      const link = this.linkFields(state.links[name]);
+      const link = this.pv.linkFields(state.links[name]);
       const status = this.linkStatus(link);
       const selected = this.selected && this.selected.kind === "link" && this.selected.name === name;
       linkRows.push(
@@ -528,7 +625,7 @@ class RunReport {
         `<td data-field="status" data-value="${e(JSON.stringify(link))}" class="status-${status.cls}">${e(status.text)}</td>` +
         this.cell("in_flight", link.in_flight, link.in_flight, "num") +
         this.cell("held", link.held, link.held, "num") +
-        `<td class="num">${this.trips.droppedSoFar(ix, this.tick, (v) => this.seen(v))}</td></tr>`,
+        `<td class="num">${this.trips.droppedSoFar(ix, this.tick, (v) => this.pv.seen(v))}</td></tr>`,
       );
     }
     document.querySelector("#links tbody").innerHTML = linkRows.join("");
@@ -568,7 +665,7 @@ class RunReport {
   /* ---------------------------------------------------------------- details panel */
 
   itemLinks(ids) {
-    return ids.map((id) => (this.assessments.has(id)
+    return ids.map((id) => (this.pv.assessments.has(id)
       ? `<a class="item" data-item="${Report.escape(id)}">${Report.escape(id)}</a>`
       : Report.escape(id))).join(", ");
   }
@@ -580,7 +677,7 @@ class RunReport {
     if (!sel) { box.innerHTML = ""; return; }
     const state = this.model.state;
     if (sel.kind === "node") {
-      if (!this.visibleNodes().includes(sel.name)) {
+      if (!this.pv.nodeSet.has(sel.name)) {
         box.innerHTML = `<h3>${e(sel.name)}</h3><p class="muted">not seen from this perspective</p>`;
         return;
       }
@@ -598,20 +695,20 @@ class RunReport {
     } else {
       const ix = this.linkIndex.get(sel.name);
       const meta = this.links[ix];
-      if (!this.visibleLinks().includes(sel.name)) {
+      if (!this.pv.linkSet.has(sel.name)) {
         box.innerHTML = `<h3>${e(sel.name)}</h3><p class="muted">not seen from this perspective</p>`;
         return;
       }
-      const link = this.linkFields(state.links[sel.name]);
+      const link = this.pv.linkFields(state.links[sel.name]);
       const flying = this.trips.inFlight(this.tick)
-        .filter((i) => this.trips.link[i] === ix && this.seen(this.trips.seenSent[i]));
+        .filter((i) => this.trips.link[i] === ix && this.pv.seen(this.trips.seenSent[i]));
       const items = flying.map((i) => {
         const held = this.tick < this.trips.departs[i] ? " (held)" : "";
         return `${this.itemLinks([this.trips.item[i]])}${held}`;
       });
       const drops = {};
       for (const i of this.trips.drops) {
-        if (this.trips.link[i] === ix && this.trips.ends[i] <= this.tick && this.seen(this.trips.seenEnd[i])) {
+        if (this.trips.link[i] === ix && this.trips.ends[i] <= this.tick && this.pv.seen(this.trips.seenEnd[i])) {
           const reason = this.trips.reasons[this.trips.reason[i]];
           drops[reason] = (drops[reason] || 0) + 1;
         }
@@ -638,7 +735,7 @@ class RunReport {
 
   linkify(escaped) {
     return escaped.replace(ASSESSMENT_ID, (id) =>
-      (this.assessments.has(id) ? `<a class="item" data-item="${id}">${id}</a>` : id));
+      (this.pv.assessments.has(id) ? `<a class="item" data-item="${id}">${id}</a>` : id));
   }
 
   lineHtml(i, current) {
@@ -646,7 +743,7 @@ class RunReport {
     const kind = lines.kinds[lines.kind[i]];
     const truth = lines.truth[i] ? " truth" : "";
     let text = Report.escape(lines.text[i]);
-    if (this.view === null) {
+    if (this.pv.truth) {
       const extra = lines.extra[i];
       if (typeof extra !== "string") text = Report.escape(extra[0]);
       else if (extra) text += `<span class="truth-note">${Report.escape(extra)}</span>`;
@@ -658,7 +755,7 @@ class RunReport {
   /* The newest TIMELINE_WINDOW lines up to the time shown; earlier ones on request. */
   renderTimeline() {
     const list = document.getElementById("timeline");
-    const { index, ticks } = this.lines.of(this.viewIndex());
+    const { index, ticks } = this.pv.lines;
     const upto = Report.countAtMost(ticks, this.tick);
     const shown = this.timelineShown;
     if (shown && shown.view === this.view && shown.upto === upto) return;
@@ -681,7 +778,7 @@ class RunReport {
     list.scrollTop = list.scrollHeight;
     document.getElementById("timeline-count").textContent =
       `${upto.toLocaleString("en-GB")} of ${index.length.toLocaleString("en-GB")} lines` +
-      (this.view === null ? " (ground truth)" : ` seen by ${this.view}`);
+      (this.pv.truth ? " (ground truth)" : ` seen by ${this.view}`);
     if (!this.timelineBound) {
       this.timelineBound = true;
       list.addEventListener("click", (ev) => {
@@ -706,7 +803,7 @@ class RunReport {
     const shown = this.timelineShown;
     if (!shown || shown.from <= 0) return;
     const list = document.getElementById("timeline");
-    const { index } = this.lines.of(this.viewIndex());
+    const { index } = this.pv.lines;
     const from = Math.max(0, shown.from - TIMELINE_MORE);
     const parts = [this.moreHtml(from)];
     for (let j = from; j < shown.from; j++) parts.push(this.lineHtml(index[j], false));
@@ -787,10 +884,14 @@ class RunReport {
     });
     this.cy.on("tap", "edge", (ev) => this.select("link", ev.target.id()));
     this.cy.on("render", () => this.drawOverlay());
+    this.renderLegend();
+  }
+
+  renderLegend() {
     document.getElementById("legend").innerHTML =
       `<span><i class="swatch" style="background:#555"></i>link up</span>` +
       `<span><i class="swatch" style="background:#c62828"></i>down</span>` +
-      `<span><i class="swatch" style="background:#7b1fa2"></i>compromised</span>` +
+      (this.pv.truth ? `<span><i class="swatch" style="background:#7b1fa2"></i>compromised</span>` : "") +
       `<span><i class="swatch" style="background:#0072B2"></i>node busy</span>` +
       `<span><i class="swatch" style="background:#D55E00"></i>reports queued</span>` +
       `<span><i class="dot" style="background:${KIND_COLOURS.report}"></i>report</span>` +
@@ -803,8 +904,8 @@ class RunReport {
    * costs); a node's figures are drawn on the overlay. */
   renderMap() {
     const state = this.model.state;
-    const nodes = new Set(this.visibleNodes());
-    const links = new Set(this.visibleLinks());
+    const nodes = this.pv.nodeSet;
+    const links = this.pv.linkSet;
     const was = this.mapShown || (this.mapShown = new Map());
     const set = (ele, key, value) => {
       if (was.get(ele.id() + key) === value) return;
@@ -828,7 +929,7 @@ class RunReport {
         set(ele, "dim", !seen);
       }
       for (const meta of this.links) {
-        const link = this.linkFields(state.links[meta.name]);
+        const link = this.pv.linkFields(state.links[meta.name]);
         const ele = this.cy.getElementById(meta.name);
         const seen = links.has(meta.name);
         set(ele, "dim", !seen);
@@ -890,13 +991,13 @@ class RunReport {
       }
       ctx.textAlign = "start";
     }
-    const links = new Set(this.visibleLinks());
+    const links = this.pv.linkSet;
     const trips = this.trips;
     const radius = Math.max(4, 8 * zoom);
     const heldAt = new Map();
     for (const i of trips.inFlight(this.tick)) {
       const name = this.links[trips.link[i]].name;
-      if (!links.has(name) || !this.seen(trips.seenSent[i])) continue;
+      if (!links.has(name) || !this.pv.seen(trips.seenSent[i])) continue;
       const edge = this.cy.getElementById(name);
       const held = this.tick < trips.departs[i];
       if (held) {
@@ -922,7 +1023,7 @@ class RunReport {
     ctx.font = `bold ${Math.max(11, Math.round(14 * Math.min(zoom * 1.2, 1.2)))}px DejaVu Sans, Arial, sans-serif`;
     for (const i of trips.recentDrops(this.tick, recent)) {
       const name = this.links[trips.link[i]].name;
-      if (!links.has(name) || !this.seen(trips.seenEnd[i])) continue;
+      if (!links.has(name) || !this.pv.seen(trips.seenEnd[i])) continue;
       const age = (this.tick - trips.ends[i]) / recent;
       const p = this.along(this.cy.getElementById(name), 0.22);
       ctx.globalAlpha = Math.max(0.25, 1 - age);
@@ -948,25 +1049,44 @@ class RunReport {
 
   buildProvenanceSelect() {
     const select = document.getElementById("assessment");
-    select.append(Report.el("option", { value: "", text: "choose an assessment" }));
-    for (const id of this.assessments) select.append(Report.el("option", { value: id, text: id }));
+    this.fillAssessments();
     select.addEventListener("change", () => { if (select.value) this.openAssessment(select.value); });
     document.getElementById("prov-lines").addEventListener("click", (ev) => this.onItemClick(ev));
   }
 
+  /* The assessments this perspective can open: all (ground truth), or those the node
+   * issued or received. */
+  fillAssessments() {
+    const select = document.getElementById("assessment");
+    select.innerHTML = "";
+    select.append(Report.el("option", { value: "", text: "choose an assessment" }));
+    for (const id of this.pv.assessments) select.append(Report.el("option", { value: id, text: id }));
+    select.value = this.pv.assessments.has(this.provenanceShown) ? this.provenanceShown : "";
+  }
+
   openAssessment(id) {
-    const item = this.data.provenance.items[id];
-    if (!item) return;
-    document.getElementById("assessment").value = id;
+    this.showProvenance(id);
     this.showTab("provenance");
-    const lines = this.data.provenance.lines;
+  }
+
+  /* The provenance of `id` as this perspective knows it (nothing of one it never saw). */
+  showProvenance(id) {
+    const item = id ? this.pv.provenance[id] : undefined;
     const list = document.getElementById("prov-lines");
+    document.getElementById("assessment").value = item ? id : "";
+    this.provenanceShown = item ? id : null;
+    if (!item) {
+      const why = this.pv.truth ? "no such assessment in this run" : `${this.view} neither issued nor received it`;
+      list.innerHTML = id ? `<li class="head">${Report.escape(id)}: ${Report.escape(why)}</li>` : "";
+      if (this.provCy) this.provCy.elements().remove();
+      return;
+    }
+    const lines = this.data.provenance.lines;
     list.innerHTML = item.lines.map((ix, k) => {
       const text = lines[ix];
       return `<li class="${k === 0 ? "head" : ""}">${this.linkify(Report.escape(text))}</li>`;
     }).join("");
     this.drawProvenanceGraph(item);
-    this.provenanceShown = id;
   }
 
   drawProvenanceGraph(item) {
@@ -1048,13 +1168,13 @@ class RunReport {
 
   nodeMetricFields() {
     const fields = new Map();
-    this.data.metrics.keys.forEach((key, i) => {
+    this.pv.metrics.keys.forEach((key, i) => {
       for (const node of this.nodes) {
         const prefix = `nodes.${node.name}.`;
         if (key.startsWith(prefix)) {
           const field = key.slice(prefix.length);
           if (!fields.has(field)) fields.set(field, {});
-          fields.get(field)[node.name] = this.data.metrics.values[i];
+          fields.get(field)[node.name] = this.pv.metrics.values[i];
         }
       }
     });
@@ -1064,15 +1184,22 @@ class RunReport {
   buildCharts() {
     if (this.charts) return;
     this.charts = [];
+    const note = document.getElementById("metrics-note");
+    note.hidden = this.pv.truth;
+    note.textContent = this.pv.truth ? "" : `The run's metrics are measured against what really happened, ` +
+      `which ${this.view} could not know: they are shown in the full view only. Below, the states ` +
+      `of ${this.view} and of its links.`;
+    document.getElementById("outage-key").textContent = this.pv.truth
+      ? "(red: down; purple: compromised, ground truth)" : `(red: down; the links of ${this.view})`;
     const fields = this.nodeMetricFields();
     // time to knowledge first, whatever the metrics projection calls it today
     const preferred = [/knowledge.*median/, /knowledge/, /^usage_to_assessment_h\.median$/, /coverage/];
     this.chartSelect("node-metric", [...fields.keys()], preferred, (field) =>
       this.lineChart("chart-node-metric", fields.get(field), Report.unitOf(field)));
-    const nodeSizes = this.data.sizes.nodes;
+    const nodeSizes = this.pv.sizes.nodes;
     this.chartSelect("node-size", Object.keys(nodeSizes), ["queue"], (field) =>
       this.lineChart("chart-node-size", nodeSizes[field], "peak in each interval", true));
-    const linkSizes = this.data.sizes.links;
+    const linkSizes = this.pv.sizes.links;
     this.chartSelect("link-size", Object.keys(linkSizes), ["in_flight"], (field) =>
       this.lineChart("chart-link-size", linkSizes[field], "peak in each interval", true));
     this.outageChart();
@@ -1087,9 +1214,10 @@ class RunReport {
       const found = options.find((o) => (want instanceof RegExp ? want.test(o) : o === want));
       if (found !== undefined) { first = found; break; }
     }
+    select.closest("figure").hidden = first === undefined;
     if (first === undefined) return;
     select.value = first;
-    select.addEventListener("change", () => draw(select.value));
+    select.onchange = () => draw(select.value);
     draw(first);
   }
 
@@ -1141,8 +1269,8 @@ class RunReport {
           `<title>${Report.escape(links[ix].name)}: ${Report.escape((causes || []).join(", "))}</title></rect>`);
       }
     };
-    bars(this.data.outages.down, "#c62828", 3);
-    if (this.view === null) bars(this.data.outages.compromised, "#7b1fa2", 12);
+    bars(this.pv.outages.down, "#c62828", 3);
+    bars(this.pv.outages.compromised, "#7b1fa2", 12);
     for (let d = 0; d <= this.hours(this.end) / 24; d += Math.max(1, Math.round(this.hours(this.end) / 24 / 10))) {
       const tx = x(d * 24 * this.tph);
       parts.push(`<text x="${tx}" y="${height - 4}" font-size="11" text-anchor="middle">d${d}</text>`);
@@ -1182,12 +1310,13 @@ class RunReport {
   }
 
   renderRunMetrics() {
+    document.getElementById("run-metrics").hidden = !this.pv.truth;
     const body = document.querySelector("#run-metrics tbody");
     const k = Math.max(0, Report.countAtMost(this.data.samples, this.tick) - 1);
     const rows = [];
-    this.data.metrics.keys.forEach((key, i) => {
+    this.pv.metrics.keys.forEach((key, i) => {
       if (key.startsWith("nodes.") || key.startsWith("links.")) return;
-      rows.push(`<tr><td>${Report.escape(key.replace(/^run\./, ""))}</td><td class="num">${Report.number(this.data.metrics.values[i][k])}</td></tr>`);
+      rows.push(`<tr><td>${Report.escape(key.replace(/^run\./, ""))}</td><td class="num">${Report.number(this.pv.metrics.values[i][k])}</td></tr>`);
     });
     const when = Report.minuteText(Math.floor((this.startMs / 1000 + (this.data.samples[k] / this.tph) * 3600) / 60));
     rows.unshift(`<tr><td><i>as of</i></td><td class="num">${when}</td></tr>`);
@@ -1230,6 +1359,10 @@ class RunReport {
       showTab: (t) => this.showTab(t),
       openAssessment: (id) => this.openAssessment(id),
       provenanceGraph: () => (this.provCy ? this.provCy.nodes().map((n) => n.id()) : []),
+      // every word the graphs draw (canvas text is not in the page's text)
+      graphText: () => [this.cy, this.provCy].filter(Boolean).flatMap((cy) =>
+        cy.elements().map((e) => `${e.id()} ${e.data("label") || ""}`)),
+      view: () => this.view,
       state: () => this.model.state,
       timings: this.timings,
       // the cost of each part of a frame at the time shown (for bench/bench_report.py)

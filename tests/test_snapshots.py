@@ -32,6 +32,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert outcome.run_dir is not None
     mp = pytest.MonkeyPatch()
     mp.setattr(snapshots, "EVERY", 40)
+    mp.setattr(snapshots, "MAX_SNAPSHOTS", 1000)  # many snapshots to replay from
     try:
         verdict = verify_run(outcome.run_dir)
     finally:
@@ -100,6 +101,7 @@ def test_verify_says_when_a_snapshot_does_not_match_the_log(
     run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(snapshots, "EVERY", 40)
+    monkeypatch.setattr(snapshots, "MAX_SNAPSHOTS", 1000)
     copy = _copy(run, tmp_path)
     seq = _index(copy)["snapshots"][1][0]
     state = pickle.loads((copy / "snapshots" / f"{seq}.pickle").read_bytes())

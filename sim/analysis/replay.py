@@ -15,6 +15,7 @@ from sim.errors import LogError
 from sim.events import Event
 from sim.scenario.models import Scenario
 from sim.state import EvolveError, WorldState, evolve, initial_state
+from sim.state.evolve import cycle_collection_paused
 from sim.state.model import LinkState, NodeState
 from sim.store import MANIFEST_FILE, events_path, read_events, read_json
 
@@ -77,16 +78,17 @@ def replay_events(
     last_seq = until_seq
     event = None
     try:  # one loop, evolve called directly: the fold is replay's whole cost
-        if last_seq is None:
-            for event in events:
-                if event.t > last_t:
-                    break
-                evolve(state, event)
-        else:
-            for event in events:
-                if event.t > last_t or event.seq > last_seq:
-                    break
-                evolve(state, event)
+        with cycle_collection_paused():
+            if last_seq is None:
+                for event in events:
+                    if event.t > last_t:
+                        break
+                    evolve(state, event)
+            else:
+                for event in events:
+                    if event.t > last_t or event.seq > last_seq:
+                        break
+                    evolve(state, event)
     except EvolveError as exc:
         raise _cannot_follow(event, exc) from None
     return state

@@ -20,7 +20,9 @@ driven by events alone, so a replay retires exactly what the live run retired.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, NoReturn
 
 from sim import events as ev
@@ -38,6 +40,23 @@ class EvolveError(LogError):
     The only error evolve raises for what a log says: an event naming a node, link,
     report or assessment the state does not hold, or a step out of order.
     """
+
+
+@contextmanager
+def cycle_collection_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while a run or a fold goes on.
+
+    The state makes no reference cycles (tests/test_engine_gc.py), yet each collection of
+    the oldest generation walks a heap that grows with the log: with it on, `verify` of a
+    run 8x the baseline's horizon went at 0.63 of its events/s at 1x; off, at 1.0.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _unknown(kind: str, name: str) -> NoReturn:

@@ -19,16 +19,13 @@ from sim.cli.app import (
     fail,
     out_console,
 )
-from sim.cli.whatif_cmds import ResumeOption
+from sim.cli.whatif_cmds import ResumableScenario, ResumeOption
 from sim.interrupts import finished_in
 
 
 @app.command()
 def value(
-    file: Annotated[
-        Path | None,
-        typer.Argument(metavar="SCENARIO", help="scenario file (not needed with --resume)"),
-    ] = None,
+    file: ResumableScenario = None,
     without: Annotated[
         list[str] | None,
         typer.Option(

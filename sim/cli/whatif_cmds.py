@@ -32,6 +32,11 @@ ResumeOption = Annotated[
     Path | None,
     typer.Option(metavar="DIR", help="continue the stopped study in this directory"),
 ]
+# a study's scenario: not needed when --resume names the study's directory
+ResumableScenario = Annotated[
+    Path | None,
+    typer.Argument(metavar="SCENARIO", help="scenario file (not needed with --resume)"),
+]
 
 
 @app.command()
@@ -75,10 +80,7 @@ def compare(
 
 @app.command()
 def sweep(
-    file: Annotated[
-        Path | None,
-        typer.Argument(metavar="SCENARIO", help="scenario file (not needed with --resume)"),
-    ] = None,
+    file: ResumableScenario = None,
     vary: Annotated[
         list[str] | None,
         typer.Option(

@@ -10,6 +10,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,6 +29,33 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 def safe_name(text: str) -> str:
     """A metric or path as a file name part."""
     return _UNSAFE.sub("_", text.replace("->", "-to-")).strip("_") or "plot"
+
+
+def forest_row(ax: Any, row: float, diff: PairedDiff, scale: float, text: str) -> None:
+    """One paired difference as a point with its interval (red when it excludes 0),
+    scaled by `scale`, and `text` written beside the plot at its height."""
+    d = diff.diff
+    assert d.mean is not None
+    low = d.mean if d.low is None else d.low
+    high = d.mean if d.high is None else d.high
+    mid = d.mean * scale
+    ax.errorbar(
+        [mid],
+        [row],
+        xerr=[[mid - low * scale], [high * scale - mid]],
+        fmt="o",
+        color="tab:red" if diff.excludes_zero else "tab:gray",
+        capsize=3,
+    )
+    ax.annotate(
+        text,
+        (1.0, row),
+        xycoords=("axes fraction", "data"),
+        xytext=(6, 0),
+        textcoords="offset points",
+        va="center",
+        fontsize=7,
+    )
 
 
 def save(figure: Figure, stem: Path) -> list[Path]:
@@ -81,25 +109,7 @@ def forest_plot(diffs: Mapping[str, PairedDiff], stem: Path, title: str) -> list
             ax.text(0, row, f"{why}; B − A = {absolute}", va="center", fontsize=7)
             continue
         scale = 100.0 / base
-        color = "tab:red" if diff.excludes_zero else "tab:gray"
-        mid = d.mean * scale
-        ax.errorbar(
-            [mid],
-            [row],
-            xerr=[[mid - low * scale], [high * scale - mid]],
-            fmt="o",
-            color=color,
-            capsize=3,
-        )
-        ax.annotate(
-            absolute,
-            (1.0, row),
-            xycoords=("axes fraction", "data"),
-            xytext=(6, 0),
-            textcoords="offset points",
-            va="center",
-            fontsize=7,
-        )
+        forest_row(ax, row, diff, scale, absolute)
     ax.axvline(0.0, color="black", linewidth=0.8, linestyle="--")
     ax.set_yticks(range(len(labels)))
     ax.set_yticklabels(labels, fontsize=7)

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from sim.analysis.kinds import Kind
 from sim.experiments.stats import PairedDiff
 from sim.experiments.value import Valuation
-from sim.report.plots import save
+from sim.report.plots import forest_row, save
 
 UNITS = (
     ("percentage points", lambda kind: kind is Kind.SHARE, 100.0),
@@ -62,19 +62,7 @@ def value_plot(valuation: Valuation, stem: Path, title: str) -> list[Path]:
             if not all(map(math.isfinite, (d.mean, low, high))):
                 ax.text(0, y, f"  {_infinite(d.mean)} ({text})", va="center", fontsize=7)
             else:
-                color = "tab:red" if diff.excludes_zero else "tab:gray"
-                mid = d.mean * scale
-                errors = [[mid - low * scale], [high * scale - mid]]
-                ax.errorbar([mid], [y], xerr=errors, fmt="o", color=color, capsize=3)
-                ax.annotate(
-                    text,
-                    (1.0, y),
-                    xycoords=("axes fraction", "data"),
-                    xytext=(6, 0),
-                    textcoords="offset points",
-                    va="center",
-                    fontsize=7,
-                )
+                forest_row(ax, y, diff, scale, text)
         ax.axvline(0.0, color="black", linewidth=0.8, linestyle="--")
         ax.set_yticks(range(len(rows)))
         ax.set_yticklabels([label for label, _ in reversed(rows)], fontsize=7)

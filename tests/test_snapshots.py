@@ -134,3 +134,22 @@ def test_the_fingerprint_follows_the_source_and_snapshots_stay_few(
     assert snapshots.SnapshotWriter(tmp_path, events=1000).every == snapshots.EVERY
     long = snapshots.SnapshotWriter(tmp_path, events=snapshots.EVERY * 100)
     assert long.every * snapshots.MAX_SNAPSHOTS >= snapshots.EVERY * 100
+
+
+def test_no_snapshot_after_the_run_ended(
+    run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the last event falls due for a snapshot, none is taken: reading on from after
+    RunEnded finds no line, and replay must still answer at the end (it once said "the
+    log is empty" whenever a log's length was a multiple of the spacing)."""
+    copy = _copy(run, tmp_path)
+    shutil.rmtree(copy / snapshots.SNAPSHOT_DIR)
+    count = sum(1 for _ in (copy / "events.jsonl").open("rb"))
+    monkeypatch.setattr(snapshots, "EVERY", count)  # the last event is due
+    monkeypatch.setattr(snapshots, "MAX_SNAPSHOTS", 1)
+    assert verify_run(copy).ok
+    assert not (copy / snapshots.SNAPSHOT_DIR).exists()
+    source = open_run(copy)
+    events = list(read_events(copy / "events.jsonl"))
+    assert replay_at(source, None).state == replay_events(source.scenario, events)
+    assert replay_at(source, 720.0).state == replay_events(source.scenario, events, 720.0)

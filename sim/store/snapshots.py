@@ -115,7 +115,8 @@ class SnapshotWriter:
 
     def offer(self, seq: int, t: float, state: Any) -> None:
         """Called after each event is folded: keep the state if this seq is due."""
-        if (seq + 1) % self.every or self.failed:
+        # after RunEnded there is nothing left to read: a resume there would read no line
+        if (seq + 1) % self.every or self.failed or getattr(state, "ended", False):
             return
         try:
             data = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)

@@ -22,9 +22,9 @@ from typer.testing import CliRunner
 
 from sim.cli import app
 from sim.experiments.run import run_to_directory
+from sim.report.glossary import glossary_text
 from sim.report.html import write_report
 from sim.report.html.experiment import experiment_data
-from sim.report.html.glossary import glossary_text
 from sim.report.html.run_data import run_data
 from sim.report.html.states import TICKS_PER_HOUR, splice, ticks
 from sim.scenario.loader import load_scenario

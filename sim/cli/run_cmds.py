@@ -105,7 +105,7 @@ def run(
 def _one_run(request: RunRequest, live: bool, speed: float) -> None:
     """`intelsim run SCENARIO`: one run, told live or with progress, then its summary."""
     from sim.experiments.run import run_file
-    from sim.report.results import print_run
+    from sim.report.summary import print_run
     from sim.report.watching import RunConsoleWatch
 
     outcome = run_file(request, RunConsoleWatch(out_console, err_console, live=live, speed=speed))

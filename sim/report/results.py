@@ -15,28 +15,17 @@ from sim.experiments.branch import Branch
 from sim.experiments.compare import ComparisonResult
 from sim.experiments.replicate import ReplicationsResult
 from sim.experiments.replications import select_metrics
-from sim.experiments.run import RunOutcome
 from sim.experiments.sensitivity import StudyResult
 from sim.experiments.sweep import SweepResult
 from sim.experiments.value import ValueResult
 from sim.report.branch_view import branch_changes
 from sim.report.plots import forest_plot, sensitivity_plots, sweep_plots
-from sim.report.summary import RunIdentity, run_summary
+from sim.report.summary import identity, print_run, run_summary
 from sim.report.value_plot import value_plot
 from sim.report.value_view import LEGEND, value_tables
 from sim.report.whatif_view import comparison_table, sensitivity_table, summary_table, sweep_table
 
-
-def identity(outcome: RunOutcome) -> RunIdentity:
-    """What was run: the scenario, the seed and the horizon."""
-    world = outcome.world
-    return RunIdentity(world.scenario.name, world.seed, world.horizon)
-
-
-def print_run(outcome: RunOutcome, out: Console) -> None:
-    """The summary of one run and where its directory is."""
-    out.print(run_summary(outcome.metrics, None, outcome.wall_seconds, identity(outcome)))
-    out.print(f"run directory: [bold]{outcome.run_dir}[/]", highlight=False)
+__all__ = ["print_run"]  # re-exported: its home is sim.report.summary (no pandas, scipy)
 
 
 def print_branch(result: Branch, out: Console) -> None:

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Group, RenderableType
+from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from sim.analysis.metric_changes import Recomputed
-from sim.report.html.glossary import glossary_text
+from sim.report.glossary import glossary_text
 from sim.report.names import name_of
 from sim.scenario.units import format_hours
+
+if TYPE_CHECKING:
+    from sim.analysis.metric_changes import Recomputed
+    from sim.experiments.run import RunOutcome
 
 NONE = "—"  # a metric the run cannot define
 
@@ -33,6 +36,18 @@ class RunIdentity:
     scenario: str
     seed: int
     horizon_h: float
+
+
+def identity(outcome: RunOutcome) -> RunIdentity:
+    """What was run: the scenario, the seed and the horizon."""
+    world = outcome.world
+    return RunIdentity(world.scenario.name, world.seed, world.horizon)
+
+
+def print_run(outcome: RunOutcome, out: Console) -> None:
+    """The summary of one run and where its directory is."""
+    out.print(run_summary(outcome.metrics, None, outcome.wall_seconds, identity(outcome)))
+    out.print(f"run directory: [bold]{outcome.run_dir}[/]", highlight=False)
 
 
 def _messages(metrics: dict[str, Any]) -> tuple[str, str]:

@@ -12,8 +12,7 @@ from rich.progress import Progress, TaskID
 from sim.experiments.run import RunHooks
 from sim.experiments.watch import Tally
 from sim.report.live import live_listener
-from sim.report.progress import RunProgress
-from sim.report.whatif_view import progress_bar
+from sim.report.progress import RunProgress, progress_bar
 from sim.scenario.models import Scenario
 
 

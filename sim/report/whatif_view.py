@@ -1,4 +1,4 @@
-"""Terminal views of what-if results (rich): summaries, comparisons, sweeps, progress."""
+"""Terminal views of what-if results (rich): summaries, comparisons, sweeps."""
 
 from __future__ import annotations
 
@@ -6,16 +6,6 @@ import math
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 from rich.text import Text
 
@@ -239,28 +229,6 @@ def sweep_table(
                 *cells, metric, _cell(by_metric, metric), end_section=i == len(metrics) - 1
             )
     return table
-
-
-class RateColumn(ProgressColumn):
-    """Replications per second so far."""
-
-    def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text("" if speed is None else f"{speed:.1f} rep/s", style="cyan")
-
-
-def progress_bar() -> Progress:
-    """A progress bar: done of total, rate, elapsed and ETA."""
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        RateColumn(),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-        transient=False,
-    )
 
 
 NOISY = 0.5  # noise share above which a metric's indices are not to be read

@@ -17,7 +17,7 @@ from typing import Any
 from sim.analysis.provenance import Explanation, explain_views
 from sim.analysis.replay import describe_state, fold, load_run
 from sim.events import AssessmentIssued, AssessmentReceived, Event, RunEnded
-from sim.report.html.glossary import glossary
+from sim.report.glossary import glossary
 from sim.report.html.layout import positions
 from sim.report.html.series import Intervals, MetricSamples, Sampler, StateSeries
 from sim.report.html.states import TICKS_PER_HOUR, ReportError, StateDeltas, ticks

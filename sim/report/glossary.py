@@ -1,4 +1,5 @@
-"""The glossary the report keeps at hand: tradecraft words, the bodies, the run's own ladder.
+"""The glossary the reports keep at hand (the HTML report, the run summary): tradecraft
+words, the bodies, the run's own ladder.
 
 Texts come from ``sim/data/glossary.yaml`` (kept in step with ``docs/domain.md`` by a
 test); the PHIA bands from ``sim/data/phia.yaml``, the file the model's own band rule

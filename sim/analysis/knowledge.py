@@ -154,8 +154,10 @@ class Knowledge:
         if e.munition not in self.monitored:
             self.lookalike += 1
             return
-        self._m.append(self._id(e.munition))
-        self._s.append(self._id(e.sector))
+        ids = self._ids  # (the hot path: a lookup, the call only for a new name)
+        m, s = ids.get(e.munition), ids.get(e.sector)
+        self._m.append(self._id(e.munition) if m is None else m)
+        self._s.append(self._id(e.sector) if s is None else s)
         self._t.append(e.t)
         self._first_use.setdefault(e.munition, e.t)
 

@@ -193,9 +193,10 @@ class MetricsProjection:
     def apply(self, event: ev.Event) -> None:
         """Fold one event into the tallies (cheap: one dict lookup and a handler)."""
         self.events += 1
-        if self._idle and event.t > self.t:
+        t = event.t
+        if self._idle and t > self.t:
             self._retire()
-        self.t = event.t
+        self.t = t
         handler = self._handlers.get(type(event))
         if handler is not None:
             handler(event)
@@ -239,12 +240,11 @@ class MetricsProjection:
     def _usage_slot(self, usage: str) -> int | None:
         """The array index of an id ``U<n>`` (n = 1, 2, ... as the engine numbers them)."""
         digits = usage[1:]
-        if usage[:1] != "U" or not digits.isdigit():
+        # only the engine's own spelling: ASCII digits, no leading zero ("U07" is another id)
+        if usage[:1] != "U" or not (digits.isascii() and digits.isdigit()) or digits[0] == "0":
             return None
         index = int(digits) - 1
-        if 0 <= index < len(self._usage_m) and usage == f"U{index + 1}":
-            return index
-        return None
+        return index if index < len(self._usage_m) else None
 
     def _usage(self, usage: str) -> tuple[str, float] | None:
         """(munition, time) of a usage, or None if unknown."""
@@ -280,7 +280,7 @@ class MetricsProjection:
             self._consent_holds.add(e.request)
 
     def _consent_answered(self, e: ev.ConsentGranted | ev.ConsentRefused) -> None:
-        node = self._node(e.node)
+        node = self.nodes.get(e.node) or self._node(e.node)
         self.deliveries.consent_answered(e)
         asked = self._asked_at.pop(e.request, None)
         if asked is not None:
@@ -338,7 +338,7 @@ class MetricsProjection:
         self._idle.append(e.report)
 
     def _report_exploited(self, e: ev.ReportExploited) -> None:
-        node = self._node(e.node)
+        node = self.nodes.get(e.node) or self._node(e.node)
         node.exploited[e.outcome] = node.exploited.get(e.outcome, 0) + 1
         if e.derived is None:
             return
@@ -352,8 +352,9 @@ class MetricsProjection:
         self._idle.append(e.derived)
 
     def _report_received(self, e: ev.ReportReceived) -> None:
-        self.partner.report_received(e)
-        node = self._node(e.node)
+        if self.partner.created:  # (a method call per report otherwise: the hot path)
+            self.partner.report_received(e)
+        node = self.nodes.get(e.node) or self._node(e.node)
         node.received += 1
         node.waiting[e.report] = e.t
         self._hold(e.report)
@@ -365,14 +366,14 @@ class MetricsProjection:
             node.latency.append(e.t - origin[0])
 
     def _analysis_started(self, e: ev.AnalysisStarted) -> None:
-        node = self._node(e.node)
+        node = self.nodes.get(e.node) or self._node(e.node)
         entered = node.waiting.pop(e.report, None)
         if entered is not None:
             node.queue_wait.append(e.t - entered)
         node.started[e.report] = e.t
 
     def _analysis_completed(self, e: ev.AnalysisCompleted) -> None:
-        node = self._node(e.node)
+        node = self.nodes.get(e.node) or self._node(e.node)
         node.analysed += 1
         began = node.started.pop(e.report, None)
         if began is not None:

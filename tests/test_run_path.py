@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sim import events as ev
 from sim.analysis.metrics import MetricsProjection
+from sim.engine.world import Truth
 from sim.scenario.models import Scenario
 from tests.builders import busy_example
 
@@ -77,3 +78,13 @@ def test_usage_ids_are_told_apart_by_their_exact_spelling() -> None:
     assert _misidentified(usages, right) == 0
     wrong = [("U02", "KN-23"), ("U٣", "KN-23"), ("U2", "KN-24"), ("U1", "KN-24"), ("U3", "X")]
     assert _misidentified(usages, wrong) == 4  # U3 was never used: traced to nothing
+
+
+def test_ground_truth_is_kept_compactly_and_told_apart_by_spelling() -> None:
+    truth = Truth()
+    given = {"U1": "KN-23", "U2": "KN-24", "S1": "KN-23", "U3": "KN-23", "odd": "X"}
+    for item, munition in given.items():
+        truth.record(item, munition)
+    assert {item: truth.get(item) for item in given} == given
+    for unknown in ("U0", "U4", "U02", "U٢", "S2", "U", ""):
+        assert truth.get(unknown) is None, unknown

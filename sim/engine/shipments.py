@@ -44,7 +44,7 @@ def shipment_process(world: World, index: int) -> Generator[simpy.Event, Any, No
 def depart(world: World, munition: str, route: str) -> None:
     """One shipment leaves: collectors on the route may see it; it arrives after transit."""
     shipment = world.ids.shipment()
-    world.truth[shipment] = munition
+    world.truth.record(shipment, munition)
     world.emit(ShipmentDeparted(t=world.env.now, shipment=shipment, munition=munition, route=route))
     for collector in world.route_watchers.get(route, ()):
         collector.observe_shipment(shipment, munition, route)

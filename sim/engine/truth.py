@@ -42,7 +42,7 @@ def munition_used(
     """Record one use and let every collector watching the sector observe it (with the
     usage line's `recognisability` instead of the munition's, if it has one)."""
     usage = world.ids.usage()
-    world.truth[usage] = munition
+    world.truth.record(usage, munition)
     world.emit(MunitionUsed(t=world.env.now, usage=usage, munition=munition, sector=sector))
     for collector in world.watchers.get(sector, ()):
         collector.observe(usage, munition, sector, recognisability)

@@ -45,6 +45,38 @@ class Ids:
         return f"C{next(self._request)}"
 
 
+class Truth:
+    """Ground truth the deciding processes may consult (never the nodes' state): the
+    munition each usage or shipment truly was (what an exploitation finds).
+
+    Kept for the whole run (a report's material may be examined at any time later), so
+    kept small: usages, numbered U1, U2, ... by `Ids`, sit in a list by number (a shared
+    name each: 8 bytes a usage, where a dict of id strings took ~90); other ids in a dict.
+    """
+
+    __slots__ = ("_other", "_usages")
+
+    def __init__(self) -> None:
+        self._usages: list[str] = []
+        self._other: dict[str, str] = {}
+
+    def record(self, item: str, munition: str) -> None:
+        """`item` (a usage or a shipment) truly was `munition`."""
+        if item == f"U{len(self._usages) + 1}":  # the next usage, as Ids numbers them
+            self._usages.append(munition)
+        else:
+            self._other[item] = munition
+
+    def get(self, item: str) -> str | None:
+        """The munition `item` truly was, or None (not a usage or shipment of this run)."""
+        munition = self._other.get(item)
+        if munition is None and item[:1] == "U" and item[1:].isdigit():
+            n = int(item[1:])
+            if 1 <= n <= len(self._usages) and item == f"U{n}":
+                munition = self._usages[n - 1]
+        return munition
+
+
 class World:
     """Shared context of the agents of one run."""
 
@@ -66,9 +98,7 @@ class World:
         self.watchers: dict[str, list[Any]] = {}  # sector -> collectors watching it
         self.route_watchers: dict[str, list[Any]] = {}  # route -> collectors watching it
         self.configurables: list[Any] = []
-        # ground truth the deciding processes may consult (never the nodes' state):
-        # usage or shipment -> the munition it truly was (what an exploitation finds)
-        self.truth: dict[str, str] = {}
+        self.truth = Truth()
 
     @property
     def now(self) -> float:

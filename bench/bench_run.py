@@ -11,7 +11,8 @@ default): CPU seconds of start-up (imports, scenario), of the engine with the fo
 (SimPy processes, decide, evolve), and what the live metrics listener and the event log
 add on top, each measured as the difference between two in-process runs (medians of
 `--repeats`; cProfile's per-call overhead would inflate the many small calls of the hot
-loop). The log's sidecar process hashes and writes on the other core: its CPU is shown
+loop; each difference is good to about 0.2 s on a busy machine), and the metrics made at
+the end. The log's sidecar process hashes and writes on the other core: its CPU is shown
 apart, since it adds to the wall time only when no core is free.
 
 Usage: python bench/bench_run.py [--repeats 5] [--scale 10] [--no-breakdown]
@@ -35,8 +36,9 @@ SCENARIO = HERE / "queue-50k.yaml"
 HORIZON_HOURS = 5000.0
 
 
-def timed(cmd: list[str]) -> tuple[float, int]:
-    """Wall seconds and peak resident memory (KiB) of one command run to completion."""
+def timed(cmd: list[str]) -> tuple[float, int, float]:
+    """Wall seconds, peak resident memory (KiB) and CPU seconds (its children's included:
+    the log sidecar) of one command run to completion."""
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -44,7 +46,7 @@ def timed(cmd: list[str]) -> tuple[float, int]:
     if os.waitstatus_to_exitcode(status) != 0:
         stderr = proc.stderr.read().decode() if proc.stderr else ""
         raise SystemExit(f"failed: {' '.join(cmd)}\n{stderr}")
-    return wall, usage.ru_maxrss
+    return wall, usage.ru_maxrss, usage.ru_utime + usage.ru_stime
 
 
 def intelsim_cmd(out: Path, scale: float) -> list[str]:
@@ -65,7 +67,6 @@ from sim.cli import app  # noqa: F401  (the command line, as `intelsim run` impo
 from sim.report import summary, watching  # noqa: F401
 from sim.analysis.metrics import MetricsProjection
 from sim.engine import build_world, run_world
-from sim.experiments.run import run_to_directory
 from sim.scenario.loader import load_scenario
 from sim.store.piped import PipedEventLogWriter
 from pathlib import Path
@@ -81,7 +82,6 @@ def metrics():
     projection = MetricsProjection(scenario, world.state)
     world.recorder.listeners.append(projection.apply)
     run_world(world)
-    projection.result()
 
 def logged():
     with PipedEventLogWriter(Path(tempfile.mkdtemp()) / "events.jsonl") as writer:
@@ -89,13 +89,12 @@ def logged():
         projection = MetricsProjection(scenario, world.state)
         world.recorder.listeners.append(projection.apply)
         run_world(world)
+    started = time.process_time()
     projection.result()
+    times["result"].append(time.process_time() - started)
 
-def whole():
-    run_to_directory(loaded, Path(tempfile.mkdtemp()))
-
-times = {"engine": [], "metrics": [], "logged": [], "whole": [], "sidecar": []}
-steps = [("engine", engine), ("metrics", metrics), ("logged", logged), ("whole", whole)]
+times = {"engine": [], "metrics": [], "logged": [], "result": [], "sidecar": []}
+steps = [("engine", engine), ("metrics", metrics), ("logged", logged)]
 for _ in range(int(sys.argv[2])):
     for name, step in steps:
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -103,6 +102,7 @@ for _ in range(int(sys.argv[2])):
         step()
         times[name].append(time.process_time() - started)
         if name == "logged":
+            times[name][-1] -= times["result"][-1]
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             times["sidecar"].append(
                 after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
@@ -124,7 +124,7 @@ def breakdown(repeats: int) -> None:
         ("engine + fold (SimPy, decide, evolve)", med["engine"]),
         ("live metrics listener", med["metrics"] - med["engine"]),
         ("event log: numbering, encoding, pipe", med["logged"] - med["metrics"]),
-        ("manifest, metrics.json, run directory", med["whole"] - med["logged"]),
+        ("metrics at the end (quantiles, survival)", med["result"]),
     ]
     total = sum(seconds for _, seconds in parts)
     print(f"where the time of intelsim run goes (CPU s, median of {repeats}; differences)")
@@ -159,15 +159,21 @@ def main() -> None:
             ours.append(timed(intelsim_cmd(work / f"runs-{i}", 1)))
         events_bare = count_lines(work / "bare-0.jsonl")
         events_ours = count_lines(next((work / "runs-0").glob("*/events.jsonl")))
-        t_ours = statistics.median(w for w, _ in ours)
-        t_bare = statistics.median(w for w, _ in bare)
+        t_ours = statistics.median(w for w, _, _ in ours)
+        t_bare = statistics.median(w for w, _, _ in bare)
+        cpu_ours = statistics.median(c for _, _, c in ours)
+        cpu_bare = statistics.median(c for _, _, c in bare)
         print(f"queue scenario, 1x horizon, median of {args.repeats} whole-process runs")
         print(f"  bare SimPy + orjson lines : {t_bare:6.2f} s  {events_bare:>9,} events")
         print(f"  intelsim run              : {t_ours:6.2f} s  {events_ours:>9,} events")
         print(f"  ratio intelsim / bare     : {t_ours / t_bare:6.2f}x   (target <= 1.3x)")
-        mem_1 = max(m for _, m in ours)
-        _, mem_n = timed(intelsim_cmd(work / "runs-big", args.scale))
-        _, bare_n = timed(bare_cmd(work / "bare-big.jsonl", args.scale))
+        print(
+            f"  CPU (sidecar included)    : {cpu_bare:.2f} s bare, {cpu_ours:.2f} s intelsim,"
+            f" ratio {cpu_ours / cpu_bare:.2f}x"
+        )
+        mem_1 = max(m for _, m, _ in ours)
+        _, mem_n, _ = timed(intelsim_cmd(work / "runs-big", args.scale))
+        _, bare_n, _ = timed(bare_cmd(work / "bare-big.jsonl", args.scale))
         events_big = count_lines(next((work / "runs-big").glob("*/events.jsonl")))
         print(f"peak memory (max RSS) of intelsim run, 1x vs {args.scale:g}x horizon")
         print(f"  1x : {mem_1 / 1024:7.1f} MiB")

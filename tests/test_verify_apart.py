@@ -47,6 +47,7 @@ def _apart(monkeypatch: pytest.MonkeyPatch, on: bool) -> None:
     size = 0 if on else 1 << 60
     monkeypatch.setattr(verify_module, "PARALLEL_BYTES", size)
     monkeypatch.setattr(store_verify, "PARALLEL_BYTES", size)
+    monkeypatch.setattr(verify_module, "spare_core", lambda: True)  # whatever the load
 
 
 def _seen(verdict: RunVerdict) -> tuple[object, ...]:
@@ -100,3 +101,23 @@ def test_a_child_that_raises_gives_none_and_one_left_alone_is_stopped() -> None:
     stuck.close()  # never read: killed and reaped, no process left behind
     with pytest.raises(ChildProcessError):
         os.waitpid(stuck.pid, 0)
+
+
+def test_forked_verify_names_an_edited_line_as_one_process_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_dir = _run(tmp_path)
+    _forge_link(run_dir)
+    log = run_dir / "events.jsonl"
+    lines = log.read_bytes().splitlines(keepends=True)
+    at = len(lines) // 2  # an edit the chain catches half way: nothing after it is judged
+    lines[at] = lines[at].replace(b'"t":', b'"t": ', 1)
+    log.write_bytes(b"".join(lines))
+    _apart(monkeypatch, False)
+    alone = verify_run(run_dir)
+    _apart(monkeypatch, True)
+    forked = verify_run(run_dir)
+    assert _seen(forked) == _seen(alone)
+    assert not forked.ok
+    refused = [int(p.split(":")[0][4:]) for p in forked.log.problems if "delivered over" in p]
+    assert refused and max(refused) < at  # only what came before the edit is judged

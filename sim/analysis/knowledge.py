@@ -127,6 +127,7 @@ class Knowledge:
         # each usage's episode, numbered as first seen: (munition, sector, window) -> number
         self._e: array[int] = array("I")
         self._episodes: dict[tuple[int, int, int], int] = {}
+        self._pairs: dict[tuple[str, str], tuple[int, int]] = {}  # (munition, sector) -> ids
         self.lookalike = 0  # uses of munitions of another origin
         self._first_use: dict[str, float] = {}
         self._assessments: dict[str, _Assessment] = {}
@@ -157,7 +158,10 @@ class Knowledge:
         if e.munition not in self.monitored:
             self.lookalike += 1
             return
-        m, s = self._id(e.munition), self._id(e.sector)
+        pair = self._pairs.get((e.munition, e.sector))
+        if pair is None:
+            pair = self._pairs[(e.munition, e.sector)] = (self._id(e.munition), self._id(e.sector))
+        m, s = pair
         self._m.append(m)
         self._s.append(s)
         self._t.append(e.t)

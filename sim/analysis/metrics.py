@@ -352,7 +352,8 @@ class MetricsProjection:
         self._idle.append(e.derived)
 
     def _report_received(self, e: ev.ReportReceived) -> None:
-        self.partner.report_received(e)
+        if e.report in self.partner.created:  # (a call per report otherwise: the hot path)
+            self.partner.report_received(e)
         node = self._node(e.node)
         node.received += 1
         node.waiting[e.report] = e.t

@@ -4,9 +4,9 @@ The store checks JSON, sequence, time order and the hash chain. On top of that a
 must fold cleanly through `evolve` (replay), respect the releasability rule in force on
 every delivery (judged by the metrics projection, with the scenario in force from the
 folded state), match its manifest's final hash, and give back the metrics it recorded.
-For a big log the projection runs in a forked child on the other core, following the
+For a big log, when a core is free, the projection runs in a forked child there, following the
 rules in force by evolve's own rule (:mod:`sim.analysis.markings_check`), while this
-process folds the state; the hash chain is checked in another (:mod:`sim.store.chaincheck`).
+process checks the hash chain and folds the state (a small log: all in one process).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from sim.scenario.models import Scenario
 from sim.state.evolve import EvolveError, cycle_collection_paused, evolve
 from sim.state.model import WorldState, initial_state
 from sim.store import EVENTS_FILE, METRICS_FILE, Verdict, read_json, verify_log
-from sim.store.forked import Forked, fork
+from sim.store.forked import Forked, fork, spare_core
 from sim.store.seal import check_seal
 from sim.store.snapshots import SnapshotWriter, line_ends, mismatches
 from sim.store.verify import PARALLEL_BYTES
@@ -118,6 +118,9 @@ def _verify_run(run_dir: Path) -> RunVerdict:
             checks=[domain_check(state, projection, snapshots)],
             expected_final_hash=expected if log_complete(manifest) else None,
             elsewhere=apart.found if apart else None,
+            # two processes, each reading the log once: this one chains and folds, the
+            # child judges (a third process to chain would only add a read on 2 cores)
+            chain_apart=apart is None,
         )
     finally:
         if apart is not None:
@@ -159,9 +162,10 @@ class Apart:
 
     @classmethod
     def start(cls, scenario: Scenario, log: Path) -> Apart | None:
-        """The child started for a log of at least PARALLEL_BYTES, else None (judge here)."""
+        """The child started for a log of at least PARALLEL_BYTES when a core is free (it reads
+        the log a second time: worth it only then), else None (judge here)."""
         try:
-            if log.stat().st_size < PARALLEL_BYTES:
+            if log.stat().st_size < PARALLEL_BYTES or not spare_core():
                 return None
         except OSError:
             return None

@@ -61,6 +61,20 @@ class Forked:
             os.waitpid(self.pid, 0)
 
 
+def spare_core() -> bool:
+    """Whether another core is free now (the load average leaves one), as ``make -l`` asks.
+
+    Work that a child would *repeat* (reading the log a second time) pays off only on a
+    core nobody else wants; on a busy machine it only adds to what everyone waits for.
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return False
+    return cores >= 2 and load <= cores - 1
+
+
 def fork(work: Callable[..., Any], *args: Any) -> Forked | None:
     """Start ``work(*args)`` in a forked child; None where this process cannot fork safely."""
     if not hasattr(os, "fork") or threading.active_count() > 1:

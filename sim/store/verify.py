@@ -66,6 +66,7 @@ def verify_log(
     max_problems: int = MAX_PROBLEMS,
     start: Resume | None = None,
     elsewhere: Found | None = None,
+    chain_apart: bool = True,
 ) -> Verdict:
     """Verify ``events.jsonl``: line format, event types, seq, time order, hash chain, RunEnded.
 
@@ -75,6 +76,8 @@ def verify_log(
     ``start`` verifies from a known-good line on (its hash and time), not from the top.
     ``elsewhere`` gives the problems a check running apart on the same events found
     (`verify` judges markings and recomputes metrics in a child process).
+    ``chain_apart`` lets a big log's chain be checked in a child process; a caller
+    that already keeps the other core busy (`verify` with ``elsewhere``) says False.
 
     An intact log is read once, fast (:class:`sim.store.reading.LogReading`); only a
     broken one is read again, line by line, to name every fault. The checks then run
@@ -82,7 +85,7 @@ def verify_log(
     """
     path = path if isinstance(path, Path) else Path(path)
     reading = LogReading(path)
-    chainer = _chain_elsewhere(path, start)
+    chainer = _chain_elsewhere(path, start) if chain_apart else None
     try:
         flagged = _checked(reading.events(resume=start, hashes=chainer is None), checks)
     except BaseException:
@@ -95,6 +98,9 @@ def verify_log(
     more = 0
     if elsewhere is not None:
         apart, more = elsewhere()
+        read = (start.seq if start else 0) + reading.count  # the seqs this reading checked
+        if any(seq >= read for seq, _ in apart):  # it stopped earlier (e.g. at a broken hash)
+            apart, more = [(seq, sentence) for seq, sentence in apart if seq < read], 0
         # in seq order, this reading's own problems first at a seq (sorted is stable)
         apart_flagged = [(seq, f"seq {seq}: {sentence}") for seq, sentence in apart]
         flagged = sorted([*flagged, *apart_flagged], key=lambda found: found[0])

@@ -121,10 +121,9 @@ class Knowledge:
         self.monitored = {m for m, spec in scenario.munitions.items() if spec.origin == self.origin}
         self._names: list[str] = []
         self._ids: dict[str, int] = {}
-        self._m: array[int] = array("H")
-        self._s: array[int] = array("H")
         self._t: array[float] = array("d")
         # each usage's episode, numbered as first seen: (munition, sector, window) -> number
+        # (the usage's munition and sector are its episode's: 4 bytes a usage name all three)
         self._e: array[int] = array("I")
         self._episodes: dict[tuple[int, int, int], int] = {}
         self._pairs: dict[tuple[str, str], tuple[int, int]] = {}  # (munition, sector) -> ids
@@ -161,11 +160,8 @@ class Knowledge:
         pair = self._pairs.get((e.munition, e.sector))
         if pair is None:
             pair = self._pairs[(e.munition, e.sector)] = (self._id(e.munition), self._id(e.sector))
-        m, s = pair
-        self._m.append(m)
-        self._s.append(s)
         self._t.append(e.t)
-        key = (m, s, int(e.t // self.episode))
+        key = (*pair, int(e.t // self.episode))
         episode = self._episodes.get(key)
         if episode is None:
             episode = self._episodes[key] = len(self._episodes)
@@ -284,8 +280,10 @@ class Knowledge:
         import numpy as np
 
         holder = self._holder(node)
-        m = np.frombuffer(self._m, dtype=np.uint16)
-        s = np.frombuffer(self._s, dtype=np.uint16)
+        episode = np.frombuffer(self._e, dtype=np.uint32)
+        keys = np.array(list(self._episodes), dtype=np.int64).reshape(-1, 3)
+        m = keys[:, 0].astype(np.uint16)[episode]
+        s = keys[:, 1].astype(np.uint16)[episode]
         u = np.frombuffer(self._t, dtype=np.float64)
         known = np.full(u.size, np.inf)
         for (munition, sector), periods in holder.periods.items():

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 import sim.analysis.verify as verify_module
+import sim.store.forked as forked
 import sim.store.verify as store_verify
 from sim.analysis.verify import RunVerdict, verify_run
 from sim.experiments.run import run_to_directory
@@ -48,6 +49,12 @@ def _apart(monkeypatch: pytest.MonkeyPatch, on: bool) -> None:
     monkeypatch.setattr(verify_module, "PARALLEL_BYTES", size)
     monkeypatch.setattr(store_verify, "PARALLEL_BYTES", size)
     monkeypatch.setattr(verify_module, "spare_core", lambda: True)  # whatever the load
+    _fork_here(monkeypatch)
+
+
+def _fork_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Threads other tests left idle in this process would stop the fork: none is used."""
+    monkeypatch.setattr(forked.threading, "active_count", lambda: 1)
 
 
 def _seen(verdict: RunVerdict) -> tuple[object, ...]:
@@ -66,7 +73,16 @@ def test_forked_verify_finds_what_one_process_finds(
     _apart(monkeypatch, False)
     alone = verify_run(run_dir)
     _apart(monkeypatch, True)
+    children: list[Forked | None] = []
+    real = verify_module.fork
+
+    def counted(*args: object) -> Forked | None:
+        children.append(real(*args))  # type: ignore[arg-type]
+        return children[-1]
+
+    monkeypatch.setattr(verify_module, "fork", counted)
     forked = verify_run(run_dir)
+    assert children and children[0] is not None  # judged in a child indeed
     assert _seen(forked) == _seen(alone)
     if forge:  # not vacuous: more refusals than verify names, the rest counted
         assert not forked.ok and forked.log.more_problems > 0
@@ -88,7 +104,11 @@ def test_a_failed_child_is_replaced_by_the_same_work_here(
     assert _seen(verify_run(run_dir)) == _seen(alone)
 
 
-def test_a_child_that_raises_gives_none_and_one_left_alone_is_stopped() -> None:
+def test_a_child_that_raises_gives_none_and_one_left_alone_is_stopped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _fork_here(monkeypatch)
+
     def boom() -> None:
         raise RuntimeError("no")
 

@@ -62,7 +62,8 @@ class Forked:
 
 
 def spare_core() -> bool:
-    """Whether another core is free now (the load average leaves one), as ``make -l`` asks.
+    """Whether another core is free now, as ``make -l`` asks: the load average, less the
+    one this process adds, leaves a core idle.
 
     Work that a child would *repeat* (reading the log a second time) pays off only on a
     core nobody else wants; on a busy machine it only adds to what everyone waits for.
@@ -72,7 +73,7 @@ def spare_core() -> bool:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):
         return False
-    return cores >= 2 and load <= cores - 1
+    return cores >= 2 and load - 1 < cores - 1
 
 
 def fork(work: Callable[..., Any], *args: Any) -> Forked | None:

@@ -428,6 +428,8 @@ ENCODER = msgspec.json.Encoder(order="deterministic")
 """The canonical encoder (fields in declaration order); `encode` is its function form."""
 
 _decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(DomainEvent)
+DECODER = _decoder
+"""The decoder behind :func:`decode`, for loops over many lines (``DECODER.decode``)."""
 
 
 def numbered(event: Event, seq: int) -> Event:

@@ -121,9 +121,12 @@ class Knowledge:
         self.monitored = {m for m, spec in scenario.munitions.items() if spec.origin == self.origin}
         self._names: list[str] = []
         self._ids: dict[str, int] = {}
-        self._m: array[int] = array("H")
-        self._s: array[int] = array("H")
         self._t: array[float] = array("d")
+        # each usage's episode, numbered as first seen: (munition, sector, window) -> number
+        # (the usage's munition and sector are its episode's: 4 bytes a usage name all three)
+        self._e: array[int] = array("I")
+        self._episodes: dict[tuple[int, int, int], int] = {}
+        self._pairs: dict[tuple[str, str], tuple[int, int]] = {}  # (munition, sector) -> ids
         self.lookalike = 0  # uses of munitions of another origin
         self._first_use: dict[str, float] = {}
         self._assessments: dict[str, _Assessment] = {}
@@ -154,11 +157,15 @@ class Knowledge:
         if e.munition not in self.monitored:
             self.lookalike += 1
             return
-        ids = self._ids  # (the hot path: a lookup, the call only for a new name)
-        m, s = ids.get(e.munition), ids.get(e.sector)
-        self._m.append(self._id(e.munition) if m is None else m)
-        self._s.append(self._id(e.sector) if s is None else s)
+        pair = self._pairs.get((e.munition, e.sector))
+        if pair is None:
+            pair = self._pairs[(e.munition, e.sector)] = (self._id(e.munition), self._id(e.sector))
         self._t.append(e.t)
+        key = (*pair, int(e.t // self.episode))
+        episode = self._episodes.get(key)
+        if episode is None:
+            episode = self._episodes[key] = len(self._episodes)
+        self._e.append(episode)
         self._first_use.setdefault(e.munition, e.t)
 
     def shipped(self, e: ev.ShipmentDeparted) -> None:
@@ -253,18 +260,16 @@ class Knowledge:
 
     def episodes(self) -> int:
         """How many episodes (monitored munition, sector, window) saw a use."""
+        return len(self._episodes)
+
+    def _episodes_known(self, observed: npt.NDArray[np.bool_]) -> int:
+        """How many episodes have a usage among the `observed` ones."""
         import numpy as np
 
-        return int(np.unique(self._episode_codes()).size)
-
-    def _episode_codes(self) -> npt.NDArray[np.int64]:
-        """One integer per usage naming its episode: munition, sector, window."""
-        import numpy as np
-
-        m = np.frombuffer(self._m, dtype=np.uint16).astype(np.int64)
-        s = np.frombuffer(self._s, dtype=np.uint16).astype(np.int64)
-        window = (np.frombuffer(self._t, dtype=np.float64) // self.episode).astype(np.int64)
-        return (m << 48) | (s << 32) | window
+        if not self._episodes:
+            return 0
+        episode = np.frombuffer(self._e, dtype=np.uint32)[observed]
+        return int(np.count_nonzero(np.bincount(episode, minlength=len(self._episodes))))
 
     def known_times(self, node: str) -> npt.NDArray[np.float64]:
         """For each monitored usage in order, when ``node`` knew it (NaN: never).
@@ -275,8 +280,10 @@ class Knowledge:
         import numpy as np
 
         holder = self._holder(node)
-        m = np.frombuffer(self._m, dtype=np.uint16)
-        s = np.frombuffer(self._s, dtype=np.uint16)
+        episode = np.frombuffer(self._e, dtype=np.uint32)
+        keys = np.array(list(self._episodes), dtype=np.int64).reshape(-1, 3)
+        m = keys[:, 0].astype(np.uint16)[episode]
+        s = keys[:, 1].astype(np.uint16)[episode]
         u = np.frombuffer(self._t, dtype=np.float64)
         known = np.full(u.size, np.inf)
         for (munition, sector), periods in holder.periods.items():
@@ -298,7 +305,7 @@ class Knowledge:
                 inside = (i >= 0) & (times < starts[np.maximum(i, 0)] + length)
                 held = np.where(inside, firsts[np.maximum(i, 0)], np.inf)
                 known[which] = np.minimum(known[which], held)
-        known = np.maximum(known, u)  # an episode known before the use: from the use
+        np.maximum(known, u, out=known)  # an episode known before the use: from the use
         known[np.isinf(known)] = np.nan
         return known
 
@@ -306,15 +313,17 @@ class Knowledge:
         """The knowledge metrics of one node, JSON-ready."""
         import numpy as np
 
-        known = self.known_times(node)
-        observed = ~np.isnan(known)
-        used = np.frombuffer(self._t, dtype=np.float64)
-        durations = np.where(observed, known, horizon) - used
-        km = kaplan_meier(np.maximum(durations, 0.0), observed)
+        # in place where it can be: these arrays are as long as the run has usages
+        durations = self.known_times(node)
+        observed = ~np.isnan(durations)
+        durations[~observed] = horizon
+        durations -= np.frombuffer(self._t, dtype=np.float64)
+        np.maximum(durations, 0.0, out=durations)
+        km = kaplan_meier(durations, observed)
+        del durations
         median = km.median()
-        codes = self._episode_codes()
-        n_episodes = int(np.unique(codes).size)
-        episodes_known = int(np.unique(codes[observed]).size)
+        n_episodes = self.episodes()
+        episodes_known = self._episodes_known(observed)
         holder = self._holder(node)
         n_known = int(observed.sum())
         result: dict[str, Any] = {

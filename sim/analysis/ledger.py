@@ -4,10 +4,12 @@ A timeline must be able to say who filed a report whenever a later line names it
 assessment lists it, a message carries it), and what a usage was whenever a sighting
 traces to it; a collector's delay is unbounded, so neither can be forgotten. Kept as
 Python objects that costs about 600 bytes a report (a dict entry, a record, six string
-objects of its own); here a report is eight small numbers in arrays and a usage three,
-indexed by the engine's ids ``R1, R2, …`` and ``U1, U2, …`` (any other id falls back to
-a dict), with each name stored once. A run 10 times as long then costs megabytes more,
-not hundreds (bench/bench_read.py measures peak memory at 1x and 10x).
+objects of its own); here a report is two numbers in arrays (8 bytes: which of the
+run's few distinct name tuples it has, and its usage) and a usage two (12 bytes: its
+time, and its munition and sector by number), indexed by the engine's ids ``R1, R2, …``
+and ``U1, U2, …`` (any other id falls back to a dict), each distinct tuple stored once.
+A run 10 times as long then costs megabytes more, not hundreds (bench/bench_read.py
+measures peak memory at 1x and 10x).
 """
 
 from __future__ import annotations
@@ -44,18 +46,18 @@ class Used(NamedTuple):
     t: float
 
 
-class _Names:
-    """Each distinct name once, by number."""
+class _Pairs:
+    """Each distinct (munition, sector) once, by number."""
 
     def __init__(self) -> None:
-        self.index: dict[str, int] = {}
-        self.names: list[str] = []
+        self.index: dict[tuple[str, str], int] = {}
+        self.names: list[tuple[str, str]] = []
 
-    def number(self, name: str) -> int:
-        n = self.index.get(name)
+    def number(self, pair: tuple[str, str]) -> int:
+        n = self.index.get(pair)
         if n is None:
-            n = self.index[name] = len(self.names)
-            self.names.append(name)
+            n = self.index[pair] = len(self.names)
+            self.names.append(pair)
         return n
 
 
@@ -70,15 +72,15 @@ def _slot(item: str, prefix: str) -> int | None:
 class ReportBook:
     """Every report filed so far: ``book.get("R17") -> Filed | None``."""
 
-    FIELDS = 7  # collector, discipline, grade, munition, sector, node, polarity
-
     def __init__(self) -> None:
-        self._names = _Names()
-        self._cols = array("I")  # FIELDS name numbers per report slot
-        self._usage = array("q")  # the usage's slot, -1 none, -2 an id kept in _odd_usage
+        # a run files many reports with the same names (collector, discipline, grade,
+        # munition, sector, node, polarity): each distinct tuple once, by number
+        self._kinds: list[tuple[str, ...]] = []
+        self._numbered: dict[tuple[str, ...], int] = {}
+        self._kind = array("I")  # the tuple's number per report slot
+        self._usage = array("i")  # the usage's slot, -1 none, -2 an id kept in _odd_usage
         self._odd: dict[str, Filed] = {}
         self._odd_usage: dict[int, str] = {}
-        self._numbered: dict[tuple[str, ...], list[int]] = {}
 
     def add(self, report: str, filed: Filed) -> None:
         """Remember a report (a second filing of the same id replaces the first)."""
@@ -86,23 +88,23 @@ class ReportBook:
         if slot is None or slot > len(self._usage) + 1_000_000:
             self._odd[report] = filed
             return
-        # a run files many reports with the same names: their numbers by the whole tuple
         key = (*filed[:6], filed.polarity)
-        names = self._numbered.get(key)
-        if names is None:
-            names = self._numbered[key] = [self._names.number(name) for name in key]
+        kind = self._numbered.get(key)
+        if kind is None:
+            kind = self._numbered[key] = len(self._kinds)
+            self._kinds.append(key)
         if slot == len(self._usage):  # the usual case: the next id
-            self._cols.extend(names)
+            self._kind.append(kind)
             self._usage.append(-3)
         else:
             while len(self._usage) <= slot:  # a gap stays empty
-                self._cols.extend([0] * self.FIELDS)
+                self._kind.append(0)
                 self._usage.append(-3)  # -3: no such report
-            self._cols[slot * self.FIELDS : (slot + 1) * self.FIELDS] = array("I", names)
+            self._kind[slot] = kind
         usage = filed.usage
         if usage is None:
             self._usage[slot] = -1
-        elif (u := _slot(usage, "U")) is not None:
+        elif (u := _slot(usage, "U")) is not None and u < _BIG:
             self._usage[slot] = u
         else:
             self._usage[slot] = -2
@@ -113,21 +115,21 @@ class ReportBook:
         slot = _slot(report, "R")
         if slot is None or slot >= len(self._usage) or self._usage[slot] == -3:
             return self._odd.get(report)
-        names = self._names.names
-        base = slot * self.FIELDS
-        fields = [names[self._cols[base + i]] for i in range(self.FIELDS)]
+        fields = self._kinds[self._kind[slot]]
         code = self._usage[slot]
         usage = None if code == -1 else self._odd_usage[slot] if code == -2 else f"U{code + 1}"
         return Filed._make([*fields[:6], usage, fields[6]])
+
+
+_BIG = (1 << 31) - 1  # a usage slot past what 4 bytes hold is kept by name
 
 
 class UsageBook:
     """Every usage so far: ``book.get("U3") -> Used | None``."""
 
     def __init__(self) -> None:
-        self._names = _Names()
-        self._munition = array("I")
-        self._sector = array("I")
+        self._pairs = _Pairs()  # (munition, sector), each distinct pair once
+        self._pair = array("I")
         self._t = array("d")
         self._odd: dict[str, Used] = {}
 
@@ -137,18 +139,17 @@ class UsageBook:
         if slot is None or slot > len(self._t):
             self._odd[usage] = used
             return
-        munition, sector = self._names.number(used.munition), self._names.number(used.sector)
+        pair = self._pairs.number((used.munition, used.sector))
         if slot == len(self._t):
-            self._munition.append(munition)
-            self._sector.append(sector)
+            self._pair.append(pair)
             self._t.append(used.t)
         else:  # an id used twice (never by the engine): the later use wins, as in a dict
-            self._munition[slot], self._sector[slot], self._t[slot] = munition, sector, used.t
+            self._pair[slot], self._t[slot] = pair, used.t
 
     def get(self, usage: str) -> Used | None:
         """The usage, or None if no such usage happened (yet)."""
         slot = _slot(usage, "U")
         if slot is None or slot >= len(self._t):
             return self._odd.get(usage)
-        names = self._names.names
-        return Used(names[self._munition[slot]], names[self._sector[slot]], self._t[slot])
+        munition, sector = self._pairs.names[self._pair[slot]]
+        return Used(munition, sector, self._t[slot])

@@ -352,7 +352,7 @@ class MetricsProjection:
         self._idle.append(e.derived)
 
     def _report_received(self, e: ev.ReportReceived) -> None:
-        if self.partner.created:  # (a method call per report otherwise: the hot path)
+        if e.report in self.partner.created:  # (a call per report otherwise: the hot path)
             self.partner.report_received(e)
         node = self.nodes.get(e.node) or self._node(e.node)
         node.received += 1

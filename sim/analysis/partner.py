@@ -19,8 +19,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from sim import events as ev
 from sim.analysis.survival import kaplan_meier
 from sim.scenario.models import Scenario
@@ -91,6 +89,8 @@ class PartnerMaterial:
         if self._ours(node) or not self.created:
             return dict.fromkeys(keys)
         firsts = self.benefit.get(node, {})
+        import numpy as np  # here, not at import: every command's start-up would pay for it
+
         made = np.fromiter(self.created.values(), dtype=float)
         got = np.fromiter((firsts.get(i, np.nan) for i in self.created), dtype=float)
         observed = ~np.isnan(got)

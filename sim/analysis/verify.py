@@ -4,6 +4,9 @@ The store checks JSON, sequence, time order and the hash chain. On top of that a
 must fold cleanly through `evolve` (replay), respect the releasability rule in force on
 every delivery (judged by the metrics projection, with the scenario in force from the
 folded state), match its manifest's final hash, and give back the metrics it recorded.
+For a big log, when a core is free, the projection runs in a forked child there, following the
+rules in force by evolve's own rule (:mod:`sim.analysis.markings_check`), while this
+process checks the hash chain and folds the state (a small log: all in one process).
 """
 
 from __future__ import annotations
@@ -15,13 +18,17 @@ from typing import Any
 
 from sim import events as ev
 from sim.analysis.consistency import consistency_check
+from sim.analysis.markings_check import Judged, judge
 from sim.analysis.metrics import MetricsProjection
 from sim.analysis.replay import load_run
+from sim.scenario.models import Scenario
 from sim.state.evolve import EvolveError, cycle_collection_paused, evolve
 from sim.state.model import WorldState, initial_state
 from sim.store import EVENTS_FILE, METRICS_FILE, Verdict, read_json, verify_log
+from sim.store.forked import Forked, fork, spare_core
 from sim.store.seal import check_seal
 from sim.store.snapshots import SnapshotWriter, line_ends, mismatches
+from sim.store.verify import PARALLEL_BYTES
 
 
 @dataclass
@@ -38,23 +45,24 @@ class RunVerdict:
 
 
 def domain_check(
-    state: WorldState, projection: MetricsProjection, snapshots: SnapshotWriter | None = None
+    state: WorldState,
+    projection: MetricsProjection | None,
+    snapshots: SnapshotWriter | None = None,
 ) -> Callable[[ev.Event], list[str] | None]:
     """verify's per-event check of what only the domain knows, in one call per event.
 
     In this order: facts that must agree (consistency), the fold through evolve into
     `state` (replay; with `snapshots`, the folded state is offered to it at each due
     seq), then the metrics `projection`, which judges every delivery by the rules in
-    force that it reads from the state just folded. The problems of one event, or None.
+    force that it reads from the state just folded (None: it runs apart, see
+    :mod:`sim.analysis.markings_check`). The problems of one event, or None.
     """
     consistent = consistency_check()
-    deliveries = projection.deliveries
-    apply = projection.apply
     broken = False  # one contradiction is enough; the rest would only echo it
     every = snapshots.every if snapshots is not None else 0
     offer = snapshots.offer if snapshots is not None else None
 
-    def check(event: ev.Event) -> list[str] | None:
+    def fold(event: ev.Event) -> list[str] | None:
         nonlocal broken
         problems = None
         if (problem := consistent(event)) is not None:
@@ -68,6 +76,15 @@ def domain_check(
             else:
                 if offer is not None and not (event.seq + 1) % every:
                     offer(event.seq, event.t, state)
+        return problems
+
+    if projection is None:
+        return fold
+    deliveries = projection.deliveries
+    apply = projection.apply
+
+    def check(event: ev.Event) -> list[str] | None:
+        problems = fold(event)
         violations = deliveries.violations
         apply(event)
         if deliveries.violations != violations and (refused := deliveries.last):
@@ -91,14 +108,23 @@ def _verify_run(run_dir: Path) -> RunVerdict:
     scenario, manifest = load_run(run_dir)
     expected = manifest.get("final_hash")
     state = initial_state(scenario)
-    projection = MetricsProjection(scenario, state)
+    apart = Apart.start(scenario, run_dir / EVENTS_FILE)
+    projection = None if apart else MetricsProjection(scenario, state)
     events = manifest.get("events")
     snapshots = SnapshotWriter(run_dir, events=events if isinstance(events, int) else 0)
-    log = verify_log(
-        run_dir / EVENTS_FILE,
-        checks=[domain_check(state, projection, snapshots)],
-        expected_final_hash=expected if log_complete(manifest) else None,
-    )
+    try:
+        log = verify_log(
+            run_dir / EVENTS_FILE,
+            checks=[domain_check(state, projection, snapshots)],
+            expected_final_hash=expected if log_complete(manifest) else None,
+            elsewhere=apart.found if apart else None,
+            # two processes, each reading the log once: this one chains and folds, the
+            # child judges (a third process to chain would only add a read on 2 cores)
+            chain_apart=apart is None,
+        )
+    finally:
+        if apart is not None:
+            apart.child.close()
     verdict = RunVerdict(log=log)
     _keep_snapshots(run_dir, log, snapshots, verdict)
     sealed = check_seal(run_dir / EVENTS_FILE, manifest)
@@ -112,11 +138,47 @@ def _verify_run(run_dir: Path) -> RunVerdict:
         )
     metrics_path = run_dir / METRICS_FILE
     if log.ok and metrics_path.exists():
-        if _normalise(projection.result()) != _normalise(read_json(metrics_path)):
+        metrics = apart.metrics if apart else projection.result()  # type: ignore[union-attr]
+        if _normalise(metrics) != _normalise(read_json(metrics_path)):
             verdict.problems.append("metrics.json differs from the metrics recomputed from the log")
         else:
             verdict.notes.append("metrics.json matches the metrics recomputed from the log")
     return verdict
+
+
+class Apart:
+    """The markings and metrics of a big log, judged in a child process as the log is read.
+
+    :meth:`found` is what :func:`sim.store.verify_log` asks once it has read the log:
+    the child's refused deliveries (the parent's reading and the child's stop at the same
+    line, the first fault). A child that fails is replaced by the same work here.
+    """
+
+    def __init__(self, scenario: Scenario, log: Path, child: Forked) -> None:
+        self.scenario = scenario
+        self.log = log
+        self.child = child
+        self.metrics: dict[str, Any] = {}
+
+    @classmethod
+    def start(cls, scenario: Scenario, log: Path) -> Apart | None:
+        """The child started for a log of at least PARALLEL_BYTES when a core is free (it reads
+        the log a second time: worth it only then), else None (judge here)."""
+        try:
+            if log.stat().st_size < PARALLEL_BYTES or not spare_core():
+                return None
+        except OSError:
+            return None
+        child = fork(judge, scenario, log)
+        return None if child is None else cls(scenario, log, child)
+
+    def found(self) -> tuple[list[tuple[int, str]], int]:
+        """The refused deliveries, in seq order, and how many more (waits for the child)."""
+        judged = self.child.result()
+        if not isinstance(judged, Judged):  # the child failed: judge here
+            judged = judge(self.scenario, self.log)
+        self.metrics = judged.metrics
+        return judged.problems, judged.more
 
 
 def _keep_snapshots(

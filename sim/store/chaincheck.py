@@ -2,9 +2,10 @@
 
 `verify` must re-chain every line (one SHA-256 call each), and must also decode every
 event and fold it (evolve, metrics, markings). The two need nothing from each other, so
-for a big log `verify` hands the chain to ``python -m sim.store.chaincheck PATH OFFSET
-SEQ PREV`` on the machine's other core, which prints ``{"count": N, "bad": SEQ or null,
-"last_hash": "…"}``. A log whose chain does not hold is then read again, carefully.
+for a big log `verify` runs :func:`check_chain` in a forked child on the machine's other
+core (:mod:`sim.store.forked`). A log whose chain does not hold is then read again,
+carefully. ``python -m sim.store.chaincheck PATH OFFSET SEQ PREV`` does the same from a
+shell and prints ``{"count": N, "bad": SEQ or null, "last_hash": "…"}``.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from typing import Any, BinaryIO
 import msgspec
 
 from sim.errors import LogError
-from sim.events import Event, RunEnded, decode
+from sim.events import DECODER, Event, RunEnded, decode
 from sim.store.chain import GENESIS, SUFFIX_LEN
 from sim.store.seal import Block, load_seal
 
@@ -222,10 +222,13 @@ class LogReading:
         last_t = float("-inf") if resume is None else resume.t
         offset = 0 if resume is None else resume.offset
         count, last, ended, tail_undecoded = 0, None, False, False
-        sha = sha256
+        sha, decode = sha256, DECODER.decode
+
+        unhashed = b""  # hashes=False: the last line read (its hash not checked here)
 
         def keep() -> None:  # what was read, for the end checks and the caller
-            self.count, self.last_hash, self.tail_undecoded = count, prev, tail_undecoded
+            self.count, self.tail_undecoded = count, tail_undecoded
+            self.last_hash = unhashed[-66:-2] if unhashed else prev
             if last is not None:
                 self.last = last
 
@@ -247,19 +250,19 @@ class LogReading:
                     chained = batch.kind == "chain"
                     for line in lines:
                         if chained:
-                            digest = line[-66:-2]
-                            if (
-                                line[_HEAD_AT:-66] != _HEAD
-                                or line[-2:] != _TAIL
-                                or (
-                                    hashes
-                                    and sha(prev + line[:_HEAD_AT] + b"}").hexdigest().encode()
-                                    != digest
-                                )
-                            ):
+                            # the line's frame: ...,"hash":"<64 hex>"} (no slices: a hot loop)
+                            end = len(line) - SUFFIX_LEN
+                            if end < 1 or not line.startswith(_HEAD, end) or line[-2:] != _TAIL:
                                 self._altered_line(expected, line)
                                 return
-                            prev = digest
+                            if hashes:
+                                digest = line[-66:-2]
+                                if sha(prev + line[:end] + b"}").hexdigest().encode() != digest:
+                                    self._altered_line(expected, line)
+                                    return
+                                prev = digest
+                            else:
+                                unhashed = line  # its hash is the last, if it is the last
                             if select is not None and not any(n in line for n in select):
                                 expected += 1
                                 tail_undecoded = True
@@ -269,17 +272,18 @@ class LogReading:
                         except msgspec.DecodeError as exc:
                             self._fault("altered", expected, f"seq {expected}: not an event: {exc}")
                             return
+                        t = event.t
                         if sparse:  # the seal vouches for the lines between
                             expected = event.seq
-                        elif event.seq != expected or event.t < last_t or ended:
+                        elif event.seq != expected or t < last_t or ended:
                             self._out_of_order(expected, event, last_t)
                             return
-                        if until_t is not None and event.t > until_t:
+                        if until_t is not None and t > until_t:
                             keep()
                             self.stopped_early = True
                             self.check_tail()
                             return
-                        last_t = event.t
+                        last_t = t
                         ended = type(event) is RunEnded
                         expected += 1
                         count += 1
@@ -287,7 +291,7 @@ class LogReading:
                         tail_undecoded = False
                         yield event
                     if not chained:
-                        prev, expected = batch.last_hash, batch.next_seq
+                        prev, expected, unhashed = batch.last_hash, batch.next_seq, b""
                         tail_undecoded = sparse and (last is None or last.seq != expected - 1)
             keep()
             if self.fault is None:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,11 +11,16 @@ import msgspec
 from sim.events import Event, RunEnded, decode
 from sim.store.chain import GENESIS, next_hash, split_line
 from sim.store.chaincheck import check_chain
+from sim.store.forked import Forked, fork
 from sim.store.reader import iter_lines
 from sim.store.reading import LogReading, Resume
 
 Check = Callable[[Event], "str | list[str] | None"]
 """An extra per-event check: returns a sentence describing the fault (or several), or None."""
+
+Found = Callable[[], "tuple[list[tuple[int, str]], int]"]
+"""Problems found elsewhere (another process) on the same events: ``([(seq, sentence)…]
+in seq order, how many more)``, called once the log has been read."""
 
 MAX_PROBLEMS = 20
 _WINDOW = 256  # lines whose hashes are kept for reordered-line checks
@@ -63,6 +65,8 @@ def verify_log(
     expected_final_hash: str | None = None,
     max_problems: int = MAX_PROBLEMS,
     start: Resume | None = None,
+    elsewhere: Found | None = None,
+    chain_apart: bool = True,
 ) -> Verdict:
     """Verify ``events.jsonl``: line format, event types, seq, time order, hash chain, RunEnded.
 
@@ -70,6 +74,10 @@ def verify_log(
     ``expected_final_hash`` (e.g. from the manifest) also catches a log whose chain was
     recomputed after an edit. Raises LogError only when the file cannot be opened.
     ``start`` verifies from a known-good line on (its hash and time), not from the top.
+    ``elsewhere`` gives the problems a check running apart on the same events found
+    (`verify` judges markings and recomputes metrics in a child process).
+    ``chain_apart`` lets a big log's chain be checked in a child process; a caller
+    that already keeps the other core busy (`verify` with ``elsewhere``) says False.
 
     An intact log is read once, fast (:class:`sim.store.reading.LogReading`); only a
     broken one is read again, line by line, to name every fault. The checks then run
@@ -77,30 +85,30 @@ def verify_log(
     """
     path = path if isinstance(path, Path) else Path(path)
     reading = LogReading(path)
-    chainer = _chain_elsewhere(path, start)
-    flagged: list[tuple[int, str]] = []
-    events = reading.events(resume=start, hashes=chainer is None)
-    if len(checks) == 1:  # (`verify` folds all its checks into one: no inner loop per event)
-        check = checks[0]
-        for event in events:
-            if problem := check(event):
-                _flag(flagged, event.seq, problem)
-    else:
-        for event in events:
-            for check in checks:
-                if problem := check(event):
-                    _flag(flagged, event.seq, problem)
+    chainer = _chain_elsewhere(path, start) if chain_apart else None
+    try:
+        flagged = _checked(reading.events(resume=start, hashes=chainer is None), checks)
+    except BaseException:
+        if chainer is not None:
+            chainer.close()
+        raise
     last_hash = reading.last_hash.decode("ascii")
     chained = chainer is None or _chain_held(chainer, path, start, reading.count, last_hash)
-    if chained and reading.ok and (expected_final_hash is None or expected_final_hash == last_hash):
-        found = _Findings(max_problems)
-        for seq, problem in flagged:
-            found.add(seq, problem)
-        count = reading.count
-        return _verdict(found, count, True, last_hash, truncated=False)
     found = _Findings(max_problems)
+    more = 0
+    if elsewhere is not None:
+        apart, more = elsewhere()
+        read = (start.seq if start else 0) + reading.count  # the seqs this reading checked
+        if any(seq >= read for seq, _ in apart):  # it stopped earlier (e.g. at a broken hash)
+            apart, more = [(seq, sentence) for seq, sentence in apart if seq < read], 0
+        # in seq order, this reading's own problems first at a seq (sorted is stable)
+        apart_flagged = [(seq, f"seq {seq}: {sentence}") for seq, sentence in apart]
+        flagged = sorted([*flagged, *apart_flagged], key=lambda found: found[0])
     for seq, problem in flagged:
         found.add(seq, problem)
+    found.more += more
+    if chained and reading.ok and (expected_final_hash is None or expected_final_hash == last_hash):
+        return _verdict(found, reading.count, True, last_hash, truncated=False)
     fault = reading.fault
     if chained and fault is not None and fault.kind == "incomplete":
         # every line read was sound, the log only stops short: nothing more to find
@@ -112,6 +120,22 @@ def verify_log(
             expected_final_hash,
         )  # fmt: skip
     return _careful(path, found, expected_final_hash, start)
+
+
+def _checked(events: Iterable[Event], checks: Sequence[Check]) -> list[tuple[int, str]]:
+    """Every event through the checks: the problems found, by seq."""
+    flagged: list[tuple[int, str]] = []
+    if len(checks) == 1:  # (`verify` folds all its checks into one: no inner loop per event)
+        check = checks[0]
+        for event in events:
+            if problem := check(event):
+                _flag(flagged, event.seq, problem)
+    else:
+        for event in events:
+            for check in checks:
+                if problem := check(event):
+                    _flag(flagged, event.seq, problem)
+    return flagged
 
 
 def _flag(flagged: list[tuple[int, str]], seq: int, problem: str | list[str]) -> None:
@@ -160,34 +184,25 @@ PARALLEL_BYTES = 8 << 20
 """Logs at least this big have their chain checked in a child process (sim.store.chaincheck)."""
 
 
-def _chain_elsewhere(path: Path, start: Resume | None) -> subprocess.Popen[bytes] | None:
+def _chain_elsewhere(path: Path, start: Resume | None) -> Forked | None:
     """Start checking the chain of a big log on the other core; None to chain it here."""
     try:
         if path.stat().st_size < PARALLEL_BYTES:
             return None
-        begin = start or Resume(0, 0, GENESIS, float("-inf"))
-        args = [str(path), str(begin.offset), str(begin.seq), begin.prev_hash.decode()]
-        return subprocess.Popen(
-            [sys.executable, "-m", "sim.store.chaincheck", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
     except OSError:
         return None
+    begin = start or Resume(0, 0, GENESIS, float("-inf"))
+    return fork(check_chain, path, begin.offset, begin.seq, begin.prev_hash)
 
 
-def _chain_held(
-    child: subprocess.Popen[bytes], path: Path, start: Resume | None, count: int, last: str
-) -> bool:
+def _chain_held(child: Forked, path: Path, start: Resume | None, count: int, last: str) -> bool:
     """Whether the child found the chain whole and ending where the reading ended."""
-    out, _ = child.communicate()
-    try:
-        found = json.loads(out)
-    except ValueError:  # the child failed: check here instead
+    found = child.result()
+    if found is None:  # the child failed: check here instead
         begin = start or Resume(0, 0, GENESIS, float("-inf"))
-        n, bad, tail = check_chain(path, begin.offset, begin.seq, begin.prev_hash)
-        found = {"count": n, "bad": bad, "last_hash": tail.decode()}
-    return bool(found["bad"] is None and found["count"] == count and found["last_hash"] == last)
+        found = check_chain(path, begin.offset, begin.seq, begin.prev_hash)
+    n, bad, tail = found
+    return bool(bad is None and n == count and tail.decode() == last)
 
 
 def _verdict(

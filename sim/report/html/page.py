@@ -19,6 +19,9 @@ import orjson
 
 from sim.errors import LogError
 
+# parts of the data in blocks of their own: inflated while the page starts, parsed only
+# when first shown (JSON.parse is the cost of a big part; the provenance is the biggest)
+DEFERRED = {"run": ("provenance",), "experiment": ()}
 VENDOR_SCRIPTS = {
     "run": ("cytoscape.min.js", "uPlot.iife.min.js"),
     "experiment": (),
@@ -41,6 +44,13 @@ def encode_data(data: Any) -> str:
     return base64.b64encode(gzip.compress(raw, compresslevel=9, mtime=0)).decode("ascii")
 
 
+def _data_block(element_id: str, data: Any) -> str:
+    return (
+        f'<script type="application/octet-stream" id="{element_id}" '
+        f'data-encoding="gzip+base64">{encode_data(data)}</script>'
+    )
+
+
 def render_page(kind: str, title: str, data: Any) -> str:
     """The whole HTML document of a report of `kind` ("run" or "experiment")."""
     styles = [_asset("vendor", name) for name in VENDOR_STYLES[kind]]
@@ -50,6 +60,8 @@ def render_page(kind: str, title: str, data: Any) -> str:
     scripts += [_asset("vendor", name) for name in VENDOR_SCRIPTS[kind]]
     scripts += [_asset("assets", name) for name in SCRIPTS[kind] if name != "common.js"]
     body = _asset("assets", f"{kind}.html")
+    parts = {name: data[name] for name in DEFERRED[kind] if name in data}
+    data = {name: value for name, value in data.items() if name not in parts}
     return "\n".join(
         [
             "<!DOCTYPE html>",
@@ -62,8 +74,8 @@ def render_page(kind: str, title: str, data: Any) -> str:
             "</head>",
             f'<body class="report-{kind}">',
             body,
-            '<script type="application/octet-stream" id="intelsim-data" '
-            f'data-encoding="gzip+base64">{encode_data(data)}</script>',
+            _data_block("intelsim-data", data),
+            *(_data_block(f"intelsim-{name}", part) for name, part in parts.items()),
             *(_script(code) for code in scripts),
             "</body>",
             "</html>",

@@ -14,11 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sim.analysis.provenance import Explanation, explain_views
+from sim.analysis.provenance import explain_views
 from sim.analysis.replay import describe_state, fold, load_run
 from sim.events import AssessmentIssued, AssessmentReceived, Event, RunEnded
 from sim.report.html.glossary import glossary
 from sim.report.html.layout import positions
+from sim.report.html.provenance import ProvenanceTables
 from sim.report.html.series import Intervals, MetricSamples, Sampler, StateSeries
 from sim.report.html.states import TICKS_PER_HOUR, ReportError, StateDeltas, ticks
 from sim.report.html.story import Story, delta_encode, epoch_minute
@@ -73,19 +74,20 @@ def _perspectives(scenario: Scenario) -> dict[str, Any]:
 
 
 def _provenance(
-    scenario: Scenario, run_dir: Path, known: dict[str | None, list[str]], lines: dict[str, int]
+    scenario: Scenario, run_dir: Path, known: dict[str | None, list[str]], story: Story
 ) -> dict[str, Any]:
-    """``explain``'s lines (interned: a report's block is shared) and graph per assessment.
+    """``explain`` per assessment, as tables (see :mod:`sim.report.html.provenance`).
 
     ``items``: every assessment as ``explain`` tells it (ground truth); ``as``: per node,
     the assessments it issued or received as ``explain --as NODE`` tells them.
     """
     explained = explain_views(scenario, lambda: _events(run_dir), known)
+    tables = ProvenanceTables(story)
     told = {
-        view: {item: _explanation(e, lines) for item, e in items.items()}
+        view: {item: tables.add(e, view is None) for item, e in items.items()}
         for view, items in explained.items()
     }
-    return {"items": told.pop(None), "as": told}
+    return {"items": told.pop(None), "as": told, **tables.tables()}
 
 
 def _known(event: Event, known: dict[str | None, list[str]], seen: set[tuple[str, str]]) -> None:
@@ -97,15 +99,6 @@ def _known(event: Event, known: dict[str | None, list[str]], seen: set[tuple[str
         if key not in seen:
             seen.add(key)
             known[event.node].append(event.assessment)
-
-
-def _explanation(explanation: Explanation, lines: dict[str, int]) -> dict[str, Any]:
-    graph = explanation.graph
-    return {
-        "lines": [lines.setdefault(line, len(lines)) for line in explanation.lines],
-        "nodes": [[n.id, n.kind, n.label, n.layer] for n in graph.nodes],
-        "edges": [[e.source, e.target, e.label, e.count] for e in graph.edges],
-    }
 
 
 def run_data(run_dir: Path, *, exhaustive: bool = False) -> dict[str, Any]:
@@ -135,9 +128,7 @@ def run_data(run_dir: Path, *, exhaustive: bool = False) -> dict[str, Any]:
         msg = f"{run_dir}: the log has no events to draw"
         raise ReportError(msg)
     deltas.check(state)
-    explain_lines: dict[str, int] = {}
-    provenance = _provenance(scenario, run_dir, known, explain_lines)
-    provenance["lines"] = list(explain_lines)
+    provenance = _provenance(scenario, run_dir, known, story)
     return {
         "kind": "run",
         "run": {
@@ -169,6 +160,10 @@ def run_data(run_dir: Path, *, exhaustive: bool = False) -> dict[str, Any]:
         "metrics": metrics.columns(),
         "sizes": sizes.columns(),
         "outages": intervals.columns(),
-        "provenance": provenance,
+        "assessments": {
+            "items": list(provenance["items"]),
+            "as": {node: list(items) for node, items in provenance["as"].items()},
+        },
+        "provenance": provenance,  # a page part of its own, parsed when first opened
         "glossary": glossary(scenario),
     }

@@ -10,7 +10,7 @@ viewers are interned, so a line carries one small number.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sim.analysis.perspective import visible_to
@@ -39,6 +39,9 @@ class Story:
         self.minute: list[int] = []  # the UTC minute the CLI prints, from the start's minute
         self.start = scenario.start
         self.start_minute = epoch_minute(scenario.start)
+        # each told line as the CLI prints it ("when  text") -> its index: explain's
+        # lines that are timeline lines are stored as references to them
+        self.said: dict[bool, dict[str, int]] = {True: {}, False: {}}
 
     def _intern_kind(self, kind: str) -> int:
         ix = self._kind_ix.get(kind)
@@ -65,6 +68,10 @@ class Story:
         if full is None:
             return None
         text = plain.text if plain is not None else full.text
+        line = len(self.text)
+        self.said[True].setdefault(str(full), line)
+        if plain is not None:
+            self.said[False].setdefault(str(plain), line)
         self.event.append(index)
         self.kind.append(self._intern_kind(full.kind))
         self.truth.append(int(full.ground_truth))
@@ -80,6 +87,16 @@ class Story:
         when = self.start + timedelta(hours=event.t)  # exactly as format_when computes it
         self.minute.append(epoch_minute(when) - self.start_minute)
         return viewers
+
+    def told(self, line: int, truth: bool) -> str:
+        """Line number `line` as the CLI prints it, built as the page builds it."""
+        text = self.text[line]
+        if truth:
+            extra = self.extra[line]
+            text = text + extra if isinstance(extra, str) else extra[0]
+        minute = self.start_minute + self.minute[line]
+        when = datetime.fromtimestamp(minute * 60, tz=UTC).strftime("%Y-%m-%d %H:%M")
+        return f"{when}  {text}"
 
     def columns(self) -> dict[str, Any]:
         """The page's ``lines`` table."""

@@ -3,9 +3,11 @@
 
 const Report = {};
 
-/* The embedded data: base64 of gzip of JSON, inflated by the browser itself. */
-Report.loadData = async function loadData() {
-  const node = document.getElementById("intelsim-data");
+/* An embedded block of data: base64 of gzip of JSON, inflated by the browser itself
+ * (to its JSON text: parsing is left to whoever needs it, when it does). */
+Report.inflate = async function inflate(id) {
+  const node = document.getElementById(id);
+  if (!node) return null;
   const encoded = node.textContent.trim();
   let bytes;
   if (Uint8Array.fromBase64) {
@@ -16,11 +18,16 @@ Report.loadData = async function loadData() {
     for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
   }
   const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
-  return JSON.parse(await new Response(stream).text());
+  return new Response(stream).text();
 };
 
-/* Started at once, while the rest of the page's code is compiled. */
-Report.data = Report.loadData();
+/* Started at once, while the rest of the page's code is compiled: the page's data, and
+ * the parts of it kept in blocks of their own (`intelsim-NAME`, parsed on first use). */
+Report.data = Report.inflate("intelsim-data").then((text) => JSON.parse(text));
+Report.deferred = {};
+for (const node of document.querySelectorAll("script[id^='intelsim-']")) {
+  if (node.id !== "intelsim-data") Report.deferred[node.id.slice("intelsim-".length)] = Report.inflate(node.id);
+}
 
 /* Running sums: the page stores increasing integers as differences. */
 Report.undelta = function undelta(values) {

@@ -239,8 +239,8 @@ class Perspective {
     this.fields = this.truth ? null : known.fields;
     // for each interned set of viewers, whether this perspective is among them
     this.sees = report.lines.viewerSets.map((set) => this.truth || set.has(index));
-    this.provenance = this.truth ? data.provenance.items : (data.provenance.as[name] || {});
-    this.assessments = new Set(Object.keys(this.provenance));
+    // the assessments it may open (their provenance is parsed when first opened)
+    this.assessments = new Set(this.truth ? data.assessments.items : (data.assessments.as[name] || []));
     // the metrics measure the mechanism against ground truth (usages, fabrications)
     this.metrics = this.truth ? data.metrics : { keys: [], values: [] };
     this.sizes = {
@@ -282,8 +282,10 @@ class Perspective {
 }
 
 class RunReport {
-  constructor(data) {
+  constructor(data, deferred) {
     this.data = data;
+    this.deferred = deferred; // {part: JSON text}, parsed on first use
+    this.parts = {};
     this.run = data.run;
     this.tph = data.run.ticks_per_hour;
     this.startMs = Date.parse(data.run.start);
@@ -1069,9 +1071,39 @@ class RunReport {
     this.showTab("provenance");
   }
 
+  /* A deferred part of the data, parsed the first time it is asked for. */
+  part(name) {
+    if (!(name in this.parts)) {
+      this.parts[name] = JSON.parse(this.deferred[name]);
+      delete this.deferred[name];
+    }
+    return this.parts[name];
+  }
+
+  /* The provenance of assessment `id` as perspective `pv` tells it: explain's lines (a
+   * timeline line is stored as a reference to it), and the graph's boxes and arrows. */
+  provenanceOf(pv, id) {
+    if (!pv.assessments.has(id)) return undefined;
+    const p = this.part("provenance");
+    const entry = pv.truth ? p.items[id] : (p.as[pv.name] || {})[id];
+    if (!entry) return undefined;
+    const [runs, nodes, edges] = entry;
+    const lines = [];
+    for (let k = 0; k < runs.length; k += 2) {
+      for (let ix = runs[k]; ix < runs[k] + runs[k + 1]; ix++) {
+        const told = p.lines[ix];
+        if (typeof told === "string") { lines.push(told); continue; }
+        const code = -1 - told; // ((line * 8 + depth) * 2 + truth)
+        const truth = code % 2, depth = Math.floor(code / 2) % 8, line = Math.floor(code / 16);
+        lines.push("    ".repeat(depth) + this.lines.when(line) + "  " + this.lines.textOf(line, truth === 1));
+      }
+    }
+    return { lines, nodes: nodes.map((i) => p.nodes[i]), edges: edges.map((i) => p.edges[i]) };
+  }
+
   /* The provenance of `id` as this perspective knows it (nothing of one it never saw). */
   showProvenance(id) {
-    const item = id ? this.pv.provenance[id] : undefined;
+    const item = id ? this.provenanceOf(this.pv, id) : undefined;
     const list = document.getElementById("prov-lines");
     document.getElementById("assessment").value = item ? id : "";
     this.provenanceShown = item ? id : null;
@@ -1081,9 +1113,7 @@ class RunReport {
       if (this.provCy) this.provCy.elements().remove();
       return;
     }
-    const lines = this.data.provenance.lines;
-    list.innerHTML = item.lines.map((ix, k) => {
-      const text = lines[ix];
+    list.innerHTML = item.lines.map((text, k) => {
       return `<li class="${k === 0 ? "head" : ""}">${this.linkify(Report.escape(text))}</li>`;
     }).join("");
     this.drawProvenanceGraph(item);
@@ -1386,8 +1416,10 @@ class RunReport {
   try {
     const loading = performance.now();
     const data = await Report.data;
+    const deferred = {};
+    for (const [name, text] of Object.entries(Report.deferred)) deferred[name] = await text;
     const loaded = performance.now();
-    const report = new RunReport(data);
+    const report = new RunReport(data, deferred);
     report.tab = "map";
     report.start();
     report.timings.data = loaded - loading;

@@ -128,7 +128,7 @@ def test_the_report_is_one_file_with_everything_inline(run_dir: Path, tmp_path: 
     assert "run report:" in result.stdout and str(out) in result.stdout
     text = out.read_text(encoding="utf-8")
     assert not re.search(r"<(script|link|img)[^>]+(src|href)=", text)  # nothing to fetch
-    assert "cytoscape" in text and "uPlot" in text
+    assert "Report.Graph" in text and "uPlot" in text
     data = page_data(out)
     assert data["kind"] == "run"
     # columns, not events: the page carries a few hundred bytes per event at most

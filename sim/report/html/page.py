@@ -23,11 +23,11 @@ from sim.errors import LogError
 # when first shown (JSON.parse is the cost of a big part; the provenance is the biggest)
 DEFERRED = {"run": ("provenance",), "experiment": ()}
 VENDOR_SCRIPTS = {
-    "run": ("cytoscape.min.js", "uPlot.iife.min.js"),
+    "run": ("uPlot.iife.min.js",),
     "experiment": (),
 }
 VENDOR_STYLES = {"run": ("uPlot.min.css",), "experiment": ()}
-SCRIPTS = {"run": ("common.js", "run.js"), "experiment": ("common.js", "experiment.js")}
+SCRIPTS = {"run": ("common.js", "graph.js", "run.js"), "experiment": ("common.js", "experiment.js")}
 
 
 def _asset(folder: str, name: str) -> str:

@@ -25,9 +25,9 @@ from sim.experiments.run import run_to_directory
 from sim.report.html import write_report
 from sim.report.html.experiment import experiment_data
 from sim.report.html.glossary import glossary_text
-from sim.report.html.provenance import unruns
 from sim.report.html.run_data import run_data
 from sim.report.html.states import TICKS_PER_HOUR, splice, ticks
+from sim.report.html.texts import decode_texts, encode_texts
 from sim.scenario.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,31 +63,68 @@ def test_a_nodes_provenance_tells_only_events_its_timeline_lists(run_dir: Path) 
     # the node saw (told as a node tells it), and no word of the rest is ground truth
     data = run_data(run_dir)
     provenance, story = data["provenance"], data["lines"]
-    table = provenance["lines"]
-    told = provenance["as"]
-    assert set(told) == {n["name"] for n in data["network"]["nodes"]}
+    timeline = decode_texts(story["text"])
+    texts = iter(decode_texts(provenance["texts"]))
+    references = iter(provenance["line"])
+    table: list[tuple[str, int | None, int]] = []  # (text, timeline line, truth)
+    line = 0
+    for how in provenance["how"]:
+        if how == 0:
+            table.append((next(texts), None, 0))
+        else:
+            line += next(references)
+            table.append((timeline[line], line, (how - 1) % 2))
+    assert set(provenance["as"]) == {n["name"] for n in data["network"]["nodes"]}
     node_index = {n["name"]: i for i, n in enumerate(data["network"]["nodes"])}
     checked = 0
-    for node, items in told.items():
-        assert list(items) == data["assessments"]["as"][node]
-        for item, (runs, nodes, _) in items.items():
-            for entry in (table[ix] for ix in unruns(runs)):
-                if isinstance(entry, str):
-                    assert not TRUTH_WORDS.search(entry), (node, item, entry)
-                    continue
-                line, truth = (-1 - entry) // 16, (-1 - entry) % 2
-                assert truth == 0 and not story["truth"][line], (node, item)
-                assert node_index[node] in story["viewer_sets"][story["viewers"][line]]
-                assert not TRUTH_WORDS.search(story["text"][line]), (node, item)
-                checked += 1
-            kinds = {provenance["nodes"][ix][1] for ix in nodes}
-            assert kinds <= {"report", "contradiction", "node", "assessment", "receiver"}
+
+    def entries(items: list[list[list[int]]]) -> list[list[tuple[str, int | None, int]]]:
+        out, end = [], 0
+        for runs, _, _ in items:
+            told = []
+            for k in range(0, len(runs), 2):
+                start = end + runs[k]
+                end = start + runs[k + 1]
+                told += table[start:end]
+            out.append(told)
+        return out
+
+    for node, items in provenance["as"].items():
+        assert len(items) == len(data["assessments"]["as"][node])
+        for item, told in zip(data["assessments"]["as"][node], entries(items), strict=True):
+            for text, ref, truth in told:
+                assert not TRUTH_WORDS.search(text), (node, item, text)
+                if ref is not None:
+                    assert truth == 0 and not story["truth"][ref], (node, item)
+                    assert node_index[node] in story["viewer_sets"][story["viewers"][ref]]
+                    checked += 1
+        kinds = {provenance["nodes"][ix][1] for _, nodes, _ in items for ix in nodes}
+        assert kinds <= {"report", "contradiction", "node", "assessment", "receiver"}
     assert checked > 50
     # ground truth tells where every report came from
     assert any(
-        TRUTH_WORDS.search(table[ix]) for runs, _, _ in provenance["items"].values()
-        for ix in unruns(runs) if isinstance(table[ix], str)
-    )  # fmt: skip
+        TRUTH_WORDS.search(text) for told in entries(provenance["items"]) for text, _, _ in told
+    )
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["R1 at 2024-07-11 00:07", "R2 at 2024-07-11 00:08", "R10 at 2024-07-12 10:00"],
+        ["1.7h after sending", "0.05 (bar 0.60)", "10.0 and 0", "no number", ""],
+        ["007 and 0 and 100", "M12 (R9) 3.4d", "M11 (R10) 13.4d", "-3 +1.120"],
+    ],
+)
+def test_lines_as_templates_and_numbers_give_the_same_lines_back(texts: list[str]) -> None:
+    encoded = encode_texts(texts)
+    assert decode_texts(encoded) == texts
+
+
+def test_lines_differing_in_numbers_share_one_template_and_store_small_differences() -> None:
+    texts = [f"UKR-HUR starts analysing R{n} after {n % 7}.5h" for n in range(100, 200)]
+    encoded = encode_texts(texts)
+    assert encoded["templates"] == ["UKR-HUR starts analysing R\x01 after \x01.5h"]
+    assert encoded["numbers"][:4] == [100, 100 % 7, 1, 1] and set(encoded["numbers"][2::2]) == {1}
 
 
 def test_the_clock_rounds_up_so_that_events_at_t_are_shown_at_t() -> None:

@@ -2,30 +2,35 @@
 
 ``explain`` tells an assessment's reports and their every step; the steps are timeline
 lines ("when  text", indented), and one report's block recurs in every assessment that
-weighs it. So the page's provenance is three tables and, per item, indices into them:
+weighs it. So the page's provenance is tables and, per item, indices into them:
 
-- ``lines``: each distinct line once, either its text or, for a timeline line, a
-  reference to it (the page has the timeline): ``-1 - ((line * 8 + depth) * 2 + truth)``,
-  the line told at ``depth`` indents, with its ground truth (truth 1) or as a node
-  tells it (truth 0);
-- an item's lines as runs of consecutive table indices ``[start, count, ...]``: a block
+- the distinct lines, each once, in order of first use: either the next of ``texts``
+  (templates and numbers, :mod:`sim.report.html.texts`) or a timeline line (the page
+  has the timeline), told at some depth of indent, with its ground truth or as a node
+  tells it. ``how`` says which: 0 for a text, else ``1 + depth * 2 + truth``; ``line``
+  holds each referenced timeline line as the difference from the one before;
+- an item's lines as runs of consecutive line numbers, ``[start, count, ...]``, each
+  start counted from the end of the run before (in the same list): a report's block
   met before is one run;
 - ``nodes`` and ``edges`` of the graphs, each distinct box and arrow once.
 
-Every item is decoded again here, exactly as the page decodes it, and compared with
-what ``explain`` said: a line the page would tell differently fails the build.
+``items`` lists the assessments as ground truth tells them, ``as`` per node as that
+node does, in the order of the page's ``assessments``. :func:`decode` is the page's
+rule in Python: the build decodes everything and compares it with what ``explain``
+said, so a line the page would tell differently fails the build.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 from sim.analysis.provenance import INDENT, Explanation
 from sim.report.html.states import ReportError
 from sim.report.html.story import Story
+from sim.report.html.texts import decode_texts, encode_texts
 
-MAX_DEPTH = 7  # indents a reference can carry (explain goes 4 deep)
+Entry = tuple[int, int, int]  # (-1, text, 0) or (timeline line, depth, truth)
 
 
 class _Interned:
@@ -41,72 +46,106 @@ class _Interned:
         return ix
 
 
-def _runs(indices: list[int]) -> list[int]:
-    """``[start, count, ...]``: runs of consecutive indices."""
-    out: list[int] = []
+def _runs(indices: list[int]) -> list[tuple[int, int]]:
+    """Runs of consecutive indices: ``(start, count)``."""
+    out: list[tuple[int, int]] = []
     for ix in indices:
-        if out and out[-2] + out[-1] == ix:
-            out[-1] += 1
+        if out and sum(out[-1]) == ix:
+            out[-1] = (out[-1][0], out[-1][1] + 1)
         else:
-            out += [ix, 1]
+            out.append((ix, 1))
     return out
 
 
-def unruns(runs: list[int]) -> list[int]:
-    """The indices that :func:`_runs` encoded."""
-    return [ix for k in range(0, len(runs), 2) for ix in range(runs[k], runs[k] + runs[k + 1])]
-
-
-def reference(line: str, story: Story, truth: bool) -> int | None:
-    """The code of `line` if it is a timeline line (indented), else None."""
+def _entry(line: str, story: Story, truth: bool, texts: _Interned) -> Entry:
+    """A timeline line (indented) by reference; any other line as a text."""
     text = line.lstrip(" ")
     depth, rest = divmod(len(line) - len(text), len(INDENT))
-    if rest or depth > MAX_DEPTH:
-        return None
-    told = story.said[truth].get(text)
+    told = None if rest else story.said[truth].get(text)
     if told is None:
-        return None
-    return -1 - ((told * (MAX_DEPTH + 1) + depth) * 2 + int(truth))
-
-
-def told(entry: str | int, story: Story) -> str:
-    """A table entry as the page shows it."""
-    if isinstance(entry, str):
-        return entry
-    code = -1 - entry
-    truth, code = code % 2, code // 2
-    line, depth = divmod(code, MAX_DEPTH + 1)
-    return INDENT * depth + story.told(line, bool(truth))
+        return (-1, texts.add(line, line), 0)
+    return (told, depth, int(truth))
 
 
 class ProvenanceTables:
-    """Collects explanations (one view's items at a time) into the page's tables."""
+    """Collects explanations, view by view, into the page's tables."""
 
     def __init__(self, story: Story) -> None:
         self.story = story
-        self.lines = _Interned()
+        self.entries = _Interned()
+        self.texts = _Interned()
         self.nodes = _Interned()
         self.edges = _Interned()
 
-    def add(self, explanation: Explanation, truth: bool) -> list[list[int]]:
-        """One item: ``[line runs, node indices, edge indices]`` (checked against `explanation`)."""
-        codes: list[int] = []
-        for line in explanation.lines:
-            ref = reference(line, self.story, truth)
-            entry: str | int = line if ref is None else ref
-            codes.append(self.lines.add(entry, entry))
+    def _item(self, explanation: Explanation, truth: bool) -> list[Any]:
+        lines = [
+            self.entries.add(entry, entry)
+            for entry in (_entry(line, self.story, truth, self.texts) for line in explanation.lines)
+        ]
         graph = explanation.graph
         nodes = [self.nodes.add(n, [n.id, n.kind, n.label, n.layer]) for n in graph.nodes]
         edges = [self.edges.add(e, [e.source, e.target, e.label, e.count]) for e in graph.edges]
-        item = [_runs(codes), nodes, edges]
-        if self.lines_of(item) != explanation.lines:
-            msg = f"internal: the report would tell {explanation.lines[0][:40]!r} differently"
-            raise ReportError(msg)
-        return item
+        return [_runs(lines), nodes, edges]
 
-    def lines_of(self, item: list[list[int]]) -> list[str]:
-        """An item's lines, decoded as the page decodes them."""
-        return [told(self.lines.values[ix], self.story) for ix in unruns(item[0])]
+    def encode(self, explained: Mapping[str | None, Mapping[str, Explanation]]) -> dict[str, Any]:
+        """The page's provenance of every view's items (checked: see the module docstring)."""
+        lists = {
+            view: [self._item(e, view is None) for e in items.values()]
+            for view, items in explained.items()
+        }
+        how, line, previous = [], [], 0
+        for told, depth, truth in self.entries.values:
+            how.append(0 if told < 0 else 1 + depth * 2 + truth)
+            if told >= 0:
+                line.append(told - previous)
+                previous = told
+        encoded = {
+            "items": _relative(lists.pop(None, [])),
+            "as": {node: _relative(items) for node, items in lists.items()},
+            "how": how,
+            "line": line,
+            "texts": encode_texts(self.texts.values),
+            "nodes": self.nodes.values,
+            "edges": self.edges.values,
+        }
+        for view, items in explained.items():
+            said = [e.lines for e in items.values()]
+            if decode(encoded, self.story, view) != said:
+                msg = f"internal: the report would tell the provenance as {view} differently"
+                raise ReportError(msg)
+        return encoded
 
-    def tables(self) -> dict[str, Any]:
-        return {"lines": self.lines.values, "nodes": self.nodes.values, "edges": self.edges.values}
+
+def _relative(items: list[list[Any]]) -> list[list[Any]]:
+    end, out = 0, []
+    for runs, nodes, edges in items:
+        flat = []
+        for start, count in runs:
+            flat += [start - end, count]
+            end = start + count
+        out.append([flat, nodes, edges])
+    return out
+
+
+def decode(encoded: dict[str, Any], story: Story, view: str | None) -> list[list[str]]:
+    """Each item's lines as the page shows them, for `view` (None: ground truth)."""
+    texts = iter(decode_texts(encoded["texts"]))
+    references = iter(encoded["line"])
+    table, line = [], 0
+    for how in encoded["how"]:
+        if how == 0:
+            table.append(next(texts))
+            continue
+        line += next(references)
+        depth, truth = divmod(how - 1, 2)
+        table.append(INDENT * depth + story.told(line, bool(truth)))
+    items = encoded["items"] if view is None else encoded["as"][view]
+    out, end = [], 0
+    for runs, _, _ in items:
+        lines = []
+        for k in range(0, len(runs), 2):
+            start = end + runs[k]
+            end = start + runs[k + 1]
+            lines += table[start:end]
+        out.append(lines)
+    return out

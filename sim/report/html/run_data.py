@@ -82,12 +82,7 @@ def _provenance(
     the assessments it issued or received as ``explain --as NODE`` tells them.
     """
     explained = explain_views(scenario, lambda: _events(run_dir), known)
-    tables = ProvenanceTables(story)
-    told = {
-        view: {item: tables.add(e, view is None) for item, e in items.items()}
-        for view, items in explained.items()
-    }
-    return {"items": told.pop(None), "as": told, **tables.tables()}
+    return ProvenanceTables(story).encode(explained)
 
 
 def _known(event: Event, known: dict[str | None, list[str]], seen: set[tuple[str, str]]) -> None:
@@ -161,8 +156,8 @@ def run_data(run_dir: Path, *, exhaustive: bool = False) -> dict[str, Any]:
         "sizes": sizes.columns(),
         "outages": intervals.columns(),
         "assessments": {
-            "items": list(provenance["items"]),
-            "as": {node: list(items) for node, items in provenance["as"].items()},
+            "items": known[None],
+            "as": {node: items for node, items in known.items() if node is not None},
         },
         "provenance": provenance,  # a page part of its own, parsed when first opened
         "glossary": glossary(scenario),

@@ -16,6 +16,7 @@ from typing import Any
 from sim.analysis.perspective import visible_to
 from sim.analysis.timeline import Narrator
 from sim.events import Event
+from sim.report.html.texts import encode_texts
 from sim.scenario.models import Scenario
 
 
@@ -106,7 +107,7 @@ class Story:
             "event": delta_encode(self.event),
             "kind": self.kind,
             "truth": self.truth,
-            "text": self.text,
+            "text": encode_texts(self.text),
             "extra": self.extra,
             "viewers": self.viewers,
             "minute": delta_encode(self.minute),

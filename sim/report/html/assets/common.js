@@ -29,6 +29,27 @@ for (const node of document.querySelectorAll("script[id^='intelsim-']")) {
   if (node.id !== "intelsim-data") Report.deferred[node.id.slice("intelsim-".length)] = Report.inflate(node.id);
 }
 
+/* Lines stored as templates and numbers (sim/report/html/texts.py): each number is the
+ * difference from the same number of the last line of the same template. */
+Report.texts = function texts(encoded) {
+  const parts = encoded.templates.map((t) => t.split("\u0001"));
+  const last = parts.map((p) => new Float64Array(p.length - 1));
+  const numbers = encoded.numbers;
+  const which = encoded.template;
+  const out = new Array(which.length);
+  let k = 0;
+  for (let i = 0; i < which.length; i++) {
+    const pieces = parts[which[i]], values = last[which[i]];
+    let text = pieces[0];
+    for (let j = 0; j < values.length; j++) {
+      values[j] += numbers[k++];
+      text += values[j] + pieces[j + 1];
+    }
+    out[i] = text;
+  }
+  return out;
+};
+
 /* Running sums: the page stores increasing integers as differences. */
 Report.undelta = function undelta(values) {
   const out = new Float64Array(values.length);

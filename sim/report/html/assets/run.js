@@ -95,7 +95,7 @@ class Lines {
     const lines = data.lines;
     this.kinds = lines.kinds;
     this.kind = lines.kind;
-    this.text = lines.text;
+    this.text = Report.texts(lines.text);
     this.extra = lines.extra;
     this.truth = lines.truth;
     this.viewers = lines.viewers;
@@ -1011,25 +1011,49 @@ class RunReport {
     return this.parts[name];
   }
 
-  /* The provenance of assessment `id` as perspective `pv` tells it: explain's lines (a
-   * timeline line is stored as a reference to it), and the graph's boxes and arrows. */
+  /* The provenance tables (sim/report/html/provenance.py), decoded when first needed:
+   * every distinct line's text, and per view each assessment's line numbers. */
+  provenance() {
+    if (this.provenanceTables) return this.provenanceTables;
+    const p = this.part("provenance");
+    const texts = Report.texts(p.texts);
+    const table = new Array(p.how.length);
+    let text = 0, ref = 0, line = 0;
+    for (let i = 0; i < p.how.length; i++) {
+      const how = p.how[i];
+      if (how === 0) { table[i] = texts[text++]; continue; }
+      line += p.line[ref++];
+      const depth = (how - 1) >> 1, truth = (how - 1) & 1;
+      table[i] = "    ".repeat(depth) + this.lines.when(line) + "  " + this.lines.textOf(line, truth === 1);
+    }
+    const byId = (ids, items) => {
+      const out = new Map();
+      let end = 0;
+      items.forEach(([runs, nodes, edges], k) => {
+        const lines = [];
+        for (let r = 0; r < runs.length; r += 2) {
+          const start = end + runs[r];
+          end = start + runs[r + 1];
+          for (let ix = start; ix < end; ix++) lines.push(table[ix]);
+        }
+        out.set(ids[k], { lines, nodes: nodes.map((i) => p.nodes[i]), edges: edges.map((i) => p.edges[i]) });
+      });
+      return out;
+    };
+    const ids = this.data.assessments;
+    this.provenanceTables = {
+      items: byId(ids.items, p.items),
+      as: new Map(Object.entries(p.as).map(([node, items]) => [node, byId(ids.as[node], items)])),
+    };
+    return this.provenanceTables;
+  }
+
+  /* The provenance of assessment `id` as perspective `pv` tells it: explain's lines, and
+   * the graph's boxes and arrows (nothing of one it never saw). */
   provenanceOf(pv, id) {
     if (!pv.assessments.has(id)) return undefined;
-    const p = this.part("provenance");
-    const entry = pv.truth ? p.items[id] : (p.as[pv.name] || {})[id];
-    if (!entry) return undefined;
-    const [runs, nodes, edges] = entry;
-    const lines = [];
-    for (let k = 0; k < runs.length; k += 2) {
-      for (let ix = runs[k]; ix < runs[k] + runs[k + 1]; ix++) {
-        const told = p.lines[ix];
-        if (typeof told === "string") { lines.push(told); continue; }
-        const code = -1 - told; // ((line * 8 + depth) * 2 + truth)
-        const truth = code % 2, depth = Math.floor(code / 2) % 8, line = Math.floor(code / 16);
-        lines.push("    ".repeat(depth) + this.lines.when(line) + "  " + this.lines.textOf(line, truth === 1));
-      }
-    }
-    return { lines, nodes: nodes.map((i) => p.nodes[i]), edges: edges.map((i) => p.edges[i]) };
+    const tables = this.provenance();
+    return (pv.truth ? tables.items : tables.as.get(pv.name) || new Map()).get(id);
   }
 
   /* The provenance of `id` as this perspective knows it (nothing of one it never saw). */

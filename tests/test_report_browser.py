@@ -305,6 +305,30 @@ def test_provenance_panel_shows_what_explain_prints(run_page: Loaded, run_dir: P
     assert first.startswith(f"{target}: issued by")
 
 
+def test_an_address_opens_an_assessment_while_its_provenance_is_still_being_read(
+    context: BrowserContext, run_page_path: Path, run_dir: Path
+) -> None:
+    # the provenance is a data block of its own, inflated while the page starts and parsed
+    # when first shown: an assessment the address opens before that shows once it is read
+    item = assessment_with_most_reports(run_dir)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(run_page_path.as_uri() + f"#item={item}&as=")
+    page.wait_for_function("window.intelsim !== undefined", timeout=15000)
+    page.wait_for_function("window.intelsim.ready", timeout=15000)
+    page.wait_for_function(
+        "(id) => (document.querySelector('#prov-lines li') || {})"
+        ".innerText?.startsWith(id + ': issued')",
+        arg=item,
+    )
+    expected = cli("explain", str(run_dir), item).splitlines()
+    assert provenance_lines(page) == [line.rstrip() for line in expected]
+    assert item in page.evaluate("window.intelsim.provenanceGraph()")
+    assert page.input_value("#assessment") == item and errors == []
+    page.close()
+
+
 def test_metrics_charts_and_glossary(run_page: Loaded, run_dir: Path) -> None:
     page = run_page.page
     page.click(".tabs button[data-tab=metrics]")

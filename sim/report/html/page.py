@@ -22,10 +22,10 @@ from sim.errors import LogError
 # parts of the data in blocks of their own: inflated while the page starts, parsed only
 # when first shown (JSON.parse is the cost of a big part; the provenance is the biggest)
 DEFERRED = {"run": ("provenance",), "experiment": ()}
-VENDOR_SCRIPTS = {
-    "run": ("uPlot.iife.min.js",),
-    "experiment": (),
-}
+VENDOR_SCRIPTS: dict[str, tuple[str, ...]] = {"run": (), "experiment": ()}
+# libraries run only when first needed (the charts: not before the metrics tab opens);
+# kept as text in the page, so that starting the page does not compile them
+LATER_SCRIPTS = {"run": {"uPlot": "uPlot.iife.min.js"}, "experiment": {}}
 VENDOR_STYLES = {"run": ("uPlot.min.css",), "experiment": ()}
 SCRIPTS = {"run": ("common.js", "graph.js", "run.js"), "experiment": ("common.js", "experiment.js")}
 
@@ -34,8 +34,17 @@ def _asset(folder: str, name: str) -> str:
     return resources.files("sim.report.html").joinpath(folder, name).read_text(encoding="utf-8")
 
 
+def _escaped(code: str) -> str:
+    return code.replace("</script", "<\\/script")
+
+
 def _script(code: str) -> str:
-    return "<script>\n" + code.replace("</script", "<\\/script") + "\n</script>"
+    return "<script>\n" + _escaped(code) + "\n</script>"
+
+
+def _kept_script(name: str, file: str) -> str:
+    code = _escaped(_asset("vendor", file))
+    return f'<script type="text/plain" data-library="{name}">\n{code}\n</script>'
 
 
 def encode_data(data: Any) -> str:
@@ -76,6 +85,7 @@ def render_page(kind: str, title: str, data: Any) -> str:
             body,
             _data_block("intelsim-data", data),
             *(_data_block(f"intelsim-{name}", part) for name, part in parts.items()),
+            *(_kept_script(name, file) for name, file in LATER_SCRIPTS[kind].items()),
             *(_script(code) for code in scripts),
             "</body>",
             "</html>",

@@ -30,24 +30,57 @@ for (const node of document.querySelectorAll("script[id^='intelsim-']")) {
 }
 
 /* Lines stored as templates and numbers (sim/report/html/texts.py): each number is the
- * difference from the same number of the last line of the same template. */
-Report.texts = function texts(encoded) {
-  const parts = encoded.templates.map((t) => t.split("\u0001"));
-  const last = parts.map((p) => new Float64Array(p.length - 1));
-  const numbers = encoded.numbers;
-  const which = encoded.template;
-  const out = new Array(which.length);
-  let k = 0;
-  for (let i = 0; i < which.length; i++) {
-    const pieces = parts[which[i]], values = last[which[i]];
-    let text = pieces[0];
-    for (let j = 0; j < values.length; j++) {
-      values[j] += numbers[k++];
-      text += values[j] + pieces[j + 1];
+ * difference from the same number of the last line of the same template. The numbers
+ * are summed at once (typed arrays, fast); a line's text is built when first asked for. */
+Report.Texts = class Texts {
+  constructor(encoded) {
+    this.parts = encoded.templates.map((t) => t.split("\u0001"));
+    this.which = encoded.template;
+    const n = this.which.length, numbers = encoded.numbers;
+    this.length = n;
+    this.values = new Float64Array(numbers.length);
+    this.offset = new Int32Array(n + 1);
+    const last = this.parts.map((p) => new Float64Array(p.length - 1));
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      this.offset[i] = k;
+      const values = last[this.which[i]];
+      for (let j = 0; j < values.length; j++, k++) {
+        values[j] += numbers[k];
+        this.values[k] = values[j];
+      }
     }
-    out[i] = text;
+    this.offset[n] = k;
+    this.built = new Array(n);
   }
-  return out;
+
+  at(i) {
+    let text = this.built[i];
+    if (text === undefined) {
+      const pieces = this.parts[this.which[i]];
+      text = pieces[0];
+      for (let j = 1, k = this.offset[i]; j < pieces.length; j++, k++) text += this.values[k] + pieces[j];
+      this.built[i] = text;
+    }
+    return text;
+  }
+};
+
+/* Every line of `encoded` (templates and numbers). */
+Report.texts = function texts(encoded) {
+  const decoded = new Report.Texts(encoded);
+  return Array.from({ length: decoded.length }, (_, i) => decoded.at(i));
+};
+
+/* Run a library the page keeps as text until first needed (`data-library` NAME). */
+Report.library = function library(name) {
+  if (!(name in window)) {
+    const kept = document.querySelector(`script[data-library="${name}"]`);
+    const script = document.createElement("script");
+    script.textContent = kept.textContent;
+    document.body.append(script); // an inline script runs as it is added
+  }
+  return window[name];
 };
 
 /* Running sums: the page stores increasing integers as differences. */

@@ -95,7 +95,7 @@ class Lines {
     const lines = data.lines;
     this.kinds = lines.kinds;
     this.kind = lines.kind;
-    this.text = Report.texts(lines.text);
+    this.text = new Report.Texts(lines.text); // built line by line, when shown
     this.extra = lines.extra;
     this.truth = lines.truth;
     this.viewers = lines.viewers;
@@ -124,9 +124,9 @@ class Lines {
   }
 
   textOf(i, groundTruth) {
-    if (!groundTruth) return this.text[i];
+    if (!groundTruth) return this.text.at(i);
     const extra = this.extra[i];
-    return typeof extra === "string" ? this.text[i] + extra : extra[0];
+    return typeof extra === "string" ? this.text.at(i) + extra : extra[0];
   }
 
   when(i) {
@@ -284,8 +284,13 @@ class Perspective {
 class RunReport {
   constructor(data, deferred) {
     this.data = data;
-    this.deferred = deferred; // {part: JSON text}, parsed on first use
+    // {part: promise of its JSON text}: inflated while the page starts, parsed on first use
+    this.deferred = deferred;
+    this.texts = {};
     this.parts = {};
+    for (const [name, promise] of Object.entries(deferred)) {
+      promise.then((text) => { this.texts[name] = text; });
+    }
     this.run = data.run;
     this.tph = data.run.ticks_per_hour;
     this.startMs = Date.parse(data.run.start);
@@ -519,11 +524,18 @@ class RunReport {
     ctx.scale(ratio, ratio);
     ctx.clearRect(0, 0, width, 14);
     const { index, ticks } = this.pv.lines;
+    // one mark per pixel and colour, however many lines fall on it (40,000 in a long run)
+    const colours = this.lines.kinds.map((kind) => MARK_KINDS[kind] || null);
+    const drawn = new Uint8Array(width * colours.length);
     for (let j = 0; j < index.length; j++) {
-      const colour = MARK_KINDS[this.lines.kinds[this.lines.kind[index[j]]]];
+      const kind = this.lines.kind[index[j]];
+      const colour = colours[kind];
       if (!colour) continue;
+      const x = Math.round((ticks[j] / this.end) * (width - 1));
+      if (drawn[kind * width + x]) continue;
+      drawn[kind * width + x] = 1;
       ctx.fillStyle = colour;
-      ctx.fillRect(Math.round((ticks[j] / this.end) * (width - 1)), 2, 1.5, 10);
+      ctx.fillRect(x, 2, 1.5, 10);
     }
   }
 
@@ -741,7 +753,7 @@ class RunReport {
     const lines = this.lines;
     const kind = lines.kinds[lines.kind[i]];
     const truth = lines.truth[i] ? " truth" : "";
-    let text = Report.escape(lines.text[i]);
+    let text = Report.escape(lines.text.at(i));
     if (this.pv.truth) {
       const extra = lines.extra[i];
       if (typeof extra !== "string") text = Report.escape(extra[0]);
@@ -1002,13 +1014,20 @@ class RunReport {
     this.showTab("provenance");
   }
 
-  /* A deferred part of the data, parsed the first time it is asked for. */
+  /* A deferred part of the data, parsed the first time it is asked for; undefined while
+   * it is still being inflated (see `whenPart`). */
   part(name) {
     if (!(name in this.parts)) {
-      this.parts[name] = JSON.parse(this.deferred[name]);
-      delete this.deferred[name];
+      if (!(name in this.texts)) return undefined;
+      this.parts[name] = JSON.parse(this.texts[name]);
+      delete this.texts[name];
     }
     return this.parts[name];
+  }
+
+  /* A promise of every deferred part inflated. */
+  whenParts() {
+    return Promise.all(Object.values(this.deferred));
   }
 
   /* The provenance tables (sim/report/html/provenance.py), decoded when first needed:
@@ -1016,6 +1035,7 @@ class RunReport {
   provenance() {
     if (this.provenanceTables) return this.provenanceTables;
     const p = this.part("provenance");
+    if (!p) return undefined;
     const texts = Report.texts(p.texts);
     const table = new Array(p.how.length);
     let text = 0, ref = 0, line = 0;
@@ -1053,6 +1073,7 @@ class RunReport {
   provenanceOf(pv, id) {
     if (!pv.assessments.has(id)) return undefined;
     const tables = this.provenance();
+    if (!tables) return null; // not inflated yet
     return (pv.truth ? tables.items : tables.as.get(pv.name) || new Map()).get(id);
   }
 
@@ -1060,6 +1081,14 @@ class RunReport {
   showProvenance(id) {
     const item = id ? this.provenanceOf(this.pv, id) : undefined;
     const list = document.getElementById("prov-lines");
+    if (item === null) { // still inflating (a click or an address in the first moments)
+      this.provenanceShown = id;
+      document.getElementById("assessment").value = id;
+      list.innerHTML = `<li class="head loading">${Report.escape(id)}: reading the provenance…</li>`;
+      if (this.provCy) this.provCy.set([], []);
+      this.whenParts().then(() => { if (this.provenanceShown === id) this.showProvenance(id); });
+      return;
+    }
     document.getElementById("assessment").value = item ? id : "";
     this.provenanceShown = item ? id : null;
     if (!item) {
@@ -1192,10 +1221,11 @@ class RunReport {
     names.forEach((name, i) => {
       series.push({
         label: name, stroke: Report.palette[i % Report.palette.length], width: 2,
-        paths: stepped ? uPlot.paths.stepped({ align: 1 }) : undefined, spanGaps: false,
+        paths: stepped ? Report.library("uPlot").paths.stepped({ align: 1 }) : undefined, spanGaps: false,
       });
     });
-    const plot = new uPlot({
+    const Plot = Report.library("uPlot");
+    const plot = new Plot({
       width, height: 260, series, legend: { show: true, live: false },
       axes: [{}, { label, labelSize: 18, size: 60 }],
       scales: { x: { time: true } },
@@ -1315,7 +1345,7 @@ class RunReport {
 
   api() {
     return {
-      ready: true,
+      ready: false,
       seekHours: (h) => this.seek(Math.round(h * this.tph)),
       setView: (v) => this.setView(v),
       showTab: (t) => this.showTab(t),
@@ -1347,15 +1377,15 @@ class RunReport {
   try {
     const loading = performance.now();
     const data = await Report.data;
-    const deferred = {};
-    for (const [name, text] of Object.entries(Report.deferred)) deferred[name] = await text;
     const loaded = performance.now();
-    const report = new RunReport(data, deferred);
+    const report = new RunReport(data, Report.deferred);
     report.tab = "map";
     report.start();
     report.timings.data = loaded - loading;
     report.timings.model = performance.now() - loaded - report.timings.firstRender;
     window.intelsim = report.api();
+    await report.whenParts();
+    window.intelsim.ready = true; // everything inflated: any panel opens at once
   } catch (error) {
     Report.fatal(error);
   }

@@ -15,9 +15,9 @@ weighs it. So the page's provenance is tables and, per item, indices into them:
 - ``nodes`` and ``edges`` of the graphs, each distinct box and arrow once.
 
 ``items`` lists the assessments as ground truth tells them, ``as`` per node as that
-node does, in the order of the page's ``assessments``. :func:`decode` is the page's
-rule in Python: the build decodes everything and compares it with what ``explain``
-said, so a line the page would tell differently fails the build.
+node does, in the order of the page's ``assessments``. The build decodes everything
+with the page's rule and compares it with what ``explain`` said, so a line the page
+would tell differently fails the build.
 """
 
 from __future__ import annotations
@@ -99,18 +99,21 @@ class ProvenanceTables:
             if told >= 0:
                 line.append(told - previous)
                 previous = told
-        encoded = {
-            "items": _relative(lists.pop(None, [])),
-            "as": {node: _relative(items) for node, items in lists.items()},
+        relative = {view: _relative(items) for view, items in lists.items()}
+        encoded: dict[str, Any] = {
+            "items": relative.pop(None, []),
+            "as": relative,
             "how": how,
             "line": line,
             "texts": encode_texts(self.texts.values),
             "nodes": self.nodes.values,
             "edges": self.edges.values,
         }
+        table = _table(encoded, self.story)
         for view, items in explained.items():
             said = [e.lines for e in items.values()]
-            if decode(encoded, self.story, view) != said:
+            told = encoded["items"] if view is None else relative[view]
+            if _items(table, told) != said:
                 msg = f"internal: the report would tell the provenance as {view} differently"
                 raise ReportError(msg)
         return encoded
@@ -127,8 +130,7 @@ def _relative(items: list[list[Any]]) -> list[list[Any]]:
     return out
 
 
-def decode(encoded: dict[str, Any], story: Story, view: str | None) -> list[list[str]]:
-    """Each item's lines as the page shows them, for `view` (None: ground truth)."""
+def _table(encoded: dict[str, Any], story: Story) -> list[str]:
     texts = iter(decode_texts(encoded["texts"]))
     references = iter(encoded["line"])
     table, line = [], 0
@@ -139,7 +141,10 @@ def decode(encoded: dict[str, Any], story: Story, view: str | None) -> list[list
         line += next(references)
         depth, truth = divmod(how - 1, 2)
         table.append(INDENT * depth + story.told(line, bool(truth)))
-    items = encoded["items"] if view is None else encoded["as"][view]
+    return table
+
+
+def _items(table: list[str], items: list[list[Any]]) -> list[list[str]]:
     out, end = [], 0
     for runs, _, _ in items:
         lines = []

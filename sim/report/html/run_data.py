@@ -73,15 +73,21 @@ def _perspectives(scenario: Scenario) -> dict[str, Any]:
     return out
 
 
+def _kept(events: Iterator[Event], log: list[Event]) -> Iterator[Event]:
+    for event in events:
+        log.append(event)
+        yield event
+
+
 def _provenance(
-    scenario: Scenario, run_dir: Path, known: dict[str | None, list[str]], story: Story
+    scenario: Scenario, log: list[Event], known: dict[str | None, list[str]], story: Story
 ) -> dict[str, Any]:
     """``explain`` per assessment, as tables (see :mod:`sim.report.html.provenance`).
 
     ``items``: every assessment as ``explain`` tells it (ground truth); ``as``: per node,
     the assessments it issued or received as ``explain --as NODE`` tells them.
     """
-    explained = explain_views(scenario, lambda: _events(run_dir), known)
+    explained = explain_views(scenario, lambda: iter(log), known)
     return ProvenanceTables(story).encode(explained)
 
 
@@ -112,7 +118,8 @@ def run_data(run_dir: Path, *, exhaustive: bool = False) -> dict[str, Any]:
     known: dict[str | None, list[str]] = {None: [], **{node: [] for node in scenario.nodes}}
     noted: set[tuple[str, str]] = set()
     ended, state = False, state0
-    for index, (event, state) in enumerate(fold(scenario, _events(run_dir))):
+    log: list[Event] = []  # read and decoded once: provenance's passes go over this
+    for index, (event, state) in enumerate(fold(scenario, _kept(_events(run_dir), log))):
         times.append(ticks(event.t))
         deltas.after(index, event, state)
         trips.add(event, state, story.add(index, event))
@@ -123,7 +130,7 @@ def run_data(run_dir: Path, *, exhaustive: bool = False) -> dict[str, Any]:
         msg = f"{run_dir}: the log has no events to draw"
         raise ReportError(msg)
     deltas.check(state)
-    provenance = _provenance(scenario, run_dir, known, story)
+    provenance = _provenance(scenario, log, known, story)
     return {
         "kind": "run",
         "run": {

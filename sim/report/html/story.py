@@ -43,6 +43,7 @@ class Story:
         # each told line as the CLI prints it ("when  text") -> its index: explain's
         # lines that are timeline lines are stored as references to them
         self.said: dict[bool, dict[str, int]] = {True: {}, False: {}}
+        self._minutes: dict[int, str] = {}  # minute -> "%Y-%m-%d %H:%M"
 
     def _intern_kind(self, kind: str) -> int:
         ix = self._kind_ix.get(kind)
@@ -96,7 +97,10 @@ class Story:
             extra = self.extra[line]
             text = text + extra if isinstance(extra, str) else extra[0]
         minute = self.start_minute + self.minute[line]
-        when = datetime.fromtimestamp(minute * 60, tz=UTC).strftime("%Y-%m-%d %H:%M")
+        when = self._minutes.get(minute)
+        if when is None:
+            when = datetime.fromtimestamp(minute * 60, tz=UTC).strftime("%Y-%m-%d %H:%M")
+            self._minutes[minute] = when
         return f"{when}  {text}"
 
     def columns(self) -> dict[str, Any]:

@@ -49,11 +49,16 @@ class _Interned:
 def _runs(indices: list[int]) -> list[tuple[int, int]]:
     """Runs of consecutive indices: ``(start, count)``."""
     out: list[tuple[int, int]] = []
+    start = count = 0
     for ix in indices:
-        if out and sum(out[-1]) == ix:
-            out[-1] = (out[-1][0], out[-1][1] + 1)
-        else:
-            out.append((ix, 1))
+        if count and start + count == ix:
+            count += 1
+            continue
+        if count:
+            out.append((start, count))
+        start, count = ix, 1
+    if count:
+        out.append((start, count))
     return out
 
 

@@ -87,7 +87,7 @@ def _provenance(
     ``items``: every assessment as ``explain`` tells it (ground truth); ``as``: per node,
     the assessments it issued or received as ``explain --as NODE`` tells them.
     """
-    explained = explain_views(scenario, lambda: iter(log), known)
+    explained = explain_views(scenario, lambda: iter(log), known, story.narrated())
     return ProvenanceTables(story).encode(explained)
 
 

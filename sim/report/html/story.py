@@ -14,7 +14,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sim.analysis.perspective import visible_to
-from sim.analysis.timeline import Narrator
+from sim.analysis.provenance import Told
+from sim.analysis.timeline import Line, Narrator
 from sim.events import Event
 from sim.report.html.texts import encode_texts
 from sim.scenario.models import Scenario
@@ -44,6 +45,7 @@ class Story:
         # lines that are timeline lines are stored as references to them
         self.said: dict[bool, dict[str, int]] = {True: {}, False: {}}
         self._minutes: dict[int, str] = {}  # minute -> "%Y-%m-%d %H:%M"
+        self.said_lines: list[tuple[Line | None, Line | None]] = []  # per event: (truth, plain)
 
     def _intern_kind(self, kind: str) -> int:
         ix = self._kind_ix.get(kind)
@@ -67,6 +69,7 @@ class Story:
         """
         full = self.truth_narrator.narrate(event)
         plain = self.node_narrator.narrate(event)
+        self.said_lines.append((full, plain))
         if full is None:
             return None
         text = plain.text if plain is not None else full.text
@@ -89,6 +92,10 @@ class Story:
         when = self.start + timedelta(hours=event.t)  # exactly as format_when computes it
         self.minute.append(epoch_minute(when) - self.start_minute)
         return viewers
+
+    def narrated(self) -> Told:
+        """The log as this story's narrators told it (for provenance, not to tell it again)."""
+        return Told(self.truth_narrator, self.node_narrator, self.said_lines)
 
     def told(self, line: int, truth: bool) -> str:
         """Line number `line` as the CLI prints it, built as the page builds it."""

@@ -22,7 +22,7 @@ from typing import Any
 from sim.report.html.states import ReportError
 
 SLOT = "\x01"  # where a number was taken out of a template
-NUMBER = re.compile(r"(?<![\d.])(?:0|[1-9]\d*)(?!\d)")
+NUMBER = re.compile(r"(?<![\d.])(0|[1-9]\d*)(?!\d)")  # captured: split keeps it
 
 
 def encode_texts(texts: list[str]) -> dict[str, Any]:
@@ -35,10 +35,11 @@ def encode_texts(texts: list[str]) -> dict[str, Any]:
         if SLOT in text:
             msg = f"internal: a line holds the report's template mark: {text!r}"
             raise ReportError(msg)
-        template = templates.setdefault(NUMBER.sub(SLOT, text), len(templates))
+        pieces = NUMBER.split(text)  # [text, number, text, number, ..., text]
+        template = templates.setdefault(SLOT.join(pieces[::2]), len(templates))
         which.append(template)
-        for slot, match in enumerate(NUMBER.finditer(text)):
-            value = int(match.group())
+        for slot, digits in enumerate(pieces[1::2]):
+            value = int(digits)
             numbers.append(value - last.get((template, slot), 0))
             last[template, slot] = value
     encoded = {"templates": list(templates), "template": which, "numbers": numbers}

@@ -26,6 +26,7 @@ from sim.report.html.story import Story, delta_encode, epoch_minute
 from sim.report.html.trips import Trips
 from sim.scenario.models import Scenario
 from sim.state import initial_state
+from sim.state.evolve import cycle_collection_paused
 from sim.store import events_path, read_events
 
 
@@ -104,6 +105,12 @@ def _known(event: Event, known: dict[str | None, list[str]], seen: set[tuple[str
 
 def run_data(run_dir: Path, *, exhaustive: bool = False) -> dict[str, Any]:
     """The page's data for the run in `run_dir` (see the module docstring)."""
+    # no cycles to find, and a heap as big as the log to walk in vain at every collection
+    with cycle_collection_paused():
+        return _run_data(run_dir, exhaustive)
+
+
+def _run_data(run_dir: Path, exhaustive: bool) -> dict[str, Any]:
     scenario, manifest = load_run(run_dir)
     horizon = float(scenario.duration)
     state0 = initial_state(scenario)

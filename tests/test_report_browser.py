@@ -211,6 +211,19 @@ def run_run_screens(run_page: Loaded) -> None:
     run_page.screenshot("run-map")
     page.click("#links tbody tr[data-link='USA-IC->NATO-JISD']")
     run_page.screenshot("run-map-link-selected")
+    # the map itself (SVG): a click on a box or an arrow selects it, a drag pans
+    page.click(".g-node[data-id='KOR-NIS'] rect.box")
+    assert page.inner_text("#details h3").startswith("KOR-NIS")
+    assert page.locator(".g-node.selected").get_attribute("data-id") == "KOR-NIS"
+    box = page.locator(".g-node[data-id='KOR-NIS'] rect.box").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + 5, box["y"] + 5)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 85, box["y"] + 45, steps=4)
+    page.mouse.up()
+    moved = page.locator(".g-node[data-id='KOR-NIS'] rect.box").bounding_box()
+    assert moved is not None and round(moved["x"] - box["x"]) == 80
+    assert page.inner_text("#details h3").startswith("KOR-NIS")  # a drag is not a click
 
 
 def timeline_lines(page: Page, *, everything: bool = True) -> tuple[list[str], str]:

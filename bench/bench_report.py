@@ -9,6 +9,7 @@ Prints, for the report of one baseline run:
   tables, timeline, details redrawn and laid out; the budget: under 50 ms), median
   and worst over many random jumps, next to a bare DOM update of the same tables
   (the ratio);
+- what each part of the page weighs (its code, and each part of the data, gzipped);
 - the Python build time per event at 1x and 8x the horizon (cost must grow linearly).
 
 Chromium is Debian's (/usr/bin/chromium), kept off the network as in the tests.
@@ -19,8 +20,11 @@ Usage: python bench/bench_report.py [--loads 5] [--seeks 200] [--scales 1,8]
 from __future__ import annotations
 
 import argparse
+import base64
+import gzip
 import os
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -28,6 +32,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import orjson
 from playwright.sync_api import sync_playwright
 
 HERE = Path(__file__).resolve().parent
@@ -49,6 +54,24 @@ window.bare = (n) => { const rows = [];
   return document.body.offsetHeight; };
 requestAnimationFrame(() => requestAnimationFrame(() => { window.drawn = performance.now(); }));
 </script></body></html>"""
+
+
+def weigh(path: Path) -> None:
+    """What each part of the page weighs: its code, and each part of its data, gzipped."""
+    text = path.read_text(encoding="utf-8")
+    blocks = re.findall(r'<script type="application/octet-stream" id="([^"]+)"[^>]*>([^<]*)<', text)
+    data = sum(len(encoded) for _, encoded in blocks)
+    print(
+        f"page: {len(text) / 1e3:.0f} KB; data blocks (base64) {data / 1e3:.0f} KB, "
+        f"the rest (code, styles, markup) {(len(text) - data) / 1e3:.0f} KB"
+    )
+    for name, encoded in blocks:
+        parts = orjson.loads(gzip.decompress(base64.b64decode(encoded)))
+        sizes = {key: len(gzip.compress(orjson.dumps(value), 9)) for key, value in parts.items()}
+        shown = ", ".join(
+            f"{k} {v / 1e3:.0f}" for k, v in sorted(sizes.items(), key=lambda x: -x[1])
+        )
+        print(f"  {name}, KB gzipped per part: {shown}")
 
 
 def run_baseline(out: Path, scale: int) -> Path:
@@ -207,6 +230,7 @@ def main() -> None:
         if report is None:
             return
         print(f"baseline-2024 report: {report.stat().st_size / 1e6:.3f} MB (budget 1.5 MB)")
+        weigh(report)
         with sync_playwright() as playwright:
             profile = folder / "profile"
             context = playwright.chromium.launch_persistent_context(

@@ -13,8 +13,6 @@ trap 'rm -rf "$work"' EXIT
 
 # package@version  file-in-package  sha256
 files=(
-  "cytoscape@3.35.0 dist/cytoscape.min.js 71fa9ebec21a7ca2c40cff6aacc30d1f6464e363662ad4b2c197e1adc770cd94"
-  "cytoscape@3.35.0 LICENSE -"
   "uplot@1.6.32 dist/uPlot.iife.min.js 19c8d4c6ad88929a79f4ae49d6f7161566dfd0ba3d15cc495e974f787eb78f1f"
   "uplot@1.6.32 dist/uPlot.min.css df630c6a8d6f8eeaff264b50f73ce5b114f646ffd9a0bb74f049b0a00135fa04"
   "uplot@1.6.32 LICENSE -"

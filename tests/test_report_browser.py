@@ -211,6 +211,19 @@ def run_run_screens(run_page: Loaded) -> None:
     run_page.screenshot("run-map")
     page.click("#links tbody tr[data-link='USA-IC->NATO-JISD']")
     run_page.screenshot("run-map-link-selected")
+    # the map itself (SVG): a click on a box or an arrow selects it, a drag pans
+    page.click(".g-node[data-id='KOR-NIS'] rect.box")
+    assert page.inner_text("#details h3").startswith("KOR-NIS")
+    assert page.locator(".g-node.selected").get_attribute("data-id") == "KOR-NIS"
+    box = page.locator(".g-node[data-id='KOR-NIS'] rect.box").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + 5, box["y"] + 5)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 85, box["y"] + 45, steps=4)
+    page.mouse.up()
+    moved = page.locator(".g-node[data-id='KOR-NIS'] rect.box").bounding_box()
+    assert moved is not None and round(moved["x"] - box["x"]) == 80
+    assert page.inner_text("#details h3").startswith("KOR-NIS")  # a drag is not a click
 
 
 def timeline_lines(page: Page, *, everything: bool = True) -> tuple[list[str], str]:
@@ -303,6 +316,30 @@ def test_provenance_panel_shows_what_explain_prints(run_page: Loaded, run_dir: P
     assert page.input_value("#assessment") == target
     first = page.eval_on_selector("#prov-lines li", "li => li.innerText")
     assert first.startswith(f"{target}: issued by")
+
+
+def test_an_address_opens_an_assessment_while_its_provenance_is_still_being_read(
+    context: BrowserContext, run_page_path: Path, run_dir: Path
+) -> None:
+    # the provenance is a data block of its own, inflated while the page starts and parsed
+    # when first shown: an assessment the address opens before that shows once it is read
+    item = assessment_with_most_reports(run_dir)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(run_page_path.as_uri() + f"#item={item}&as=")
+    page.wait_for_function("window.intelsim !== undefined", timeout=15000)
+    page.wait_for_function("window.intelsim.ready", timeout=15000)
+    page.wait_for_function(
+        "(id) => (document.querySelector('#prov-lines li') || {})"
+        ".innerText?.startsWith(id + ': issued')",
+        arg=item,
+    )
+    expected = cli("explain", str(run_dir), item).splitlines()
+    assert provenance_lines(page) == [line.rstrip() for line in expected]
+    assert item in page.evaluate("window.intelsim.provenanceGraph()")
+    assert page.input_value("#assessment") == item and errors == []
+    page.close()
 
 
 def test_metrics_charts_and_glossary(run_page: Loaded, run_dir: Path) -> None:

@@ -12,7 +12,7 @@ only what reached it, never the partner's reports or arithmetic.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -106,17 +106,40 @@ class _View:
     trail: _Trail = field(default_factory=_Trail)
 
 
+@dataclass(frozen=True)
+class Told:
+    """A log already narrated, so that explaining it does not narrate it again.
+
+    The two narrators after the whole log (with the ground truth, and as a node tells
+    it), and per event, in the log's order, the line each of them said (or None).
+    """
+
+    truth: Narrator
+    plain: Narrator
+    lines: Sequence[tuple[Line | None, Line | None]]
+
+
 def _follow(
-    events: Iterable[ev.Event], views: list[_View], wanted: set[str], reports: set[str]
+    events: Iterable[ev.Event],
+    views: list[_View],
+    wanted: set[str],
+    reports: set[str],
+    told: Told | None = None,
 ) -> None:
     """Fill each view's trail from the events it sees (every narrator hears every event)."""
     narrators = list({id(view.narrator): view.narrator for view in views}.values())
+    lines = iter(told.lines) if told is not None else None
     for event in events:
-        said = {id(narrator): narrator.narrate(event) for narrator in narrators}
+        if lines is None:
+            said = {id(narrator): narrator.narrate(event) for narrator in narrators}
+        else:
+            truth, plain = next(lines)
         item = _item_of(event)
         weighs = isinstance(event, ev.AssessmentIssued | ev.AssessmentUpdated)
         if item not in wanted and not weighs:
             continue
+        if told is not None:
+            said = {id(told.truth): truth, id(told.plain): plain}
         for view in views:
             if view.node is not None and not visible_to(view.node, event):
                 continue
@@ -431,30 +454,35 @@ def explain_many(
 
 
 def explain_views(
-    scenario: Scenario, events: Events, items: Mapping[str | None, Iterable[str]]
+    scenario: Scenario,
+    events: Events,
+    items: Mapping[str | None, Iterable[str]],
+    told: Told | None = None,
 ) -> dict[str | None, dict[str, Explanation]]:
     """Provenance of items as each perspective tells it (None: ground truth), in two passes.
 
     `items` maps a perspective to the items to explain from it; the passes are shared,
     so the cost does not grow with the number of perspectives beyond telling them.
+    With `told`, the log as narrators already told it (the same events): nothing is
+    narrated again.
     """
     wanted_by = {view: list(asked) for view, asked in items.items()}
     for node in wanted_by:
         if node is not None:
             check_node(scenario, node)
     found = _find(events(), {item for asked in wanted_by.values() for item in asked})
-    truth_narrator = Narrator(scenario)
-    plain_narrator = Narrator(scenario, reveal_truth=False)
+    truth_narrator = Narrator(scenario) if told is None else told.truth
+    plain_narrator = Narrator(scenario, reveal_truth=False) if told is None else told.plain
     views = [_View(node, truth_narrator if node is None else plain_narrator) for node in wanted_by]
     reports = {report for f in found.values() for report in f.reports}
     contradicting = {report for f in found.values() for report in f.contradicting}
-    _follow(events(), views, set(found) | reports | contradicting, reports)
+    _follow(events(), views, set(found) | reports | contradicting, reports, told)
     explained: dict[str | None, dict[str, Explanation]] = {}
     for view in views:
-        told = explained[view.node] = {}
+        in_view = explained[view.node] = {}
         for item in wanted_by[view.node]:
             f = found[item]
-            told[item] = Explanation(_explained(f, view, item), _graph(f, view, item))
+            in_view[item] = Explanation(_explained(f, view, item), _graph(f, view, item))
     return explained
 
 

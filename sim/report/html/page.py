@@ -19,26 +19,45 @@ import orjson
 
 from sim.errors import LogError
 
-VENDOR_SCRIPTS = {
-    "run": ("cytoscape.min.js", "uPlot.iife.min.js"),
-    "experiment": (),
-}
+# parts of the data in blocks of their own: inflated while the page starts, parsed only
+# when first shown (JSON.parse is the cost of a big part; the provenance is the biggest)
+DEFERRED = {"run": ("provenance",), "experiment": ()}
+VENDOR_SCRIPTS: dict[str, tuple[str, ...]] = {"run": (), "experiment": ()}
+# libraries run only when first needed (the charts: not before the metrics tab opens);
+# kept as text in the page, so that starting the page does not compile them
+LATER_SCRIPTS = {"run": {"uPlot": "uPlot.iife.min.js"}, "experiment": {}}
 VENDOR_STYLES = {"run": ("uPlot.min.css",), "experiment": ()}
-SCRIPTS = {"run": ("common.js", "run.js"), "experiment": ("common.js", "experiment.js")}
+SCRIPTS = {"run": ("common.js", "graph.js", "run.js"), "experiment": ("common.js", "experiment.js")}
 
 
 def _asset(folder: str, name: str) -> str:
     return resources.files("sim.report.html").joinpath(folder, name).read_text(encoding="utf-8")
 
 
+def _escaped(code: str) -> str:
+    return code.replace("</script", "<\\/script")
+
+
 def _script(code: str) -> str:
-    return "<script>\n" + code.replace("</script", "<\\/script") + "\n</script>"
+    return "<script>\n" + _escaped(code) + "\n</script>"
+
+
+def _kept_script(name: str, file: str) -> str:
+    code = _escaped(_asset("vendor", file))
+    return f'<script type="text/plain" data-library="{name}">\n{code}\n</script>'
 
 
 def encode_data(data: Any) -> str:
     """The page's data as base64 of gzip of compact JSON (deterministic: mtime 0)."""
     raw = orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)
     return base64.b64encode(gzip.compress(raw, compresslevel=9, mtime=0)).decode("ascii")
+
+
+def _data_block(element_id: str, data: Any) -> str:
+    return (
+        f'<script type="application/octet-stream" id="{element_id}" '
+        f'data-encoding="gzip+base64">{encode_data(data)}</script>'
+    )
 
 
 def render_page(kind: str, title: str, data: Any) -> str:
@@ -50,6 +69,8 @@ def render_page(kind: str, title: str, data: Any) -> str:
     scripts += [_asset("vendor", name) for name in VENDOR_SCRIPTS[kind]]
     scripts += [_asset("assets", name) for name in SCRIPTS[kind] if name != "common.js"]
     body = _asset("assets", f"{kind}.html")
+    parts = {name: data[name] for name in DEFERRED[kind] if name in data}
+    data = {name: value for name, value in data.items() if name not in parts}
     return "\n".join(
         [
             "<!DOCTYPE html>",
@@ -62,8 +83,9 @@ def render_page(kind: str, title: str, data: Any) -> str:
             "</head>",
             f'<body class="report-{kind}">',
             body,
-            '<script type="application/octet-stream" id="intelsim-data" '
-            f'data-encoding="gzip+base64">{encode_data(data)}</script>',
+            _data_block("intelsim-data", data),
+            *(_data_block(f"intelsim-{name}", part) for name, part in parts.items()),
+            *(_kept_script(name, file) for name, file in LATER_SCRIPTS[kind].items()),
             *(_script(code) for code in scripts),
             "</body>",
             "</html>",

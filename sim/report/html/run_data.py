@@ -14,17 +14,19 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sim.analysis.provenance import Explanation, explain_views
+from sim.analysis.provenance import explain_views
 from sim.analysis.replay import describe_state, fold, load_run
 from sim.events import AssessmentIssued, AssessmentReceived, Event, RunEnded
 from sim.report.glossary import glossary
 from sim.report.html.layout import positions
+from sim.report.html.provenance import ProvenanceTables
 from sim.report.html.series import Intervals, MetricSamples, Sampler, StateSeries
 from sim.report.html.states import TICKS_PER_HOUR, ReportError, StateDeltas, ticks
 from sim.report.html.story import Story, delta_encode, epoch_minute
 from sim.report.html.trips import Trips
 from sim.scenario.models import Scenario
 from sim.state import initial_state
+from sim.state.evolve import cycle_collection_paused
 from sim.store import events_path, read_events
 
 
@@ -72,20 +74,22 @@ def _perspectives(scenario: Scenario) -> dict[str, Any]:
     return out
 
 
+def _kept(events: Iterator[Event], log: list[Event]) -> Iterator[Event]:
+    for event in events:
+        log.append(event)
+        yield event
+
+
 def _provenance(
-    scenario: Scenario, run_dir: Path, known: dict[str | None, list[str]], lines: dict[str, int]
+    scenario: Scenario, log: list[Event], known: dict[str | None, list[str]], story: Story
 ) -> dict[str, Any]:
-    """``explain``'s lines (interned: a report's block is shared) and graph per assessment.
+    """``explain`` per assessment, as tables (see :mod:`sim.report.html.provenance`).
 
     ``items``: every assessment as ``explain`` tells it (ground truth); ``as``: per node,
     the assessments it issued or received as ``explain --as NODE`` tells them.
     """
-    explained = explain_views(scenario, lambda: _events(run_dir), known)
-    told = {
-        view: {item: _explanation(e, lines) for item, e in items.items()}
-        for view, items in explained.items()
-    }
-    return {"items": told.pop(None), "as": told}
+    explained = explain_views(scenario, lambda: iter(log), known, story.narrated())
+    return ProvenanceTables(story).encode(explained)
 
 
 def _known(event: Event, known: dict[str | None, list[str]], seen: set[tuple[str, str]]) -> None:
@@ -99,17 +103,14 @@ def _known(event: Event, known: dict[str | None, list[str]], seen: set[tuple[str
             known[event.node].append(event.assessment)
 
 
-def _explanation(explanation: Explanation, lines: dict[str, int]) -> dict[str, Any]:
-    graph = explanation.graph
-    return {
-        "lines": [lines.setdefault(line, len(lines)) for line in explanation.lines],
-        "nodes": [[n.id, n.kind, n.label, n.layer] for n in graph.nodes],
-        "edges": [[e.source, e.target, e.label, e.count] for e in graph.edges],
-    }
-
-
 def run_data(run_dir: Path, *, exhaustive: bool = False) -> dict[str, Any]:
     """The page's data for the run in `run_dir` (see the module docstring)."""
+    # no cycles to find, and a heap as big as the log to walk in vain at every collection
+    with cycle_collection_paused():
+        return _run_data(run_dir, exhaustive)
+
+
+def _run_data(run_dir: Path, exhaustive: bool) -> dict[str, Any]:
     scenario, manifest = load_run(run_dir)
     horizon = float(scenario.duration)
     state0 = initial_state(scenario)
@@ -124,7 +125,8 @@ def run_data(run_dir: Path, *, exhaustive: bool = False) -> dict[str, Any]:
     known: dict[str | None, list[str]] = {None: [], **{node: [] for node in scenario.nodes}}
     noted: set[tuple[str, str]] = set()
     ended, state = False, state0
-    for index, (event, state) in enumerate(fold(scenario, _events(run_dir))):
+    log: list[Event] = []  # read and decoded once: provenance's passes go over this
+    for index, (event, state) in enumerate(fold(scenario, _kept(_events(run_dir), log))):
         times.append(ticks(event.t))
         deltas.after(index, event, state)
         trips.add(event, state, story.add(index, event))
@@ -135,9 +137,7 @@ def run_data(run_dir: Path, *, exhaustive: bool = False) -> dict[str, Any]:
         msg = f"{run_dir}: the log has no events to draw"
         raise ReportError(msg)
     deltas.check(state)
-    explain_lines: dict[str, int] = {}
-    provenance = _provenance(scenario, run_dir, known, explain_lines)
-    provenance["lines"] = list(explain_lines)
+    provenance = _provenance(scenario, log, known, story)
     return {
         "kind": "run",
         "run": {
@@ -169,6 +169,10 @@ def run_data(run_dir: Path, *, exhaustive: bool = False) -> dict[str, Any]:
         "metrics": metrics.columns(),
         "sizes": sizes.columns(),
         "outages": intervals.columns(),
-        "provenance": provenance,
+        "assessments": {
+            "items": known[None],
+            "as": {node: items for node, items in known.items() if node is not None},
+        },
+        "provenance": provenance,  # a page part of its own, parsed when first opened
         "glossary": glossary(scenario),
     }

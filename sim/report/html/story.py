@@ -10,12 +10,14 @@ viewers are interned, so a line carries one small number.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sim.analysis.perspective import visible_to
-from sim.analysis.timeline import Narrator
+from sim.analysis.provenance import Told
+from sim.analysis.timeline import Line, Narrator
 from sim.events import Event
+from sim.report.html.texts import encode_texts
 from sim.scenario.models import Scenario
 
 
@@ -39,6 +41,11 @@ class Story:
         self.minute: list[int] = []  # the UTC minute the CLI prints, from the start's minute
         self.start = scenario.start
         self.start_minute = epoch_minute(scenario.start)
+        # each told line as the CLI prints it ("when  text") -> its index: explain's
+        # lines that are timeline lines are stored as references to them
+        self.said: dict[bool, dict[str, int]] = {True: {}, False: {}}
+        self._minutes: dict[int, str] = {}  # minute -> "%Y-%m-%d %H:%M"
+        self.said_lines: list[tuple[Line | None, Line | None]] = []  # per event: (truth, plain)
 
     def _intern_kind(self, kind: str) -> int:
         ix = self._kind_ix.get(kind)
@@ -62,9 +69,14 @@ class Story:
         """
         full = self.truth_narrator.narrate(event)
         plain = self.node_narrator.narrate(event)
+        self.said_lines.append((full, plain))
         if full is None:
             return None
         text = plain.text if plain is not None else full.text
+        line = len(self.text)
+        self.said[True].setdefault(str(full), line)
+        if plain is not None:
+            self.said[False].setdefault(str(plain), line)
         self.event.append(index)
         self.kind.append(self._intern_kind(full.kind))
         self.truth.append(int(full.ground_truth))
@@ -81,6 +93,23 @@ class Story:
         self.minute.append(epoch_minute(when) - self.start_minute)
         return viewers
 
+    def narrated(self) -> Told:
+        """The log as this story's narrators told it (for provenance, not to tell it again)."""
+        return Told(self.truth_narrator, self.node_narrator, self.said_lines)
+
+    def told(self, line: int, truth: bool) -> str:
+        """Line number `line` as the CLI prints it, built as the page builds it."""
+        text = self.text[line]
+        if truth:
+            extra = self.extra[line]
+            text = text + extra if isinstance(extra, str) else extra[0]
+        minute = self.start_minute + self.minute[line]
+        when = self._minutes.get(minute)
+        if when is None:
+            when = datetime.fromtimestamp(minute * 60, tz=UTC).strftime("%Y-%m-%d %H:%M")
+            self._minutes[minute] = when
+        return f"{when}  {text}"
+
     def columns(self) -> dict[str, Any]:
         """The page's ``lines`` table."""
         return {
@@ -89,7 +118,7 @@ class Story:
             "event": delta_encode(self.event),
             "kind": self.kind,
             "truth": self.truth,
-            "text": self.text,
+            "text": encode_texts(self.text),
             "extra": self.extra,
             "viewers": self.viewers,
             "minute": delta_encode(self.minute),

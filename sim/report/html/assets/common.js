@@ -3,9 +3,11 @@
 
 const Report = {};
 
-/* The embedded data: base64 of gzip of JSON, inflated by the browser itself. */
-Report.loadData = async function loadData() {
-  const node = document.getElementById("intelsim-data");
+/* An embedded block of data: base64 of gzip of JSON, inflated by the browser itself
+ * (to its JSON text: parsing is left to whoever needs it, when it does). */
+Report.inflate = async function inflate(id) {
+  const node = document.getElementById(id);
+  if (!node) return null;
   const encoded = node.textContent.trim();
   let bytes;
   if (Uint8Array.fromBase64) {
@@ -16,11 +18,70 @@ Report.loadData = async function loadData() {
     for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
   }
   const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
-  return JSON.parse(await new Response(stream).text());
+  return new Response(stream).text();
 };
 
-/* Started at once, while the rest of the page's code is compiled. */
-Report.data = Report.loadData();
+/* Started at once, while the rest of the page's code is compiled: the page's data, and
+ * the parts of it kept in blocks of their own (`intelsim-NAME`, parsed on first use). */
+Report.data = Report.inflate("intelsim-data").then((text) => JSON.parse(text));
+Report.deferred = {};
+for (const node of document.querySelectorAll("script[id^='intelsim-']")) {
+  if (node.id !== "intelsim-data") Report.deferred[node.id.slice("intelsim-".length)] = Report.inflate(node.id);
+}
+
+/* Lines stored as templates and numbers (sim/report/html/texts.py): each number is the
+ * difference from the same number of the last line of the same template. The numbers
+ * are summed at once (typed arrays, fast); a line's text is built when first asked for. */
+Report.Texts = class Texts {
+  constructor(encoded) {
+    this.parts = encoded.templates.map((t) => t.split("\u0001"));
+    this.which = encoded.template;
+    const n = this.which.length, numbers = encoded.numbers;
+    this.length = n;
+    this.values = new Float64Array(numbers.length);
+    this.offset = new Int32Array(n + 1);
+    const last = this.parts.map((p) => new Float64Array(p.length - 1));
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      this.offset[i] = k;
+      const values = last[this.which[i]];
+      for (let j = 0; j < values.length; j++, k++) {
+        values[j] += numbers[k];
+        this.values[k] = values[j];
+      }
+    }
+    this.offset[n] = k;
+    this.built = new Array(n);
+  }
+
+  at(i) {
+    let text = this.built[i];
+    if (text === undefined) {
+      const pieces = this.parts[this.which[i]];
+      text = pieces[0];
+      for (let j = 1, k = this.offset[i]; j < pieces.length; j++, k++) text += this.values[k] + pieces[j];
+      this.built[i] = text;
+    }
+    return text;
+  }
+};
+
+/* Every line of `encoded` (templates and numbers). */
+Report.texts = function texts(encoded) {
+  const decoded = new Report.Texts(encoded);
+  return Array.from({ length: decoded.length }, (_, i) => decoded.at(i));
+};
+
+/* Run a library the page keeps as text until first needed (`data-library` NAME). */
+Report.library = function library(name) {
+  if (!(name in window)) {
+    const kept = document.querySelector(`script[data-library="${name}"]`);
+    const script = document.createElement("script");
+    script.textContent = kept.textContent;
+    document.body.append(script); // an inline script runs as it is added
+  }
+  return window[name];
+};
 
 /* Running sums: the page stores increasing integers as differences. */
 Report.undelta = function undelta(values) {

@@ -95,7 +95,7 @@ class Lines {
     const lines = data.lines;
     this.kinds = lines.kinds;
     this.kind = lines.kind;
-    this.text = lines.text;
+    this.text = new Report.Texts(lines.text); // built line by line, when shown
     this.extra = lines.extra;
     this.truth = lines.truth;
     this.viewers = lines.viewers;
@@ -124,9 +124,9 @@ class Lines {
   }
 
   textOf(i, groundTruth) {
-    if (!groundTruth) return this.text[i];
+    if (!groundTruth) return this.text.at(i);
     const extra = this.extra[i];
-    return typeof extra === "string" ? this.text[i] + extra : extra[0];
+    return typeof extra === "string" ? this.text.at(i) + extra : extra[0];
   }
 
   when(i) {
@@ -239,8 +239,8 @@ class Perspective {
     this.fields = this.truth ? null : known.fields;
     // for each interned set of viewers, whether this perspective is among them
     this.sees = report.lines.viewerSets.map((set) => this.truth || set.has(index));
-    this.provenance = this.truth ? data.provenance.items : (data.provenance.as[name] || {});
-    this.assessments = new Set(Object.keys(this.provenance));
+    // the assessments it may open (their provenance is parsed when first opened)
+    this.assessments = new Set(this.truth ? data.assessments.items : (data.assessments.as[name] || []));
     // the metrics measure the mechanism against ground truth (usages, fabrications)
     this.metrics = this.truth ? data.metrics : { keys: [], values: [] };
     this.sizes = {
@@ -282,8 +282,15 @@ class Perspective {
 }
 
 class RunReport {
-  constructor(data) {
+  constructor(data, deferred) {
     this.data = data;
+    // {part: promise of its JSON text}: inflated while the page starts, parsed on first use
+    this.deferred = deferred;
+    this.texts = {};
+    this.parts = {};
+    for (const [name, promise] of Object.entries(deferred)) {
+      promise.then((text) => { this.texts[name] = text; });
+    }
     this.run = data.run;
     this.tph = data.run.ticks_per_hour;
     this.startMs = Date.parse(data.run.start);
@@ -323,7 +330,7 @@ class RunReport {
     step("provenance", () => this.buildProvenanceSelect());
     this.bindTabs();
     step("seek", () => this.seek(0));
-    step("fit", () => { this.cy.resize(); this.cy.fit(undefined, 30); });
+    step("fit", () => this.cy.fit(30));
     this.timings.firstRender = performance.now() - started;
     // the first frame painted with everything in place, from navigation start
     requestAnimationFrame(() => requestAnimationFrame(() => { this.timings.drawn = performance.now(); }));
@@ -434,7 +441,7 @@ class RunReport {
     }
     document.addEventListener("keydown", (e) => this.onKey(e));
     window.addEventListener("resize", () => {
-      if (this.cy) this.cy.resize();
+      if (this.cy && this.tab === "map") this.cy.fit(30);
       this.drawMarks();
       this.resizeCharts();
       this.drawOverlay();
@@ -450,8 +457,8 @@ class RunReport {
     }
     this.tab = name;
     if (name === "metrics") this.buildCharts();
-    if (name === "map" && this.cy) { this.cy.resize(); this.drawOverlay(); }
-    if (name === "provenance" && this.provCy) { this.provCy.resize(); this.provCy.fit(undefined, 20); }
+    if (name === "map" && this.cy) { this.cy.fit(30); this.drawOverlay(); }
+    if (name === "provenance" && this.provCy) this.provCy.fit(20);
     this.render();
   }
 
@@ -517,11 +524,18 @@ class RunReport {
     ctx.scale(ratio, ratio);
     ctx.clearRect(0, 0, width, 14);
     const { index, ticks } = this.pv.lines;
+    // one mark per pixel and colour, however many lines fall on it (40,000 in a long run)
+    const colours = this.lines.kinds.map((kind) => MARK_KINDS[kind] || null);
+    const drawn = new Uint8Array(width * colours.length);
     for (let j = 0; j < index.length; j++) {
-      const colour = MARK_KINDS[this.lines.kinds[this.lines.kind[index[j]]]];
+      const kind = this.lines.kind[index[j]];
+      const colour = colours[kind];
       if (!colour) continue;
+      const x = Math.round((ticks[j] / this.end) * (width - 1));
+      if (drawn[kind * width + x]) continue;
+      drawn[kind * width + x] = 1;
       ctx.fillStyle = colour;
-      ctx.fillRect(Math.round((ticks[j] / this.end) * (width - 1)), 2, 1.5, 10);
+      ctx.fillRect(x, 2, 1.5, 10);
     }
   }
 
@@ -655,10 +669,7 @@ class RunReport {
   select(kind, name) {
     const same = this.selected && this.selected.kind === kind && this.selected.name === name;
     this.selected = same ? null : { kind, name };
-    if (this.cy) {
-      this.cy.elements().unselect();
-      if (this.selected) this.cy.getElementById(name).select();
-    }
+    if (this.cy) this.cy.select(this.selected ? name : null);
     this.render();
   }
 
@@ -742,7 +753,7 @@ class RunReport {
     const lines = this.lines;
     const kind = lines.kinds[lines.kind[i]];
     const truth = lines.truth[i] ? " truth" : "";
-    let text = Report.escape(lines.text[i]);
+    let text = Report.escape(lines.text.at(i));
     if (this.pv.truth) {
       const extra = lines.extra[i];
       if (typeof extra !== "string") text = Report.escape(extra[0]);
@@ -820,70 +831,25 @@ class RunReport {
   buildMap() {
     const nations = this.data.network.nations;
     const order = [...new Set(this.nodes.map((n) => n.nation))];
-    const elements = order.map((code, i) => ({
-      group: "nodes",
-      data: { id: `nation:${code}`, label: nations[code] && nations[code] !== code ? `${nations[code]} (${code})` : code, tint: Report.palette[i % Report.palette.length] },
-      classes: "nation",
+    const groups = order.map((code, i) => ({
+      id: `nation:${code}`,
+      label: nations[code] && nations[code] !== code ? `${nations[code]} (${code})` : code,
+      tint: Report.palette[i % Report.palette.length],
+      members: this.nodes.filter((n) => n.nation === code).map((n) => n.name),
     }));
-    for (const node of this.nodes) {
-      elements.push({
-        group: "nodes",
-        data: { id: node.name, parent: `nation:${node.nation}`, label: node.name },
-        position: { x: node.x, y: node.y },
-        classes: node.fusion ? "fusion" : "",
-      });
-    }
-    for (const link of this.links) {
-      elements.push({
-        group: "edges",
-        data: { id: link.name, source: link.from, target: link.to, label: link.ceiling.replace(/-/g, " ") },
-      });
-    }
-    this.cy = cytoscape({
-      container: document.getElementById("map"),
-      elements,
-      layout: { name: "preset", fit: true, padding: 40 },
-      minZoom: 0.2,
-      maxZoom: 3,
-      autoungrabify: false,
-      boxSelectionEnabled: false,
-      style: [
-        { selector: "node", style: {
-          shape: "round-rectangle", width: 176, height: 70, "background-color": "#ffffff",
-          "border-width": 3, "border-color": "#444", label: "data(label)", "text-wrap": "wrap",
-          "text-valign": "center", "text-halign": "center", "font-size": 16, "font-weight": "bold",
-          color: "#111", "text-margin-y": -19,
-          "font-family": "DejaVu Sans, Arial, sans-serif",
-        } },
-        { selector: "node.fusion", style: { "border-width": 5, "border-style": "double" } },
-        { selector: "node.nation", style: {
-          shape: "round-rectangle", "background-color": "data(tint)", "background-opacity": 0.09,
-          "border-width": 2, "border-color": "data(tint)", "border-style": "solid",
-          label: "data(label)", "text-valign": "top", "text-halign": "center", "font-size": 16,
-          "font-weight": "bold", color: "#222", padding: 16, "text-margin-y": -4,
-        } },
-        { selector: "node.dim", style: { opacity: 0.28 } },
-        { selector: "node:selected", style: { "border-color": "#0b5cad", "border-width": 6, "overlay-opacity": 0 } },
-        { selector: "edge", style: {
-          "curve-style": "bezier", "control-point-step-size": 60, width: 4, "line-color": "#555",
-          "target-arrow-shape": "triangle", "target-arrow-color": "#555", "arrow-scale": 1.3,
-          label: "data(label)", "font-size": 11, "text-rotation": "autorotate", color: "#333",
-          "text-background-color": "#ffffff", "text-background-opacity": 0.85,
-          "text-background-padding": 2, "text-margin-y": -9,
-        } },
-        { selector: "edge.down", style: { "line-color": "#c62828", "target-arrow-color": "#c62828", "line-style": "dashed", width: 5 } },
-        { selector: "edge.closed", style: { "line-color": "#999", "target-arrow-color": "#999", "line-style": "dotted" } },
-        { selector: "edge.compromised", style: { "line-color": "#7b1fa2", "target-arrow-color": "#7b1fa2", width: 6 } },
-        { selector: "edge.dim", style: { opacity: 0.2 } },
-        { selector: "edge:selected", style: { "overlay-color": "#0b5cad", "overlay-opacity": 0.18, "overlay-padding": 6 } },
-      ],
+    const nodes = this.nodes.map((node) => ({
+      id: node.name, x: node.x, y: node.y, w: 176, h: 70, label: node.name, labelDy: -19,
+      cls: node.fusion ? "fusion" : "",
+    }));
+    const edges = this.links.map((link) => ({
+      id: link.name, source: link.from, target: link.to, label: link.ceiling.replace(/-/g, " "),
+    }));
+    this.cy = new Report.Graph(document.getElementById("map"), {
+      className: "map-graph",
+      onTap: (kind, id) => this.select(kind === "node" ? "node" : "link", id),
+      onView: () => this.drawOverlay(),
     });
-    this.cy.on("tap", "node", (ev) => {
-      const id = ev.target.id();
-      if (!id.startsWith("nation:")) this.select("node", id);
-    });
-    this.cy.on("tap", "edge", (ev) => this.select("link", ev.target.id()));
-    this.cy.on("render", () => this.drawOverlay());
+    this.cy.set(nodes, edges, groups);
     this.renderLegend();
   }
 
@@ -907,16 +873,15 @@ class RunReport {
     const nodes = this.pv.nodeSet;
     const links = this.pv.linkSet;
     const was = this.mapShown || (this.mapShown = new Map());
-    const set = (ele, key, value) => {
-      if (was.get(ele.id() + key) === value) return;
-      was.set(ele.id() + key, value);
-      if (key === "label") ele.data("label", value); else ele.toggleClass(key, value);
+    const set = (id, key, value) => {
+      if (was.get(id + key) === value) return;
+      was.set(id + key, value);
+      if (key === "label") this.cy.setLabel(id, value); else this.cy.setClass(id, key, value);
     };
     this.nodeFigures = new Map();
-    this.cy.batch(() => {
+    {
       for (const meta of this.nodes) {
         const n = state.nodes[meta.name];
-        const ele = this.cy.getElementById(meta.name);
         const seen = nodes.has(meta.name);
         const known = Object.keys(n.assessments_issued).length + Object.keys(n.assessments_received).length;
         this.nodeFigures.set(meta.name, {
@@ -926,39 +891,20 @@ class RunReport {
           // drawn on the overlay, not as map styles: restyling the map at every step costs
           ring: !seen ? null : n.queue.length > 0 ? "#D55E00" : n.busy.length > 0 ? "#0072B2" : null,
         });
-        set(ele, "dim", !seen);
+        set(meta.name, "dim", !seen);
       }
       for (const meta of this.links) {
         const link = this.pv.linkFields(state.links[meta.name]);
-        const ele = this.cy.getElementById(meta.name);
         const seen = links.has(meta.name);
-        set(ele, "dim", !seen);
-        set(ele, "down", seen && link.enabled && !link.up);
-        set(ele, "closed", seen && !link.enabled);
-        set(ele, "compromised", seen && link.compromised !== undefined && link.compromised.length > 0);
+        set(meta.name, "dim", !seen);
+        set(meta.name, "down", seen && link.enabled && !link.up);
+        set(meta.name, "closed", seen && !link.enabled);
+        set(meta.name, "compromised", seen && link.compromised !== undefined && link.compromised.length > 0);
         const ceiling = meta.ceiling.replace(/-/g, " ");
-        set(ele, "label", seen && !link.up ? `${ceiling} — ${link.enabled ? "DOWN" : "CLOSED"}` : ceiling);
+        set(meta.name, "label", seen && !link.up ? `${ceiling} — ${link.enabled ? "DOWN" : "CLOSED"}` : ceiling);
       }
-    });
-    this.drawOverlay();
-  }
-
-  /* A point `s` (0..1) along a link as drawn, in screen pixels of the map. */
-  along(edge, s) {
-    const p0 = edge.sourceEndpoint();
-    const p1 = edge.targetEndpoint();
-    const controls = edge.controlPoints();
-    let x, y;
-    if (controls && controls.length === 1) {
-      const c = controls[0];
-      x = (1 - s) * (1 - s) * p0.x + 2 * (1 - s) * s * c.x + s * s * p1.x;
-      y = (1 - s) * (1 - s) * p0.y + 2 * (1 - s) * s * c.y + s * s * p1.y;
-    } else {
-      x = p0.x + (p1.x - p0.x) * s;
-      y = p0.y + (p1.y - p0.y) * s;
     }
-    const pan = this.cy.pan(), zoom = this.cy.zoom();
-    return { x: x * zoom + pan.x, y: y * zoom + pan.y };
+    this.drawOverlay();
   }
 
   drawOverlay() {
@@ -978,10 +924,9 @@ class RunReport {
       ctx.textAlign = "center";
       ctx.font = `${Math.max(10, 14 * zoom)}px DejaVu Sans, Arial, sans-serif`;
       for (const [name, { lines, ring }] of this.nodeFigures) {
-        const node = this.cy.getElementById(name);
-        const p = node.renderedPosition();
+        const p = this.cy.nodeRect(name);
         if (ring) {
-          const w = node.renderedOuterWidth(), h = node.renderedOuterHeight();
+          const { w, h } = p;
           ctx.strokeStyle = ring;
           ctx.lineWidth = Math.max(2, 4 * zoom);
           ctx.strokeRect(p.x - w / 2, p.y - h / 2, w, h);
@@ -998,19 +943,19 @@ class RunReport {
     for (const i of trips.inFlight(this.tick)) {
       const name = this.links[trips.link[i]].name;
       if (!links.has(name) || !this.pv.seen(trips.seenSent[i])) continue;
-      const edge = this.cy.getElementById(name);
+      const edge = name;
       const held = this.tick < trips.departs[i];
       if (held) {
         const k = heldAt.get(name) || 0;
         heldAt.set(name, k + 1);
-        const p = this.along(edge, 0.06);
+        const p = this.cy.along(edge, 0.06);
         ctx.fillStyle = "#e08a00";
         ctx.fillRect(p.x - radius + (k % 6) * radius * 1.1, p.y - radius - Math.floor(k / 6) * radius * 1.1, radius * 1.5, radius * 1.5);
         continue;
       }
       const end = Number.isFinite(trips.ends[i]) ? trips.ends[i] : this.end;
       const s = end > trips.departs[i] ? (this.tick - trips.departs[i]) / (end - trips.departs[i]) : 0;
-      const p = this.along(edge, Math.min(1, Math.max(0, s)));
+      const p = this.cy.along(edge, Math.min(1, Math.max(0, s)));
       ctx.beginPath();
       ctx.arc(p.x, p.y, radius, 0, 2 * Math.PI);
       ctx.fillStyle = KIND_COLOURS[trips.kinds[trips.kind[i]]] || "#333";
@@ -1025,7 +970,7 @@ class RunReport {
       const name = this.links[trips.link[i]].name;
       if (!links.has(name) || !this.pv.seen(trips.seenEnd[i])) continue;
       const age = (this.tick - trips.ends[i]) / recent;
-      const p = this.along(this.cy.getElementById(name), 0.22);
+      const p = this.cy.along(name, 0.22);
       ctx.globalAlpha = Math.max(0.25, 1 - age);
       ctx.strokeStyle = "#c62828";
       ctx.lineWidth = 4;
@@ -1069,21 +1014,90 @@ class RunReport {
     this.showTab("provenance");
   }
 
+  /* A deferred part of the data, parsed the first time it is asked for; undefined while
+   * it is still being inflated (see `whenPart`). */
+  part(name) {
+    if (!(name in this.parts)) {
+      if (!(name in this.texts)) return undefined;
+      this.parts[name] = JSON.parse(this.texts[name]);
+      delete this.texts[name];
+    }
+    return this.parts[name];
+  }
+
+  /* A promise of every deferred part inflated. */
+  whenParts() {
+    return Promise.all(Object.values(this.deferred));
+  }
+
+  /* The provenance tables (sim/report/html/provenance.py), decoded when first needed:
+   * every distinct line's text, and per view each assessment's line numbers. */
+  provenance() {
+    if (this.provenanceTables) return this.provenanceTables;
+    const p = this.part("provenance");
+    if (!p) return undefined;
+    const texts = Report.texts(p.texts);
+    const table = new Array(p.how.length);
+    let text = 0, ref = 0, line = 0;
+    for (let i = 0; i < p.how.length; i++) {
+      const how = p.how[i];
+      if (how === 0) { table[i] = texts[text++]; continue; }
+      line += p.line[ref++];
+      const depth = (how - 1) >> 1, truth = (how - 1) & 1;
+      table[i] = "    ".repeat(depth) + this.lines.when(line) + "  " + this.lines.textOf(line, truth === 1);
+    }
+    const byId = (ids, items) => {
+      const out = new Map();
+      let end = 0;
+      items.forEach(([runs, nodes, edges], k) => {
+        const lines = [];
+        for (let r = 0; r < runs.length; r += 2) {
+          const start = end + runs[r];
+          end = start + runs[r + 1];
+          for (let ix = start; ix < end; ix++) lines.push(table[ix]);
+        }
+        out.set(ids[k], { lines, nodes: nodes.map((i) => p.nodes[i]), edges: edges.map((i) => p.edges[i]) });
+      });
+      return out;
+    };
+    const ids = this.data.assessments;
+    this.provenanceTables = {
+      items: byId(ids.items, p.items),
+      as: new Map(Object.entries(p.as).map(([node, items]) => [node, byId(ids.as[node], items)])),
+    };
+    return this.provenanceTables;
+  }
+
+  /* The provenance of assessment `id` as perspective `pv` tells it: explain's lines, and
+   * the graph's boxes and arrows (nothing of one it never saw). */
+  provenanceOf(pv, id) {
+    if (!pv.assessments.has(id)) return undefined;
+    const tables = this.provenance();
+    if (!tables) return null; // not inflated yet
+    return (pv.truth ? tables.items : tables.as.get(pv.name) || new Map()).get(id);
+  }
+
   /* The provenance of `id` as this perspective knows it (nothing of one it never saw). */
   showProvenance(id) {
-    const item = id ? this.pv.provenance[id] : undefined;
+    const item = id ? this.provenanceOf(this.pv, id) : undefined;
     const list = document.getElementById("prov-lines");
+    if (item === null) { // still inflating (a click or an address in the first moments)
+      this.provenanceShown = id;
+      document.getElementById("assessment").value = id;
+      list.innerHTML = `<li class="head loading">${Report.escape(id)}: reading the provenance…</li>`;
+      if (this.provCy) this.provCy.set([], []);
+      this.whenParts().then(() => { if (this.provenanceShown === id) this.showProvenance(id); });
+      return;
+    }
     document.getElementById("assessment").value = item ? id : "";
     this.provenanceShown = item ? id : null;
     if (!item) {
       const why = this.pv.truth ? "no such assessment in this run" : `${this.view} neither issued nor received it`;
       list.innerHTML = id ? `<li class="head">${Report.escape(id)}: ${Report.escape(why)}</li>` : "";
-      if (this.provCy) this.provCy.elements().remove();
+      if (this.provCy) this.provCy.set([], []);
       return;
     }
-    const lines = this.data.provenance.lines;
-    list.innerHTML = item.lines.map((ix, k) => {
-      const text = lines[ix];
+    list.innerHTML = item.lines.map((text, k) => {
       return `<li class="${k === 0 ? "head" : ""}">${this.linkify(Report.escape(text))}</li>`;
     }).join("");
     this.drawProvenanceGraph(item);
@@ -1101,7 +1115,7 @@ class RunReport {
       if (!byLayer.has(node[3])) byLayer.set(node[3], []);
       byLayer.get(node[3]).push(node);
     }
-    const elements = [];
+    const nodes = [];
     let x = 0, lastHeader = "";
     for (const layer of [...byLayer.keys()].sort((a, b) => a - b)) {
       const members = byLayer.get(layer);
@@ -1112,49 +1126,26 @@ class RunReport {
       if (layerKinds.every((k) => TRUTH_KINDS.has(k))) kindsHere += " (ground truth)";
       const repeated = kindsHere === lastHeader;
       lastHeader = kindsHere;
-      if (!repeated) elements.push({
-        group: "nodes", data: { id: `header:${layer}`, label: kindsHere, kind: "header", w: 10, colour: "#fff" },
-        position: { x: x + ((subs - 1) * SUB) / 2, y: -((rows - 1) * ROW) / 2 - 44 }, classes: "header",
+      if (!repeated) nodes.push({
+        id: `header:${layer}`, label: kindsHere, w: 10, h: 30, cls: "header",
+        x: x + ((subs - 1) * SUB) / 2, y: -((rows - 1) * ROW) / 2 - 44,
       });
       members.forEach(([id, kind, label], k) => {
         const sub = Math.floor(k / ROWS), row = k % ROWS;
-        elements.push({
-          group: "nodes", data: { id, label, colour: kinds[kind] || "#555", kind, w: 16 + 8.2 * label.length },
-          position: { x: x + sub * SUB, y: row * ROW - ((rows - 1) * ROW) / 2 },
+        nodes.push({
+          id, label, colour: kinds[kind] || "#555", cls: `k-${kind}`, w: 16 + 8.2 * label.length, h: 30,
+          x: x + sub * SUB, y: row * ROW - ((rows - 1) * ROW) / 2,
         });
       });
       x += (subs - 1) * SUB + COLUMN;
     }
-    item.edges.forEach(([source, target, label, count], i) => {
-      elements.push({ group: "edges", data: { id: `e${i}`, source, target, label: count > 1 ? `${label} ×${count}` : label } });
-    });
+    const edges = item.edges.map(([source, target, label, count], i) =>
+      ({ id: `e${i}`, source, target, label: count > 1 ? `${label} ×${count}` : label, arrow: 9, labelDy: -4 }));
     if (!this.provCy) {
-      this.provCy = cytoscape({
-        container: document.getElementById("prov-graph"),
-        layout: { name: "preset" },
-          style: [
-          { selector: "node", style: {
-            shape: "round-rectangle", width: "data(w)", height: 30, label: "data(label)",
-            "background-color": "#fff", "border-width": 2.5, "border-color": "data(colour)",
-            "text-valign": "center", "font-size": 13, color: "#111",
-            "font-family": "DejaVu Sans, Arial, sans-serif",
-          } },
-          { selector: "node[kind = 'assessment']", style: { "border-width": 5, "font-weight": "bold" } },
-          { selector: "node.header", style: {
-            "background-opacity": 0, "border-width": 0, "font-size": 15, "font-weight": "bold", color: "#555",
-          } },
-          { selector: "edge", style: {
-            "curve-style": "bezier", width: 2, "line-color": "#888", "target-arrow-shape": "triangle",
-            "target-arrow-color": "#888", label: "data(label)", "font-size": 10, color: "#444",
-            "text-background-color": "#fff", "text-background-opacity": 0.8, "text-rotation": "autorotate",
-          } },
-        ],
-      });
+      this.provCy = new Report.Graph(document.getElementById("prov-graph"), { className: "prov", bend: 30 });
     }
-    this.provCy.elements().remove();
-    this.provCy.add(elements);
-    this.provCy.resize();
-    this.provCy.fit(undefined, 20);
+    this.provCy.set(nodes, edges);
+    this.provCy.fit(20);
   }
 
   /* ---------------------------------------------------------------- metrics */
@@ -1230,10 +1221,11 @@ class RunReport {
     names.forEach((name, i) => {
       series.push({
         label: name, stroke: Report.palette[i % Report.palette.length], width: 2,
-        paths: stepped ? uPlot.paths.stepped({ align: 1 }) : undefined, spanGaps: false,
+        paths: stepped ? Report.library("uPlot").paths.stepped({ align: 1 }) : undefined, spanGaps: false,
       });
     });
-    const plot = new uPlot({
+    const Plot = Report.library("uPlot");
+    const plot = new Plot({
       width, height: 260, series, legend: { show: true, live: false },
       axes: [{}, { label, labelSize: 18, size: 60 }],
       scales: { x: { time: true } },
@@ -1353,15 +1345,14 @@ class RunReport {
 
   api() {
     return {
-      ready: true,
+      ready: false,
       seekHours: (h) => this.seek(Math.round(h * this.tph)),
       setView: (v) => this.setView(v),
       showTab: (t) => this.showTab(t),
       openAssessment: (id) => this.openAssessment(id),
-      provenanceGraph: () => (this.provCy ? this.provCy.nodes().map((n) => n.id()) : []),
+      provenanceGraph: () => (this.provCy ? this.provCy.ids() : []),
       // every word the graphs draw (canvas text is not in the page's text)
-      graphText: () => [this.cy, this.provCy].filter(Boolean).flatMap((cy) =>
-        cy.elements().map((e) => `${e.id()} ${e.data("label") || ""}`)),
+      graphText: () => [this.cy, this.provCy].filter(Boolean).flatMap((graph) => graph.texts()),
       view: () => this.view,
       state: () => this.model.state,
       timings: this.timings,
@@ -1387,12 +1378,14 @@ class RunReport {
     const loading = performance.now();
     const data = await Report.data;
     const loaded = performance.now();
-    const report = new RunReport(data);
+    const report = new RunReport(data, Report.deferred);
     report.tab = "map";
     report.start();
     report.timings.data = loaded - loading;
     report.timings.model = performance.now() - loaded - report.timings.firstRender;
     window.intelsim = report.api();
+    await report.whenParts();
+    window.intelsim.ready = true; // everything inflated: any panel opens at once
   } catch (error) {
     Report.fatal(error);
   }

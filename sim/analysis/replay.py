@@ -9,33 +9,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
+from sim.analysis.source import load_run
 from sim.errors import LogError
 from sim.events import Event
 from sim.scenario.models import Scenario
 from sim.state import EvolveError, WorldState, evolve, initial_state
 from sim.state.evolve import cycle_collection_paused
 from sim.state.model import LinkState, NodeState
-from sim.store import MANIFEST_FILE, events_path, read_events, read_json
-
-
-def load_run(run_dir: Path) -> tuple[Scenario, dict[str, Any]]:
-    """The scenario a run was made from (as resolved, from its manifest) and the manifest."""
-    path = Path(run_dir) / MANIFEST_FILE
-    manifest = read_json(path)
-    resolved = manifest.get("resolved") if isinstance(manifest, dict) else None
-    if not isinstance(resolved, dict):
-        msg = f"{path}: has no resolved scenario (key 'resolved'); was it written by intelsim run?"
-        raise LogError(msg)
-    try:
-        scenario = Scenario.model_validate(resolved)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        msg = f"{path}: the resolved scenario is not valid ({where}: {first['msg']})"
-        raise LogError(msg) from None
-    return scenario, manifest
+from sim.store import events_path, read_events
 
 
 def fold(

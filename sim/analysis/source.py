@@ -6,10 +6,30 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.analysis.replay import load_run
+from pydantic import ValidationError
+
+from sim.errors import LogError
 from sim.scenario.models import Scenario
-from sim.store import events_path
+from sim.store import MANIFEST_FILE, events_path, read_json
 from sim.store.reading import LogReading
+
+
+def load_run(run_dir: Path) -> tuple[Scenario, dict[str, Any]]:
+    """The scenario a run was made from (as resolved, from its manifest) and the manifest."""
+    path = Path(run_dir) / MANIFEST_FILE
+    manifest = read_json(path)
+    resolved = manifest.get("resolved") if isinstance(manifest, dict) else None
+    if not isinstance(resolved, dict):
+        msg = f"{path}: has no resolved scenario (key 'resolved'); was it written by intelsim run?"
+        raise LogError(msg)
+    try:
+        scenario = Scenario.model_validate(resolved)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        msg = f"{path}: the resolved scenario is not valid ({where}: {first['msg']})"
+        raise LogError(msg) from None
+    return scenario, manifest
 
 
 @dataclass

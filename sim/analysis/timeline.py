@@ -17,7 +17,7 @@ from sim import events as ev
 from sim.analysis.arithmetic import sources_text
 from sim.analysis.ledger import Filed, ReportBook, UsageBook, Used, claim_text
 from sim.analysis.perspective import QueryError, check_node, endpoints, visible_to
-from sim.analysis.replay import load_run
+from sim.analysis.source import load_run
 from sim.scenario.models import Scenario
 from sim.scenario.units import format_hours, parse_duration
 from sim.store import events_path, read_events
@@ -87,7 +87,7 @@ class Narrator:
         self.queued: dict[tuple[str, str], float] = {}
         self.began: dict[tuple[str, str], float] = {}
         self.down: dict[str, set[str]] = {}
-        self._say: dict[type[ev.Event], Callable[[Any], tuple[str, str] | None]] = {
+        say: dict[type[ev.Event], Callable[[Any], tuple[str, str] | None]] = {
             ev.RunStarted: self._run_started,
             ev.MunitionUsed: self._munition_used,
             ev.DisinformationInjected: self._disinformation,
@@ -116,6 +116,10 @@ class Narrator:
             ev.InterventionApplied: self._intervention,
             ev.RunEnded: self._run_ended,
         }
+        self._say = say
+        # per event type, looked up once per event: who tells it and whether it is truth
+        self._telling: dict[type[ev.Event], tuple[Callable[[Any], tuple[str, str] | None], bool]]
+        self._telling = {cls: (tell, cls.ground_truth) for cls, tell in say.items()}
 
     def when(self, t: float) -> str:
         """The UTC date and time of simulation time `t` (hours since the start).
@@ -148,6 +152,39 @@ class Narrator:
         if truth:
             text = _truth(text)
         return Line(event.seq, event.t, self.when(event.t), kind, text, truth)
+
+    def tell(
+        self, events: Iterable[ev.Event], *, as_node: str | None = None, until: float | None = None
+    ) -> Iterator[tuple[ev.Event, str, str, bool]]:
+        """``(event, kind, sentence, ground truth)`` for each event told, streaming.
+
+        What :meth:`narrate` says of each event, without making a :class:`Line` of it:
+        the loop a whole timeline runs (a line of a big log costs a few microseconds, so
+        the per-event lookups are done once per type). Every event is narrated, also
+        those `as_node` does not see: later lines may refer to them. Stops before the
+        first event later than `until`.
+        """
+        telling = self._telling
+        last = float("inf") if until is None else until
+        if as_node is None:
+            for event in events:
+                if event.t > last:
+                    return
+                tell, truth = telling[type(event)]
+                said = tell(event)
+                if said is not None:
+                    if truth:
+                        yield event, said[0], _truth(said[1]), True
+                    else:
+                        yield event, said[0], said[1], False
+            return
+        for event in events:
+            if event.t > last:
+                return
+            tell, truth = telling[type(event)]
+            said = tell(event)
+            if said is not None and not truth and visible_to(as_node, event):
+                yield event, said[0], said[1], False  # a node never sees ground truth
 
     # --- what a report is, in words ----------------------------------------------------
 
@@ -419,13 +456,29 @@ def timeline(
     if as_node is not None:
         check_node(scenario, as_node)
     narrator = Narrator(scenario, reveal_truth=as_node is None)
-    for event in events:
-        if until is not None and event.t > until:
-            return
-        line = narrator.narrate(event)  # always: later lines may refer to this one
-        if line is None or (as_node is not None and not visible_to(as_node, event)):
-            continue
-        yield line
+    when = narrator.when
+    for event, kind, text, truth in narrator.tell(events, as_node=as_node, until=until):
+        yield Line(event.seq, event.t, when(event.t), kind, text, truth)
+
+
+def timeline_text(
+    scenario: Scenario,
+    events: Iterable[ev.Event],
+    *,
+    as_node: str | None = None,
+    until: float | None = None,
+) -> Iterator[str]:
+    """The same story as :func:`timeline`, as plain text: ``str(line)`` and a newline each.
+
+    For output to a file or a pipe, where a :class:`Line` per event would cost more
+    than telling it.
+    """
+    if as_node is not None:
+        check_node(scenario, as_node)
+    narrator = Narrator(scenario, reveal_truth=as_node is None)
+    when = narrator.when
+    for event, _, text, _ in narrator.tell(events, as_node=as_node, until=until):
+        yield f"{when(event.t)}  {text}\n"  # the layout of Line.__str__
 
 
 def run_timeline(

@@ -38,17 +38,18 @@ def timeline_cmd(
 ) -> None:
     """The story of a run, line by line, in UTC: who reported, sent, assessed what, when."""
     from sim.analysis.source import open_run
-    from sim.analysis.timeline import parse_when, timeline
-    from sim.report.timeline_view import print_timeline
+    from sim.analysis.timeline import parse_when
+    from sim.report.timeline_view import show_timeline
     from sim.store import resolve_run
 
     source = open_run(resolve_run(run, out))
     limit = None if until is None else parse_when(until, source.scenario)
     reading = source.reading()
     events = reading.events(until_t=limit)
-    lines = timeline(source.scenario, events, as_node=as_node, until=limit)
     try:
-        print_timeline(lines, out_console, plain=plain)
+        show_timeline(
+            source.scenario, events, out_console, as_node=as_node, until=limit, plain=plain
+        )
     except BrokenPipeError:  # `intelsim timeline RUN | head`: the reader has all it wanted
         reader_left()
     reading.raise_if_broken()

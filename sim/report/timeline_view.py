@@ -8,7 +8,9 @@ from typing import IO
 from rich.console import Console
 from rich.text import Text
 
-from sim.analysis.timeline import Line
+from sim.analysis.timeline import Line, timeline, timeline_text
+from sim.events import Event
+from sim.scenario.models import Scenario
 
 STYLES: dict[str, str] = {
     "truth": "dim",
@@ -36,6 +38,26 @@ def styled(line: Line) -> Text:
     return text
 
 
+def show_timeline(
+    scenario: Scenario,
+    events: Iterable[Event],
+    console: Console,
+    *,
+    as_node: str | None = None,
+    until: float | None = None,
+    plain: bool = False,
+) -> int:
+    """Tell a run's events on `console` as they come (streaming); how many lines were told.
+
+    Colours only on a terminal; to a file or a pipe the lines are plain text, written
+    a block at a time (rich's per-line rendering would cost more than the rest).
+    """
+    if plain or not console.is_terminal:
+        texts = timeline_text(scenario, events, as_node=as_node, until=until)
+        return write_plain(texts, console.file)
+    return print_timeline(timeline(scenario, events, as_node=as_node, until=until), console)
+
+
 def print_timeline(lines: Iterable[Line], console: Console, *, plain: bool = False) -> int:
     """Print lines as they come (streaming) and return how many were printed.
 
@@ -43,7 +65,7 @@ def print_timeline(lines: Iterable[Line], console: Console, *, plain: bool = Fal
     a block at a time (rich's per-line rendering would cost more than the rest).
     """
     if plain or not console.is_terminal:
-        return _write_plain(lines, console.file)
+        return write_plain((f"{line}\n" for line in lines), console.file)
     count = 0
     for line in lines:
         console.print(styled(line), soft_wrap=True)
@@ -51,14 +73,16 @@ def print_timeline(lines: Iterable[Line], console: Console, *, plain: bool = Fal
     return count
 
 
-def _write_plain(lines: Iterable[Line], out: IO[str], block: int = 2048) -> int:
+def write_plain(texts: Iterable[str], out: IO[str], block: int = 4096) -> int:
+    """Write lines of text (each ending in a newline) a block at a time; how many."""
     count = 0
     pending: list[str] = []
-    for line in lines:
-        pending.append(f"{line.when}  {line.text}\n")
+    append = pending.append
+    for text in texts:
+        append(text)
         if len(pending) >= block:
             out.write("".join(pending))
-            out.flush()
+            out.flush()  # a reader downstream sees the story as it is told
             count += len(pending)
             pending.clear()
     out.write("".join(pending))

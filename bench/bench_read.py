@@ -4,8 +4,10 @@ Runs `intelsim run bench/queue-50k.yaml` (~250,000 events) and, alternating with
 each reading command on that run: replay at the end and half way, verify, metrics,
 explain, timeline and timeline --as (output to a file). The machine is noisy, so the
 figure that matters is each command's median wall time over the median of `run`
-measured in the same invocation. Then peak memory of every reading command on a run
-10x as long, against 1x, and whether `timeline | head` leaves at once, quietly.
+measured in the same invocation; CPU time (the child's rusage) is shown beside it, the
+steadier figure when other work shares the machine. Then peak memory of every reading
+command on a run 10x as long, against 1x, and whether `timeline | head` leaves at once,
+quietly.
 
 Usage: python bench/bench_read.py [--repeats 3] [--scale 10] [--only verify,metrics]
 (``--scale 0`` leaves out the memory part; ``--only`` times just the commands named.)
@@ -37,8 +39,9 @@ TARGETS = {
 }
 
 
-def timed(cmd: list[str], stdout: Path | None = None) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of one command; its stdout to a file if given."""
+def timed(cmd: list[str], stdout: Path | None = None) -> tuple[float, int, float]:
+    """Wall seconds, peak RSS (KiB) and CPU seconds (user + system, from the child's
+    rusage: steadier than wall on a shared machine) of one command; stdout to a file."""
     sink = open(stdout, "wb") if stdout else subprocess.DEVNULL  # noqa: SIM115
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.PIPE)
@@ -49,17 +52,17 @@ def timed(cmd: list[str], stdout: Path | None = None) -> tuple[float, int]:
     if os.waitstatus_to_exitcode(status) != 0:
         err = proc.stderr.read().decode() if proc.stderr else ""
         raise SystemExit(f"failed: {' '.join(cmd)}\n{err}")
-    return wall, usage.ru_maxrss
+    return wall, usage.ru_maxrss, usage.ru_utime + usage.ru_stime
 
 
 def intelsim(*args: str) -> list[str]:
     return [sys.executable, "-m", "sim", *args]
 
 
-def make_run(out: Path, scale: float) -> tuple[Path, float, int]:
+def make_run(out: Path, scale: float) -> tuple[Path, float, int, float]:
     extra = [] if scale == 1 else ["--set", f"duration={HORIZON * scale}h"]
-    wall, rss = timed(intelsim("run", str(SCENARIO), "--out", str(out), *extra))
-    return next(out.glob("*/events.jsonl")).parent, wall, rss
+    wall, rss, cpu = timed(intelsim("run", str(SCENARIO), "--out", str(out), *extra))
+    return next(out.glob("*/events.jsonl")).parent, wall, rss, cpu
 
 
 def readers(run: Path, horizon: float) -> dict[str, list[str]]:
@@ -110,43 +113,54 @@ def main() -> None:
     only = {name.strip() for name in args.only.split(",") if name.strip()}
     work = Path(tempfile.mkdtemp(prefix="intelsim-bench-read-"))
     try:
-        run, _, rss_run = make_run(work / "base", 1)
+        run, _, rss_run, _ = make_run(work / "base", 1)
         events = sum(1 for _ in (run / "events.jsonl").open("rb"))
         commands = {k: v for k, v in readers(run, HORIZON).items() if not only or k in only}
         if only - set(commands):
             raise SystemExit(f"no such command to time: {', '.join(sorted(only - set(commands)))}")
         walls: dict[str, list[float]] = {name: [] for name in ["run", *commands]}
+        cpus: dict[str, list[float]] = {name: [] for name in ["run", *commands]}
         rss: dict[str, int] = {"run": rss_run}
         lines: dict[str, int] = {}
         for i in range(args.repeats):
-            _, wall, _ = make_run(work / f"again-{i}", 1)
+            _, wall, _, cpu = make_run(work / f"again-{i}", 1)
             walls["run"].append(wall)
+            cpus["run"].append(cpu)
             for name, cmd in commands.items():
                 out = work / "out.txt"
-                wall, peak = timed(cmd, out)
+                wall, peak, cpu = timed(cmd, out)
                 walls[name].append(wall)
+                cpus[name].append(cpu)
                 rss[name] = max(rss.get(name, 0), peak)
                 if name.startswith("timeline"):
                     lines[name] = sum(1 for _ in out.open("rb"))
         base = statistics.median(walls["run"])
+        base_cpu = statistics.median(cpus["run"])
         print(f"queue-50k, {events:,} events, median of {args.repeats} (whole process)")
-        print(f"  {'command':18s} {'wall s':>7s} {'ratio':>6s} {'target':>7s}  throughput")
-        print(f"  {'run':18s} {base:7.2f} {1:6.2f}")
+        print(
+            f"  {'command':18s} {'wall s':>7s} {'ratio':>6s} {'target':>7s}"
+            f" {'CPU s':>6s} {'ratio':>6s}  throughput (wall)"
+        )
+        print(f"  {'run':18s} {base:7.2f} {1:6.2f} {'':7s} {base_cpu:6.2f} {1:6.2f}")
         for name in commands:
             wall = statistics.median(walls[name])
+            cpu = statistics.median(cpus[name])
             rate = f"{events / wall:,.0f} events/s"
             if name.startswith("timeline"):
                 rate += f", {lines[name] / wall:,.0f} lines/s"
-            print(f"  {name:18s} {wall:7.2f} {wall / base:6.2f} {TARGETS[name]:6.2f}x  {rate}")
+            print(
+                f"  {name:18s} {wall:7.2f} {wall / base:6.2f} {TARGETS[name]:6.2f}x"
+                f" {cpu:6.2f} {cpu / base_cpu:6.2f}  {rate}"
+            )
         print(f"timeline | head: {head_exits_quietly(run)}")
         if args.scale:  # memory: every reading command on a run `scale` times as long
-            big, _, rss_big_run = make_run(work / "big", args.scale)
+            big, _, rss_big_run, _ = make_run(work / "big", args.scale)
             print(f"peak RSS, 1x vs {args.scale:g}x horizon (MiB)")
             print(f"  {'run':18s} {rss['run'] / 1024:7.1f} {rss_big_run / 1024:7.1f}")
             for name, cmd in readers(big, HORIZON * args.scale).items():
                 if name not in commands:
                     continue
-                _, peak = timed(cmd, work / "out.txt")
+                _, peak, _ = timed(cmd, work / "out.txt")
                 one, big_peak = rss[name] / 1024, peak / 1024
                 print(f"  {name:18s} {one:7.1f} {big_peak:7.1f}  x{big_peak / one:.2f}")
         # last: a forked child counts its parent's pages in its peak RSS until it execs

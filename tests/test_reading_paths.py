@@ -9,11 +9,12 @@ from sim import events as ev
 from sim.analysis.ledger import Filed, ReportBook, UsageBook, Used
 from sim.analysis.provenance import explain_events, explain_run
 from sim.analysis.source import open_run
-from sim.analysis.timeline import Narrator, format_when
+from sim.analysis.timeline import Narrator, format_when, timeline, timeline_text
 from sim.experiments.run import run_to_directory
-from sim.scenario.loader import load_scenario
+from sim.scenario.loader import LoadedScenario, load_scenario
 from sim.scenario.models import Scenario
 from sim.store import read_events
+from sim.store.reading import _decoded_in_order
 from tests.builders import busy_example
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,3 +66,58 @@ def test_explain_reads_less_and_says_the_same(tmp_path: Path) -> None:
         fast, reading = explain_run(source, item)
         assert reading.ok
         assert fast == explain_events(source.scenario, lambda: iter(events), item), item
+
+
+def test_the_plain_timeline_is_its_lines_as_text(tmp_path: Path) -> None:
+    run = run_to_directory(_loaded("teaching-minimal"), tmp_path).run_dir
+    assert run is not None
+    source = open_run(run)
+    events = list(read_events(run / "events.jsonl"))
+    assert any(type(e).ground_truth for e in events)
+    node = next(iter(source.scenario.nodes))
+    for as_node, until in [(None, None), (node, None), (None, events[len(events) // 2].t)]:
+        lines = [
+            f"{line}\n" for line in timeline(source.scenario, events, as_node=as_node, until=until)
+        ]
+        text = list(timeline_text(source.scenario, events, as_node=as_node, until=until))
+        assert text == lines and len(text) > 50
+
+
+def test_a_sealed_block_read_at_once_is_the_same_reading(tmp_path: Path) -> None:
+    run = run_to_directory(_loaded("teaching-minimal"), tmp_path).run_dir
+    assert run is not None
+    source = open_run(run)
+    assert source.reading().blocks(), "the run sealed its log"
+    one_by_one = list(read_events(run / "events.jsonl"))
+    reading = source.reading()
+    assert list(reading.events()) == one_by_one
+    assert reading.ok and reading.count == len(one_by_one)
+    half = one_by_one[len(one_by_one) // 2].t
+    reading = source.reading()
+    assert list(reading.events(until_t=half)) == [e for e in one_by_one if e.t <= half]
+    assert reading.ok and reading.stopped_early
+
+
+def test_a_sealed_block_out_of_order_is_left_to_the_line_by_line_reading(
+    tmp_path: Path,
+) -> None:
+    # the seal vouches for bytes: what the run wrote. A block it did not write in order
+    # (times going back, an event after RunEnded, a block out of place) is read line by
+    # line, which says where
+    run = run_to_directory(_loaded("teaching-minimal"), tmp_path).run_dir
+    assert run is not None
+    events = list(read_events(run / "events.jsonl"))
+    lines = (run / "events.jsonl").read_bytes().splitlines(keepends=True)
+    assert _decoded_in_order(b"".join(lines), 0, float("-inf")) == events
+    i = next(i for i in range(1, len(events) - 1) if events[i].t < events[i + 1].t)
+    swapped = [*lines[:i], lines[i + 1], lines[i], *lines[i + 2 :]]
+    assert _decoded_in_order(b"".join(swapped), 0, float("-inf")) is None
+    assert _decoded_in_order(b"".join(lines[1:]), 0, float("-inf")) is None
+    assert _decoded_in_order(b"".join(lines), 0, events[1].t) is None
+    ended_early = [*lines[:-2], lines[-1], lines[-2]]
+    assert _decoded_in_order(b"".join(ended_early), 0, float("-inf")) is None
+    assert _decoded_in_order(b"".join(lines[:-1]) + b"{not json\n", 0, float("-inf")) is None
+
+
+def _loaded(name: str) -> LoadedScenario:
+    return load_scenario(ROOT / "scenarios" / f"{name}.yaml", [])

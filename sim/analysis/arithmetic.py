@@ -14,7 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim import events as ev
-from sim.fusion import REASONS, logistic, logit
+
+# sim.fusion (and the grading tables it loads) is imported where the arithmetic is
+# redone, not here: the timeline needs only `sources_text`, and reading a big run's
+# story should not pay for loading the fusion rules
 
 INDENT = "    "
 
@@ -67,6 +70,8 @@ def _struct(value: ev.EvidenceLine | ev.SetAside) -> dict[str, Any]:
 
 def arithmetic_of(e: ev.AssessmentFacts) -> Arithmetic:
     """The arithmetic an assessment event publishes, with its log-odds summed again."""
+    from sim.fusion import logistic, logit
+
     base = logit(e.prior)
     z = math.fsum([base, *(x.llr for x in e.evidence)])
     return Arithmetic(
@@ -119,9 +124,15 @@ def arithmetic_text(a: Arithmetic, describe: Describe) -> list[str]:
     )
     for s in a.set_aside:
         via = f" via {' <- '.join(s.via)}" if s.via else ""
-        why = REASONS.get(s.reason, s.reason)
+        why = _reasons().get(s.reason, s.reason)
         out.append(
             f"set aside: {s.source} {s.grade}{via} "
             f"({', '.join(describe(r) for r in s.reports)}): {why}"
         )
     return out
+
+
+def _reasons() -> dict[str, str]:
+    from sim.fusion import REASONS
+
+    return REASONS

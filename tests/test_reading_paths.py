@@ -79,8 +79,10 @@ def test_the_plain_timeline_is_its_lines_as_text(tmp_path: Path) -> None:
         lines = [
             f"{line}\n" for line in timeline(source.scenario, events, as_node=as_node, until=until)
         ]
-        text = list(timeline_text(source.scenario, events, as_node=as_node, until=until))
-        assert text == lines and len(text) > 50
+        told = timeline_text(source.scenario, events, as_node=as_node, until=until, block=7)
+        blocks = list(told)
+        assert "".join(blocks) == "".join(lines) and len(lines) > 50
+        assert all(block.count("\n") == 7 for block in blocks[:-1])
 
 
 def test_a_sealed_block_read_at_once_is_the_same_reading(tmp_path: Path) -> None:

@@ -467,18 +467,26 @@ def timeline_text(
     *,
     as_node: str | None = None,
     until: float | None = None,
+    block: int = 4096,
 ) -> Iterator[str]:
-    """The same story as :func:`timeline`, as plain text: ``str(line)`` and a newline each.
+    """The same story as :func:`timeline` as plain text, `block` lines at a time.
 
-    For output to a file or a pipe, where a :class:`Line` per event would cost more
-    than telling it.
+    Each line is ``str(line)`` and a newline. For output to a file or a pipe, where a
+    :class:`Line` per event, or a write per line, would cost more than telling it.
     """
     if as_node is not None:
         check_node(scenario, as_node)
     narrator = Narrator(scenario, reveal_truth=as_node is None)
     when = narrator.when
+    pending: list[str] = []
+    append = pending.append
     for event, _, text, _ in narrator.tell(events, as_node=as_node, until=until):
-        yield f"{when(event.t)}  {text}\n"  # the layout of Line.__str__
+        append(f"{when(event.t)}  {text}\n")  # the layout of Line.__str__
+        if len(pending) >= block:
+            yield "".join(pending)
+            pending.clear()
+    if pending:
+        yield "".join(pending)
 
 
 def run_timeline(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from typing import IO
 
 from rich.console import Console
@@ -53,19 +54,18 @@ def show_timeline(
     a block at a time (rich's per-line rendering would cost more than the rest).
     """
     if plain or not console.is_terminal:
-        texts = timeline_text(scenario, events, as_node=as_node, until=until)
-        return write_plain(texts, console.file)
+        blocks = timeline_text(scenario, events, as_node=as_node, until=until)
+        return write_plain(blocks, console.file)
     return print_timeline(timeline(scenario, events, as_node=as_node, until=until), console)
 
 
 def print_timeline(lines: Iterable[Line], console: Console, *, plain: bool = False) -> int:
     """Print lines as they come (streaming) and return how many were printed.
 
-    Colours only on a terminal; to a file or a pipe the lines are plain text, written
-    a block at a time (rich's per-line rendering would cost more than the rest).
+    Colours only on a terminal; to a file or a pipe the lines are plain text.
     """
     if plain or not console.is_terminal:
-        return write_plain((f"{line}\n" for line in lines), console.file)
+        return write_plain(_in_blocks(f"{line}\n" for line in lines), console.file)
     count = 0
     for line in lines:
         console.print(styled(line), soft_wrap=True)
@@ -73,17 +73,17 @@ def print_timeline(lines: Iterable[Line], console: Console, *, plain: bool = Fal
     return count
 
 
-def write_plain(texts: Iterable[str], out: IO[str], block: int = 4096) -> int:
-    """Write lines of text (each ending in a newline) a block at a time; how many."""
+def write_plain(blocks: Iterable[str], out: IO[str]) -> int:
+    """Write text as it comes (lines, or blocks of lines), flushed: how many lines."""
     count = 0
-    pending: list[str] = []
-    append = pending.append
-    for text in texts:
-        append(text)
-        if len(pending) >= block:
-            out.write("".join(pending))
-            out.flush()  # a reader downstream sees the story as it is told
-            count += len(pending)
-            pending.clear()
-    out.write("".join(pending))
-    return count + len(pending)
+    for block in blocks:
+        out.write(block)
+        out.flush()  # a reader downstream sees the story as it is told
+        count += block.count("\n")
+    return count
+
+
+def _in_blocks(texts: Iterable[str], size: int = 4096) -> Iterator[str]:
+    it = iter(texts)
+    while block := "".join(islice(it, size)):
+        yield block

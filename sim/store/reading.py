@@ -20,6 +20,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from hashlib import sha256
+from operator import length_hint
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -294,9 +295,14 @@ class LogReading:
                         whole = None if ended else _decoded_in_order(batch.data, expected, last_t)
                         if whole is not None:  # else: line by line, to say what is wrong
                             cut = len(whole) if until_t is None else _first_after(whole, until_t)
-                            for last in whole[:cut] if cut < len(whole) else whole:
-                                count += 1
-                                yield last
+                            told = iter(whole[:cut] if cut < len(whole) else whole)
+                            try:  # a block at C speed; what the caller took counted after
+                                yield from told
+                            finally:
+                                taken = cut - length_hint(told)
+                                if taken:
+                                    count += taken
+                                    last = whole[taken - 1]
                             if cut < len(whole):
                                 keep()
                                 self.stopped_early = True

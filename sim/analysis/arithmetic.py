@@ -14,10 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim import events as ev
-
-# sim.fusion (and the grading tables it loads) is imported where the arithmetic is
-# redone, not here: the timeline needs only `sources_text`, and reading a big run's
-# story should not pay for loading the fusion rules
+from sim.analysis.phrases import sources_text
+from sim.fusion import REASONS, logistic, logit
 
 INDENT = "    "
 
@@ -70,8 +68,6 @@ def _struct(value: ev.EvidenceLine | ev.SetAside) -> dict[str, Any]:
 
 def arithmetic_of(e: ev.AssessmentFacts) -> Arithmetic:
     """The arithmetic an assessment event publishes, with its log-odds summed again."""
-    from sim.fusion import logistic, logit
-
     base = logit(e.prior)
     z = math.fsum([base, *(x.llr for x in e.evidence)])
     return Arithmetic(
@@ -92,13 +88,6 @@ def arithmetic_of(e: ev.AssessmentFacts) -> Arithmetic:
         min_sources=e.min_sources,
         min_confidence=e.min_confidence,
     )
-
-
-def sources_text(sources: int, reports: int) -> str:
-    """``from 3 sources (4 reports)``."""
-    s = "s" if sources != 1 else ""
-    r = "s" if reports != 1 else ""
-    return f"from {sources} source{s} ({reports} report{r})"
 
 
 Describe = Callable[[str], str]  # a report id -> a few words about it
@@ -124,15 +113,9 @@ def arithmetic_text(a: Arithmetic, describe: Describe) -> list[str]:
     )
     for s in a.set_aside:
         via = f" via {' <- '.join(s.via)}" if s.via else ""
-        why = _reasons().get(s.reason, s.reason)
+        why = REASONS.get(s.reason, s.reason)
         out.append(
             f"set aside: {s.source} {s.grade}{via} "
             f"({', '.join(describe(r) for r in s.reports)}): {why}"
         )
     return out
-
-
-def _reasons() -> dict[str, str]:
-    from sim.fusion import REASONS
-
-    return REASONS

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sim import events as ev
-from sim.analysis.arithmetic import arithmetic_of, arithmetic_text, sources_text
+from sim.analysis.arithmetic import arithmetic_of, arithmetic_text
 from sim.analysis.perspective import QueryError, check_node, visible_to
+from sim.analysis.phrases import sources_text
 from sim.analysis.source import RunSource, open_run
 from sim.analysis.timeline import Line, Narrator
 from sim.errors import LogError, suggest

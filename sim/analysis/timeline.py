@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from sim import events as ev
-from sim.analysis.arithmetic import sources_text
 from sim.analysis.ledger import Filed, ReportBook, UsageBook, Used, claim_text
 from sim.analysis.perspective import QueryError, check_node, endpoints, visible_to
+from sim.analysis.phrases import sources_text
 from sim.analysis.source import load_run
 from sim.scenario.models import Scenario
 from sim.scenario.units import format_hours, parse_duration

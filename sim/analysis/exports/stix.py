@@ -22,10 +22,10 @@ from typing import Any
 import stix2
 
 from sim import events as ev
-from sim.analysis.arithmetic import sources_text
 from sim.analysis.exports import Exported, begin, collect_checked, run_key, write_file
 from sim.analysis.exports.markings import TLP_EXTENSION, TLP_IDS, marking_text, tlp_level
 from sim.analysis.exports.view import AssessmentItem, AssessmentVersion, ExportView, ReportItem
+from sim.analysis.phrases import sources_text
 from sim.analysis.source import RunSource
 
 MUNITION_TYPE = "x-intelsim-munition"

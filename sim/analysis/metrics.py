@@ -39,10 +39,11 @@ from typing import Any
 
 from sim import events as ev
 from sim.analysis.deliveries import DeliveryCheck
+from sim.analysis.durations import Durations
 from sim.analysis.kinds import Kind
 from sim.analysis.knowledge import Knowledge
 from sim.analysis.partner import PartnerMaterial
-from sim.analysis.stats_basic import DIGITS, describe
+from sim.analysis.stats_basic import DIGITS
 from sim.scenario.models import Scenario
 from sim.state.evolve import scenario_after
 from sim.state.model import WorldState
@@ -77,16 +78,16 @@ class _Node:
         self.started: dict[str, float] = {}  # report -> analysis began
         self.received = 0
         self.analysed = 0
-        self.latency: array[float] = array("d")
-        self.queue_wait: array[float] = array("d")
-        self.analysis: array[float] = array("d")
+        self.latency = Durations()
+        self.queue_wait = Durations()
+        self.analysis = Durations()
         self.issued = 0
         self.updated = 0
         self.received_assessments = 0
         self.exploited: dict[str, int] = {}  # outcome -> reports examined
         self.consent_asked = self.consent_granted = self.consent_refused = 0
         self.consent_tearlines = 0
-        self.consent_wait: array[float] = array("d")  # request -> answer
+        self.consent_wait = Durations()  # request -> answer
 
 
 class _Link:
@@ -111,7 +112,7 @@ class _Link:
         self.held = 0
         self.intercepted = 0
         self.dropped: dict[str, int] = {}
-        self.transit: array[float] = array("d")
+        self.transit = Durations()
         self.causes: set[str] = set()
         self.down_since: float | None = None
         self.outages = 0
@@ -519,9 +520,9 @@ class MetricsProjection:
         return {
             "reports_received": node.received,
             "reports_analysed": node.analysed,
-            "report_latency_h": describe(node.latency),
-            "queue_wait_h": describe(node.queue_wait),
-            "analysis_time_h": describe(node.analysis),
+            "report_latency_h": node.latency.describe(),
+            "queue_wait_h": node.queue_wait.describe(),
+            "analysis_time_h": node.analysis.describe(),
             "assessments_issued": node.issued,
             "assessments_updated": node.updated,
             "assessments_received": node.received_assessments,
@@ -530,7 +531,7 @@ class MetricsProjection:
             "consent_granted": node.consent_granted,
             "consent_refused": node.consent_refused,
             "consent_tearlines": node.consent_tearlines,
-            "consent_wait_h": describe(node.consent_wait),
+            "consent_wait_h": node.consent_wait.describe(),
             **self.knowledge.node_result(name, self.t),
             **self.partner.node_result(name, self.t),
         }
@@ -545,7 +546,7 @@ class MetricsProjection:
             "held": link.held,
             "dropped": dict(sorted(link.dropped.items())),
             "intercepted": link.intercepted,
-            "transit_h": describe(link.transit),
+            "transit_h": link.transit.describe(),
             "outages": link.outages,
             "down_h": round(down, DIGITS),
         }

@@ -368,14 +368,22 @@ class MetricsProjection:
             filed_at = None if origin is None else origin[3]
             self.deliveries.received(e.node, report, e.via, filed_at)
         if origin is not None and not origin[2]:  # a fake is made up on the spot: no latency
-            node.latency.append(t - origin[0])
+            d = t - origin[0]
+            if d:  # stored, as Durations.append would (a C call: the hot path)
+                node.latency.values.append(d)
+            else:
+                node.latency.append(d)
 
     def _analysis_started(self, e: ev.AnalysisStarted) -> None:
         report, t = e.report, e.t
         node = self.nodes.get(e.node) or self._node(e.node)
         entered = node.waiting.pop(report, None)
         if entered is not None:
-            node.queue_wait.append(t - entered)
+            d = t - entered
+            if d:  # stored, as Durations.append would (a C call: the hot path)
+                node.queue_wait.values.append(d)
+            else:
+                node.queue_wait.append(d)
         node.started[report] = t
 
     def _analysis_completed(self, e: ev.AnalysisCompleted) -> None:
@@ -384,7 +392,11 @@ class MetricsProjection:
         node.analysed += 1
         began = node.started.pop(report, None)
         if began is not None:
-            node.analysis.append(t - began)
+            d = t - began
+            if d:  # stored, as Durations.append would (a C call: the hot path)
+                node.analysis.values.append(d)
+            else:
+                node.analysis.append(d)
         if self.deliveries.held:  # (a method call per report otherwise: the hot path)
             self.deliveries.analysed(t, name, report)
         if name in self._fusion:  # an assessment may list it: keep it for good

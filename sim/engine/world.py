@@ -12,7 +12,7 @@ from collections.abc import Generator
 from typing import Any
 
 import simpy
-from simpy.events import NORMAL
+from simpy.events import NORMAL, URGENT
 
 from sim.engine.recorder import Recorder, Sink
 from sim.scenario.models import Scenario, SharingRule
@@ -123,6 +123,11 @@ class World:
         if delay < 0:
             raise ValueError(f"negative delay {delay}")
         self.env.schedule(_Call(action, args), NORMAL, delay)
+
+    def at_start(self, action: Any, *args: Any) -> None:
+        """Call `action(*args)` now, before anything else due now: when a process started
+        now would take its first step (SimPy starts a process with an urgent event)."""
+        self.env.schedule(_Call(action, args), URGENT, 0)
 
     def process(self, generator: Generator[simpy.Event, Any, Any]) -> None:
         """Start a long-lived SimPy process."""

@@ -38,6 +38,18 @@ def _band_check(event: ev.AssessmentFacts | ev.AssessmentReceived) -> str | None
 
 def consistency_check() -> Check:
     """A per-event check of facts that must agree (see the module docstring)."""
+    handlers = consistency_handlers()
+
+    def check(event: ev.Event) -> str | None:
+        handler = handlers.get(type(event))
+        return None if handler is None else handler(event)
+
+    return check
+
+
+def consistency_handlers() -> dict[type, Callable[[Any], str | None]]:
+    """The same check as a table, event type -> its check (types not in it need none),
+    for a caller that dispatches on the type already (verify's per-event fold)."""
     in_flight: dict[str, tuple[str, str, ev.Marking]] = {}
 
     def sent(event: ev.MessageSent) -> None:
@@ -61,12 +73,7 @@ def consistency_check() -> Check:
         ev.MessageDelivered: delivered,
         ev.MessageDropped: dropped,
     }
-
-    def check(event: ev.Event) -> str | None:
-        handler = handlers.get(type(event))
-        return None if handler is None else handler(event)
-
-    return check
+    return handlers
 
 
 def _carried_text(got: ev.MessageDelivered, was: tuple[str, str, ev.Marking]) -> str:

@@ -154,19 +154,20 @@ class Knowledge:
 
     def used(self, e: ev.MunitionUsed) -> None:
         """A ground-truth use: monitored ones are followed, others counted as look-alikes."""
-        if e.munition not in self.monitored:
+        munition, sector, t = e.munition, e.sector, e.t
+        if munition not in self.monitored:
             self.lookalike += 1
             return
-        pair = self._pairs.get((e.munition, e.sector))
+        pair = self._pairs.get((munition, sector))
         if pair is None:
-            pair = self._pairs[(e.munition, e.sector)] = (self._id(e.munition), self._id(e.sector))
-        self._t.append(e.t)
-        key = (*pair, int(e.t // self.episode))
+            pair = self._pairs[(munition, sector)] = (self._id(munition), self._id(sector))
+            self._first_use.setdefault(munition, t)  # (a munition's first pair: its first use)
+        self._t.append(t)
+        key = (pair[0], pair[1], int(t // self.episode))
         episode = self._episodes.get(key)
         if episode is None:
             episode = self._episodes[key] = len(self._episodes)
         self._e.append(episode)
-        self._first_use.setdefault(e.munition, e.t)
 
     def shipped(self, e: ev.ShipmentDeparted) -> None:
         """A ground-truth shipment left: warnings are judged against it."""

@@ -23,10 +23,10 @@ What it remembers per report and per usage (memory must not grow with every repo
   with all its reports, for as long as reports keep joining it, so no age bound is
   sound. Every other report is forgotten once retired; with no fusion node in the
   scenario, that is every report.
-- a usage's munition and time are needed by any sighting of it, and a collector's
-  delay is unbounded, so they are kept for the whole run, but compactly: 9 bytes a
-  usage in two arrays indexed by the engine's ids ``U1, U2, ...`` (any other id
-  falls back to a dict).
+- a usage's munition is needed by any sighting of it, and a collector's delay is
+  unbounded, so it is kept for the whole run, but compactly: 1 byte a usage in an
+  array indexed by the engine's ids ``U1, U2, ...`` (any other id falls back to a
+  dict). Its time is the knowledge's (monitored uses only), not kept here.
 """
 
 from __future__ import annotations
@@ -39,10 +39,11 @@ from typing import Any
 
 from sim import events as ev
 from sim.analysis.deliveries import DeliveryCheck
+from sim.analysis.durations import Durations
 from sim.analysis.kinds import Kind
 from sim.analysis.knowledge import Knowledge
 from sim.analysis.partner import PartnerMaterial
-from sim.analysis.stats_basic import DIGITS, describe
+from sim.analysis.stats_basic import DIGITS
 from sim.scenario.models import Scenario
 from sim.state.evolve import scenario_after
 from sim.state.model import WorldState
@@ -77,16 +78,16 @@ class _Node:
         self.started: dict[str, float] = {}  # report -> analysis began
         self.received = 0
         self.analysed = 0
-        self.latency: array[float] = array("d")
-        self.queue_wait: array[float] = array("d")
-        self.analysis: array[float] = array("d")
+        self.latency = Durations()
+        self.queue_wait = Durations()
+        self.analysis = Durations()
         self.issued = 0
         self.updated = 0
         self.received_assessments = 0
         self.exploited: dict[str, int] = {}  # outcome -> reports examined
         self.consent_asked = self.consent_granted = self.consent_refused = 0
         self.consent_tearlines = 0
-        self.consent_wait: array[float] = array("d")  # request -> answer
+        self.consent_wait = Durations()  # request -> answer
 
 
 class _Link:
@@ -111,7 +112,7 @@ class _Link:
         self.held = 0
         self.intercepted = 0
         self.dropped: dict[str, int] = {}
-        self.transit: array[float] = array("d")
+        self.transit = Durations()
         self.causes: set[str] = set()
         self.down_since: float | None = None
         self.outages = 0
@@ -142,12 +143,11 @@ class MetricsProjection:
         self.shipments: dict[str, str] = {}  # shipment -> munition (few: kept for the run)
         self.interventions = 0
         self.drops: dict[str, int] = {}
-        # usage -> (munition, t), compact: U<n> at index n-1 of these arrays
-        self._usage_t: array[float] = array("d")
+        # usage -> munition, compact: U<n> at index n-1 of this array
         self._usage_m: array[int] = array("B")  # index into _munitions (widened if need be)
         self._munitions: list[str] = []
         self._munition_ix: dict[str, int] = {}
-        self._usage_other: dict[str, tuple[str, float]] = {}  # ids not of the form U<n>
+        self._usage_other: dict[str, str] = {}  # ids not of the form U<n>
         self.knowledge = Knowledge(scenario)
         # report -> (time reported, the usage it truly traces to or None, fabricated, node)
         self._reports: dict[str, tuple[float, str | None, bool, str]] = {}
@@ -194,7 +194,7 @@ class MetricsProjection:
         """Fold one event into the tallies (cheap: one dict lookup and a handler)."""
         self.events += 1
         t = event.t
-        if self._idle and t > self.t:
+        if t > self.t and self._idle:
             self._retire()
         self.t = t
         handler = self._handlers.get(type(event))
@@ -231,11 +231,12 @@ class MetricsProjection:
 
     def _retire(self) -> None:
         holds, reports = self._holds, self._reports
-        for report in self._idle:
-            if holds.get(report) == 0:
+        idle = self._idle
+        for report in idle:
+            if not holds.get(report, 1):
                 del holds[report]
                 reports.pop(report, None)
-        self._idle.clear()
+        idle.clear()
 
     def _usage_slot(self, usage: str) -> int | None:
         """The array index of an id ``U<n>`` (n = 1, 2, ... as the engine numbers them)."""
@@ -246,29 +247,29 @@ class MetricsProjection:
         index = int(digits) - 1
         return index if index < len(self._usage_m) else None
 
-    def _usage(self, usage: str) -> tuple[str, float] | None:
-        """(munition, time) of a usage, or None if unknown."""
+    def _usage(self, usage: str) -> str | None:
+        """The munition of a usage, or None if unknown."""
         index = self._usage_slot(usage)
         if index is None:
             return self._usage_other.get(usage)
-        return self._munitions[self._usage_m[index]], self._usage_t[index]
+        return self._munitions[self._usage_m[index]]
 
     def _munition_used(self, e: ev.MunitionUsed) -> None:
         self.usages += 1
-        ix = self._munition_ix.get(e.munition)
+        munition, usage, used = e.munition, e.usage, self._usage_m
+        ix = self._munition_ix.get(munition)
         if ix is None:
-            ix = self._munition_ix[e.munition] = len(self._munitions)
-            self._munitions.append(e.munition)
+            ix = self._munition_ix[munition] = len(self._munitions)
+            self._munitions.append(munition)
             if ix == 256:  # more munitions than a byte can number
-                self._usage_m = array("I", self._usage_m)
-        if e.usage == f"U{len(self._usage_m) + 1}":
-            self._usage_m.append(ix)
-            self._usage_t.append(e.t)
-        elif (index := self._usage_slot(e.usage)) is not None:
+                used = self._usage_m = array("I", used)
+        if usage == f"U{len(used) + 1}":
+            used.append(ix)
+        elif (index := self._usage_slot(usage)) is not None:
             # an id used twice (never by the engine): the later use wins, as in a dict
-            self._usage_m[index], self._usage_t[index] = ix, e.t
+            used[index] = ix
         else:
-            self._usage_other[e.usage] = (e.munition, e.t)
+            self._usage_other[usage] = munition
         self.knowledge.used(e)
 
     def _consent_requested(self, e: ev.ConsentRequested) -> None:
@@ -305,37 +306,37 @@ class MetricsProjection:
         """The use or shipment a report naming `munition` truly traces to, or None."""
         if shipment is not None:
             return shipment if self.shipments.get(shipment) == munition else None
-        if usage is not None:
-            used = self._usage(usage)
-            if used is not None and used[0] == munition:
-                return usage
+        if usage is not None and self._usage(usage) == munition:
+            return usage
         return None
 
     def _sighting(self, e: ev.SightingReported) -> None:
         self.reports += 1
         traced: str | None = None
+        usage, report = e.usage, e.report
+        fabricated = False
         if e.shipment is not None:
             self.indicators += 1
             traced = self._traced(None, e.shipment, e.munition)
             if traced is None:
                 self.misidentified += 1
-        elif e.usage is None:
+        elif usage is None:
+            fabricated = True
             if e.polarity == "contradicts":
                 self.denials += 1
             else:
                 self.fabricated += 1
         else:
             self.collected += 1
-            used = self._usage(e.usage)
-            if used is not None and used[0] == e.munition:
-                traced = e.usage
+            used = self._usage(usage)
+            if used == e.munition:
+                traced = usage
             elif used is not None:
                 self.misidentified += 1
-        fabricated = e.usage is None and e.shipment is None
-        self._reports[e.report] = (e.t, traced, fabricated, e.node)
+        self._reports[report] = (e.t, traced, fabricated, e.node)
         # held by nothing yet: the node's ReportReceived follows at the same instant
-        self._holds.setdefault(e.report, 0)
-        self._idle.append(e.report)
+        self._holds.setdefault(report, 0)
+        self._idle.append(report)
 
     def _report_exploited(self, e: ev.ReportExploited) -> None:
         node = self.nodes.get(e.node) or self._node(e.node)
@@ -352,38 +353,56 @@ class MetricsProjection:
         self._idle.append(e.derived)
 
     def _report_received(self, e: ev.ReportReceived) -> None:
-        if e.report in self.partner.created:  # (a call per report otherwise: the hot path)
+        report, t = e.report, e.t
+        if report in self.partner.created:  # (a call per report otherwise: the hot path)
             self.partner.report_received(e)
         node = self.nodes.get(e.node) or self._node(e.node)
         node.received += 1
-        node.waiting[e.report] = e.t
-        self._hold(e.report)
-        origin = self._reports.get(e.report)
+        node.waiting[report] = t
+        holds = self._holds
+        n = holds.get(report)  # (the rule of `_hold`, inline: the hot path)
+        if n is not None:
+            holds[report] = n + 1
+        origin = self._reports.get(report)
         if e.via is not None:  # by a message (most come from collectors)
             filed_at = None if origin is None else origin[3]
-            self.deliveries.received(e.node, e.report, e.via, filed_at)
+            self.deliveries.received(e.node, report, e.via, filed_at)
         if origin is not None and not origin[2]:  # a fake is made up on the spot: no latency
-            node.latency.append(e.t - origin[0])
+            d = t - origin[0]
+            if d:  # stored, as Durations.append would (a C call: the hot path)
+                node.latency.values.append(d)
+            else:
+                node.latency.append(d)
 
     def _analysis_started(self, e: ev.AnalysisStarted) -> None:
+        report, t = e.report, e.t
         node = self.nodes.get(e.node) or self._node(e.node)
-        entered = node.waiting.pop(e.report, None)
+        entered = node.waiting.pop(report, None)
         if entered is not None:
-            node.queue_wait.append(e.t - entered)
-        node.started[e.report] = e.t
+            d = t - entered
+            if d:  # stored, as Durations.append would (a C call: the hot path)
+                node.queue_wait.values.append(d)
+            else:
+                node.queue_wait.append(d)
+        node.started[report] = t
 
     def _analysis_completed(self, e: ev.AnalysisCompleted) -> None:
-        node = self.nodes.get(e.node) or self._node(e.node)
+        name, report, t = e.node, e.report, e.t
+        node = self.nodes.get(name) or self._node(name)
         node.analysed += 1
-        began = node.started.pop(e.report, None)
+        began = node.started.pop(report, None)
         if began is not None:
-            node.analysis.append(e.t - began)
+            d = t - began
+            if d:  # stored, as Durations.append would (a C call: the hot path)
+                node.analysis.values.append(d)
+            else:
+                node.analysis.append(d)
         if self.deliveries.held:  # (a method call per report otherwise: the hot path)
-            self.deliveries.analysed(e.t, e.node, e.report)
-        if e.node in self._fusion:  # an assessment may list it: keep it for good
-            self._holds.pop(e.report, None)
+            self.deliveries.analysed(t, name, report)
+        if name in self._fusion:  # an assessment may list it: keep it for good
+            self._holds.pop(report, None)
         else:
-            self._release(e.report)
+            self._release(report)
 
     def _facts(self, report: str) -> tuple[bool, bool, str] | None:
         """(genuine, fabricated, node filed at) of a report an assessment lists."""
@@ -513,9 +532,9 @@ class MetricsProjection:
         return {
             "reports_received": node.received,
             "reports_analysed": node.analysed,
-            "report_latency_h": describe(node.latency),
-            "queue_wait_h": describe(node.queue_wait),
-            "analysis_time_h": describe(node.analysis),
+            "report_latency_h": node.latency.describe(),
+            "queue_wait_h": node.queue_wait.describe(),
+            "analysis_time_h": node.analysis.describe(),
             "assessments_issued": node.issued,
             "assessments_updated": node.updated,
             "assessments_received": node.received_assessments,
@@ -524,7 +543,7 @@ class MetricsProjection:
             "consent_granted": node.consent_granted,
             "consent_refused": node.consent_refused,
             "consent_tearlines": node.consent_tearlines,
-            "consent_wait_h": describe(node.consent_wait),
+            "consent_wait_h": node.consent_wait.describe(),
             **self.knowledge.node_result(name, self.t),
             **self.partner.node_result(name, self.t),
         }
@@ -539,7 +558,7 @@ class MetricsProjection:
             "held": link.held,
             "dropped": dict(sorted(link.dropped.items())),
             "intercepted": link.intercepted,
-            "transit_h": describe(link.transit),
+            "transit_h": link.transit.describe(),
             "outages": link.outages,
             "down_h": round(down, DIGITS),
         }

@@ -29,16 +29,27 @@ def describe(values: Sequence[float]) -> dict[str, float | int | None]:
     # sorted(values) would box every sample (32 bytes each, 16 MB for 500,000): a big
     # array of doubles is sorted by numpy instead, unboxed (imported only then: start-up
     # time). The figures are the same: fsum is exactly rounded, so order does not matter.
-    ordered: Sequence[float]
-    if n > BIG and isinstance(values, array):
+    ordered = sort(values)
+    return describe_sorted(ordered, math.fsum(ordered))
+
+
+def sort(values: Sequence[float]) -> Sequence[float]:
+    """`values` in ascending order (a big array of doubles sorted unboxed, by numpy)."""
+    if len(values) > BIG and isinstance(values, array):
         import numpy as np
 
-        ordered = np.sort(np.frombuffer(values, dtype=np.float64))  # type: ignore[assignment]
-    else:
-        ordered = sorted(values)
+        return np.sort(np.frombuffer(values, dtype=np.float64))  # type: ignore[return-value]
+    return sorted(values)
+
+
+def describe_sorted(ordered: Sequence[float], total: float) -> dict[str, float | int | None]:
+    """What :func:`describe` says of a sample already sorted, whose ``math.fsum`` is `total`."""
+    n = len(ordered)
+    if n == 0:
+        return {"n": 0, "mean": None, "median": None, "p90": None, "max": None}
     return {
         "n": n,
-        "mean": round(math.fsum(ordered) / n, DIGITS),
+        "mean": round(total / n, DIGITS),
         "median": round(float(percentile(ordered, 50.0)), DIGITS),
         "p90": round(float(percentile(ordered, 90.0)), DIGITS),
         "max": round(float(ordered[-1]), DIGITS),

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sim import events as ev
-from sim.analysis.consistency import consistency_check
+from sim.analysis.consistency import consistency_handlers
 from sim.analysis.markings_check import Judged, judge
 from sim.analysis.metrics import MetricsProjection
 from sim.analysis.replay import load_run
@@ -57,7 +57,7 @@ def domain_check(
     force that it reads from the state just folded (None: it runs apart, see
     :mod:`sim.analysis.markings_check`). The problems of one event, or None.
     """
-    consistent = consistency_check()
+    consistent = consistency_handlers().get  # (a table, not a call per event: the hot path)
     broken = False  # one contradiction is enough; the rest would only echo it
     every = snapshots.every if snapshots is not None else 0
     offer = snapshots.offer if snapshots is not None else None
@@ -65,7 +65,7 @@ def domain_check(
     def fold(event: ev.Event) -> list[str] | None:
         nonlocal broken
         problems = None
-        if (problem := consistent(event)) is not None:
+        if (agree := consistent(type(event))) is not None and (problem := agree(event)) is not None:
             problems = [problem]
         if not broken:
             try:

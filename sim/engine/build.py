@@ -11,7 +11,7 @@ from sim.engine.links import LinkAgent, availability_process
 from sim.engine.nodes import NodeAgent
 from sim.engine.recorder import Listener, Sink
 from sim.engine.shipments import shipment_process
-from sim.engine.truth import usage_process
+from sim.engine.truth import start_usage
 from sim.engine.world import World
 from sim.events import RunEnded, RunStarted
 from sim.scenario.models import Scenario
@@ -36,7 +36,7 @@ def build_world(scenario: Scenario, seed: int, sink: Sink | None = None) -> Worl
     for index in range(len(scenario.interventions)):
         world.process(intervention_process(world, index))
     for index in range(len(scenario.theater.usage)):
-        world.process(usage_process(world, index))
+        start_usage(world, index)
     for index in range(len(scenario.theater.shipments)):
         world.process(shipment_process(world, index))
     for agent in world.links.values():

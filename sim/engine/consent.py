@@ -71,7 +71,7 @@ class ConsentLedger:
     def forget(self, item: str) -> None:
         """The item can no longer be passed on or rest under an assessment here (unless it
         waits for its originator's consent: then it goes on when the answer comes)."""
-        if any(asked == item for asked, _ in self.waiting):
+        if self.waiting and any(asked == item for asked, _ in self.waiting):
             return
         self.material.pop(item, None)
         self.grants.pop(item, None)

@@ -11,29 +11,60 @@ import simpy
 from sim.engine.streams import stream
 from sim.engine.world import World
 from sim.events import MunitionUsed
+from sim.scenario.models import Usage
 
 
-def usage_process(world: World, index: int) -> Generator[simpy.Event, Any, None]:
-    """Emit `MunitionUsed` at the rate of usage line `index`, inside its window."""
+def start_usage(world: World, index: int) -> None:
+    """Start usage line `index`: a scripted strike as a process, a rate as a chain of calls."""
+    if world.scenario.theater.usage[index].at is not None:
+        world.process(scripted_usage(world, index))
+    else:
+        world.at_start(UsageLine(world, index).next)
+
+
+def scripted_usage(world: World, index: int) -> Generator[simpy.Event, Any, None]:
+    """A documented strike at a known time: `count` uses of line `index`."""
     spec = world.scenario.theater.usage[index]
-    if spec.at is not None:  # scripted: a documented strike at a known time
-        yield world.env.timeout(spec.at)
-        for _ in range(spec.count):
-            munition_used(world, spec.munition, spec.sector, spec.recognisability)
-        return
-    rng = stream(world.seed, f"usage:{index}:{spec.munition}:{spec.sector}")
-    t = spec.from_
-    while True:
-        # re-read each time: an intervention may change the rate or the window
+    assert spec.at is not None  # start_usage checked
+    yield world.env.timeout(spec.at)
+    for _ in range(spec.count):
+        munition_used(world, spec.munition, spec.sector, spec.recognisability)
+
+
+class UsageLine:
+    """Emit `MunitionUsed` at the rate of usage line `index`, inside its window.
+
+    A chain of scheduled calls rather than a SimPy process (one use each, the most frequent
+    step of most runs: a process's resumption costs more than the call). It schedules what
+    the process did, in the same order, so runs are the same to the byte.
+    """
+
+    __slots__ = ("index", "rng", "t", "world")
+
+    def __init__(self, world: World, index: int) -> None:
         spec = world.scenario.theater.usage[index]
+        self.world = world
+        self.index = index
+        self.rng = stream(world.seed, f"usage:{index}:{spec.munition}:{spec.sector}")
+        self.t = spec.from_
+
+    def next(self) -> None:
+        """Schedule the next use, if the line's rate and window allow one."""
+        world = self.world
+        # re-read each time: an intervention may change the rate or the window
+        spec = world.scenario.theater.usage[self.index]
         end = min(spec.until if spec.until is not None else world.horizon, world.horizon)
         if spec.rate is None or spec.rate <= 0:
             return
-        t += -math.log(1.0 - rng.random()) / spec.rate
-        if t >= end:
+        self.t += -math.log(1.0 - self.rng.random()) / spec.rate
+        if self.t >= end:
             return
-        yield world.env.timeout(t - world.env.now)
-        munition_used(world, spec.munition, spec.sector, spec.recognisability)
+        world.after(self.t - world.env.now, self.use, spec)
+
+    def use(self, spec: Usage) -> None:
+        """One use, as the line read when it was scheduled; then the next."""
+        munition_used(self.world, spec.munition, spec.sector, spec.recognisability)
+        self.next()
 
 
 def munition_used(

@@ -12,6 +12,7 @@ from collections.abc import Generator
 from typing import Any
 
 import simpy
+from simpy.events import NORMAL, URGENT
 
 from sim.engine.recorder import Recorder, Sink
 from sim.scenario.models import Scenario, SharingRule
@@ -77,6 +78,19 @@ class Truth:
         return munition
 
 
+class _Call(simpy.Event):
+    """A call scheduled on the SimPy clock: a Timeout without its value and bound-class
+    indirection (two per report in the hot loop). Scheduled like a Timeout (same priority,
+    next event id), so the order of events is the same."""
+
+    def __init__(self, action: Any, args: tuple[Any, ...]) -> None:
+        # simpy.Event.__init__ skipped on purpose: the environment steps an event through
+        # its callbacks and `_ok` alone
+        self.callbacks = [lambda _event: action(*args)]
+        self._ok = True
+        self._value = None
+
+
 class World:
     """Shared context of the agents of one run."""
 
@@ -105,9 +119,15 @@ class World:
         return float(self.env.now)
 
     def after(self, delay: float, action: Any, *args: Any) -> None:
-        """Call `action(*args)` `delay` hours from now (a bare timeout: cheaper than a process)."""
-        timeout = self.env.timeout(delay)
-        timeout.callbacks.append(lambda _event: action(*args))
+        """Call `action(*args)` `delay` hours from now (a bare call: cheaper than a process)."""
+        if delay < 0:
+            raise ValueError(f"negative delay {delay}")
+        self.env.schedule(_Call(action, args), NORMAL, delay)
+
+    def at_start(self, action: Any, *args: Any) -> None:
+        """Call `action(*args)` now, before anything else due now: when a process started
+        now would take its first step (SimPy starts a process with an urgent event)."""
+        self.env.schedule(_Call(action, args), URGENT, 0)
 
     def process(self, generator: Generator[simpy.Event, Any, Any]) -> None:
         """Start a long-lived SimPy process."""

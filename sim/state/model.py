@@ -22,14 +22,19 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
+import msgspec
+
 from sim.events import EvidenceLine, Marking
 from sim.fusion import ClusterIndex, FusionPolicy
 from sim.scenario.models import Scenario
 
 
-@dataclass(slots=True)
-class Report:
-    """What the world knows of one report (its origin; ground truth in `usage`)."""
+class Report(msgspec.Struct):
+    """What the world knows of one report (its origin; ground truth in `usage`).
+
+    A msgspec struct, not a dataclass: one is made per sighting in the hot loop of a run
+    and of every fold, and a struct is built about four times faster.
+    """
 
     report: str
     collector: str
@@ -43,7 +48,7 @@ class Report:
     polarity: str = "supports"
     used_at: float = 0.0  # the time of use it claims
     artefact: str | None = None  # the physical evidence group its collector examines
-    received_at: list[str] = field(default_factory=list)  # nodes it entered, in order
+    received_at: list[str] = msgspec.field(default_factory=list)  # nodes it entered, in order
     shipment: str | None = None  # an indicator: the shipment it truly traces to
     supersedes: str | None = None  # an exploitation's reading: the report it read anew
     was: str | None = None  # ... and the munition that report named

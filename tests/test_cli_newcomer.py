@@ -69,7 +69,8 @@ def test_live_with_replications_and_speed_without_live_warn(
 
 
 def _node_rows(text: str) -> list[str]:
-    return re.findall(r"^│ ([A-Z]+-[A-Z]+) ", text, flags=re.MULTILINE)
+    # a row of the node table: the node, then its reports received
+    return re.findall(r"^([A-Z]+-[A-Z]+) +\d", text, flags=re.MULTILINE)
 
 
 def test_run_metrics_and_branch_list_nodes_alike_and_branch_says_what_changed(
@@ -147,3 +148,22 @@ def test_headline_changes_by_hand() -> None:
     assert known.difference is None and change_text(known) == "now defined"
     assert value_text("knowledge_median_h", 72.0) == "3d"
     assert change_text(Change("run", "messages_dropped", 5, 2)) == "−3"
+
+
+def test_the_node_table_fits_80_columns_with_every_name_whole(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sim.report.names import name_of
+    from sim.report.summary import NODE_COLUMNS
+
+    monkeypatch.setenv("COLUMNS", "80")  # a pipe, or the narrowest usual terminal
+    assert dispatch(["run", str(EXAMPLE), "--out", str(tmp_path / "logs")]) == 0
+    text = capsys.readouterr().out
+    table = text[text.index("Nodes") : text.index("time to knowledge:")]
+    assert "…" not in table, table
+    assert max(map(len, table.splitlines())) <= 80
+    heads = " ".join(table.split("─")[0].split())
+    words = heads.split()
+    for metric in NODE_COLUMNS:
+        for word in name_of(metric).split():
+            assert word in words, f"{word!r} of {name_of(metric)!r} cut: {table}"

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rich import box
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -140,10 +141,17 @@ def _node_table(metrics: dict[str, Any]) -> Table:
         "ever known); known within 7 d: share of uses; coverage: share of episodes known; "
         "false attributions: held at the end",
         caption_justify="left",
+        # eight columns in the 80 of a pipe or a narrow terminal: a space between
+        # columns, each as wide as its longest word (no name cut to "…")
+        box=box.SIMPLE_HEAD,
+        padding=0,
+        show_edge=False,
     )
     table.add_column("node", style="bold", no_wrap=True)
     for metric in NODE_COLUMNS:
-        table.add_column(name_of(metric), justify="right")
+        name = name_of(metric)
+        width = max(map(len, name.split()))
+        table.add_column(name, justify="right", width=width, overflow="fold")
     # by name: a run, its metrics read back and a branch of it list the nodes alike
     for name, node in sorted(metrics["nodes"].items()):
         false = node["false_attributions"]

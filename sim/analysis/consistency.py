@@ -8,8 +8,9 @@ manifest, the final hash). These checks look for facts that cannot all be true:
   confidence is a probability;
 - a delivered message carries the item, kind and marking it was sent with.
 
-Each check is a per-event function for :func:`sim.store.verify_log`: it returns a
-sentence naming the contradiction, or None. It keeps only the messages in flight.
+The checks are a table, event type -> its check (types not in it need none), for
+verify's per-event fold, which dispatches on the type already: a check returns a
+sentence naming the contradiction, or None. They keep only the messages in flight.
 """
 
 from __future__ import annotations
@@ -19,8 +20,6 @@ from typing import Any
 
 from sim import events as ev
 from sim.grading import band
-
-Check = Callable[[ev.Event], "str | None"]
 
 
 def _band_check(event: ev.AssessmentFacts | ev.AssessmentReceived) -> str | None:
@@ -36,20 +35,8 @@ def _band_check(event: ev.AssessmentFacts | ev.AssessmentReceived) -> str | None
     return None
 
 
-def consistency_check() -> Check:
-    """A per-event check of facts that must agree (see the module docstring)."""
-    handlers = consistency_handlers()
-
-    def check(event: ev.Event) -> str | None:
-        handler = handlers.get(type(event))
-        return None if handler is None else handler(event)
-
-    return check
-
-
 def consistency_handlers() -> dict[type, Callable[[Any], str | None]]:
-    """The same check as a table, event type -> its check (types not in it need none),
-    for a caller that dispatches on the type already (verify's per-event fold)."""
+    """Event type -> the check of facts that must agree (see the module docstring)."""
     in_flight: dict[str, tuple[str, str, ev.Marking]] = {}
 
     def sent(event: ev.MessageSent) -> None:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from itertools import islice
+from collections.abc import Iterable
 from typing import IO
 
 from rich.console import Console
@@ -55,17 +54,12 @@ def show_timeline(
     """
     if plain or not console.is_terminal:
         blocks = timeline_text(scenario, events, as_node=as_node, until=until)
-        return write_plain(blocks, console.file)
-    return print_timeline(timeline(scenario, events, as_node=as_node, until=until), console)
+        return _write_plain(blocks, console.file)
+    return _print_styled(timeline(scenario, events, as_node=as_node, until=until), console)
 
 
-def print_timeline(lines: Iterable[Line], console: Console, *, plain: bool = False) -> int:
-    """Print lines as they come (streaming) and return how many were printed.
-
-    Colours only on a terminal; to a file or a pipe the lines are plain text.
-    """
-    if plain or not console.is_terminal:
-        return write_plain(_in_blocks(f"{line}\n" for line in lines), console.file)
+def _print_styled(lines: Iterable[Line], console: Console) -> int:
+    """Print lines in colour as they come (streaming) and return how many were printed."""
     count = 0
     for line in lines:
         console.print(styled(line), soft_wrap=True)
@@ -73,7 +67,7 @@ def print_timeline(lines: Iterable[Line], console: Console, *, plain: bool = Fal
     return count
 
 
-def write_plain(blocks: Iterable[str], out: IO[str]) -> int:
+def _write_plain(blocks: Iterable[str], out: IO[str]) -> int:
     """Write text as it comes (lines, or blocks of lines), flushed: how many lines."""
     count = 0
     for block in blocks:
@@ -81,9 +75,3 @@ def write_plain(blocks: Iterable[str], out: IO[str]) -> int:
         out.flush()  # a reader downstream sees the story as it is told
         count += block.count("\n")
     return count
-
-
-def _in_blocks(texts: Iterable[str], size: int = 4096) -> Iterator[str]:
-    it = iter(texts)
-    while block := "".join(islice(it, size)):
-        yield block

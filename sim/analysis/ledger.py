@@ -88,38 +88,45 @@ class ReportBook:
         """Remember a report (a second filing of the same id replaces the first)."""
         self.file(report, (*filed[:6], filed.polarity), filed.usage)
 
-    def file(self, report: str, names: tuple[str, ...], usage: str | None) -> None:
+    def file(self, report: str, names: tuple[str, ...], usage: str | None) -> int:
         """:meth:`add` without a :class:`Filed`: `names` are its collector, discipline,
         grade, munition, sector, node and polarity, in that order (a timeline files
-        every sighting, and making a record of each would cost more than telling it)."""
+        every sighting, and making a record of each would cost more than telling it).
+
+        Returns the number of `names` in this book (the same names, the same number),
+        for a caller to keep what it says of them once.
+        """
         kind = self._numbered.get(names)
         if kind is None:
             kind = self._numbered[names] = len(self._kinds)
             self._kinds.append(names)
+        if usage is None:
+            code = -1
+        elif (u := _slot(usage, "U")) is not None and u < _BIG:
+            code = u
+        else:
+            code = -2
         usages = self._usage
         if report == self._next:  # the usual case: the next id (a string compare, no parse)
             slot = len(usages)
             self._kind.append(kind)
-            usages.append(-3)
+            usages.append(code)
             self._next = f"R{slot + 2}"
         else:
             found = _slot(report, "R")
             if found is None or found > len(usages) + 1_000_000:
                 self._odd[report] = Filed._make([*names[:6], usage, names[6]])
-                return
+                return kind
             slot = found
             while len(usages) <= slot:  # a gap stays empty
                 self._kind.append(0)
                 usages.append(-3)  # -3: no such report
             self._kind[slot] = kind
+            usages[slot] = code
             self._next = f"R{len(usages) + 1}"
-        if usage is None:
-            usages[slot] = -1
-        elif (u := _slot(usage, "U")) is not None and u < _BIG:
-            usages[slot] = u
-        else:
-            usages[slot] = -2
-            self._odd_usage[slot] = usage
+        if code == -2:
+            self._odd_usage[slot] = usage  # type: ignore[assignment]
+        return kind
 
     def get(self, report: str) -> Filed | None:
         """The report as filed, or None if no such report was filed."""
@@ -155,7 +162,8 @@ class UsageBook:
         """:meth:`add` without a :class:`Used` (a timeline notes every usage)."""
         if usage == self._next:  # the usual case: the next id (a string compare, no parse)
             slot = len(self._t)
-            self._pair.append(self._pairs.number((munition, sector)))
+            pair = self._pairs.index.get((munition, sector))  # _Pairs.number, in line
+            self._pair.append(self._pairs.number((munition, sector)) if pair is None else pair)
             self._t.append(t)
             self._next = f"U{slot + 2}"
         else:

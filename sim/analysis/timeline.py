@@ -99,10 +99,11 @@ def _unsaid(event: ev.Event) -> None:
 class Narrator:
     """Turns events into sentences, remembering what later sentences refer to.
 
-    One method per event type returns the sentence (a ground-truth event's ends in
-    `` [ground truth]``, as does a sighting's true origin), or None; :attr:`say` maps each type to it, so a loop over a log
-    looks up one method per event and makes no record of what it tells (a line of a
-    big log costs about a microsecond, and a record or a lookup more is a good part of it).
+    One method per event type returns the sentence (a ground-truth event's, and a
+    sighting's true origin, end in `` [ground truth]``), or None; :attr:`say` maps each
+    type to it, so a loop over a log looks up one method per event and makes no record
+    of what it tells (a line of a big log costs about a microsecond, and a record or a
+    lookup more is a good part of it).
     """
 
     def __init__(self, scenario: Scenario, *, reveal_truth: bool = True) -> None:
@@ -129,6 +130,8 @@ class Narrator:
         self.queued: dict[tuple[str, str], float] = {}
         self.began: dict[tuple[str, str], float] = {}
         self.down: dict[str, set[str]] = {}
+        self._claims: list[tuple[str, str]] = []  # per kind of report filed: see _sighting
+        self._truthless = False  # hears no ground truth, and keeps none (see told_to)
         self.say: dict[type[ev.Event], Say] = {
             ev.RunStarted: self._run_started,
             ev.MunitionUsed: self._munition_used,
@@ -187,26 +190,15 @@ class Narrator:
             return None
         return Line(event.seq, event.t, self.when(event.t), KINDS[cls], text, cls.ground_truth)
 
-    def told_to(self, node: str) -> dict[type[ev.Event], Say]:
-        """What :attr:`say` tells `node`: a type's sentence when `node` sees the event
-        (:func:`~sim.analysis.perspective.visible_to`), else None; ground truth never.
-
-        Every event `node` may not see is still heard (later lines may refer to it),
-        except ground truth, which no sentence told to a node refers to: this narrator
-        no longer knows it afterwards, so it must tell nothing else once asked this.
-        """
-        told: dict[type[ev.Event], Say] = {}
-        for cls, say in self.say.items():
-            rule = seen_by(cls)
-            if cls.ground_truth:
-                told[cls] = _unsaid
-            elif rule == "everyone":
-                told[cls] = say
-            elif rule == "own":
-                told[cls] = _to_own(say, node)
-            else:
-                told[cls] = _to_those(say, node)
-        return told
+    def told_to(self) -> dict[type[ev.Event], Say]:
+        """:attr:`say` for a node's timeline: ground truth tells nothing (and is not
+        heard, nor a report's usage kept: no sentence a node is told refers to them, so
+        this narrator no longer knows them and must tell nothing else once asked this,
+        nor be asked for a report's origin). What a node sees of
+        the rest is :func:`sees`'s to decide; every event is still heard (later lines
+        may refer to one the node did not see)."""
+        self._truthless = True
+        return {cls: _unsaid if cls.ground_truth else say for cls, say in self.say.items()}
 
     # --- what a report is, in words ----------------------------------------------------
 
@@ -273,27 +265,36 @@ class Narrator:
         return f"campaign {e.campaign} fabricates {e.report} for {e.node} [ground truth]"
 
     def _sighting(self, e: ev.SightingReported) -> str:
-        report, collector, discipline, grade = e.report, e.collector, e.discipline, e.grade
-        munition, sector, node, polarity = e.munition, e.sector, e.node, e.polarity
-        self.reports.file(
-            report, (collector, discipline, grade, munition, sector, node, polarity), e.usage
-        )
-        if e.shipment is not None:
-            self.indicators[report] = e.shipment
+        report, munition, polarity, usage = e.report, e.munition, e.polarity, e.usage
+        names = (e.collector, e.discipline, e.grade, munition, e.sector, e.node, polarity)
+        # a report's usage is ground truth: only its origin, never told to a node, names it
+        kind = self.reports.file(report, names, None if self._truthless else usage)
+        shipment = e.shipment
+        if shipment is not None:
+            self.indicators[report] = shipment
             text = (
-                f"{collector} ({discipline}, {grade}) sees a shipment of {munition} on "
-                f"{sector} ({self.when(e.used_at)}), reports to {node} ({report})"
+                f"{e.collector} ({e.discipline}, {e.grade}) sees a shipment of {munition} on "
+                f"{e.sector} ({self.when(e.used_at)}), reports to {e.node} ({report})"
             )
         else:
-            verb = "denies" if polarity == "contradicts" else "reports"  # as claim_text
-            text = (
-                f"{collector} ({discipline}, {grade}) {verb} a {munition} in {sector} "
-                f"(use claimed {self.when(e.used_at)}) to {node} ({report})"
-            )
-        if self.reveal_truth:
-            origin = self._origin(report, munition, e.usage, polarity)
-            return f"{text} — {origin} [ground truth]"
-        return text
+            # "collector (DISCIPLINE, grade) reports a munition in sector (use claimed " and
+            # ") to node (": the same for every report with these names, made once
+            claims = self._claims
+            if kind >= len(claims):
+                claims.extend([("", "")] * (kind + 1 - len(claims)))
+            before, after = claims[kind]
+            if not before:
+                claim = claim_text(e.collector, e.discipline, e.grade, polarity, munition)
+                before, after = f"{claim} in {e.sector} (use claimed ", f") to {e.node} ("
+                claims[kind] = (before, after)
+            text = f"{before}{self.when(e.used_at)}{after}{report})"
+        if not self.reveal_truth:
+            return text
+        if shipment is None and usage is not None and report not in self.indicators:
+            used = self.usages.munition(usage)  # what _origin says, in its usual case
+            if used is None or used == munition:
+                return f"{text} — traces to {usage} [ground truth]"
+        return f"{text} — {self._origin(report, munition, usage, polarity)} [ground truth]"
 
     def _report_received(self, e: ev.ReportReceived) -> str | None:
         self.queued[(e.node, e.report)] = e.t
@@ -414,7 +415,7 @@ class Narrator:
             found = "nothing new" if e.outcome == "confirmed" else e.outcome
             return f"{e.node} examines the material of {e.report}: {found}"
         names = (e.collector, e.discipline, e.grade_after, e.munition_after, e.sector, e.node)
-        self.reports.file(e.derived, (*names, e.polarity), e.usage)
+        self.reports.file(e.derived, (*names, e.polarity), None if self._truthless else e.usage)
         if e.shipment is not None:
             self.indicators[e.derived] = e.shipment
         if e.polarity == "contradicts":
@@ -463,24 +464,25 @@ class Narrator:
         return f"run ends ({e.reason})"
 
 
-def _to_own(say: Say, node: str) -> Say:
-    """`say` for events `node` sees when they are its own (their ``node`` is it)."""
-
-    def told(event: Any) -> str | None:
-        text = say(event)  # heard even when not seen: later lines may refer to it
-        return text if event.node == node else None
-
-    return told
+Sees = bool | Callable[[str, Any], bool] | None
+"""Whether a node sees an event of a type: always (True), never (False), when it is its
+own (None: its ``node`` is the node, the commonest rule, checked in line) or as a
+function of the node and the event decides."""
 
 
-def _to_those(say: Say, node: str) -> Say:
-    """`say` for events `node` sees as :func:`visible_to` decides, event by event."""
-
-    def told(event: Any) -> str | None:
-        text = say(event)  # heard even when not seen: later lines may refer to it
-        return text if text is not None and visible_to(node, event) else None
-
-    return told
+def sees() -> dict[type[ev.Event], Sees]:
+    """Per event type, whether a node sees it: :func:`~sim.analysis.perspective.visible_to`
+    decided once per type rather than once per event."""
+    rules: dict[type[ev.Event], Sees] = {}
+    for cls in KINDS:
+        rule = seen_by(cls)
+        if rule in ("everyone", "no one"):
+            rules[cls] = rule == "everyone"
+        elif rule == "own":
+            rules[cls] = None
+        else:
+            rules[cls] = visible_to
+    return rules
 
 
 @lru_cache(maxsize=256)
@@ -492,14 +494,17 @@ def format_when(start: datetime, t: float) -> str:
     return (start + timedelta(hours=t)).strftime("%Y-%m-%d %H:%M")
 
 
-def _teller(scenario: Scenario, as_node: str | None) -> tuple[Narrator, dict[type[ev.Event], Say]]:
-    """A narrator for one timeline and what it tells per event type (all, or `as_node`'s)."""
+def _teller(
+    scenario: Scenario, as_node: str | None
+) -> tuple[Narrator, dict[type[ev.Event], Say], dict[type[ev.Event], Sees] | None]:
+    """A narrator for one timeline, what it says per event type and, for `as_node`'s
+    timeline, what that node sees per type (None: everything)."""
     if as_node is None:
         narrator = Narrator(scenario)
-        return narrator, narrator.say
+        return narrator, narrator.say, None
     check_node(scenario, as_node)
     narrator = Narrator(scenario, reveal_truth=False)
-    return narrator, narrator.told_to(as_node)
+    return narrator, narrator.told_to(), sees()
 
 
 def timeline(
@@ -514,7 +519,7 @@ def timeline(
     Every event is heard, also those `as_node` does not see: later lines may refer to
     them. Stops before the first event later than `until`.
     """
-    narrator, say = _teller(scenario, as_node)
+    narrator, say, seen = _teller(scenario, as_node)
     when = narrator.when
     last = float("inf") if until is None else until
     for event in events:
@@ -523,8 +528,17 @@ def timeline(
             return
         cls = type(event)
         text = say[cls](event)
-        if text is not None:
-            yield Line(event.seq, t, when(t), KINDS[cls], text, cls.ground_truth)
+        if text is None:
+            continue
+        if seen is not None:
+            rule = seen[cls]
+            if rule is not True and (
+                event.node != as_node  # type: ignore[attr-defined]
+                if rule is None
+                else rule is False or not rule(as_node, event)  # type: ignore[arg-type]
+            ):
+                continue
+        yield Line(event.seq, t, when(t), KINDS[cls], text, cls.ground_truth)
 
 
 def timeline_text(
@@ -538,27 +552,41 @@ def timeline_text(
     """The same story as :func:`timeline` as plain text, `block` lines at a time.
 
     Each line is ``str(line)`` and a newline. For output to a file or a pipe, where a
-    :class:`Line` per event, or a write per line, would cost more than telling it.
+    :class:`Line` per event, or a write per line, would cost more than telling it:
+    the same loop as :func:`timeline`'s, with the time's text made once per minute.
     """
-    narrator, say = _teller(scenario, as_node)
+    narrator, say, seen = _teller(scenario, as_node)
     when = narrator.when
     last = float("inf") if until is None else until
     pending: list[str] = []
     append = pending.append
-    stamp_t, stamp = float("nan"), ""  # the time of the line before, and its "when  "
+    left = block  # lines to go in this block
+    stamp_t, stamp = float("nan"), ""  # the time of the event before, and its "when  "
     for event in events:
         t = event.t
-        if t > last:
-            break
-        text = say[type(event)](event)
+        if t != stamp_t:  # events come in bursts at one instant
+            if t > last:
+                break
+            # before telling the event: its sentence may name its own time, now known
+            stamp_t, stamp = t, f"{when(t)}  "  # the layout of Line.__str__
+        cls = type(event)
+        text = say[cls](event)
         if text is None:
             continue
-        if t != stamp_t:  # lines come in bursts at one instant
-            stamp_t, stamp = t, f"{when(t)}  "  # the layout of Line.__str__
+        if seen is not None:
+            rule = seen[cls]
+            if rule is not True and (
+                event.node != as_node  # type: ignore[attr-defined]
+                if rule is None
+                else rule is False or not rule(as_node, event)  # type: ignore[arg-type]
+            ):
+                continue
         append(f"{stamp}{text}\n")
-        if len(pending) >= block:
+        left -= 1
+        if not left:
             yield "".join(pending)
             pending.clear()
+            left = block
     if pending:
         yield "".join(pending)
 

@@ -131,7 +131,7 @@ class Narrator:
         self.began: dict[tuple[str, str], float] = {}
         self.down: dict[str, set[str]] = {}
         self._claims: list[tuple[str, str]] = []  # per kind of report filed: see _sighting
-        self._truthless = False  # hears no ground truth, and keeps none (see told_to)
+        self._truthless = False  # hears no ground truth, and keeps none (see for_a_node)
         self.say: dict[type[ev.Event], Say] = {
             ev.RunStarted: self._run_started,
             ev.MunitionUsed: self._munition_used,
@@ -190,7 +190,7 @@ class Narrator:
             return None
         return Line(event.seq, event.t, self.when(event.t), KINDS[cls], text, cls.ground_truth)
 
-    def told_to(self) -> dict[type[ev.Event], Say]:
+    def for_a_node(self) -> dict[type[ev.Event], Say]:
         """:attr:`say` for a node's timeline: ground truth tells nothing (and is not
         heard, nor a report's usage kept: no sentence a node is told refers to them, so
         this narrator no longer knows them and must tell nothing else once asked this,
@@ -485,6 +485,15 @@ def sees() -> dict[type[ev.Event], Sees]:
     return rules
 
 
+def _sees(rule: Sees, node: str, event: ev.Event) -> bool:
+    """Whether `node` sees `event`, by its type's rule from :func:`sees`."""
+    if rule is True or rule is False:
+        return rule
+    if rule is None:
+        return bool(event.node == node)  # type: ignore[attr-defined]
+    return rule(node, event)
+
+
 @lru_cache(maxsize=256)
 def format_when(start: datetime, t: float) -> str:
     """``2024-07-12 03:10``: the UTC minute of simulation time `t` after `start`.
@@ -504,7 +513,7 @@ def _teller(
         return narrator, narrator.say, None
     check_node(scenario, as_node)
     narrator = Narrator(scenario, reveal_truth=False)
-    return narrator, narrator.told_to(), sees()
+    return narrator, narrator.for_a_node(), sees()
 
 
 def timeline(
@@ -530,14 +539,8 @@ def timeline(
         text = say[cls](event)
         if text is None:
             continue
-        if seen is not None:
-            rule = seen[cls]
-            if rule is not True and (
-                event.node != as_node  # type: ignore[attr-defined]
-                if rule is None
-                else rule is False or not rule(as_node, event)  # type: ignore[arg-type]
-            ):
-                continue
+        if seen is not None and not _sees(seen[cls], as_node, event):  # type: ignore[arg-type]
+            continue
         yield Line(event.seq, t, when(t), KINDS[cls], text, cls.ground_truth)
 
 
@@ -573,7 +576,7 @@ def timeline_text(
         text = say[cls](event)
         if text is None:
             continue
-        if seen is not None:
+        if seen is not None:  # _sees, in line: a call per event would cost a tenth more
             rule = seen[cls]
             if rule is not True and (
                 event.node != as_node  # type: ignore[attr-defined]

@@ -11,7 +11,7 @@ import pytest
 from sim import events as ev
 from sim.analysis.ledger import Filed, ReportBook, UsageBook, Used
 from sim.analysis.perspective import visible_to
-from sim.analysis.timeline import KINDS, Narrator, sees, timeline, timeline_text
+from sim.analysis.timeline import KINDS, Narrator, format_when, sees, timeline, timeline_text
 from sim.experiments.run import run_to_directory
 from sim.scenario.loader import load_scenario
 from sim.scenario.models import Scenario
@@ -111,3 +111,25 @@ def test_a_usages_munition_is_what_get_gives(teaching: Told) -> None:
             assert book.munition(usage) == (None if used is None else used.munition), usage
     book.add("U5", Used("W", "V", 2.0))  # an id used again: the later use wins
     assert book.munition("U5") == "W" and book.munition("U39") == "M0"
+
+
+def test_the_minute_told_last_never_changes_what_a_time_is_told(teaching: Told) -> None:
+    scenario, _ = teaching
+    narrator = Narrator(scenario)
+    rng = random.Random(11)
+    times: list[float] = []
+    for hours in (0.0, 7.5, 5_000.0, 50_000.0, 300_000.0, 5_000_000.0, 60_000_000.0):
+        for m in range(-2, 3):
+            edge = hours + m / 60
+            times += [edge + d for d in (-1e-6, -3e-10, -1e-12, 0.0, 1e-12, 3e-10, 1e-6)]
+        times += [hours + rng.uniform(0, 0.1) for _ in range(200)]
+    times = [t for t in times if t >= 0]
+    # in order (as a log asks) and shuffled (as an assessment's period asks): each time
+    # as a narrator that told nothing before tells it
+    for order in (sorted(times), rng.sample(times, len(times))):
+        told = [narrator.when(t) for t in order]
+        assert told == [Narrator(scenario).when(t) for t in order]
+        # and as strftime up to a million hours (further out, the hours' float and
+        # timedelta round to the microsecond differently: so did the narrator before)
+        near = [(w, t) for w, t in zip(told, order, strict=True) if t < 1e6]
+        assert [w for w, _ in near] == [format_when(scenario.start, t) for _, t in near]

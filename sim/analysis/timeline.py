@@ -115,7 +115,7 @@ class Narrator:
         self._day_text = ""
         self._minute = -1
         self._minute_text = ""
-        self._t = float("nan")  # the time `_minute_text` was last asked for
+        self._lo, self._hi = 1.0, 0.0  # the times surely in `_minute` (none yet)
         self.notes = [i.note for i in scenario.interventions]
         self.fusion = {name for name, spec in scenario.nodes.items() if spec.fusion is not None}
         self.reveal_truth = reveal_truth
@@ -166,20 +166,28 @@ class Narrator:
         """The UTC date and time of simulation time `t` (hours since the start).
 
         Formatting a datetime costs more than telling the rest of the line, so the day is
-        formatted once per day and the minute computed (same result as `format_when`).
+        formatted once per day and the minute computed (same result as `format_when`),
+        and a time surely within the minute told last is told at once.
         """
-        if t == self._t:  # events come in bursts at one instant
+        if self._lo <= t <= self._hi:  # events come in bursts within a minute
             return self._minute_text
-        self._t = t
         # whole minutes since the first midnight (timedelta rounds hours to microseconds)
         minute = (self._offset_us + round(t * 3_600_000_000)) // 60_000_000
-        if minute == self._minute:  # events come in bursts within a minute
-            return self._minute_text
-        day = minute // 1440
-        if day != self._day:
-            self._day = day
-            self._day_text = (self._midnight + timedelta(days=day)).strftime("%Y-%m-%d ")
-        self._minute, self._minute_text = minute, self._day_text + _HH_MM[minute - day * 1440]
+        if minute != self._minute:
+            day = minute // 1440
+            if day != self._day:
+                self._day = day
+                self._day_text = (self._midnight + timedelta(days=day)).strftime("%Y-%m-%d ")
+            self._minute, self._minute_text = minute, self._day_text + _HH_MM[minute - day * 1440]
+            # the times surely in this minute: a microsecond inside either end, where
+            # rounding t to microseconds cannot cross it (floats this far from 0 are
+            # exact to well under a microsecond; further out, every time is computed)
+            first = minute * 60_000_000 - self._offset_us  # in microseconds since the start
+            if abs(first) < 1 << 50:
+                self._lo = (first + 1) / 3_600_000_000
+                self._hi = (first + 59_999_999) / 3_600_000_000
+            else:
+                self._lo, self._hi = 1.0, 0.0
         return self._minute_text
 
     def narrate(self, event: ev.Event) -> Line | None:

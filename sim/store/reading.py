@@ -37,6 +37,8 @@ CHUNK = 1 << 20
 _HEAD = b',"hash":"'
 _HEAD_AT = -SUFFIX_LEN  # where ,"hash":" starts, counted from the end of a line (no newline)
 _TAIL = b'"}'
+_SEQ = attrgetter("seq")
+_T = attrgetter("t")
 
 
 class LogIntegrityError(LogError):
@@ -150,16 +152,13 @@ def _batches(
         yield _Batch(batch, "chain")
 
 
-_ENDED = b'"type":"RunEnded"'
-
-
 def _decoded_in_order(data: bytes, seq: int, after: float) -> list[Event] | None:
     """The events of a sealed block's lines (`data`), decoded in one call, if in order.
 
     The seal vouches for the bytes, so (as for the lines a selective reading skips)
     the seq of the first and last event place the block; time must not go back from
     `after` nor within the block, and nothing may follow RunEnded, checked over the
-    whole block at C speed. None when anything is off, for the caller to read the
+    whole block in C calls. None when anything is off, for the caller to read the
     block line by line and say where.
     """
     try:
@@ -168,14 +167,13 @@ def _decoded_in_order(data: bytes, seq: int, after: float) -> list[Event] | None
         return None
     if not events:
         return events
-    times = [e.t for e in events]
-    last_line = data.rfind(b"\n", 0, len(data) - 1) + 1
+    times = list(map(_T, events))
     if (
         events[0].seq != seq
         or events[-1].seq != seq + len(events) - 1
         or times[0] < after
         or times != sorted(times)
-        or data.find(_ENDED, 0, last_line) >= 0
+        or RunEnded in list(map(type, events[:-1]))  # (a type compared by identity)
     ):
         return None
     return events
@@ -188,8 +186,6 @@ _FRAME_HEAD = itemgetter(slice(_HEAD_AT, -66))
 _FRAME_TAIL = itemgetter(slice(-2, None))
 _BODY = itemgetter(slice(None, _HEAD_AT))
 _HEXDIGEST = methodcaller("hexdigest")
-_SEQ = attrgetter("seq")
-_T = attrgetter("t")
 _CLOSE = repeat(b"}")
 
 

@@ -20,9 +20,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from hashlib import sha256
-from itertools import chain as _then
-from itertools import repeat
-from operator import add, attrgetter, itemgetter, length_hint, methodcaller
+from operator import attrgetter, length_hint
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -30,7 +28,7 @@ import msgspec
 
 from sim.errors import LogError
 from sim.events import DECODER, Event, RunEnded, decode
-from sim.store.chain import GENESIS, SUFFIX_LEN
+from sim.store.chain import GENESIS, SUFFIX_LEN, chain_holds, framed
 from sim.store.seal import Block, load_seal
 
 CHUNK = 1 << 20
@@ -179,39 +177,6 @@ def _decoded_in_order(data: bytes, seq: int, after: float) -> list[Event] | None
     return events
 
 
-# A batch of lines checked with a few calls over the whole batch, each iterating in C
-# (`map`), rather than a Python loop per line: the same checks, the same verdict.
-_DIGEST = itemgetter(slice(-66, -2))
-_FRAME_HEAD = itemgetter(slice(_HEAD_AT, -66))
-_FRAME_TAIL = itemgetter(slice(-2, None))
-_BODY = itemgetter(slice(None, _HEAD_AT))
-_HEXDIGEST = methodcaller("hexdigest")
-_CLOSE = repeat(b"}")
-
-
-def _framed(lines: list[bytes]) -> bool:
-    """Whether every line ends with its ``,"hash":"<64>"}`` frame after a body."""
-    n = len(lines)
-    return (
-        min(map(len, lines)) > SUFFIX_LEN
-        and list(map(_FRAME_HEAD, lines)).count(_HEAD) == n
-        and list(map(_FRAME_TAIL, lines)).count(_TAIL) == n
-    )
-
-
-def _chain_holds(lines: list[bytes], prev: bytes) -> bool:
-    """Whether every line's hash is the SHA-256 of the hash before it and its body.
-
-    Each line's predecessor hash is read from the line before, so the hashes need not
-    be computed in turn: one `map` hashes them all, and the hex digests joined are
-    compared with the recorded ones joined (every one 64 characters: equal joined,
-    equal one by one). Lines must be framed (:func:`_framed`).
-    """
-    digests = list(map(_DIGEST, lines))
-    bodies = map(add, map(add, _then((prev,), digests), map(_BODY, lines)), _CLOSE)
-    return "".join(map(_HEXDIGEST, map(sha256, bodies))).encode() == b"".join(digests)
-
-
 def _chained_in_order(
     lines: list[bytes], prev: bytes | None, seq: int, after: float
 ) -> list[Event] | None:
@@ -223,7 +188,7 @@ def _chained_in_order(
     where. Each line is decoded alone (as the line-by-line reading does), never as
     a stream, which would take two objects on one line for two events.
     """
-    if not _framed(lines) or (prev is not None and not _chain_holds(lines, prev)):
+    if not (framed(lines) if prev is None else chain_holds(lines, prev)):
         return None
     try:
         events: list[Event] = list(map(DECODER.decode, lines))

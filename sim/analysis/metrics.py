@@ -394,6 +394,10 @@ class MetricsProjection:
         n = holds.get(report)  # (the rule of `_hold`, inline: the hot path)
         if n is not None:
             holds[report] = n + 1
+            idle = self._idle
+            if not n and idle and idle[-1] == report:
+                # just reported, now held: retiring it would find it held and skip it
+                idle.pop()
         origin = self._reports.get(report)
         if e.via is not None:  # by a message (most come from collectors)
             filed_at = None if origin is None else origin[3]

@@ -45,7 +45,7 @@ from sim.analysis.knowledge import Knowledge
 from sim.analysis.partner import PartnerMaterial
 from sim.analysis.stats_basic import DIGITS
 from sim.scenario.models import Scenario
-from sim.state.evolve import scenario_after
+from sim.state.evolve import cycle_collection_paused, scenario_after
 from sim.state.model import WorldState
 
 Metrics = dict[str, Any]
@@ -713,8 +713,9 @@ def kind_of(name: str) -> Kind:
 def metrics_from_events(scenario: Scenario, events: Iterable[ev.Event]) -> Metrics:
     """The metrics of a run, computed from its events alone."""
     projection = MetricsProjection(scenario)
-    projection.feed(events)
-    return projection.result()
+    with cycle_collection_paused():  # (no cycles made: a collection would only walk the heap)
+        projection.feed(events)
+        return projection.result()
 
 
 def flatten(metrics: Mapping[str, Any], prefix: str = "") -> dict[str, float | int | None]:

@@ -15,7 +15,7 @@ import sys
 from hashlib import sha256
 from pathlib import Path
 
-from sim.store.chain import SUFFIX_LEN, chain_holds
+from sim.store.chain import SUFFIX_LEN
 
 CHUNK = 1 << 20
 _HEAD = b',"hash":"'
@@ -23,41 +23,24 @@ _HEAD = b',"hash":"'
 
 def check_chain(path: Path, offset: int, seq: int, prev: bytes) -> tuple[int, int | None, bytes]:
     """(whole lines read, the seq of the first line that breaks the chain or None, last hash)."""
-    count, rest = 0, b""
+    count, rest, sha = 0, b"", sha256
     with open(path, "rb") as f:
         f.seek(offset)
         while chunk := f.read(CHUNK):
             data = rest + chunk
             cut = data.rfind(b"\n") + 1
             rest = data[cut:]
-            if not cut:
-                continue
-            lines = data[: cut - 1].split(b"\n")
-            if chain_holds(lines, prev):  # the whole chunk in C calls
-                count += len(lines)
-                prev = lines[-1][-66:-2]
-                continue
-            good, prev = _line_by_line(lines, prev)  # something is off: say which line
-            count += good
-            if good < len(lines):
-                return count, seq + count, prev
+            for line in data[: cut - 1].split(b"\n") if cut else ():
+                digest = line[-66:-2]
+                if (
+                    len(line) <= SUFFIX_LEN
+                    or line[-SUFFIX_LEN:-66] != _HEAD
+                    or sha(prev + line[:-SUFFIX_LEN] + b"}").hexdigest().encode() != digest
+                ):
+                    return count, seq + count, prev
+                prev = digest
+                count += 1
     return count, None, prev
-
-
-def _line_by_line(lines: list[bytes], prev: bytes) -> tuple[int, bytes]:
-    """How many of `lines` chain from `prev` before the first that does not, and the
-    hash of the last that does."""
-    sha = sha256
-    for good, line in enumerate(lines):
-        digest = line[-66:-2]
-        if (
-            len(line) <= SUFFIX_LEN
-            or line[-SUFFIX_LEN:-66] != _HEAD
-            or sha(prev + line[:-SUFFIX_LEN] + b"}").hexdigest().encode() != digest
-        ):
-            return good, prev
-        prev = digest
-    return len(lines), prev  # (a line framed otherwise than a writer frames it, yet chained)
 
 
 def main(argv: list[str]) -> int:

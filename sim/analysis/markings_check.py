@@ -42,16 +42,22 @@ def judge(scenario: Scenario, log: Path, events: Iterable[Event] | None = None) 
     if events is None:
         events = LogReading(log).events(hashes=False)
     projection = MetricsProjection(scenario)
-    deliveries, apply = projection.deliveries, projection.apply
-    judged = Judged()
+    refused = _Kept()
     with cycle_collection_paused():
-        for event in events:
-            violations = deliveries.violations
-            apply(event)
-            if deliveries.violations != violations and (refused := deliveries.last):
-                if len(judged.problems) < KEEP:
-                    judged.problems.append((event.seq, refused))
-                else:
-                    judged.more += 1
-        judged.metrics = projection.result()
-    return judged
+        projection.feed(events, refused)
+        metrics = projection.result()
+    return Judged(list(refused), refused.more, metrics)
+
+
+class _Kept(list[tuple[int, str]]):
+    """The first KEEP refused deliveries, in full; the rest only counted."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.more = 0
+
+    def append(self, found: tuple[int, str]) -> None:
+        if len(self) < KEEP:
+            super().append(found)
+        else:
+            self.more += 1

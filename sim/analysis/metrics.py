@@ -45,7 +45,7 @@ from sim.analysis.knowledge import Knowledge
 from sim.analysis.partner import PartnerMaterial
 from sim.analysis.stats_basic import DIGITS
 from sim.scenario.models import Scenario
-from sim.state.evolve import scenario_after
+from sim.state.evolve import cycle_collection_paused, scenario_after
 from sim.state.model import WorldState
 
 Metrics = dict[str, Any]
@@ -200,6 +200,37 @@ class MetricsProjection:
         handler = self._handlers.get(type(event))
         if handler is not None:
             handler(event)
+
+    def feed(
+        self, events: Iterable[ev.Event], refused: list[tuple[int, str]] | None = None
+    ) -> None:
+        """:meth:`apply` every event in turn, in one loop with its lookups bound once (a
+        long log's hot path: no call per event but the handler's).
+
+        With `refused`, each delivery the rules in force refuse is added to it as
+        ``(seq, sentence)``, as `verify` reports it.
+        """
+        get = self._handlers.get
+        idle = self._idle
+        deliveries = self.deliveries
+        count, last = self.events, self.t
+        seen = deliveries.violations
+        try:
+            for event in events:
+                count += 1
+                t = event.t
+                if t > last and idle:
+                    self._retire()
+                last = t
+                handler = get(type(event))
+                if handler is not None:
+                    handler(event)
+                    if refused is not None and deliveries.violations != seen:
+                        seen = deliveries.violations
+                        if sentence := deliveries.last:
+                            refused.append((event.seq, sentence))
+        finally:  # (no handler reads them: kept here, once)
+            self.events, self.t = count, last
 
     def _node(self, name: str) -> _Node:
         node = self.nodes.get(name)
@@ -363,6 +394,10 @@ class MetricsProjection:
         n = holds.get(report)  # (the rule of `_hold`, inline: the hot path)
         if n is not None:
             holds[report] = n + 1
+            idle = self._idle
+            if not n and idle and idle[-1] == report:
+                # just reported, now held: retiring it would find it held and skip it
+                idle.pop()
         origin = self._reports.get(report)
         if e.via is not None:  # by a message (most come from collectors)
             filed_at = None if origin is None else origin[3]
@@ -678,10 +713,9 @@ def kind_of(name: str) -> Kind:
 def metrics_from_events(scenario: Scenario, events: Iterable[ev.Event]) -> Metrics:
     """The metrics of a run, computed from its events alone."""
     projection = MetricsProjection(scenario)
-    apply = projection.apply
-    for event in events:
-        apply(event)
-    return projection.result()
+    with cycle_collection_paused():  # (no cycles made: a collection would only walk the heap)
+        projection.feed(events)
+        return projection.result()
 
 
 def flatten(metrics: Mapping[str, Any], prefix: str = "") -> dict[str, float | int | None]:

@@ -61,8 +61,9 @@ def domain_check(
     broken = False  # one contradiction is enough; the rest would only echo it
     every = snapshots.every if snapshots is not None else 0
     offer = snapshots.offer if snapshots is not None else None
+    # one closure either way (a call per event less than a check wrapping the fold)
 
-    def fold(event: ev.Event) -> list[str] | None:
+    def check(event: ev.Event) -> list[str] | None:
         nonlocal broken
         problems = None
         if (agree := consistent(type(event))) is not None and (problem := agree(event)) is not None:
@@ -76,19 +77,12 @@ def domain_check(
             else:
                 if offer is not None and not (event.seq + 1) % every:
                     offer(event.seq, event.t, state)
-        return problems
-
-    if projection is None:
-        return fold
-    deliveries = projection.deliveries
-    apply = projection.apply
-
-    def check(event: ev.Event) -> list[str] | None:
-        problems = fold(event)
-        violations = deliveries.violations
-        apply(event)
-        if deliveries.violations != violations and (refused := deliveries.last):
-            problems = (problems or []) + [refused]
+        if projection is not None:
+            deliveries = projection.deliveries
+            violations = deliveries.violations
+            projection.apply(event)
+            if deliveries.violations != violations and (refused := deliveries.last):
+                problems = (problems or []) + [refused]
         return problems
 
     return check
@@ -108,7 +102,7 @@ def _verify_run(run_dir: Path) -> RunVerdict:
     scenario, manifest = load_run(run_dir)
     expected = manifest.get("final_hash")
     state = initial_state(scenario)
-    apart = Apart.start(scenario, run_dir / EVENTS_FILE)
+    apart = Apart.start(scenario, run_dir / EVENTS_FILE, manifest)
     projection = None if apart else MetricsProjection(scenario, state)
     events = manifest.get("events")
     snapshots = SnapshotWriter(run_dir, events=events if isinstance(events, int) else 0)
@@ -127,7 +121,12 @@ def _verify_run(run_dir: Path) -> RunVerdict:
             apart.child.close()
     verdict = RunVerdict(log=log)
     _keep_snapshots(run_dir, log, snapshots, verdict)
-    sealed = check_seal(run_dir / EVENTS_FILE, manifest)
+    # the child checked the seal once it had judged (it is done before this process)
+    sealed = (
+        apart.sealed
+        if apart and apart.seal_checked
+        else check_seal(run_dir / EVENTS_FILE, manifest)
+    )
     if sealed is not None:
         verdict.problems.append(sealed)
     if manifest.get("status") != "complete":
@@ -151,17 +150,23 @@ class Apart:
 
     :meth:`found` is what :func:`sim.store.verify_log` asks once it has read the log:
     the child's refused deliveries (the parent's reading and the child's stop at the same
-    line, the first fault). A child that fails is replaced by the same work here.
+    line, the first fault). The child then checks the log against its seal too
+    (:attr:`sealed`). A child that fails is replaced by the same work here.
     """
 
-    def __init__(self, scenario: Scenario, log: Path, child: Forked) -> None:
+    def __init__(
+        self, scenario: Scenario, log: Path, child: Forked, manifest: dict[str, Any]
+    ) -> None:
         self.scenario = scenario
         self.log = log
         self.child = child
+        self.manifest = manifest
         self.metrics: dict[str, Any] = {}
+        self.sealed: str | None = None  # what check_seal said, in the child
+        self.seal_checked = False
 
     @classmethod
-    def start(cls, scenario: Scenario, log: Path) -> Apart | None:
+    def start(cls, scenario: Scenario, log: Path, manifest: dict[str, Any]) -> Apart | None:
         """The child started for a log of at least PARALLEL_BYTES when a core is free (it reads
         the log a second time: worth it only then), else None (judge here)."""
         try:
@@ -169,16 +174,27 @@ class Apart:
                 return None
         except OSError:
             return None
-        child = fork(judge, scenario, log)
-        return None if child is None else cls(scenario, log, child)
+        child = fork(_judged_and_sealed, scenario, log, manifest)
+        return None if child is None else cls(scenario, log, child, manifest)
 
     def found(self) -> tuple[list[tuple[int, str]], int]:
         """The refused deliveries, in seq order, and how many more (waits for the child)."""
-        judged = self.child.result()
-        if not isinstance(judged, Judged):  # the child failed: judge here
+        got = self.child.result()
+        if isinstance(got, tuple) and len(got) == 2 and isinstance(got[0], Judged):
+            judged, self.sealed = got
+            self.seal_checked = True
+        else:  # the child failed: judge here (and check the seal here, later)
             judged = judge(self.scenario, self.log)
         self.metrics = judged.metrics
         return judged.problems, judged.more
+
+
+def _judged_and_sealed(
+    scenario: Scenario, log: Path, manifest: dict[str, Any]
+) -> tuple[Judged, str | None]:
+    """The child's work: every delivery judged and the metrics recomputed, then the log
+    checked against its seal (a read of the whole log this process need not make)."""
+    return judge(scenario, log), check_seal(log, manifest)
 
 
 def _keep_snapshots(

@@ -10,6 +10,8 @@ verification to the encoder's formatting).
 from __future__ import annotations
 
 from hashlib import sha256
+from itertools import chain, repeat
+from operator import add, itemgetter, methodcaller
 
 GENESIS: bytes = b"0" * 64
 """The "previous hash" of the first line (seq 0)."""
@@ -46,3 +48,42 @@ def split_line(line: bytes) -> tuple[bytes, bytes]:
         msg = 'line does not end with a "hash" key of 64 lowercase hex digits'
         raise ValueError(msg)
     return line[:-SUFFIX_LEN] + b"}", digest
+
+
+# A batch of lines checked with a few calls over the whole batch, each iterating in C
+# (`map`), rather than a Python loop per line: the same checks, the same verdict.
+_DIGEST = itemgetter(slice(-66, -2))
+_FRAME_HEAD = itemgetter(slice(-SUFFIX_LEN, -66))
+_FRAME_TAIL = itemgetter(slice(-2, None))
+_BODY = itemgetter(slice(None, -SUFFIX_LEN))
+_SUFFIX = itemgetter(slice(-SUFFIX_LEN, None))
+_HEXDIGEST = methodcaller("hexdigest")
+_CLOSE = repeat(b"}")
+
+
+def framed(lines: list[bytes]) -> bool:
+    """Whether every line (without newline) ends with its ``,"hash":"<64>"}`` after a body."""
+    n = len(lines)
+    return (
+        n > 0
+        and min(map(len, lines)) > SUFFIX_LEN
+        and list(map(_FRAME_HEAD, lines)).count(_HEAD) == n
+        and list(map(_FRAME_TAIL, lines)).count(_TAIL) == n
+    )
+
+
+def chain_holds(lines: list[bytes], prev: bytes) -> bool:
+    """Whether each of `lines` (without newline) is framed (:func:`framed`) and carries
+    the hash of the line before it (`prev` for the first) followed by its body.
+
+    Each line's predecessor hash is read from the line before, so the hashes need not
+    be computed in turn: one `map` hashes them all. Each line's last 75 bytes must then
+    be ``,"hash":"<its hash>"}``: those of every line joined are compared with the
+    expected ones joined (all 75 bytes long: equal joined, equal one by one).
+    """
+    if not lines or min(map(len, lines)) <= SUFFIX_LEN:
+        return False
+    digests = map(_DIGEST, lines)
+    bodies = map(add, map(add, chain((prev,), digests), map(_BODY, lines)), _CLOSE)
+    hashes = '"},"hash":"'.join(map(_HEXDIGEST, map(sha256, bodies))).encode()
+    return _HEAD + hashes + _TAIL == b"".join(map(_SUFFIX, lines))

@@ -20,7 +20,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from hashlib import sha256
-from operator import length_hint
+from operator import attrgetter, length_hint
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -28,13 +28,15 @@ import msgspec
 
 from sim.errors import LogError
 from sim.events import DECODER, Event, RunEnded, decode
-from sim.store.chain import GENESIS, SUFFIX_LEN
+from sim.store.chain import GENESIS, SUFFIX_LEN, chain_holds, framed
 from sim.store.seal import Block, load_seal
 
 CHUNK = 1 << 20
 _HEAD = b',"hash":"'
 _HEAD_AT = -SUFFIX_LEN  # where ,"hash":" starts, counted from the end of a line (no newline)
 _TAIL = b'"}'
+_SEQ = attrgetter("seq")
+_T = attrgetter("t")
 
 
 class LogIntegrityError(LogError):
@@ -148,16 +150,13 @@ def _batches(
         yield _Batch(batch, "chain")
 
 
-_ENDED = b'"type":"RunEnded"'
-
-
 def _decoded_in_order(data: bytes, seq: int, after: float) -> list[Event] | None:
     """The events of a sealed block's lines (`data`), decoded in one call, if in order.
 
     The seal vouches for the bytes, so (as for the lines a selective reading skips)
     the seq of the first and last event place the block; time must not go back from
     `after` nor within the block, and nothing may follow RunEnded, checked over the
-    whole block at C speed. None when anything is off, for the caller to read the
+    whole block in C calls. None when anything is off, for the caller to read the
     block line by line and say where.
     """
     try:
@@ -166,15 +165,45 @@ def _decoded_in_order(data: bytes, seq: int, after: float) -> list[Event] | None
         return None
     if not events:
         return events
-    times = [e.t for e in events]
-    last_line = data.rfind(b"\n", 0, len(data) - 1) + 1
+    times = list(map(_T, events))
     if (
         events[0].seq != seq
         or events[-1].seq != seq + len(events) - 1
         or times[0] < after
         or times != sorted(times)
-        or data.find(_ENDED, 0, last_line) >= 0
+        or RunEnded in list(map(type, events[:-1]))  # (a type compared by identity)
     ):
+        return None
+    return events
+
+
+def _chained_in_order(
+    lines: list[bytes], prev: bytes | None, seq: int, after: float
+) -> list[Event] | None:
+    """The events of a batch of lines to be chained, if every check of the line-by-line
+    reading passes (frame, chain from `prev` unless None, decoding line by line, seq
+    counting up from `seq`, time not going back from `after`, nothing after RunEnded).
+
+    None when anything is off, for the caller to read the batch line by line and say
+    where. Each line is decoded alone (as the line-by-line reading does), never as
+    a stream, which would take two objects on one line for two events.
+    """
+    if not (framed(lines) if prev is None else chain_holds(lines, prev)):
+        return None
+    try:
+        events: list[Event] = list(map(DECODER.decode, lines))
+    except msgspec.DecodeError:
+        return None
+    n = len(events)
+    times = list(map(_T, events))
+    if (
+        times[0] < after
+        or times != sorted(times)
+        or list(map(_SEQ, events)) != list(range(seq, seq + n))
+    ):
+        return None
+    types = list(map(type, events))
+    if RunEnded in types and types.index(RunEnded) != n - 1:
         return None
     return events
 
@@ -186,6 +215,11 @@ def _first_after(events: list[Event], t: float) -> int:
 
 def _time(event: Event) -> float:
     return event.t
+
+
+def _after_line(line: bytes, prev: bytes, hashes: bool) -> tuple[bytes, bytes]:
+    """(prev, unhashed) as the line-by-line reading leaves them once `line` is checked."""
+    return (line[-66:-2], b"") if hashes else (prev, line)
 
 
 Needles = tuple[bytes, ...]
@@ -291,30 +325,42 @@ class LogReading:
                         break
                     sparse = batch.kind == "sparse"
                     chained = batch.kind == "chain"
+                    whole: list[Event] | None = None
                     if batch.kind == "sealed":
                         whole = None if ended else _decoded_in_order(batch.data, expected, last_t)
-                        if whole is not None:  # else: line by line, to say what is wrong
-                            cut = len(whole) if until_t is None else _first_after(whole, until_t)
-                            told = iter(whole[:cut] if cut < len(whole) else whole)
-                            try:  # a block at C speed; what the caller took counted after
-                                yield from told
-                            finally:
-                                taken = cut - length_hint(told)
-                                if taken:
-                                    count += taken
-                                    last = whole[taken - 1]
-                            if cut < len(whole):
-                                keep()
-                                self.stopped_early = True
-                                self.check_tail()
-                                return
-                            if whole:
-                                last_t = whole[-1].t
-                                ended = type(whole[-1]) is RunEnded
+                        if whole is None:  # line by line, to say what is wrong
+                            lines = batch.data[:-1].split(b"\n")
+                    elif chained and select is None and not ended and lines:
+                        # a batch checked in a few C calls; line by line if anything is off
+                        whole = _chained_in_order(lines, prev if hashes else None, expected, last_t)
+                    if whole is not None:
+                        cut = len(whole) if until_t is None else _first_after(whole, until_t)
+                        told = iter(whole[:cut] if cut < len(whole) else whole)
+                        try:  # a batch at C speed; what the caller took counted after
+                            yield from told
+                        finally:
+                            taken = cut - length_hint(told)
+                            if taken:
+                                count += taken
+                                last = whole[taken - 1]
+                                if chained:  # where the line-by-line reading would be
+                                    prev, unhashed = _after_line(lines[taken - 1], prev, hashes)
+                        if cut < len(whole):
+                            if chained:  # that line was checked, not yielded, as line by line
+                                prev, unhashed = _after_line(lines[cut], prev, hashes)
+                            keep()
+                            self.stopped_early = True
+                            self.check_tail()
+                            return
+                        if whole:
+                            last_t = whole[-1].t
+                            ended = type(whole[-1]) is RunEnded
+                        if chained:
+                            expected += len(whole)
+                        else:
                             prev, expected, unhashed = batch.last_hash, batch.next_seq, b""
-                            tail_undecoded = False
-                            continue
-                        lines = batch.data[:-1].split(b"\n")
+                        tail_undecoded = False
+                        continue
                     for line in lines:
                         if chained:
                             # the line's frame: ...,"hash":"<64 hex>"} (no slices: a hot loop)

@@ -3,6 +3,8 @@
 Same lines, same file, same API as :class:`sim.store.writer.EventLogWriter`; the
 simulation only encodes each event (≈0.3 µs) and the sidecar (sim/store/sidecar.py)
 chains and writes on the other core. Used for runs written to disk by `intelsim run`.
+Given the run directory (``metrics_of``), the sidecar also makes the run's metrics from
+the log as it goes, on that core too (:attr:`PipedEventLogWriter.metrics`, once closed).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from msgspec.structs import replace
 
@@ -37,7 +40,11 @@ class PipedEventLogWriter:
     """Append events to a hash-chained log written by a sidecar process."""
 
     def __init__(
-        self, path: Path, flush_every: int = 2000, on_flush: FlushHook | None = None
+        self,
+        path: Path,
+        flush_every: int = 2000,
+        on_flush: FlushHook | None = None,
+        metrics_of: Path | None = None,
     ) -> None:
         self.path = Path(path)
         if self.path.exists():
@@ -50,14 +57,21 @@ class PipedEventLogWriter:
         self._on_flush = on_flush
         self._last_hash = ""
         self.seal: str | None = None  # SHA-256 of events.seal, once closed
+        # the run's metrics, made by the sidecar from the log (with `metrics_of`: the run
+        # directory, whose manifest resolves the scenario), once closed after RunEnded
+        self.metrics: dict[str, Any] | None = None
+        self.metrics_error: str | None = None
         self._buf: list[bytes] = []
         self._encode = ENCODER.encode  # bound once: this is the per-event hot path
         self._closed = False
         # its own process group, started with the stop signals blocked: a Ctrl-C at the
         # terminal reaches only us, and we flush what we produced before it stops
+        command = [sys.executable, "-m", "sim.store.sidecar", str(self.path)]
+        if metrics_of is not None:
+            command += ["--metrics", str(metrics_of)]
         with blocked():
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", "sim.store.sidecar", str(self.path)],
+                command,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
@@ -130,6 +144,8 @@ class PipedEventLogWriter:
                 )
             self._last_hash = report["last_hash"]
             self.seal = report.get("seal")
+            self.metrics = report.get("metrics")
+            self.metrics_error = report.get("metrics_error")
 
     def _fail(self) -> None:
         _, stderr = self._proc.communicate()

@@ -147,10 +147,11 @@ def run_to_directory(
             held.check()
             try:
                 # the sidecar that writes the log also makes the metrics from it, on the
-                # other core, as `intelsim metrics` would (the manifest, written above,
-                # resolves the scenario); here the engine and its fold alone
+                # other core, as `intelsim metrics` would (where it cannot be a fork of
+                # this process, from the scenario the manifest above resolves); here the
+                # engine and its fold alone
                 with PipedEventLogWriter(
-                    run_dir / EVENTS_FILE, on_flush=on_flush, metrics_of=run_dir
+                    run_dir / EVENTS_FILE, on_flush=on_flush, metrics_of=scenario
                 ) as writer:
                     world = build_world(scenario, seed, writer)
                     world.recorder.listeners += listeners

@@ -3,19 +3,25 @@
 Same lines, same file, same API as :class:`sim.store.writer.EventLogWriter`; the
 simulation only encodes each event (≈0.3 µs) and the sidecar (sim/store/sidecar.py)
 chains and writes on the other core. Used for runs written to disk by `intelsim run`.
-Given the run directory (``metrics_of``), the sidecar also makes the run's metrics from
-the log as it goes, on that core too (:attr:`PipedEventLogWriter.metrics`, once closed).
+Given the run's scenario (``metrics_of``), the sidecar also makes the run's metrics from
+the log as it goes, on that core too (:attr:`PipedEventLogWriter.metrics`, once closed),
+as `intelsim metrics` makes them from the log.
+
+On Linux, with no other thread running, the sidecar is a fork of this process (nothing
+to import or validate again); elsewhere it is `python -m sim.store.sidecar`.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from msgspec.structs import replace
 
@@ -23,17 +29,79 @@ from sim.errors import LogError
 from sim.events import ENCODER, Event
 from sim.interrupts import blocked, deferred
 
+if TYPE_CHECKING:
+    from sim.scenario.models import Scenario
+
 FlushHook = Callable[[int, bytes], None]  # (events so far, the last event's body)
 
 
-def _widen_pipe(pipe: object) -> None:
+def _widen_pipe(fd: int) -> None:
     """Ask Linux for a 1 MiB pipe, so the simulation rarely waits for the sidecar."""
     try:
         import fcntl
 
-        fcntl.fcntl(pipe.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)  # type: ignore[attr-defined]
+        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
     except (ImportError, OSError, AttributeError):
         pass  # elsewhere the default pipe works, only with more waits
+
+
+def _forks() -> bool:
+    """Whether the sidecar may be a fork: Linux, and this process runs one thread (a
+    fork copies only the calling thread: another's locks would stay held in the child)."""
+    return sys.platform == "linux" and threading.active_count() == 1
+
+
+class _Forked:
+    """A sidecar forked from this process (see :func:`sim.store.sidecar.fork`)."""
+
+    def __init__(self, path: Path, scenario: Scenario | None) -> None:
+        from sim.store.sidecar import fork
+
+        self.pid, self.fd, self._report = fork(path, scenario)
+
+    def write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.fd, view) :]
+
+    def finish(self) -> tuple[int, str]:
+        """Close its input and wait for it: (exit code, its report)."""
+        os.close(self.fd)
+        chunks = []
+        while chunk := os.read(self._report, 1 << 16):
+            chunks.append(chunk)
+        os.close(self._report)
+        _, status = os.waitpid(self.pid, 0)
+        return os.waitstatus_to_exitcode(status), b"".join(chunks).decode(errors="replace")
+
+
+class _Spawned:
+    """`python -m sim.store.sidecar PATH [--metrics RUN_DIR]`, in its own process group."""
+
+    def __init__(self, path: Path, scenario: Scenario | None) -> None:
+        command = [sys.executable, "-m", "sim.store.sidecar", str(path)]
+        if scenario is not None:  # the run directory's manifest resolves the scenario
+            command += ["--metrics", str(path.parent)]
+        self._proc = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            process_group=0,
+        )
+        assert self._proc.stdin is not None
+        self.fd = self._proc.stdin.fileno()
+        self._stdin = self._proc.stdin
+
+    def write(self, data: bytes) -> None:
+        self._stdin.write(data)
+
+    def finish(self) -> tuple[int, str]:
+        stdout, stderr = self._proc.communicate()
+        if self._proc.returncode != 0:
+            why = stderr.decode(errors="replace").strip()
+            return self._proc.returncode, json.dumps({"error": why} if why else {})
+        return 0, stdout.decode(errors="replace")
 
 
 class PipedEventLogWriter:
@@ -44,7 +112,7 @@ class PipedEventLogWriter:
         path: Path,
         flush_every: int = 2000,
         on_flush: FlushHook | None = None,
-        metrics_of: Path | None = None,
+        metrics_of: Scenario | None = None,
     ) -> None:
         self.path = Path(path)
         if self.path.exists():
@@ -57,8 +125,8 @@ class PipedEventLogWriter:
         self._on_flush = on_flush
         self._last_hash = ""
         self.seal: str | None = None  # SHA-256 of events.seal, once closed
-        # the run's metrics, made by the sidecar from the log (with `metrics_of`: the run
-        # directory, whose manifest resolves the scenario), once closed after RunEnded
+        # the run's metrics, made by the sidecar from the log (with `metrics_of`: the
+        # scenario the run's manifest resolves), once closed after RunEnded
         self.metrics: dict[str, Any] | None = None
         self.metrics_error: str | None = None
         self._buf: list[bytes] = []
@@ -66,18 +134,10 @@ class PipedEventLogWriter:
         self._closed = False
         # its own process group, started with the stop signals blocked: a Ctrl-C at the
         # terminal reaches only us, and we flush what we produced before it stops
-        command = [sys.executable, "-m", "sim.store.sidecar", str(self.path)]
-        if metrics_of is not None:
-            command += ["--metrics", str(metrics_of)]
         with blocked():
-            self._proc = subprocess.Popen(
-                command,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                process_group=0,
-            )
-        _widen_pipe(self._proc.stdin)
+            kind = _Forked if _forks() else _Spawned
+            self._sidecar: _Forked | _Spawned = kind(self.path, metrics_of)
+        _widen_pipe(self._sidecar.fd)
 
     @property
     def last_hash(self) -> str:
@@ -104,7 +164,7 @@ class PipedEventLogWriter:
     def flush(self) -> None:
         """Send the queued bodies to the sidecar (whole: a stop signal waits for it)."""
         buf = self._buf
-        if not buf or self._proc.stdin is None:
+        if not buf or self._closed:
             return
         with deferred():
             self.last_body = buf[-1]
@@ -113,7 +173,7 @@ class PipedEventLogWriter:
             data = b"\n".join(buf)
             buf.clear()
             try:
-                self._proc.stdin.write(data)
+                self._sidecar.write(data)
             except BrokenPipeError:
                 self._fail()
             self._sent += sent
@@ -129,14 +189,13 @@ class PipedEventLogWriter:
         if self._closed:
             return
         with deferred():
-            self._closed = True
             self._on_flush = None
             self.flush()
-            stdout, stderr = self._proc.communicate()
-            if self._proc.returncode != 0:
-                why = stderr.decode(errors="replace").strip()
-                raise LogError(why or "the log sidecar failed")
-            report = json.loads(stdout)
+            self._closed = True
+            code, text = self._sidecar.finish()
+            report = _report(text)
+            if code != 0 or "count" not in report:
+                raise LogError(str(report.get("error") or "the log sidecar failed"))
             self.written = report["count"]
             if self.written != self._sent:
                 raise LogError(
@@ -148,9 +207,9 @@ class PipedEventLogWriter:
             self.metrics_error = report.get("metrics_error")
 
     def _fail(self) -> None:
-        _, stderr = self._proc.communicate()
         self._closed = True
-        raise LogError(stderr.decode(errors="replace").strip() or "the log sidecar stopped")
+        _, text = self._sidecar.finish()
+        raise LogError(str(_report(text).get("error") or "the log sidecar stopped"))
 
     def __enter__(self) -> PipedEventLogWriter:
         return self
@@ -163,3 +222,12 @@ class PipedEventLogWriter:
     ) -> None:
         # even after an error, keep what was appended: verify will report the log incomplete
         self.close()
+
+
+def _report(text: str) -> dict[str, Any]:
+    """The sidecar's report (empty if it said nothing readable)."""
+    try:
+        report = json.loads(text)
+    except ValueError:
+        return {}
+    return report if isinstance(report, dict) else {}

@@ -22,20 +22,27 @@ terminal goes to the simulation, which flushes what it produced and closes the i
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import os
 import select
 import sys
 from collections import deque
 from collections.abc import Iterator
+from hashlib import sha256
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from sim.interrupts import detach_child
-from sim.store.chain import GENESIS, make_line
+
+if TYPE_CHECKING:
+    from sim.scenario.models import Scenario
+from sim.store.chain import GENESIS
 from sim.store.seal import SealBuilder, write_seal
 
 CHUNK = 1 << 20
+_HEAD = b',"hash":"'  # as sim.store.chain writes it
 BEHIND = 32 << 20  # bodies held for the metrics at most: past this they are folded at once
 _ENDED = b'{"type":"RunEnded"'  # how the canonical body of the last event of a run starts
 
@@ -48,8 +55,9 @@ class MetricsFollower:
     to its input between slices; :meth:`result` finishes and returns the metrics.
     """
 
-    def __init__(self, run_dir: Path) -> None:
-        self.run_dir = run_dir
+    def __init__(self, source: Path | Scenario) -> None:
+        # the run directory (its manifest resolves the scenario), or the scenario itself
+        self.source = source
         self.queued: deque[bytes] = deque()
         self.queued_bytes = 0
         self.last = b""  # the last body fed
@@ -61,11 +69,13 @@ class MetricsFollower:
 
     def _prepare(self) -> Iterator[None]:
         # one slice each: the sidecar reads its input between them
-        from sim.analysis.source import load_run
+        scenario = self.source
+        if isinstance(scenario, Path):
+            from sim.analysis.source import load_run
 
-        yield
-        scenario, _ = load_run(self.run_dir)
-        yield
+            yield
+            scenario, _ = load_run(scenario)
+            yield
         from sim.analysis.metrics import MetricsProjection
         from sim.events import DECODER
 
@@ -128,6 +138,20 @@ class MetricsFollower:
         return {"metrics_error": self.error}
 
 
+def chain_lines(prev: bytes, bodies: list[bytes]) -> tuple[list[bytes], list[bytes], bytes]:
+    """The lines of `bodies` chained after `prev` (newlines included), their hashes, and
+    the last hash: :func:`sim.store.chain.make_line` for each, inlined (the sidecar's hot
+    loop; a test holds them to the same bytes)."""
+    out: list[bytes] = []
+    hashes: list[bytes] = []
+    line, hashed = out.append, hashes.append
+    for body in bodies:
+        prev = sha256(prev + body).hexdigest().encode()
+        line(body[:-1] + _HEAD + prev + b'"}\n')
+        hashed(prev)
+    return out, hashes, prev
+
+
 def pump(
     source: BinaryIO,
     fd: int,
@@ -159,13 +183,8 @@ def pump(
         data = rest + chunk
         cut = data.rfind(b"\n") + 1
         rest = data[cut:]
-        out: list[bytes] = []
-        hashes: list[bytes] = []
         whole = data[:cut]
-        for body in whole.split(b"\n")[:-1]:
-            line, prev = make_line(prev, body)  # the chain's one definition of a line
-            out.append(line)
-            hashes.append(prev)
+        out, hashes, prev = chain_lines(prev, whole.split(b"\n")[:-1])
         count += len(out)
         if seal is not None:
             seal.add(out, hashes)
@@ -175,6 +194,36 @@ def pump(
         if follower is not None:
             follower.feed(whole)
     return count, prev, len(rest)
+
+
+def serve(source: BinaryIO, path: str, follower: MetricsFollower | None) -> dict[str, Any]:
+    """Write the log at `path` from the bodies of `source`; the report (``"error"`` if the
+    log could not be written: it then says why)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except OSError as exc:
+        return {"error": f"cannot create event log {path}: {exc.strerror or exc}"}
+    seal = SealBuilder()
+    try:
+        count, last, partial = pump(source, fd, seal, follower)
+        os.fsync(fd)
+    except OSError as exc:
+        return {"error": f"cannot write event log {path}: {exc.strerror or exc}"}
+    finally:
+        os.close(fd)
+    try:
+        sealed: str | None = write_seal(Path(path), seal)
+    except OSError:
+        sealed = None  # the log is whole without it; readers chain it line by line
+    report: dict[str, Any] = {
+        "count": count,
+        "last_hash": last.decode("ascii"),
+        "partial_bytes": partial,
+        "seal": sealed,
+    }
+    if follower is not None and follower.ended:  # the log is on disk: now the metrics
+        report.update(follower.result())
+    return report
 
 
 def main(argv: list[str]) -> int:
@@ -187,34 +236,52 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1:
         sys.stderr.write("usage: python -m sim.store.sidecar EVENTS.jsonl [--metrics RUN_DIR]\n")
         return 2
-    try:
-        fd = os.open(argv[0], os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    except OSError as exc:
-        sys.stderr.write(f"cannot create event log {argv[0]}: {exc.strerror or exc}\n")
+    report = serve(sys.stdin.buffer, argv[0], follower)
+    if "error" in report:
+        sys.stderr.write(f"{report['error']}\n")
         return 1
-    seal = SealBuilder()
-    try:
-        count, last, partial = pump(sys.stdin.buffer, fd, seal, follower)
-        os.fsync(fd)
-    except OSError as exc:
-        sys.stderr.write(f"cannot write event log {argv[0]}: {exc.strerror or exc}\n")
-        return 1
-    finally:
-        os.close(fd)
-    try:
-        sealed: str | None = write_seal(Path(argv[0]), seal)
-    except OSError:
-        sealed = None  # the log is whole without it; readers chain it line by line
-    report: dict[str, Any] = {
-        "count": count,
-        "last_hash": last.decode("ascii"),
-        "partial_bytes": partial,
-        "seal": sealed,
-    }
-    if follower is not None and follower.ended:  # the log is on disk: now the metrics
-        report.update(follower.result())
     sys.stdout.write(json.dumps(report) + "\n")
     return 0
+
+
+def fork(path: Path, scenario: Scenario | None) -> tuple[int, int, int]:
+    """Start the sidecar as a fork of this process: (its pid, the fd to write bodies to,
+    the fd its report comes back on, as one JSON document, at its end).
+
+    A fork has this process's modules and the scenario already loaded: nothing to
+    import or validate again, so it keeps up with the simulation from its first event.
+    Call with the stop signals blocked (the child leaves this process group, ignores
+    them and unblocks them). The child only reads, writes its own files and exits with
+    ``os._exit``: nothing of this process (buffers, handlers) runs twice.
+    """
+    data_r, data_w = os.pipe()
+    report_r, report_w = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(data_r)
+        os.close(report_w)
+        return pid, data_w, report_r
+    code = 70
+    try:
+        os.close(data_w)
+        os.close(report_r)
+        detach_child(stop_on_term=False)
+        gc.freeze()  # what the fork shares with its parent is never scanned (nor copied)
+        follower = None if scenario is None else MetricsFollower(scenario)
+        with os.fdopen(data_r, "rb", buffering=0) as source:
+            report = serve(source, str(path), follower)  # type: ignore[arg-type]
+        code = 1 if "error" in report else 0
+        data = memoryview(json.dumps(report).encode())
+        try:
+            while data:
+                data = data[os.write(report_w, data) :]
+        except OSError:
+            pass  # the run is gone (killed): the log is written all the same
+    except BaseException as exc:  # said on stderr; the exit code says it too
+        with contextlib.suppress(OSError):
+            os.write(2, f"log sidecar: {type(exc).__name__}: {exc}\n".encode())
+    finally:
+        os._exit(code)
 
 
 if __name__ == "__main__":

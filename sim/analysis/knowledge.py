@@ -382,11 +382,11 @@ class Knowledge:
                     # as known_times: the latest period starting at or before the use,
                     # its start + length computed as numpy does (the same doubles)
                     if j >= 0 and u < starts[j] + length:
-                        held, was = spans[j][1], known[i]
-                        if was is None or held < was:
-                            known[i] = held
-        for i, held in enumerate(known):
-            if held is not None and held < times[i]:  # known before the use: from the use
+                        first, was = spans[j][1], known[i]
+                        if was is None or first < was:
+                            known[i] = first
+        for i, when in enumerate(known):
+            if when is not None and when < times[i]:  # known before the use: from the use
                 known[i] = times[i]
         return known
 

@@ -269,7 +269,7 @@ def fork(path: Path, scenario: Scenario | None) -> tuple[int, int, int]:
         gc.freeze()  # what the fork shares with its parent is never scanned (nor copied)
         follower = None if scenario is None else MetricsFollower(scenario)
         with os.fdopen(data_r, "rb", buffering=0) as source:
-            report = serve(source, str(path), follower)  # type: ignore[arg-type]
+            report = serve(source, str(path), follower)
         code = 1 if "error" in report else 0
         data = memoryview(json.dumps(report).encode())
         try:

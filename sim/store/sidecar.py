@@ -28,6 +28,7 @@ import json
 import os
 import select
 import sys
+import threading
 from collections import deque
 from collections.abc import Iterator
 from hashlib import sha256
@@ -206,24 +207,37 @@ def serve(source: BinaryIO, path: str, follower: MetricsFollower | None) -> dict
     seal = SealBuilder()
     try:
         count, last, partial = pump(source, fd, seal, follower)
-        os.fsync(fd)
     except OSError as exc:
-        return {"error": f"cannot write event log {path}: {exc.strerror or exc}"}
-    finally:
         os.close(fd)
+        return {"error": f"cannot write event log {path}: {exc.strerror or exc}"}
+    # every line is written: to disk on a thread (fsync lets go of the interpreter) while
+    # the metrics are finished here
+    synced: list[OSError] = []
+    sync = threading.Thread(target=_fsync, args=(fd, synced))
+    sync.start()
+    metrics = follower.result() if follower is not None and follower.ended else {}
+    sync.join()
+    os.close(fd)
+    if synced:
+        return {"error": f"cannot write event log {path}: {synced[0].strerror or synced[0]}"}
     try:
         sealed: str | None = write_seal(Path(path), seal)
     except OSError:
         sealed = None  # the log is whole without it; readers chain it line by line
-    report: dict[str, Any] = {
+    return {
         "count": count,
         "last_hash": last.decode("ascii"),
         "partial_bytes": partial,
         "seal": sealed,
+        **metrics,
     }
-    if follower is not None and follower.ended:  # the log is on disk: now the metrics
-        report.update(follower.result())
-    return report
+
+
+def _fsync(fd: int, failed: list[OSError]) -> None:
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        failed.append(exc)
 
 
 def main(argv: list[str]) -> int:

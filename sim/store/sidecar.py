@@ -44,7 +44,7 @@ from sim.store.seal import SealBuilder, write_seal
 
 CHUNK = 1 << 20
 _HEAD = b',"hash":"'  # as sim.store.chain writes it
-BEHIND = 32 << 20  # bodies held for the metrics at most: past this they are folded at once
+BEHIND = 8 << 20  # bodies held for the metrics at most: past this they are folded at once
 _ENDED = b'{"type":"RunEnded"'  # how the canonical body of the last event of a run starts
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Generator
-from heapq import heappop
+from heapq import heappop, heappush
 from typing import Any
 
 import simpy
@@ -108,7 +108,7 @@ class _Environment(simpy.Environment):
             event.action(*event.args)
             return
         # simpy.Environment.step from here (SimPy 4.1)
-        callbacks, event.callbacks = event.callbacks, None
+        callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
         try:
             for callback in callbacks:
                 callback(event)
@@ -153,7 +153,8 @@ class World:
         """Call `action(*args)` `delay` hours from now (a bare call: cheaper than a process)."""
         if delay < 0:
             raise ValueError(f"negative delay {delay}")
-        self.env.schedule(_Call(action, args), NORMAL, delay)
+        env = self.env  # env.schedule(_Call(action, args), NORMAL, delay), inlined: hot path
+        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), _Call(action, args)))
 
     def at_start(self, action: Any, *args: Any) -> None:
         """Call `action(*args)` now, before anything else due now: when a process started

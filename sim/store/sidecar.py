@@ -277,8 +277,12 @@ def fork(path: Path, scenario: Scenario | None) -> tuple[int, int, int]:
         return pid, data_w, report_r
     code = 70
     try:
-        os.close(data_w)
-        os.close(report_r)
+        # nothing of this process's but the two pipe ends: a pipe of another child held
+        # open here would not see its end (the log's own, data_w, first of all)
+        low, high = sorted((data_r, report_w))
+        os.closerange(3, low)
+        os.closerange(low + 1, high)
+        os.closerange(high + 1, max(high + 1, os.sysconf("SC_OPEN_MAX")))
         detach_child(stop_on_term=False)
         gc.freeze()  # what the fork shares with its parent is never scanned (nor copied)
         follower = None if scenario is None else MetricsFollower(scenario)

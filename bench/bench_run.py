@@ -76,6 +76,7 @@ from rich.console import Console
 from sim.cli import app  # noqa: F401  (the command line, as `intelsim run` imports it)
 from sim.report import summary, watching  # noqa: F401
 from sim.engine import build_world, run_world
+from sim.experiments.log_metrics import MetricsFollower
 from sim.experiments.run import RunOutcome
 from sim.scenario.loader import load_scenario
 from sim.store import write_json
@@ -92,16 +93,17 @@ def engine():
 def logged(metrics):
     directory = Path(tempfile.mkdtemp())
     with PipedEventLogWriter(
-        directory / "events.jsonl", metrics_of=scenario if metrics else None
+        directory / "events.jsonl",
+        follower=MetricsFollower(scenario, directory) if metrics else None,
     ) as writer:
         world = run_world(build_world(scenario, scenario.seed, writer))
         closing = time.perf_counter()
     times["wait"].append(time.perf_counter() - closing)
     if metrics:  # what the run does once the sidecar has answered
         started = time.process_time()
-        write_json(directory / "metrics.json", writer.metrics)
+        made = writer.report["metrics"]
+        write_json(directory / "metrics.json", made)
         write_json(directory / "manifest.json", loaded.raw)
-        made = writer.metrics
         outcome = RunOutcome(directory, writer.written, writer.last_hash, 1.0, made, world)
         summary.print_run(outcome, Console(file=io.StringIO(), width=100))
         times["end"].append(time.process_time() - started)

@@ -11,6 +11,7 @@ from sim.analysis.metrics import metrics_from_events
 from sim.engine import build_world, run_world
 from sim.errors import LogError
 from sim.events import MunitionUsed, RunStarted
+from sim.experiments.log_metrics import MetricsFollower
 from sim.experiments.run import run_to_directory
 from sim.scenario.loader import load_scenario
 from sim.store import piped as piped_module
@@ -64,10 +65,11 @@ def test_no_metrics_for_a_log_that_did_not_end(
     monkeypatch.setattr(piped_module, "_forks", lambda: forked)
     loaded = load_scenario(SCENARIOS / "teaching-minimal.yaml", [])
     (tmp_path / "manifest.json").write_text('{"resolved": {}}')  # (spawned: no scenario)
-    with PipedEventLogWriter(tmp_path / "events.jsonl", metrics_of=loaded.scenario) as w:
+    follower = MetricsFollower(loaded.scenario, tmp_path)
+    with PipedEventLogWriter(tmp_path / "events.jsonl", follower=follower) as w:
         w.append(RunStarted(t=0.0, scenario="s", seed=1, start="2024-07-11T00:00:00Z", horizon=9))
         w.append(MunitionUsed(t=1.0, usage="U1", munition="KN-23", sector="Kharkiv"))
-    assert w.written == 2 and w.metrics is None
+    assert w.written == 2 and "metrics" not in w.report
 
 
 def test_a_scenario_the_sidecar_cannot_load_stops_the_metrics_not_the_log(
@@ -76,10 +78,11 @@ def test_a_scenario_the_sidecar_cannot_load_stops_the_metrics_not_the_log(
     monkeypatch.setattr(piped_module, "_forks", lambda: False)
     loaded = load_scenario(SCENARIOS / "teaching-minimal.yaml", [])
     world_log = tmp_path / "events.jsonl"  # no manifest beside it: nothing resolves
-    with PipedEventLogWriter(world_log, flush_every=50, metrics_of=loaded.scenario) as writer:
+    follower = MetricsFollower(loaded.scenario, tmp_path)
+    with PipedEventLogWriter(world_log, flush_every=50, follower=follower) as writer:
         run_world(build_world(loaded.scenario, 1, writer))
-    assert writer.metrics is None and writer.metrics_error
-    assert "manifest" in writer.metrics_error
+    assert "metrics" not in writer.report
+    assert "manifest" in writer.report["metrics_error"]
     assert verify_log(world_log).ok and writer.written > 100
 
 

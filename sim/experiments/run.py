@@ -16,11 +16,13 @@ from typing import Any, Protocol
 
 import orjson
 
+from sim.analysis.metrics import MetricsProjection
 from sim.engine import build_world, run_world
 from sim.engine.recorder import Listener
 from sim.engine.workload import check_workload, estimate_events
 from sim.engine.world import World
 from sim.errors import LogError
+from sim.experiments.log_metrics import MetricsFollower
 from sim.experiments.manifest import new_manifest, scenario_fields
 from sim.interrupts import Interrupted, deferred
 from sim.limits import DEFAULT_MAX_EVENTS
@@ -150,9 +152,9 @@ def run_to_directory(
                 # other core, as `intelsim metrics` would (where it cannot be a fork of
                 # this process, from the scenario the manifest above resolves); here the
                 # engine and its fold alone
-                with PipedEventLogWriter(
-                    run_dir / EVENTS_FILE, on_flush=on_flush, metrics_of=scenario
-                ) as writer:
+                events = run_dir / EVENTS_FILE
+                follower = MetricsFollower(scenario, run_dir)
+                with PipedEventLogWriter(events, on_flush=on_flush, follower=follower) as writer:
                     world = build_world(scenario, seed, writer)
                     world.recorder.listeners += listeners
                     run_world(world)
@@ -166,9 +168,9 @@ def run_to_directory(
                         seal=writer.seal,  # vouches for events.seal: readers check blocks
                         wall_seconds=round(wall, 3),
                     )
-            result = writer.metrics
+            result = writer.report.get("metrics")
             if result is None:
-                why = writer.metrics_error or "it made none"
+                why = writer.report.get("metrics_error") or "it made none"
                 raise LogError(f"the run's metrics could not be made from its log: {why}")
             write_json(run_dir / METRICS_FILE, result)
     except Interrupted as stop:
@@ -200,8 +202,6 @@ def _kept(
 
 def run_in_memory(scenario: Scenario, *, seed: int | None = None) -> dict[str, Any]:
     """Run without writing a log and return its metrics (replications and sweeps)."""
-    from sim.analysis.metrics import MetricsProjection  # (a run to disk needs it not)
-
     world = build_world(scenario, scenario.seed if seed is None else seed)
     metrics = MetricsProjection(scenario, world.state)
     world.recorder.listeners.append(metrics.apply)

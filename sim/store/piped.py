@@ -3,12 +3,13 @@
 Same lines, same file, same API as :class:`sim.store.writer.EventLogWriter`; the
 simulation only encodes each event (≈0.3 µs) and the sidecar (sim/store/sidecar.py)
 chains and writes on the other core. Used for runs written to disk by `intelsim run`.
-Given the run's scenario (``metrics_of``), the sidecar also makes the run's metrics from
-the log as it goes, on that core too (:attr:`PipedEventLogWriter.metrics`, once closed),
-as `intelsim metrics` makes them from the log.
+Given a follower (the run's metrics: sim.experiments.log_metrics), the sidecar also
+does its work on the same bodies, on that core too, and its report's additions are
+:attr:`PipedEventLogWriter.report` once closed.
 
 On Linux, with no other thread running, the sidecar is a fork of this process (nothing
-to import or validate again); elsewhere it is `python -m sim.store.sidecar`.
+to import or validate again); elsewhere it is `python -m sim.store.sidecar`, or the
+follower's own command (:meth:`SpawnableFollower.spawn_command`).
 """
 
 from __future__ import annotations
@@ -21,16 +22,22 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from msgspec.structs import replace
 
 from sim.errors import LogError
 from sim.events import ENCODER, Event
 from sim.interrupts import blocked, deferred
+from sim.store.sidecar import Follower, fork
 
-if TYPE_CHECKING:
-    from sim.scenario.models import Scenario
+
+class SpawnableFollower(Protocol):
+    """A sidecar follower that can also start a sidecar of its own (no fork)."""
+
+    def spawn_command(self, path: Path) -> list[str]:
+        """The interpreter's arguments of a sidecar that writes `path` and follows it."""
+
 
 FlushHook = Callable[[int, bytes], None]  # (events so far, the last event's body)
 
@@ -54,10 +61,8 @@ def _forks() -> bool:
 class _Forked:
     """A sidecar forked from this process (see :func:`sim.store.sidecar.fork`)."""
 
-    def __init__(self, path: Path, scenario: Scenario | None) -> None:
-        from sim.store.sidecar import fork
-
-        self.pid, self.fd, self._report = fork(path, scenario)
+    def __init__(self, path: Path, follower: Any) -> None:
+        self.pid, self.fd, self._report = fork(path, follower)
 
     def write(self, data: bytes) -> None:
         view = memoryview(data)
@@ -76,12 +81,14 @@ class _Forked:
 
 
 class _Spawned:
-    """`python -m sim.store.sidecar PATH [--metrics RUN_DIR]`, in its own process group."""
+    """`python -m sim.store.sidecar PATH` (or the follower's command), in its own process
+    group."""
 
-    def __init__(self, path: Path, scenario: Scenario | None) -> None:
-        command = [sys.executable, "-m", "sim.store.sidecar", str(path)]
-        if scenario is not None:  # the run directory's manifest resolves the scenario
-            command += ["--metrics", str(path.parent)]
+    def __init__(self, path: Path, follower: Any) -> None:
+        if follower is None:
+            command = [sys.executable, "-m", "sim.store.sidecar", str(path)]
+        else:
+            command = [sys.executable, *follower.spawn_command(path)]
         self._proc = subprocess.Popen(
             command,
             stdin=subprocess.PIPE,
@@ -112,7 +119,7 @@ class PipedEventLogWriter:
         path: Path,
         flush_every: int = 2000,
         on_flush: FlushHook | None = None,
-        metrics_of: Scenario | None = None,
+        follower: Follower | None = None,
     ) -> None:
         self.path = Path(path)
         if self.path.exists():
@@ -125,10 +132,7 @@ class PipedEventLogWriter:
         self._on_flush = on_flush
         self._last_hash = ""
         self.seal: str | None = None  # SHA-256 of events.seal, once closed
-        # the run's metrics, made by the sidecar from the log (with `metrics_of`: the
-        # scenario the run's manifest resolves), once closed after RunEnded
-        self.metrics: dict[str, Any] | None = None
-        self.metrics_error: str | None = None
+        self.report: dict[str, Any] = {}  # the sidecar's whole report, once closed
         self._buf: list[bytes] = []
         self._encode = ENCODER.encode  # bound once: this is the per-event hot path
         self._closed = False
@@ -136,7 +140,7 @@ class PipedEventLogWriter:
         # terminal reaches only us, and we flush what we produced before it stops
         with blocked():
             kind = _Forked if _forks() else _Spawned
-            self._sidecar: _Forked | _Spawned = kind(self.path, metrics_of)
+            self._sidecar: _Forked | _Spawned = kind(self.path, follower)
         _widen_pipe(self._sidecar.fd)
 
     @property
@@ -203,8 +207,7 @@ class PipedEventLogWriter:
                 )
             self._last_hash = report["last_hash"]
             self.seal = report.get("seal")
-            self.metrics = report.get("metrics")
-            self.metrics_error = report.get("metrics_error")
+            self.report = report
 
     def _fail(self) -> None:
         self._closed = True

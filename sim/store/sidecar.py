@@ -6,13 +6,12 @@ stdin, appends each to PATH as a hash-chained line (the same lines as
 ``{"count": N, "last_hash": "..."}`` on stdout. Hashing on the machine's other core
 takes SHA-256 off the simulation's critical path (see bench/bench_run.py).
 
-With ``--metrics RUN_DIR`` it also makes the run's metrics from the same bodies, as
-`intelsim metrics` makes them from the log (the scenario as the run's manifest
-resolved it, :class:`sim.analysis.metrics.MetricsProjection` fed every event), and
-adds them to its report (``"metrics"``) when the log ended with ``RunEnded``. That work
-waits while the simulation is sending (the log comes first, and the simulation must
-never wait for it): the sidecar does it when its input is momentarily empty, holding
-at most :data:`BEHIND` bytes of bodies not yet folded into the metrics.
+A :class:`Follower` may do more with the same bodies (the run's metrics, made by
+sim.experiments.log_metrics, which starts a sidecar of its own with
+``python -m sim.experiments.log_metrics`` where it cannot fork one), adding to the
+report. Its work waits while the simulation is sending (the log comes first, and the
+simulation must never wait for it): the sidecar does it when its input is momentarily
+empty, holding at most :data:`BEHIND` bytes of bodies the follower has not taken yet.
 
 If the simulation dies, the sidecar sees end of input and still writes every whole
 line it received: a killed run leaves a log that `verify` reads to its last whole event.
@@ -29,114 +28,39 @@ import os
 import select
 import sys
 import threading
-from collections import deque
-from collections.abc import Iterator
 from hashlib import sha256
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 from sim.interrupts import detach_child
-
-if TYPE_CHECKING:
-    from sim.scenario.models import Scenario
 from sim.store.chain import GENESIS
 from sim.store.seal import SealBuilder, write_seal
 
 CHUNK = 1 << 20
 _HEAD = b',"hash":"'  # as sim.store.chain writes it
 BEHIND = 8 << 20  # bodies held for the metrics at most: past this they are folded at once
-_ENDED = b'{"type":"RunEnded"'  # how the canonical body of the last event of a run starts
 
 
-class MetricsFollower:
-    """The run's metrics, made from the bodies the sidecar writes, in idle moments.
-
-    :meth:`feed` queues whole bodies; each :meth:`step` does one slice of the work (an
-    import, loading the scenario, folding one queued batch), so the sidecar can go back
-    to its input between slices; :meth:`result` finishes and returns the metrics.
-    """
-
-    def __init__(self, source: Path | Scenario) -> None:
-        # the run directory (its manifest resolves the scenario), or the scenario itself
-        self.source = source
-        self.queued: deque[bytes] = deque()
-        self.queued_bytes = 0
-        self.last = b""  # the last body fed
-        self._setup: Iterator[None] | None = self._prepare()
-        self._apply: Any = None
-        self._decode: Any = None
-        self._projection: Any = None
-        self.error: str | None = None  # what stopped the work (the log goes on regardless)
-
-    def _prepare(self) -> Iterator[None]:
-        # one slice each: the sidecar reads its input between them
-        scenario = self.source
-        if isinstance(scenario, Path):
-            from sim.analysis.source import load_run
-
-            yield
-            scenario, _ = load_run(scenario)
-            yield
-        from sim.analysis.metrics import MetricsProjection
-        from sim.events import DECODER
-
-        self._projection = MetricsProjection(scenario)
-        self._apply, self._decode = self._projection.apply, DECODER.decode_lines
-        if scenario.links:
-            yield  # items shared between nodes: their partner-material results use numpy
-            import numpy  # noqa: F401  (now, in an idle moment, rather than at the end)
+class Follower(Protocol):
+    """More work on the bodies the sidecar writes, done in its idle moments (the run's
+    metrics: sim.experiments.log_metrics). Its errors must stop it, never the log."""
 
     @property
     def busy(self) -> bool:
-        """Whether a step has anything to do."""
-        return self._setup is not None or bool(self.queued)
-
-    def feed(self, bodies: bytes) -> None:
-        """Queue newline-terminated whole bodies."""
-        if bodies:
-            self.queued.append(bodies)
-            self.queued_bytes += len(bodies)
-            self.last = bodies[bodies.rfind(b"\n", 0, len(bodies) - 1) + 1 :]
-
-    def step(self) -> None:
-        """One slice of the work; an error stops the metrics, never the log (it is kept
-        in :attr:`error`, and the report says it)."""
-        try:
-            self._step()
-        except Exception as exc:
-            self.error = f"{type(exc).__name__}: {exc}"
-            self._setup = None
-            self.queued.clear()
-            self.queued_bytes = 0
-
-    def _step(self) -> None:
-        if self.error is not None:
-            return
-        if self._setup is not None:
-            if next(self._setup, StopIteration) is StopIteration:
-                self._setup = None
-            return
-        data = self.queued.popleft()
-        self.queued_bytes -= len(data)
-        apply = self._apply
-        for event in self._decode(data):
-            apply(event)
+        """Whether :meth:`step` has anything to do."""
 
     @property
-    def ended(self) -> bool:
-        """Whether the last body fed was the run's RunEnded."""
-        return self.last.startswith(_ENDED)
+    def queued_bytes(self) -> int:
+        """Bytes of bodies fed and not yet taken (the sidecar holds at most BEHIND)."""
 
-    def result(self) -> dict[str, Any]:
-        """Finish the work: ``{"metrics": ...}``, or ``{"metrics_error": why}``."""
-        while self.busy:
-            self.step()
-        if self.error is None:
-            try:
-                return {"metrics": self._projection.result()}
-            except Exception as exc:
-                self.error = f"{type(exc).__name__}: {exc}"
-        return {"metrics_error": self.error}
+    def feed(self, bodies: bytes) -> None:
+        """Queue newline-terminated whole bodies, as written."""
+
+    def step(self) -> None:
+        """One slice of the work (a few milliseconds): the sidecar reads between them."""
+
+    def finish(self) -> dict[str, Any]:
+        """At the end of the input: finish, and what to add to the sidecar's report."""
 
 
 def chain_lines(prev: bytes, bodies: list[bytes]) -> tuple[list[bytes], list[bytes], bytes]:
@@ -157,7 +81,7 @@ def pump(
     source: BinaryIO,
     fd: int,
     seal: SealBuilder | None = None,
-    follower: MetricsFollower | None = None,
+    follower: Follower | None = None,
 ) -> tuple[int, bytes, int]:
     """Chain and write every whole line of `source` to `fd`; (count, last hash, bytes left over).
 
@@ -197,7 +121,7 @@ def pump(
     return count, prev, len(rest)
 
 
-def serve(source: BinaryIO, path: str, follower: MetricsFollower | None) -> dict[str, Any]:
+def serve(source: BinaryIO, path: str, follower: Follower | None) -> dict[str, Any]:
     """Write the log at `path` from the bodies of `source`; the report (``"error"`` if the
     log could not be written: it then says why)."""
     try:
@@ -215,7 +139,7 @@ def serve(source: BinaryIO, path: str, follower: MetricsFollower | None) -> dict
     synced: list[OSError] = []
     sync = threading.Thread(target=_fsync, args=(fd, synced))
     sync.start()
-    metrics = follower.result() if follower is not None and follower.ended else {}
+    more = follower.finish() if follower is not None else {}
     sync.join()
     os.close(fd)
     if synced:
@@ -229,7 +153,7 @@ def serve(source: BinaryIO, path: str, follower: MetricsFollower | None) -> dict
         "last_hash": last.decode("ascii"),
         "partial_bytes": partial,
         "seal": sealed,
-        **metrics,
+        **more,
     }
 
 
@@ -243,14 +167,14 @@ def _fsync(fd: int, failed: list[OSError]) -> None:
 def main(argv: list[str]) -> int:
     """Run the sidecar on the path in argv; exit 0 when every received line was written."""
     detach_child(stop_on_term=False)
-    follower: MetricsFollower | None = None
-    if len(argv) == 3 and argv[1] == "--metrics":
-        follower = MetricsFollower(Path(argv[2]))
-        argv = argv[:1]
     if len(argv) != 1:
-        sys.stderr.write("usage: python -m sim.store.sidecar EVENTS.jsonl [--metrics RUN_DIR]\n")
+        sys.stderr.write("usage: python -m sim.store.sidecar EVENTS.jsonl\n")
         return 2
-    report = serve(sys.stdin.buffer, argv[0], follower)
+    return answer(serve(sys.stdin.buffer, argv[0], None))
+
+
+def answer(report: dict[str, Any]) -> int:
+    """Say a spawned sidecar's report: JSON on stdout (0), or its error on stderr (1)."""
     if "error" in report:
         sys.stderr.write(f"{report['error']}\n")
         return 1
@@ -258,12 +182,12 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def fork(path: Path, scenario: Scenario | None) -> tuple[int, int, int]:
+def fork(path: Path, follower: Follower | None) -> tuple[int, int, int]:
     """Start the sidecar as a fork of this process: (its pid, the fd to write bodies to,
     the fd its report comes back on, as one JSON document, at its end).
 
-    A fork has this process's modules and the scenario already loaded: nothing to
-    import or validate again, so it keeps up with the simulation from its first event.
+    A fork has this process's modules (and what `follower` holds, the scenario) already
+    loaded: nothing to import or validate again, so it keeps up from the first event.
     Call with the stop signals blocked (the child leaves this process group, ignores
     them and unblocks them). The child only reads, writes its own files and exits with
     ``os._exit``: nothing of this process (buffers, handlers) runs twice.
@@ -285,7 +209,6 @@ def fork(path: Path, scenario: Scenario | None) -> tuple[int, int, int]:
         os.closerange(high + 1, max(high + 1, os.sysconf("SC_OPEN_MAX")))
         detach_child(stop_on_term=False)
         gc.freeze()  # what the fork shares with its parent is never scanned (nor copied)
-        follower = None if scenario is None else MetricsFollower(scenario)
         with os.fdopen(data_r, "rb", buffering=0) as source:
             report = serve(source, str(path), follower)
         code = 1 if "error" in report else 0

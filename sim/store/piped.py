@@ -1,8 +1,8 @@
 """An event log writer that hands hashing and writing to a sidecar process.
 
 Same lines, same file, same API as :class:`sim.store.writer.EventLogWriter`; the
-simulation only encodes each event (≈0.3 µs) and the sidecar (sim/store/sidecar.py)
-chains and writes on the other core. Used for runs written to disk by `intelsim run`.
+simulation only numbers each event and encodes them by the batch (≈0.3 µs each), and
+the sidecar (sim/store/sidecar.py) chains and writes on the other core. Used for runs written to disk by `intelsim run`.
 Given a follower (the run's metrics: sim.experiments.log_metrics), the sidecar also
 does its work on the same bodies, on that core too, and its report's additions are
 :attr:`PipedEventLogWriter.report` once closed.
@@ -133,8 +133,8 @@ class PipedEventLogWriter:
         self._last_hash = ""
         self.seal: str | None = None  # SHA-256 of events.seal, once closed
         self.report: dict[str, Any] = {}  # the sidecar's whole report, once closed
-        self._buf: list[bytes] = []
-        self._encode = ENCODER.encode  # bound once: this is the per-event hot path
+        self._buf: list[Event] = []  # numbered, not yet handed to the sidecar
+        self._encode_lines = ENCODER.encode_lines
         self._closed = False
         # its own process group, started with the stop signals blocked: a Ctrl-C at the
         # terminal reaches only us, and we flush what we produced before it stops
@@ -159,7 +159,7 @@ class PipedEventLogWriter:
         count = self.count
         event = replace(event, seq=count)  # sim.events.numbered, inlined: the hot path
         buf = self._buf
-        buf.append(self._encode(event))
+        buf.append(event)  # encoded with the batch: one call for all (twice as fast)
         self.count = count + 1
         if len(buf) >= self.flush_every:
             self.flush()
@@ -171,11 +171,10 @@ class PipedEventLogWriter:
         if not buf or self._closed:
             return
         with deferred():
-            self.last_body = buf[-1]
+            data = self._encode_lines(buf)  # each body and its newline, as encode() + b"\n"
             sent = len(buf)
-            buf.append(b"")
-            data = b"\n".join(buf)
             buf.clear()
+            self.last_body = data[data.rfind(b"\n", 0, len(data) - 1) + 1 : -1]
             try:
                 self._sidecar.write(data)
             except BrokenPipeError:

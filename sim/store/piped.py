@@ -2,7 +2,8 @@
 
 Same lines, same file, same API as :class:`sim.store.writer.EventLogWriter`; the
 simulation only numbers each event and encodes them by the batch (≈0.3 µs each), and
-the sidecar (sim/store/sidecar.py) chains and writes on the other core. Used for runs written to disk by `intelsim run`.
+the sidecar (sim/store/sidecar.py) chains and writes on the other core. Used for runs
+written to disk by `intelsim run`.
 Given a follower (the run's metrics: sim.experiments.log_metrics), the sidecar also
 does its work on the same bodies, on that core too, and its report's additions are
 :attr:`PipedEventLogWriter.report` once closed.

@@ -167,3 +167,12 @@ def test_the_node_table_fits_80_columns_with_every_name_whole(
     for metric in NODE_COLUMNS:
         for word in name_of(metric).split():
             assert word in words, f"{word!r} of {name_of(metric)!r} cut: {table}"
+
+
+@pytest.mark.parametrize("name", sorted(commands()))
+def test_command_list_summary_is_one_sentence_line(name: str) -> None:
+    # `intelsim --help` shows each command's first docstring paragraph as it is written: a
+    # line break inside it showed mid-sentence breaks in the list ("...; with" / "--rep...").
+    doc = commands()[name].help or ""
+    first = doc.strip().split("\n\n", 1)[0]
+    assert "\n" not in first, f"`{name}`'s summary spans lines: {first!r}"

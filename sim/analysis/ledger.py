@@ -63,10 +63,11 @@ class _Pairs:
 
 def _slot(item: str, prefix: str) -> int | None:
     """``R17`` -> 16: the array slot of an engine id, or None for any other id."""
-    digits = item[1:]
-    if item[:1] != prefix or not digits.isdigit() or digits[:1] == "0" or not digits.isascii():
-        return None
-    return int(digits) - 1
+    if item[:1] == prefix:  # the checks in the order that settles an engine id soonest
+        digits = item[1:]
+        if digits.isdigit() and digits.isascii() and digits[:1] != "0":
+            return int(digits) - 1
+    return None
 
 
 class ReportBook:
@@ -81,34 +82,51 @@ class ReportBook:
         self._usage = array("i")  # the usage's slot, -1 none, -2 an id kept in _odd_usage
         self._odd: dict[str, Filed] = {}
         self._odd_usage: dict[int, str] = {}
+        self._next = "R1"  # the id of the next slot: the engine files reports in this order
 
     def add(self, report: str, filed: Filed) -> None:
         """Remember a report (a second filing of the same id replaces the first)."""
-        slot = _slot(report, "R")
-        if slot is None or slot > len(self._usage) + 1_000_000:
-            self._odd[report] = filed
-            return
-        key = (*filed[:6], filed.polarity)
-        kind = self._numbered.get(key)
+        self.file(report, (*filed[:6], filed.polarity), filed.usage)
+
+    def file(self, report: str, names: tuple[str, ...], usage: str | None) -> int:
+        """:meth:`add` without a :class:`Filed`: `names` are its collector, discipline,
+        grade, munition, sector, node and polarity, in that order (a timeline files
+        every sighting, and making a record of each would cost more than telling it).
+
+        Returns the number of `names` in this book (the same names, the same number),
+        for a caller to keep what it says of them once.
+        """
+        kind = self._numbered.get(names)
         if kind is None:
-            kind = self._numbered[key] = len(self._kinds)
-            self._kinds.append(key)
-        if slot == len(self._usage):  # the usual case: the next id
-            self._kind.append(kind)
-            self._usage.append(-3)
-        else:
-            while len(self._usage) <= slot:  # a gap stays empty
-                self._kind.append(0)
-                self._usage.append(-3)  # -3: no such report
-            self._kind[slot] = kind
-        usage = filed.usage
+            kind = self._numbered[names] = len(self._kinds)
+            self._kinds.append(names)
         if usage is None:
-            self._usage[slot] = -1
+            code = -1
         elif (u := _slot(usage, "U")) is not None and u < _BIG:
-            self._usage[slot] = u
+            code = u
         else:
-            self._usage[slot] = -2
-            self._odd_usage[slot] = usage
+            code = -2
+        usages = self._usage
+        if report == self._next:  # the usual case: the next id (a string compare, no parse)
+            slot = len(usages)
+            self._kind.append(kind)
+            usages.append(code)
+            self._next = f"R{slot + 2}"
+        else:
+            found = _slot(report, "R")
+            if found is None or found > len(usages) + 1_000_000:
+                self._odd[report] = Filed._make([*names[:6], usage, names[6]])
+                return kind
+            slot = found
+            while len(usages) <= slot:  # a gap stays empty
+                self._kind.append(0)
+                usages.append(-3)  # -3: no such report
+            self._kind[slot] = kind
+            usages[slot] = code
+            self._next = f"R{len(usages) + 1}"
+        if code == -2:
+            self._odd_usage[slot] = usage  # type: ignore[assignment]
+        return kind
 
     def get(self, report: str) -> Filed | None:
         """The report as filed, or None if no such report was filed."""
@@ -132,19 +150,30 @@ class UsageBook:
         self._pair = array("I")
         self._t = array("d")
         self._odd: dict[str, Used] = {}
+        self._next = "U1"  # the id of the next slot: the engine numbers usages in this order
+        # the last usage added, by id: a collector that reports at once names it next
+        self._last: tuple[str | None, str | None] = (None, None)
 
     def add(self, usage: str, used: Used) -> None:
         """Remember a usage."""
-        slot = _slot(usage, "U")
-        if slot is None or slot > len(self._t):
-            self._odd[usage] = used
-            return
-        pair = self._pairs.number((used.munition, used.sector))
-        if slot == len(self._t):
-            self._pair.append(pair)
-            self._t.append(used.t)
-        else:  # an id used twice (never by the engine): the later use wins, as in a dict
-            self._pair[slot], self._t[slot] = pair, used.t
+        self.note(usage, used.munition, used.sector, used.t)
+
+    def note(self, usage: str, munition: str, sector: str, t: float) -> None:
+        """:meth:`add` without a :class:`Used` (a timeline notes every usage)."""
+        if usage == self._next:  # the usual case: the next id (a string compare, no parse)
+            slot = len(self._t)
+            pair = self._pairs.index.get((munition, sector))  # _Pairs.number, in line
+            self._pair.append(self._pairs.number((munition, sector)) if pair is None else pair)
+            self._t.append(t)
+            self._next = f"U{slot + 2}"
+        else:
+            found = _slot(usage, "U")
+            if found is None or found > len(self._t):
+                self._odd[usage] = Used(munition, sector, t)
+                return
+            # an id used twice (never by the engine): the later use wins, as in a dict
+            self._pair[found], self._t[found] = self._pairs.number((munition, sector)), t
+        self._last = (usage, munition)
 
     def get(self, usage: str) -> Used | None:
         """The usage, or None if no such usage happened (yet)."""
@@ -153,3 +182,14 @@ class UsageBook:
             return self._odd.get(usage)
         munition, sector = self._pairs.names[self._pair[slot]]
         return Used(munition, sector, self._t[slot])
+
+    def munition(self, usage: str) -> str | None:
+        """``book.get(usage).munition``, or None if no such usage happened (yet)."""
+        last = self._last
+        if usage == last[0]:
+            return last[1]
+        slot = _slot(usage, "U")
+        if slot is None or slot >= len(self._t):
+            used = self._odd.get(usage)
+            return None if used is None else used.munition
+        return self._pairs.names[self._pair[slot]][0]

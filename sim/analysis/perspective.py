@@ -60,21 +60,59 @@ def _own_or_originator(node: str, event: Any) -> bool:
     return bool(event.node == node or event.originator == node)
 
 
+def _sender(node: str, event: Any) -> bool:
+    return endpoints(event.link)[0] == node
+
+
+def _receiver(node: str, event: Any) -> bool:
+    return endpoints(event.link)[1] == node
+
+
+def _either_end(node: str, event: Any) -> bool:
+    return node in endpoints(event.link)
+
+
+def _everyone(node: str, event: Any) -> bool:
+    return True
+
+
+def _no_one(node: str, event: Any) -> bool:
+    return False
+
+
+def seen_by(cls: type[ev.Event]) -> str:
+    """Who sees an event of this type: ``no one``, ``everyone``, ``own`` (its ``node``),
+    ``own or originator``, ``sender`` or ``receiver`` (an end of its ``link``) or
+    ``either end``. One rule per type, so a loop over a log can decide it once per type."""
+    if cls.ground_truth:
+        return "no one"
+    if issubclass(cls, _OWN):
+        return "own or originator" if "originator" in cls.__struct_fields__ else "own"
+    if issubclass(cls, _EVERYONE):
+        return "everyone"
+    if issubclass(cls, _OUTGOING):
+        return "sender"
+    if issubclass(cls, ev.MessageDelivered):
+        return "receiver"
+    if issubclass(cls, ev.LinkDown | ev.LinkUp):
+        return "either end"
+    return "no one"
+
+
+_BY_RULE: dict[str, Callable[[str, Any], bool]] = {
+    "no one": _no_one,
+    "everyone": _everyone,
+    "own": _own,
+    "own or originator": _own_or_originator,
+    "sender": _sender,
+    "receiver": _receiver,
+    "either end": _either_end,
+}
+
+
 def _rule(cls: type[ev.Event]) -> Callable[[str, Any], bool]:
     """Who sees an event of this type (one rule per type, looked up once per event)."""
-    if cls.ground_truth:
-        return lambda node, event: False
-    if issubclass(cls, _OWN):
-        return _own_or_originator if "originator" in cls.__struct_fields__ else _own
-    if issubclass(cls, _EVERYONE):
-        return lambda node, event: True
-    if issubclass(cls, _OUTGOING):
-        return lambda node, event: endpoints(event.link)[0] == node
-    if issubclass(cls, ev.MessageDelivered):
-        return lambda node, event: endpoints(event.link)[1] == node
-    if issubclass(cls, ev.LinkDown | ev.LinkUp):
-        return lambda node, event: node in endpoints(event.link)
-    return lambda node, event: False
+    return _BY_RULE[seen_by(cls)]
 
 
 _RULES: dict[type, Callable[[str, Any], bool]] = {}

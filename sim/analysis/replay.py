@@ -89,17 +89,30 @@ def replay(
     return replay_events(scenario, events, at, until_seq=until_seq)
 
 
-def describe_node(node: NodeState) -> dict[str, Any]:
+NODE_MAPPINGS = frozenset({"assessments_issued", "assessments_received"})
+"""The fields of a node's description that are its assessment id -> band mappings, which
+only grow with the run. An event changes only the entries whose id it names, so a reader
+that follows a fold (the report's state deltas) looks at those entries alone."""
+
+
+def describe_node(node: NodeState, *, copy: bool = True) -> dict[str, Any]:
     """A JSON-ready view of one node: analysts, queue, reports under analysis, assessments,
-    reports whose material it examined, consent requests awaiting an answer."""
+    reports whose material it examined, consent requests awaiting an answer.
+
+    With ``copy=False`` the :data:`NODE_MAPPINGS` fields are the node's own mappings, not
+    copies: for a caller that reads a few entries and must not pay for the whole.
+    """
+    issued, received = node.assessments, node.known_assessments
+    if copy:
+        issued, received = dict(issued), dict(received)
     return {
         "analysts": node.analysts,
         "queue": list(node.queue),
         "busy": sorted(node.busy, key=_id_order),
         "received": node.receipts,
         "analysed": node.analysed,
-        "assessments_issued": dict(node.assessments),
-        "assessments_received": dict(node.known_assessments),
+        "assessments_issued": issued,
+        "assessments_received": received,
         "exploited": node.exploited,
         "consent_pending": {
             r: f"{item} to {nation}" for r, (item, nation, _) in node.asked.items()

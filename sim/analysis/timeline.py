@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from sim import events as ev
-from sim.analysis.ledger import Filed, ReportBook, UsageBook, Used, claim_text
-from sim.analysis.perspective import QueryError, check_node, endpoints, visible_to
+from sim.analysis.ledger import Filed, ReportBook, UsageBook, claim_text
+from sim.analysis.perspective import QueryError, check_node, endpoints, seen_by, visible_to
 from sim.analysis.phrases import sources_text
 from sim.analysis.source import load_run
 from sim.scenario.models import Scenario
@@ -23,6 +23,7 @@ from sim.scenario.units import format_hours, parse_duration
 from sim.store import events_path, read_events
 
 MAX_LISTED = 6  # supporting reports named in one line; the rest are counted
+_HH_MM = [f"{hour:02d}:{minute:02d}" for hour in range(24) for minute in range(60)]
 
 
 class Line(NamedTuple):
@@ -56,12 +57,54 @@ def cause_text(cause: str) -> str:
     return f"cyber attack {name}" if kind == "cyber" and name else cause.replace("-", " ")
 
 
-def _truth(text: str) -> str:
-    return f"{text} [ground truth]"
+KINDS: dict[type[ev.Event], str] = {
+    ev.RunStarted: "run",
+    ev.MunitionUsed: "truth",
+    ev.DisinformationInjected: "truth",
+    ev.SightingReported: "report",
+    ev.ReportReceived: "report",
+    ev.AnalysisStarted: "analysis",
+    ev.AnalysisCompleted: "analysis",
+    ev.AssessmentIssued: "assessment",
+    ev.AssessmentUpdated: "assessment",
+    ev.AssessmentReceived: "assessment",
+    ev.MessageSent: "message",
+    ev.MessageHeld: "message",
+    ev.MessageDelivered: "message",
+    ev.MessageDropped: "drop",
+    ev.MessageIntercepted: "truth",
+    ev.LinkDown: "link",
+    ev.LinkUp: "link",
+    ev.LinkCompromised: "truth",
+    ev.LinkSecured: "truth",
+    ev.ReportExploited: "exploitation",
+    ev.ShipmentDeparted: "truth",
+    ev.ShipmentArrived: "truth",
+    ev.ConsentRequested: "consent",
+    ev.ConsentGranted: "consent",
+    ev.ConsentRefused: "consent",
+    ev.InterventionApplied: "intervention",
+    ev.RunEnded: "run",
+}
+"""The kind of fact each event type tells (the terminal colours lines by it)."""
+
+Say = Callable[[Any], str | None]
+"""Tells one event: its sentence, or None for an event another line already tells."""
+
+
+def _unsaid(event: ev.Event) -> None:
+    """Tells nothing (ground truth to a node's timeline, which needs none of it)."""
 
 
 class Narrator:
-    """Turns events into sentences, remembering what later sentences refer to."""
+    """Turns events into sentences, remembering what later sentences refer to.
+
+    One method per event type returns the sentence (a ground-truth event's, and a
+    sighting's true origin, end in `` [ground truth]``), or None; :attr:`say` maps each
+    type to it, so a loop over a log looks up one method per event and makes no record
+    of what it tells (a line of a big log costs about a microsecond, and a record or a
+    lookup more is a good part of it).
+    """
 
     def __init__(self, scenario: Scenario, *, reveal_truth: bool = True) -> None:
         self.start = scenario.start
@@ -72,7 +115,7 @@ class Narrator:
         self._day_text = ""
         self._minute = -1
         self._minute_text = ""
-        self._t = float("nan")  # the time `_minute_text` was last asked for
+        self._lo, self._hi = 1.0, 0.0  # the times surely in `_minute` (none yet)
         self.notes = [i.note for i in scenario.interventions]
         self.fusion = {name for name, spec in scenario.nodes.items() if spec.fusion is not None}
         self.reveal_truth = reveal_truth
@@ -87,7 +130,9 @@ class Narrator:
         self.queued: dict[tuple[str, str], float] = {}
         self.began: dict[tuple[str, str], float] = {}
         self.down: dict[str, set[str]] = {}
-        say: dict[type[ev.Event], Callable[[Any], tuple[str, str] | None]] = {
+        self._claims: list[tuple[str, str]] = []  # per kind of report filed: see _sighting
+        self._truthless = False  # hears no ground truth, and keeps none (see for_a_node)
+        self.say: dict[type[ev.Event], Say] = {
             ev.RunStarted: self._run_started,
             ev.MunitionUsed: self._munition_used,
             ev.DisinformationInjected: self._disinformation,
@@ -116,75 +161,52 @@ class Narrator:
             ev.InterventionApplied: self._intervention,
             ev.RunEnded: self._run_ended,
         }
-        self._say = say
-        # per event type, looked up once per event: who tells it and whether it is truth
-        self._telling: dict[type[ev.Event], tuple[Callable[[Any], tuple[str, str] | None], bool]]
-        self._telling = {cls: (tell, cls.ground_truth) for cls, tell in say.items()}
 
     def when(self, t: float) -> str:
         """The UTC date and time of simulation time `t` (hours since the start).
 
         Formatting a datetime costs more than telling the rest of the line, so the day is
-        formatted once per day and the minute computed (same result as `format_when`).
+        formatted once per day and the minute computed (same result as `format_when`),
+        and a time surely within the minute told last is told at once.
         """
-        if t == self._t:  # events come in bursts at one instant
+        if self._lo <= t <= self._hi:  # events come in bursts within a minute
             return self._minute_text
-        self._t = t
         # whole minutes since the first midnight (timedelta rounds hours to microseconds)
         minute = (self._offset_us + round(t * 3_600_000_000)) // 60_000_000
-        if minute == self._minute:  # events come in bursts within a minute
-            return self._minute_text
-        day, in_day = divmod(minute, 1440)
-        if day != self._day:
-            self._day = day
-            self._day_text = (self._midnight + timedelta(days=day)).strftime("%Y-%m-%d ")
-        hour, mins = divmod(in_day, 60)
-        self._minute, self._minute_text = minute, f"{self._day_text}{hour:02d}:{mins:02d}"
+        if minute != self._minute:
+            day = minute // 1440
+            if day != self._day:
+                self._day = day
+                self._day_text = (self._midnight + timedelta(days=day)).strftime("%Y-%m-%d ")
+            self._minute, self._minute_text = minute, self._day_text + _HH_MM[minute - day * 1440]
+            # the times surely in this minute: a microsecond inside either end, where
+            # rounding t to microseconds cannot cross it (floats this far from 0 are
+            # exact to well under a microsecond; further out, every time is computed)
+            first = minute * 60_000_000 - self._offset_us  # in microseconds since the start
+            if abs(first) < 1 << 50:
+                self._lo = (first + 1) / 3_600_000_000
+                self._hi = (first + 59_999_999) / 3_600_000_000
+            else:
+                self._lo, self._hi = 1.0, 0.0
         return self._minute_text
 
     def narrate(self, event: ev.Event) -> Line | None:
         """The line telling `event`, or None for an event another line already tells."""
-        said = self._say[type(event)](event)
-        if said is None:
+        cls = type(event)
+        text = self.say[cls](event)
+        if text is None:
             return None
-        kind, text = said
-        truth = type(event).ground_truth
-        if truth:
-            text = _truth(text)
-        return Line(event.seq, event.t, self.when(event.t), kind, text, truth)
+        return Line(event.seq, event.t, self.when(event.t), KINDS[cls], text, cls.ground_truth)
 
-    def tell(
-        self, events: Iterable[ev.Event], *, as_node: str | None = None, until: float | None = None
-    ) -> Iterator[tuple[ev.Event, str, str, bool]]:
-        """``(event, kind, sentence, ground truth)`` for each event told, streaming.
-
-        What :meth:`narrate` says of each event, without making a :class:`Line` of it:
-        the loop a whole timeline runs (a line of a big log costs a few microseconds, so
-        the per-event lookups are done once per type). Every event is narrated, also
-        those `as_node` does not see: later lines may refer to them. Stops before the
-        first event later than `until`.
-        """
-        telling = self._telling
-        last = float("inf") if until is None else until
-        if as_node is None:
-            for event in events:
-                if event.t > last:
-                    return
-                tell, truth = telling[type(event)]
-                said = tell(event)
-                if said is not None:
-                    if truth:
-                        yield event, said[0], _truth(said[1]), True
-                    else:
-                        yield event, said[0], said[1], False
-            return
-        for event in events:
-            if event.t > last:
-                return
-            tell, truth = telling[type(event)]
-            said = tell(event)
-            if said is not None and not truth and visible_to(as_node, event):
-                yield event, said[0], said[1], False  # a node never sees ground truth
+    def for_a_node(self) -> dict[type[ev.Event], Say]:
+        """:attr:`say` for a node's timeline: ground truth tells nothing (and is not
+        heard, nor a report's usage kept: no sentence a node is told refers to them, so
+        this narrator no longer knows them and must tell nothing else once asked this,
+        nor be asked for a report's origin). What a node sees of
+        the rest is :func:`sees`'s to decide; every event is still heard (later lines
+        may refer to one the node did not see)."""
+        self._truthless = True
+        return {cls: _unsaid if cls.ground_truth else say for cls, say in self.say.items()}
 
     # --- what a report is, in words ----------------------------------------------------
 
@@ -203,20 +225,23 @@ class Narrator:
         filed = filed or self.reports.get(report)
         if filed is None:
             return "unknown origin"
+        return self._origin(report, filed.munition, filed.usage, filed.polarity)
+
+    def _origin(self, report: str, munition: str, usage: str | None, polarity: str) -> str:
         shipment = self.indicators.get(report)
         if shipment is not None:
             shipped = self.shipments.get(shipment)
-            if shipped is not None and shipped != filed.munition:
+            if shipped is not None and shipped != munition:
                 return f"misidentified: traces to shipment {shipment}, of {shipped}"
             return f"traces to shipment {shipment}"
-        if filed.usage is None:
+        if usage is None:
             campaign = self.campaigns.get(report)
-            what = "a denial" if filed.polarity == "contradicts" else "fabricated"
+            what = "a denial" if polarity == "contradicts" else "fabricated"
             return f"{what} by campaign {campaign}" if campaign else what
-        used = self.usages.get(filed.usage)
-        if used is not None and used.munition != filed.munition:
-            return f"misidentified: traces to {filed.usage}, a {used.munition}"
-        return f"traces to {filed.usage}"
+        used = self.usages.munition(usage)
+        if used is not None and used != munition:
+            return f"misidentified: traces to {usage}, a {used}"
+        return f"traces to {usage}"
 
     def usage_text(self, usage: str) -> str:
         """``U3 (KN-23 used in Kharkiv 2024-07-12 03:10)``."""
@@ -236,57 +261,72 @@ class Narrator:
 
     # --- one sentence per event type -------------------------------------------------
 
-    def _run_started(self, e: ev.RunStarted) -> tuple[str, str]:
-        return "run", f"run of {e.scenario} starts (seed {e.seed}, {format_hours(e.horizon)})"
+    def _run_started(self, e: ev.RunStarted) -> str:
+        return f"run of {e.scenario} starts (seed {e.seed}, {format_hours(e.horizon)})"
 
-    def _munition_used(self, e: ev.MunitionUsed) -> tuple[str, str]:
-        self.usages.add(e.usage, Used(e.munition, e.sector, e.t))
-        return "truth", f"{e.munition} used in {e.sector} ({e.usage})"
+    def _munition_used(self, e: ev.MunitionUsed) -> str:
+        self.usages.note(e.usage, e.munition, e.sector, e.t)
+        return f"{e.munition} used in {e.sector} ({e.usage}) [ground truth]"
 
-    def _disinformation(self, e: ev.DisinformationInjected) -> tuple[str, str]:
+    def _disinformation(self, e: ev.DisinformationInjected) -> str:
         self.campaigns[e.report] = e.campaign
-        return "truth", f"campaign {e.campaign} fabricates {e.report} for {e.node}"
+        return f"campaign {e.campaign} fabricates {e.report} for {e.node} [ground truth]"
 
-    def _sighting(self, e: ev.SightingReported) -> tuple[str, str]:
-        filed = Filed(
-            e.collector, e.discipline, e.grade, e.munition, e.sector, e.node, e.usage, e.polarity
-        )
-        self.reports.add(e.report, filed)
-        if e.shipment is not None:
-            self.indicators[e.report] = e.shipment
+    def _sighting(self, e: ev.SightingReported) -> str:
+        report, munition, polarity, usage = e.report, e.munition, e.polarity, e.usage
+        names = (e.collector, e.discipline, e.grade, munition, e.sector, e.node, polarity)
+        # a report's usage is ground truth: only its origin, never told to a node, names it
+        kind = self.reports.file(report, names, None if self._truthless else usage)
+        shipment = e.shipment
+        if shipment is not None:
+            self.indicators[report] = shipment
             text = (
-                f"{e.collector} ({e.discipline}, {e.grade}) sees a shipment of {e.munition} on "
-                f"{e.sector} ({self.when(e.used_at)}), reports to {e.node} ({e.report})"
+                f"{e.collector} ({e.discipline}, {e.grade}) sees a shipment of {munition} on "
+                f"{e.sector} ({self.when(e.used_at)}), reports to {e.node} ({report})"
             )
-            if self.reveal_truth:
-                text += f" — {_truth(self.origin_text(e.report, filed))}"
-            return "report", text
-        text = (
-            f"{self.report_text(e.report, filed)} (use claimed {self.when(e.used_at)}) to "
-            f"{e.node} ({e.report})"
-        )
-        if self.reveal_truth:
-            text += f" — {_truth(self.origin_text(e.report, filed))}"
-        return "report", text
+        else:
+            # "collector (DISCIPLINE, grade) reports a munition in sector (use claimed " and
+            # ") to node (": the same for every report with these names, made once
+            claims = self._claims
+            if kind >= len(claims):
+                claims.extend([("", "")] * (kind + 1 - len(claims)))
+            before, after = claims[kind]
+            if not before:
+                claim = claim_text(e.collector, e.discipline, e.grade, polarity, munition)
+                before, after = f"{claim} in {e.sector} (use claimed ", f") to {e.node} ("
+                claims[kind] = (before, after)
+            text = f"{before}{self.when(e.used_at)}{after}{report})"
+        if not self.reveal_truth:
+            return text
+        if shipment is None and usage is not None and report not in self.indicators:
+            used = self.usages.munition(usage)  # what _origin says, in its usual case
+            if used is None or used == munition:
+                return f"{text} — traces to {usage} [ground truth]"
+        return f"{text} — {self._origin(report, munition, usage, polarity)} [ground truth]"
 
-    def _report_received(self, e: ev.ReportReceived) -> tuple[str, str] | None:
+    def _report_received(self, e: ev.ReportReceived) -> str | None:
         self.queued[(e.node, e.report)] = e.t
         if e.via is None:  # straight from its collector: the sighting line told it
             return None
-        return "report", f"{e.node} receives {e.report} via {e.via}: {self.report_text(e.report)}"
+        return f"{e.node} receives {e.report} via {e.via}: {self.report_text(e.report)}"
 
-    def _analysis_started(self, e: ev.AnalysisStarted) -> tuple[str, str]:
-        self.began[(e.node, e.report)] = e.t
-        queued = self.queued.pop((e.node, e.report), None)
-        waited = ""
-        if queued is not None and e.t - queued >= 1 / 60:  # under a minute: at once
-            waited = f" after {format_hours(e.t - queued)} in the queue"
-        return "analysis", f"{e.node} starts analysing {e.report}{waited}"
+    def _analysis_started(self, e: ev.AnalysisStarted) -> str:
+        key = (e.node, e.report)
+        t = e.t
+        self.began[key] = t
+        queued = self.queued.pop(key, None)
+        if queued is not None and t - queued >= 1 / 60:  # under a minute: at once
+            return (
+                f"{e.node} starts analysing {e.report} after {format_hours(t - queued)} "
+                "in the queue"
+            )
+        return f"{e.node} starts analysing {e.report}"
 
-    def _analysis_completed(self, e: ev.AnalysisCompleted) -> tuple[str, str]:
+    def _analysis_completed(self, e: ev.AnalysisCompleted) -> str:
         began = self.began.pop((e.node, e.report), None)
-        took = "" if began is None else f" ({format_hours(e.t - began)})"
-        return "analysis", f"{e.node} finishes analysing {e.report}{took}"
+        if began is None:
+            return f"{e.node} finishes analysing {e.report}"
+        return f"{e.node} finishes analysing {e.report} ({format_hours(e.t - began)})"
 
     def evidence_text(self, e: ev.AssessmentFacts) -> str:
         """``from 2 sources (3 reports): R4 (…), …; against: R7 (…)``."""
@@ -301,139 +341,165 @@ class Narrator:
         """``uses claimed 2024-07-12 00:00 to 2024-07-15 00:00``."""
         return f"uses claimed {self.when(e.period_start)} to {self.when(e.period_end)}"
 
-    def _assessment_issued(self, e: ev.AssessmentIssued) -> tuple[str, str]:
+    def _assessment_issued(self, e: ev.AssessmentIssued) -> str:
         self.assessments[e.assessment] = (e.node, e.munition, e.sector)
         if e.sector in self.routes:  # a warning: shipments on a route, ahead of use
-            return "assessment", (
+            return (
                 f"{e.node} warns of {e.munition} shipments on {e.sector} (seen "
                 f"{self.when(e.period_start)} to {self.when(e.period_end)}) as {e.band} "
                 f"({e.confidence:.2f}) {self.evidence_text(e)} — {e.assessment}"
             )
-        return "assessment", (
+        return (
             f"{e.node} assesses {e.munition} use in {e.sector} ({self.period_text(e)}) as "
             f"{e.band} ({e.confidence:.2f}) {self.evidence_text(e)} — {e.assessment}"
         )
 
-    def _assessment_updated(self, e: ev.AssessmentUpdated) -> tuple[str, str]:
+    def _assessment_updated(self, e: ev.AssessmentUpdated) -> str:
         self.assessments[e.assessment] = (e.node, e.munition, e.sector)
-        return "assessment", (
+        return (
             f"{e.node} revises {e.assessment} ({e.munition} use in {e.sector}) to version "
             f"{e.version}: {e.band} ({e.confidence:.2f}) {self.evidence_text(e)}"
         )
 
-    def _assessment_received(self, e: ev.AssessmentReceived) -> tuple[str, str]:
+    def _assessment_received(self, e: ev.AssessmentReceived) -> str:
         known = self.assessments.get(e.assessment)
         what = "" if known is None else f" ({known[0]}: {known[1]} use in {known[2]})"
         weighed = ""
         if e.node in self.fusion:
             weighed = f": evidence here, reliability {e.reliability}"
-        return "assessment", (
+        return (
             f"{e.node} receives {e.assessment} version {e.version}{what} as {e.band} "
             f"({e.confidence:.2f}) via {e.via}{weighed}"
         )
 
-    def _message_sent(self, e: ev.MessageSent) -> tuple[str, str]:
+    def _message_sent(self, e: ev.MessageSent) -> str:
         self.sent[e.message] = e.t
         src, dst = endpoints(e.link)
-        return "message", f"{src} -> {dst}: {e.item} sent as {e.message}, {marking_text(e.marking)}"
+        return f"{src} -> {dst}: {e.item} sent as {e.message}, {marking_text(e.marking)}"
 
-    def _message_held(self, e: ev.MessageHeld) -> tuple[str, str]:
+    def _message_held(self, e: ev.MessageHeld) -> str:
         src, _ = endpoints(e.link)
         why = e.reason.replace("-", " ")
-        return "message", f"message {e.message} ({e.item}) held at {src}: {e.link} {why}"
+        return f"message {e.message} ({e.item}) held at {src}: {e.link} {why}"
 
-    def _message_delivered(self, e: ev.MessageDelivered) -> tuple[str, str]:
+    def _message_delivered(self, e: ev.MessageDelivered) -> str:
         sent = self.sent.pop(e.message, None)
         took = "" if sent is None else f", {format_hours(e.t - sent)} after sending"
         _, dst = endpoints(e.link)
-        return "message", f"message {e.message} ({e.item}) delivered to {dst} over {e.link}{took}"
+        return f"message {e.message} ({e.item}) delivered to {dst} over {e.link}{took}"
 
-    def _message_dropped(self, e: ev.MessageDropped) -> tuple[str, str]:
+    def _message_dropped(self, e: ev.MessageDropped) -> str:
         self.sent.pop(e.message, None)
         why = e.reason.replace("-", " ")
-        return "drop", f"message {e.message} ({e.item}) dropped on {e.link}: {why}"
+        return f"message {e.message} ({e.item}) dropped on {e.link}: {why}"
 
-    def _message_intercepted(self, e: ev.MessageIntercepted) -> tuple[str, str]:
-        return "truth", f"adversary ({e.attack}) reads message {e.message} ({e.item}) on {e.link}"
+    def _message_intercepted(self, e: ev.MessageIntercepted) -> str:
+        return (
+            f"adversary ({e.attack}) reads message {e.message} ({e.item}) on {e.link}"
+            " [ground truth]"
+        )
 
-    def _link_down(self, e: ev.LinkDown) -> tuple[str, str]:
+    def _link_down(self, e: ev.LinkDown) -> str:
         self.down.setdefault(e.link, set()).add(e.cause)
-        return "link", f"link {e.link} down: {cause_text(e.cause)}"
+        return f"link {e.link} down: {cause_text(e.cause)}"
 
-    def _link_up(self, e: ev.LinkUp) -> tuple[str, str]:
+    def _link_up(self, e: ev.LinkUp) -> str:
         causes = self.down.setdefault(e.link, set())
         causes.discard(e.cause)
         if causes:
             still = ", ".join(cause_text(c) for c in sorted(causes))
-            return "link", f"link {e.link}: {cause_text(e.cause)} over, still down ({still})"
-        return "link", f"link {e.link} back up ({cause_text(e.cause)} over)"
+            return f"link {e.link}: {cause_text(e.cause)} over, still down ({still})"
+        return f"link {e.link} back up ({cause_text(e.cause)} over)"
 
-    def _link_compromised(self, e: ev.LinkCompromised) -> tuple[str, str]:
-        return "truth", f"adversary ({e.attack}) starts reading link {e.link}"
+    def _link_compromised(self, e: ev.LinkCompromised) -> str:
+        return f"adversary ({e.attack}) starts reading link {e.link} [ground truth]"
 
-    def _link_secured(self, e: ev.LinkSecured) -> tuple[str, str]:
-        return "truth", f"adversary ({e.attack}) stops reading link {e.link}"
+    def _link_secured(self, e: ev.LinkSecured) -> str:
+        return f"adversary ({e.attack}) stops reading link {e.link} [ground truth]"
 
-    def _report_exploited(self, e: ev.ReportExploited) -> tuple[str, str]:
+    def _report_exploited(self, e: ev.ReportExploited) -> str:
         before = f"{e.munition_before} ({e.grade_before})"
         if e.derived is None:
             found = "nothing new" if e.outcome == "confirmed" else e.outcome
-            return "exploitation", f"{e.node} examines the material of {e.report}: {found}"
-        filed = Filed(
-            e.collector,
-            e.discipline,
-            e.grade_after,
-            e.munition_after,
-            e.sector,
-            e.node,
-            e.usage,
-            e.polarity,
-        )
-        self.reports.add(e.derived, filed)
+            return f"{e.node} examines the material of {e.report}: {found}"
+        names = (e.collector, e.discipline, e.grade_after, e.munition_after, e.sector, e.node)
+        self.reports.file(e.derived, (*names, e.polarity), None if self._truthless else e.usage)
         if e.shipment is not None:
             self.indicators[e.derived] = e.shipment
         if e.polarity == "contradicts":
             after = f"no {e.munition_after} ({e.grade_after})"
         else:
             after = f"{e.munition_after} ({e.grade_after})"
-        return "exploitation", (
+        return (
             f"{e.node} examines the material of {e.report}: {e.outcome}, {before} -> {after}, "
             f"filed as {e.derived} in its place"
         )
 
-    def _shipment_departed(self, e: ev.ShipmentDeparted) -> tuple[str, str]:
+    def _shipment_departed(self, e: ev.ShipmentDeparted) -> str:
         self.shipments[e.shipment] = e.munition
-        return "truth", f"shipment {e.shipment} of {e.munition} leaves on {e.route}"
+        return f"shipment {e.shipment} of {e.munition} leaves on {e.route} [ground truth]"
 
-    def _shipment_arrived(self, e: ev.ShipmentArrived) -> tuple[str, str]:
-        return "truth", f"shipment {e.shipment} of {e.munition} reaches the depots of {e.route}"
+    def _shipment_arrived(self, e: ev.ShipmentArrived) -> str:
+        return (
+            f"shipment {e.shipment} of {e.munition} reaches the depots of {e.route} [ground truth]"
+        )
 
-    def _consent_requested(self, e: ev.ConsentRequested) -> tuple[str, str]:
-        return "consent", (
+    def _consent_requested(self, e: ev.ConsentRequested) -> str:
+        return (
             f"{e.node} asks {e.originator} for consent to pass {e.item} on to {e.nation} "
             f"({e.request})"
         )
 
-    def _consent_granted(self, e: ev.ConsentGranted) -> tuple[str, str]:
+    def _consent_granted(self, e: ev.ConsentGranted) -> str:
         how = "as a tearline, " if e.tearline else ""
-        return "consent", (
+        return (
             f"{e.originator} consents ({e.request}): {e.node} may pass {e.item} on to "
             f"{e.nation}, {how}{marking_text(e.marking)}"
         )
 
-    def _consent_refused(self, e: ev.ConsentRefused) -> tuple[str, str]:
-        return "consent", (
+    def _consent_refused(self, e: ev.ConsentRefused) -> str:
+        return (
             f"{e.originator} refuses ({e.request}): {e.item} does not pass from {e.node} "
             f"to {e.nation}"
         )
 
-    def _intervention(self, e: ev.InterventionApplied) -> tuple[str, str]:
+    def _intervention(self, e: ev.InterventionApplied) -> str:
         changes = ", ".join(f"{path} = {value}" for path, value in e.changes.items())
         note = self.notes[e.index] if 0 <= e.index < len(self.notes) else ""
-        return "intervention", f"intervention: {changes}" + (f" ({note})" if note else "")
+        return f"intervention: {changes}" + (f" ({note})" if note else "")
 
-    def _run_ended(self, e: ev.RunEnded) -> tuple[str, str]:
-        return "run", f"run ends ({e.reason})"
+    def _run_ended(self, e: ev.RunEnded) -> str:
+        return f"run ends ({e.reason})"
+
+
+Sees = bool | Callable[[str, Any], bool] | None
+"""Whether a node sees an event of a type: always (True), never (False), when it is its
+own (None: its ``node`` is the node, the commonest rule, checked in line) or as a
+function of the node and the event decides."""
+
+
+def sees() -> dict[type[ev.Event], Sees]:
+    """Per event type, whether a node sees it: :func:`~sim.analysis.perspective.visible_to`
+    decided once per type rather than once per event."""
+    rules: dict[type[ev.Event], Sees] = {}
+    for cls in KINDS:
+        rule = seen_by(cls)
+        if rule in ("everyone", "no one"):
+            rules[cls] = rule == "everyone"
+        elif rule == "own":
+            rules[cls] = None
+        else:
+            rules[cls] = visible_to
+    return rules
+
+
+def _sees(rule: Sees, node: str, event: ev.Event) -> bool:
+    """Whether `node` sees `event`, by its type's rule from :func:`sees`."""
+    if rule is True or rule is False:
+        return rule
+    if rule is None:
+        return bool(event.node == node)  # type: ignore[attr-defined]
+    return rule(node, event)
 
 
 @lru_cache(maxsize=256)
@@ -445,6 +511,19 @@ def format_when(start: datetime, t: float) -> str:
     return (start + timedelta(hours=t)).strftime("%Y-%m-%d %H:%M")
 
 
+def _teller(
+    scenario: Scenario, as_node: str | None
+) -> tuple[Narrator, dict[type[ev.Event], Say], dict[type[ev.Event], Sees] | None]:
+    """A narrator for one timeline, what it says per event type and, for `as_node`'s
+    timeline, what that node sees per type (None: everything)."""
+    if as_node is None:
+        narrator = Narrator(scenario)
+        return narrator, narrator.say, None
+    check_node(scenario, as_node)
+    narrator = Narrator(scenario, reveal_truth=False)
+    return narrator, narrator.for_a_node(), sees()
+
+
 def timeline(
     scenario: Scenario,
     events: Iterable[ev.Event],
@@ -452,13 +531,25 @@ def timeline(
     as_node: str | None = None,
     until: float | None = None,
 ) -> Iterator[Line]:
-    """The lines of a run's story, streaming; only what `as_node` saw, up to time `until`."""
-    if as_node is not None:
-        check_node(scenario, as_node)
-    narrator = Narrator(scenario, reveal_truth=as_node is None)
+    """The lines of a run's story, streaming; only what `as_node` saw, up to time `until`.
+
+    Every event is heard, also those `as_node` does not see: later lines may refer to
+    them. Stops before the first event later than `until`.
+    """
+    narrator, say, seen = _teller(scenario, as_node)
     when = narrator.when
-    for event, kind, text, truth in narrator.tell(events, as_node=as_node, until=until):
-        yield Line(event.seq, event.t, when(event.t), kind, text, truth)
+    last = float("inf") if until is None else until
+    for event in events:
+        t = event.t
+        if t > last:
+            return
+        cls = type(event)
+        text = say[cls](event)
+        if text is None:
+            continue
+        if seen is not None and not _sees(seen[cls], as_node, event):  # type: ignore[arg-type]
+            continue
+        yield Line(event.seq, t, when(t), KINDS[cls], text, cls.ground_truth)
 
 
 def timeline_text(
@@ -472,19 +563,41 @@ def timeline_text(
     """The same story as :func:`timeline` as plain text, `block` lines at a time.
 
     Each line is ``str(line)`` and a newline. For output to a file or a pipe, where a
-    :class:`Line` per event, or a write per line, would cost more than telling it.
+    :class:`Line` per event, or a write per line, would cost more than telling it:
+    the same loop as :func:`timeline`'s, with the time's text made once per minute.
     """
-    if as_node is not None:
-        check_node(scenario, as_node)
-    narrator = Narrator(scenario, reveal_truth=as_node is None)
+    narrator, say, seen = _teller(scenario, as_node)
     when = narrator.when
+    last = float("inf") if until is None else until
     pending: list[str] = []
     append = pending.append
-    for event, _, text, _ in narrator.tell(events, as_node=as_node, until=until):
-        append(f"{when(event.t)}  {text}\n")  # the layout of Line.__str__
-        if len(pending) >= block:
+    left = block  # lines to go in this block
+    stamp_t, stamp = float("nan"), ""  # the time of the event before, and its "when  "
+    for event in events:
+        t = event.t
+        if t != stamp_t:  # events come in bursts at one instant
+            if t > last:
+                break
+            # before telling the event: its sentence may name its own time, now known
+            stamp_t, stamp = t, f"{when(t)}  "  # the layout of Line.__str__
+        cls = type(event)
+        text = say[cls](event)
+        if text is None:
+            continue
+        if seen is not None:  # _sees, in line: a call per event would cost a tenth more
+            rule = seen[cls]
+            if rule is not True and (
+                event.node != as_node  # type: ignore[attr-defined]
+                if rule is None
+                else rule is False or not rule(as_node, event)  # type: ignore[arg-type]
+            ):
+                continue
+        append(f"{stamp}{text}\n")
+        left -= 1
+        if not left:
             yield "".join(pending)
             pending.clear()
+            left = block
     if pending:
         yield "".join(pending)
 

@@ -71,8 +71,10 @@ def run(
     ] = 0.0,
     max_events: MaxEventsOption = DEFAULT_MAX_EVENTS,
 ) -> None:
-    """Run a scenario: stream its events to a new run directory and print a summary; with
-    --replications or --precision, many runs summarised with 95% CIs."""
+    """Run a scenario into a new run directory and print a summary (many runs: 95% CIs).
+
+    With --replications or --precision, many runs are summarised with 95% CIs.
+    """
     many = replications > 1 or bool(precision)
     if live and many:
         warn("--live tells one run: it is ignored with --replications and --precision")
@@ -167,8 +169,10 @@ def branch(
     out: OutOption = Path("logs"),
     max_events: MaxEventsOption = DEFAULT_MAX_EVENTS,
 ) -> None:
-    """Same past, changed future: re-run RUN with --set changes applied from time --at, and
-    say what changed against RUN."""
+    """Same past, changed future: re-run RUN with --set changes from time --at.
+
+    The branch ends with what changed against RUN, node by node.
+    """
     from sim.experiments.branch import BranchRequest, branch
     from sim.report.results import print_branch
     from sim.store import resolve_run

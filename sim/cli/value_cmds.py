@@ -53,8 +53,10 @@ def value(
     dask: DaskOption = None,
     out: OutOption = Path("logs"),
 ) -> None:
-    """What a part is worth: paired runs with and without it (same seeds), with − without
-    at every node with 95% CIs."""
+    """What a part is worth: with − without it at every node (same seeds), with 95% CIs.
+
+    Paired runs with and without the part share their seeds (common random numbers).
+    """
     from sim.experiments.value import ValueSpec, run_value
     from sim.report.results import print_value
     from sim.report.value_view import removal_line

@@ -28,7 +28,7 @@ from typing import Any, get_args
 
 import msgspec
 
-from sim.analysis.replay import describe_link, describe_node
+from sim.analysis.replay import NODE_MAPPINGS, describe_link, describe_node
 from sim.errors import IntelsimError
 from sim.events import Event
 from sim.state.model import WorldState
@@ -67,11 +67,14 @@ def text_fields(kind: type[Event]) -> tuple[str, ...]:
     )
 
 
-def describe_entity(state: WorldState, entity: Entity) -> dict[str, Any]:
-    """The description of one node, link or the run, as `replay --json` gives it."""
+def describe_entity(state: WorldState, entity: Entity, *, copy: bool = True) -> dict[str, Any]:
+    """The description of one node, link or the run, as `replay --json` gives it.
+
+    ``copy=False`` leaves a node's growing mappings uncopied (see :func:`describe_node`).
+    """
     section, name = entity
     if section == "nodes":
-        return describe_node(state.nodes[name])
+        return describe_node(state.nodes[name], copy=copy)
     if section == "links":
         return describe_link(state.links[name])
     return {"ended": state.ended}
@@ -103,6 +106,30 @@ def change(path: int, old: Any, new: Any) -> list[Any]:
 _MISSING = object()
 
 
+def _copied(value: Any) -> Any:
+    """A copy of a described value that shares no list or mapping with it."""
+    if isinstance(value, dict):
+        return {k: _copied(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copied(v) for v in value]
+    return value
+
+
+def entry_changes(
+    copy: dict[str, Any], live: dict[str, Any], keys: Iterable[str]
+) -> tuple[dict[str, Any], list[str]] | None:
+    """``(entries set, keys removed)`` among `keys` that turn `copy` into `live`, applied
+    to `copy`; None when those entries are alike."""
+    entries = {k: live[k] for k in keys if k in live and copy.get(k, _MISSING) != live[k]}
+    removed = [k for k in keys if k in copy and k not in live]
+    if not entries and not removed:
+        return None
+    copy.update(entries)
+    for k in removed:
+        del copy[k]
+    return entries, removed
+
+
 class StateDeltas:
     """Follows a fold and records, per event, what changed in the described state."""
 
@@ -128,7 +155,8 @@ class StateDeltas:
         """The described state before the first event: ``{section: {name: {field: value}}}``."""
         view: dict[str, Any] = {"nodes": {}, "links": {}, "run": {}}
         for (section, name), fields in self.current.items():
-            view[section][name] = dict(fields)
+            # copies all the way down: after() updates the mappings it holds in place
+            view[section][name] = {f: _copied(v) for f, v in fields.items()}
         return view
 
     def _path(self, entity: Entity, field: str) -> int:
@@ -139,35 +167,56 @@ class StateDeltas:
             self.paths.append(list(key))
         return ix
 
+    def _names(self, event: Event) -> list[str]:
+        """The names an event holds in its text fields (entities, ids), in field order."""
+        fields = self._text_fields.get(type(event))
+        if fields is None:
+            fields = self._text_fields[type(event)] = text_fields(type(event))
+        return [value for field in fields if (value := getattr(event, field)) is not None]
+
     def touched(self, event: Event) -> Iterable[Entity]:
         """The entities `event` may change: those it names, or all when it names none."""
         if self.exhaustive:
             return self.entities
         named = self.named
-        fields = self._text_fields.get(type(event))
-        if fields is None:
-            fields = self._text_fields[type(event)] = text_fields(type(event))
-        found = [named[value] for field in fields if (value := getattr(event, field)) in named]
+        found = [named[value] for value in self._names(event) if value in named]
         if not found:
             return self.entities
         found.append(("run", ""))
         return found
 
     def after(self, index: int, event: Event, state: WorldState) -> None:
-        """Record what event number `index` changed in `state` (the state just after it)."""
+        """Record what event number `index` changed in `state` (the state just after it).
+
+        Of a node's assessment mappings, an event changes only the entries whose ids it
+        names: those alone are compared, so the cost of an event does not grow with the run
+        (describing and comparing whole mappings after every event made the report's build
+        quadratic in the run's length). The exhaustive mode compares everything.
+        """
         ops: list[list[Any]] = []
         tick = ticks(event.t)
+        keys = None if self.exhaustive else dict.fromkeys(self._names(event))
         for entity in self.touched(event):
-            new = describe_entity(state, entity)
+            by_entry = keys is not None and entity[0] == "nodes"
+            new = describe_entity(state, entity, copy=not by_entry)
             old = self.current[entity]
-            if new == old:
+            if not by_entry and new == old:
                 continue
             for field, value in new.items():
                 before = old.get(field, _MISSING)
-                if before != value:
+                if by_entry and field in NODE_MAPPINGS and before is not _MISSING:
+                    new[field] = before  # the description keeps its own copy, kept up here
+                    op = entry_changes(before, value, keys or {})
+                    if op is None:
+                        continue
+                    ops.append([self._path(entity, field), ENTRIES, *op])
+                    value = before
+                elif before != value:
                     ops.append(change(self._path(entity, field), before, value))
-                    for observe in self.observers:
-                        observe(tick, entity, field, value)
+                else:
+                    continue
+                for observe in self.observers:
+                    observe(tick, entity, field, value)
             self.current[entity] = new
         if ops:
             self.events.append(index)

@@ -7,13 +7,16 @@ machine is noisy, so the two alternate and the figure that matters is the ratio 
 medians measured in this same invocation.
 
 It then says where the time of `intelsim run` goes, by component (`--breakdown`, on by
-default): CPU seconds of start-up (imports, scenario), of the engine with the fold
-(SimPy processes, decide, evolve), and what the live metrics listener and the event log
-add on top, each measured as the difference between two in-process runs (medians of
-`--repeats`; cProfile's per-call overhead would inflate the many small calls of the hot
-loop; each difference is good to about 0.2 s on a busy machine), and the metrics made at
-the end. The log's sidecar process hashes and writes on the other core: its CPU is shown
-apart, since it adds to the wall time only when no core is free.
+default), in CPU seconds: in the run process, start-up (imports, scenario), the engine
+with its fold (SimPy, decide, evolve), what the event log adds (numbering, encoding,
+the pipe, the fork of the sidecar) and the end of the run (metrics.json, manifest,
+summary); in the log sidecar, a fork on the other core, the hash chain with its writes
+and the metrics it makes from the log; and what is left of the whole process's CPU
+(interpreter start, the command line, exit), which in-process timings cannot see. Each
+part is a difference between in-process runs (medians of `--repeats`; cProfile's
+per-call overhead would inflate the many small calls of the hot loop; each is good to
+about 0.1 s on a busy machine). The sidecar adds to the wall time only when no core is
+free, and at the end, when the run waits for it (shown in wall seconds).
 
 Usage: python bench/bench_run.py [--repeats 5] [--scale 10] [--no-breakdown]
 """
@@ -61,77 +64,117 @@ def bare_cmd(out: Path, scale: float) -> list[str]:
 
 
 BREAKDOWN = """
-import json, resource, sys, tempfile, time
+import io, json, resource, sys, tempfile, time
+from pathlib import Path
+
+def cpu_children():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
 t0 = time.process_time()
+from rich.console import Console
 from sim.cli import app  # noqa: F401  (the command line, as `intelsim run` imports it)
 from sim.report import summary, watching  # noqa: F401
-from sim.analysis.metrics import MetricsProjection
 from sim.engine import build_world, run_world
+from sim.experiments.log_metrics import MetricsFollower
+from sim.experiments.run import RunOutcome
 from sim.scenario.loader import load_scenario
+from sim.store import write_json
 from sim.store.piped import PipedEventLogWriter
-from pathlib import Path
+imports = time.process_time() - t0
+t0 = time.process_time()
 loaded = load_scenario(Path(sys.argv[1]), [])
 scenario = loaded.scenario
-startup = time.process_time() - t0
+load = time.process_time() - t0
 
 def engine():
     run_world(build_world(scenario, scenario.seed))
 
-def metrics():
-    world = build_world(scenario, scenario.seed)
-    projection = MetricsProjection(scenario, world.state)
-    world.recorder.listeners.append(projection.apply)
-    run_world(world)
+def logged(metrics):
+    directory = Path(tempfile.mkdtemp())
+    with PipedEventLogWriter(
+        directory / "events.jsonl",
+        follower=MetricsFollower(scenario, directory) if metrics else None,
+    ) as writer:
+        world = run_world(build_world(scenario, scenario.seed, writer))
+        closing = time.perf_counter()
+    times["wait"].append(time.perf_counter() - closing)
+    if metrics:  # what the run does once the sidecar has answered
+        started = time.process_time()
+        made = writer.report["metrics"]
+        write_json(directory / "metrics.json", made)
+        write_json(directory / "manifest.json", loaded.raw)
+        outcome = RunOutcome(directory, writer.written, writer.last_hash, 1.0, made, world)
+        summary.print_run(outcome, Console(file=io.StringIO(), width=100))
+        times["end"].append(time.process_time() - started)
 
-def logged():
-    with PipedEventLogWriter(Path(tempfile.mkdtemp()) / "events.jsonl") as writer:
-        world = build_world(scenario, scenario.seed, writer)
-        projection = MetricsProjection(scenario, world.state)
-        world.recorder.listeners.append(projection.apply)
-        run_world(world)
-    started = time.process_time()
-    projection.result()
-    times["result"].append(time.process_time() - started)
-
-times = {"engine": [], "metrics": [], "logged": [], "result": [], "sidecar": []}
-steps = [("engine", engine), ("metrics", metrics), ("logged", logged)]
+names = ["engine", "log", "metrics", "sidecar", "sidecar_metrics", "wait", "end"]
+times = {name: [] for name in names}
+steps = [
+    ("engine", engine),
+    ("log", lambda: logged(False)),
+    ("metrics", lambda: logged(True)),
+]
 for _ in range(int(sys.argv[2])):
     for name, step in steps:
-        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        children = cpu_children()
         started = time.process_time()
         step()
         times[name].append(time.process_time() - started)
-        if name == "logged":
-            times[name][-1] -= times["result"][-1]
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            times["sidecar"].append(
-                after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
-            )
-print(json.dumps({"startup": startup, **times}))
+        if name == "metrics":
+            times[name][-1] -= times["end"][-1]
+        if name != "engine":
+            key = "sidecar" if name == "log" else "sidecar_metrics"
+            times[key].append(cpu_children() - children)
+print(json.dumps({"imports": imports, "load": load, **times}))
 """
 
 
-def breakdown(repeats: int) -> None:
-    """Where the CPU time of `intelsim run` goes, by component (see the module docstring)."""
+def fixed_cost(work: Path, repeats: int) -> tuple[float, float]:
+    """Median wall and CPU seconds of a whole `intelsim run` of the queue at a 1 h horizon
+    (a few dozen events): what every run pays whatever its length (interpreter, imports,
+    the command line, the scenario, the sidecar, the summary, exit)."""
+    runs = []
+    for i in range(repeats):
+        runs.append(timed([*intelsim_cmd(work / f"fixed-{i}", 1), "--set", "duration=1h"]))
+    return statistics.median(w for w, _, _ in runs), statistics.median(c for _, _, c in runs)
+
+
+def breakdown(repeats: int, work: Path) -> None:
+    """Where the time of `intelsim run` goes, by component (see the module docstring)."""
     cmd = [sys.executable, "-c", BREAKDOWN, str(SCENARIO), str(repeats)]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"breakdown failed:\n{done.stderr}")
     times = json.loads(done.stdout.strip().splitlines()[-1])
     med = {name: statistics.median(v) if isinstance(v, list) else v for name, v in times.items()}
-    parts = [
-        ("start-up: imports, scenario validation", med["startup"]),
-        ("engine + fold (SimPy, decide, evolve)", med["engine"]),
-        ("live metrics listener", med["metrics"] - med["engine"]),
-        ("event log: numbering, encoding, pipe", med["logged"] - med["metrics"]),
-        ("metrics at the end (quantiles, survival)", med["result"]),
-    ]
-    total = sum(seconds for _, seconds in parts)
-    print(f"where the time of intelsim run goes (CPU s, median of {repeats}; differences)")
-    for name, seconds in parts:
-        print(f"  {name:<40} {seconds:6.2f} s  {seconds / total:5.0%}")
-    print(f"  {'total in the run process':<40} {total:6.2f} s")
-    print(f"  {'log sidecar (other process: hash, write)':<40} {med['sidecar']:6.2f} s")
+    fixed_wall, fixed_cpu = fixed_cost(work, repeats)
+    print(f"where the time of intelsim run goes (CPU s, medians of {repeats})")
+    print(
+        f"  fixed: a whole run at a 1 h horizon                  {fixed_cpu:6.2f} s"
+        f"  ({fixed_wall:.2f} s wall), of which"
+    )
+    for name, seconds in [
+        ("imports (command line, engine, models)", med["imports"]),
+        ("scenario load and validation", med["load"]),
+        ("end: metrics.json, manifest, summary", med["end"]),
+        ("interpreter, command line, sidecar, exit (rest)", None),
+    ]:
+        if seconds is None:
+            rest = fixed_cpu - med["imports"] - med["load"]
+            # measured apart from the parts above: on a busy machine it can come out < 0
+            print(f"    {name:<50} {rest:6.2f} s  (whole less the parts; noise ~0.1 s)")
+        else:
+            print(f"    {name:<50} {seconds:6.2f} s")
+    print("  with the events (in-process differences, 1x horizon)")
+    for name, seconds in [
+        ("run process: engine + fold (SimPy, decide, evolve)", med["engine"]),
+        ("run process: event log (numbering, encoding, pipe)", med["log"] - med["engine"]),
+        ("sidecar, other core: hash chain, write, seal", med["sidecar"]),
+        ("sidecar, other core: metrics from the log", med["sidecar_metrics"] - med["sidecar"]),
+    ]:
+        print(f"    {name:<50} {seconds:6.2f} s")
+    print(f"  the run waits for the sidecar at its end (wall)      {med['wait']:6.2f} s")
 
 
 def count_lines(path: Path) -> int:
@@ -182,7 +225,7 @@ def main() -> None:
             f" bare SimPy {bare_n / 1024:.1f} MiB)"
         )
         if args.breakdown:
-            breakdown(args.repeats)
+            breakdown(args.repeats, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -51,6 +51,7 @@ Definitions (docs/event-log.md, "Metrics", says the same for users):
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -61,12 +62,15 @@ if TYPE_CHECKING:  # numpy is imported when results are made: it costs every com
 
 from sim import events as ev
 from sim.analysis.stats_basic import share as _share
-from sim.analysis.survival import kaplan_meier
+from sim.analysis.survival import Survival, kaplan_meier
 from sim.fusion import band, load_scale, tally
 from sim.scenario.models import Scenario
 
 DAY = 24.0
 WITHIN_DAYS = (2, 7, 30)
+# up to this many (usage, node) pairs, results are made in plain Python: importing numpy
+# alone (~0.1 s) costs more than the loops; past it, numpy (the figures are the same)
+PLAIN_PAIRS = 1 << 18
 BAND_RANK = {name: i for i, name in enumerate(load_scale().names)}  # the PHIA words, in order
 
 # report -> (genuine: traces to a real use of what it names, fabricated, node it was filed at)
@@ -312,24 +316,16 @@ class Knowledge:
 
     def node_result(self, node: str, horizon: float) -> dict[str, Any]:
         """The knowledge metrics of one node, JSON-ready."""
-        import numpy as np
-
-        # in place where it can be: these arrays are as long as the run has usages
-        durations = self.known_times(node)
-        observed = ~np.isnan(durations)
-        durations[~observed] = horizon
-        durations -= np.frombuffer(self._t, dtype=np.float64)
-        np.maximum(durations, 0.0, out=durations)
-        km = kaplan_meier(durations, observed)
-        del durations
+        if len(self._t) * len(self.holders) <= PLAIN_PAIRS:
+            km, n_known, episodes_known = self._survival_plain(node, horizon)
+        else:
+            km, n_known, episodes_known = self._survival_numpy(node, horizon)
         median = km.median()
         n_episodes = self.episodes()
-        episodes_known = self._episodes_known(observed)
         holder = self._holder(node)
-        n_known = int(observed.sum())
         result: dict[str, Any] = {
             "usages_known": n_known,
-            "usage_coverage": _share(n_known, int(observed.size)),
+            "usage_coverage": _share(n_known, len(self._t)),
             "knowledge_median_h": None if median is None else round(median, 6),
         }
         for d in WITHIN_DAYS:
@@ -344,6 +340,98 @@ class Knowledge:
         result.update(self._attribution(holder, horizon))
         result.update(self._warnings(holder, horizon))
         return result
+
+    def _survival_numpy(self, node: str, horizon: float) -> tuple[Survival, int, int]:
+        """Time to knowledge at `node` (Kaplan–Meier), usages known, episodes known."""
+        import numpy as np
+
+        # in place where it can be: these arrays are as long as the run has usages
+        durations = self.known_times(node)
+        observed = ~np.isnan(durations)
+        durations[~observed] = horizon
+        durations -= np.frombuffer(self._t, dtype=np.float64)
+        np.maximum(durations, 0.0, out=durations)
+        km = kaplan_meier(durations, observed)
+        return km, int(observed.sum()), self._episodes_known(observed)
+
+    def known_times_plain(self, node: str) -> list[float | None]:
+        """:meth:`known_times` in plain Python (None: never), the same floats."""
+        holder = self._holder(node)
+        times = self._t
+        known: list[float | None] = [None] * len(times)
+        if not holder.periods:
+            return known
+        keys = list(self._episodes)
+        episode = self._e
+        for (munition, sector), periods in holder.periods.items():
+            mi, si = self._ids.get(munition), self._ids.get(sector)
+            if mi is None or si is None:
+                continue
+            which = [i for i, e in enumerate(episode) if keys[e][0] == mi and keys[e][1] == si]
+            if not which:
+                continue
+            by_length: dict[float, list[tuple[float, float]]] = {}
+            for (a, b), t in periods.items():
+                by_length.setdefault(b - a, []).append((a, t))
+            for length, spans in by_length.items():
+                spans.sort()
+                starts = [a for a, _ in spans]
+                for i in which:
+                    u = times[i]
+                    j = bisect_right(starts, u) - 1
+                    # as known_times: the latest period starting at or before the use,
+                    # its start + length computed as numpy does (the same doubles)
+                    if j >= 0 and u < starts[j] + length:
+                        first, was = spans[j][1], known[i]
+                        if was is None or first < was:
+                            known[i] = first
+        for i, when in enumerate(known):
+            if when is not None and when < times[i]:  # known before the use: from the use
+                known[i] = times[i]
+        return known
+
+    def _survival_plain(self, node: str, horizon: float) -> tuple[Survival, int, int]:
+        """:meth:`_survival_numpy` in plain Python, to the same floats: the product-limit
+        estimate of sim.analysis.survival.kaplan_meier, step by step as numpy takes it."""
+        known = self.known_times_plain(node)
+        times = self._t
+        durations: list[float] = []  # clamped at 0, in usage order
+        events: list[float] = []  # those of the usages known
+        episodes: set[int] = set()
+        for i, held in enumerate(known):
+            d = (horizon if held is None else held) - times[i]
+            d = d if d > 0.0 else 0.0  # np.maximum(d, 0.0)
+            durations.append(d)
+            if held is not None:
+                events.append(d)
+                episodes.add(self._e[i])
+        n = len(durations)
+        if n == 0:
+            return Survival((), (), 0, 0, 0.0, False), 0, 0
+        last = max(durations)
+        # closed: every usage followed longest was known by then
+        closed = all(
+            held is not None for d, held in zip(durations, known, strict=True) if d == last
+        )
+        durations.sort()
+        events.sort()
+        at: list[float] = []  # distinct times something became known, and how many each
+        deaths: list[int] = []
+        for d in events:
+            if at and at[-1] == d:
+                deaths[-1] += 1
+            else:
+                at.append(d)
+                deaths.append(1)
+        survival: list[float] = []
+        s = 1.0
+        for d, died in zip(at, deaths, strict=True):
+            at_risk = n - bisect_left(durations, d)
+            q = (at_risk - died) / at_risk  # exact ints: the same double as numpy's
+            s = s * q if survival else q  # numpy's cumprod: the first factor as it is
+            survival.append(s)
+        km = Survival(tuple(at), tuple(survival), n, len(events), last, closed)
+        return km, len(events), len(episodes)
 
     def _warnings(self, holder: _Holder, horizon: float) -> dict[str, Any]:
         """Warning lead time per new munition, shipments warned of, false warnings."""

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Generator
+from heapq import heappop, heappush
 from typing import Any
 
 import simpy
-from simpy.events import NORMAL, URGENT
+from simpy.core import EmptySchedule, StopSimulation
+from simpy.events import NORMAL, URGENT, EventPriority
 
 from sim.engine.recorder import Recorder, Sink
 from sim.scenario.models import Scenario, SharingRule
@@ -81,21 +83,50 @@ class Truth:
 class _Call(simpy.Event):
     """A call scheduled on the SimPy clock: a Timeout without its value and bound-class
     indirection (two per report in the hot loop). Scheduled like a Timeout (same priority,
-    next event id), so the order of events is the same."""
+    next event id), so the order of events is the same; :class:`_Environment` makes the
+    call when its turn comes (no callback list: nothing ever waits on it)."""
+
+    __slots__ = ("action", "args")
 
     def __init__(self, action: Any, args: tuple[Any, ...]) -> None:
-        # simpy.Event.__init__ skipped on purpose: the environment steps an event through
-        # its callbacks and `_ok` alone
-        self.callbacks = [lambda _event: action(*args)]
-        self._ok = True
-        self._value = None
+        # simpy.Event.__init__ skipped on purpose: only _Environment.step sees a _Call
+        self.action = action
+        self.args = args
+
+
+class _Environment(simpy.Environment):
+    """SimPy's environment, stepping a :class:`_Call` by making the call: the same order
+    of events, without a callback (a closure and a list) made per call."""
+
+    def step(self) -> None:
+        """Process the next event (simpy.Environment.step, with a bare call made at once)."""
+        try:
+            self._now, _, _, event = heappop(self._queue)
+        except IndexError:
+            raise EmptySchedule from None
+        if event.__class__ is _Call:
+            event.action(*event.args)
+            return
+        # simpy.Environment.step from here (SimPy 4.1)
+        callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
+        try:
+            for callback in callbacks:
+                callback(event)
+        except StopSimulation:
+            event.callbacks = callbacks[callbacks.index(callback) + 1 :]
+            self.schedule(event, EventPriority(-1))
+            raise
+        if not event._ok and not hasattr(event, "_defused"):
+            exc = type(event._value)(*event._value.args)
+            exc.__cause__ = event._value
+            raise exc
 
 
 class World:
     """Shared context of the agents of one run."""
 
     def __init__(self, scenario: Scenario, seed: int, sink: Sink | None = None) -> None:
-        self.env = simpy.Environment(initial_time=0.0)
+        self.env = _Environment(initial_time=0.0)
         self.state: WorldState = initial_state(scenario)
         # the scenario in force, as the state holds it (re-read after each intervention)
         self.scenario = self.state.scenario
@@ -122,7 +153,8 @@ class World:
         """Call `action(*args)` `delay` hours from now (a bare call: cheaper than a process)."""
         if delay < 0:
             raise ValueError(f"negative delay {delay}")
-        self.env.schedule(_Call(action, args), NORMAL, delay)
+        env = self.env  # env.schedule(_Call(action, args), NORMAL, delay), inlined: hot path
+        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), _Call(action, args)))
 
     def at_start(self, action: Any, *args: Any) -> None:
         """Call `action(*args)` now, before anything else due now: when a process started

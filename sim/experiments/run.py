@@ -21,6 +21,8 @@ from sim.engine import build_world, run_world
 from sim.engine.recorder import Listener
 from sim.engine.workload import check_workload, estimate_events
 from sim.engine.world import World
+from sim.errors import LogError
+from sim.experiments.log_metrics import MetricsFollower
 from sim.experiments.manifest import new_manifest, scenario_fields
 from sim.interrupts import Interrupted, deferred
 from sim.limits import DEFAULT_MAX_EVENTS
@@ -146,10 +148,15 @@ def run_to_directory(
         with tracked(run_dir / MANIFEST_FILE, manifest):
             held.check()
             try:
-                with PipedEventLogWriter(run_dir / EVENTS_FILE, on_flush=on_flush) as writer:
+                # the sidecar that writes the log also makes the metrics from it, on the
+                # other core, as `intelsim metrics` would (where it cannot be a fork of
+                # this process, from the scenario the manifest above resolves); here the
+                # engine and its fold alone
+                events = run_dir / EVENTS_FILE
+                follower = MetricsFollower(scenario, run_dir)
+                with PipedEventLogWriter(events, on_flush=on_flush, follower=follower) as writer:
                     world = build_world(scenario, seed, writer)
-                    metrics = MetricsProjection(scenario, world.state)
-                    world.recorder.listeners += [metrics.apply, *listeners]
+                    world.recorder.listeners += listeners
                     run_world(world)
                     ended = True
             finally:
@@ -161,7 +168,10 @@ def run_to_directory(
                         seal=writer.seal,  # vouches for events.seal: readers check blocks
                         wall_seconds=round(wall, 3),
                     )
-            result = metrics.result()
+            result = writer.report.get("metrics")
+            if result is None:
+                why = writer.report.get("metrics_error") or "it made none"
+                raise LogError(f"the run's metrics could not be made from its log: {why}")
             write_json(run_dir / METRICS_FILE, result)
     except Interrupted as stop:
         raise stop.kept(_kept(run_dir, manifest, writer, ended=ended)) from None

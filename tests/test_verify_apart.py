@@ -63,13 +63,10 @@ def _seen(verdict: RunVerdict) -> tuple[object, ...]:
             verdict.problems, [n for n in verdict.notes if "snapshot" not in n])  # fmt: skip
 
 
-@pytest.mark.parametrize("forge", [False, True], ids=["intact", "refused-deliveries"])
-def test_forked_verify_finds_what_one_process_finds(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forge: bool
-) -> None:
-    run_dir = _run(tmp_path)
-    if forge:
-        _forge_link(run_dir)
+def alone_and_apart(
+    monkeypatch: pytest.MonkeyPatch, run_dir: Path
+) -> tuple[RunVerdict, RunVerdict, list[Forked | None]]:
+    """`run_dir` verified in one process, then with children (and the children forked)."""
     _apart(monkeypatch, False)
     alone = verify_run(run_dir)
     _apart(monkeypatch, True)
@@ -81,7 +78,17 @@ def test_forked_verify_finds_what_one_process_finds(
         return children[-1]
 
     monkeypatch.setattr(verify_module, "fork", counted)
-    forked = verify_run(run_dir)
+    return alone, verify_run(run_dir), children
+
+
+@pytest.mark.parametrize("forge", [False, True], ids=["intact", "refused-deliveries"])
+def test_forked_verify_finds_what_one_process_finds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forge: bool
+) -> None:
+    run_dir = _run(tmp_path)
+    if forge:
+        _forge_link(run_dir)
+    alone, forked, children = alone_and_apart(monkeypatch, run_dir)
     assert children and children[0] is not None  # judged in a child indeed
     assert _seen(forked) == _seen(alone)
     if forge:  # not vacuous: more refusals than verify names, the rest counted

@@ -9,10 +9,7 @@ from pathlib import Path
 
 import pytest
 
-import sim.analysis.verify as verify_module
-from sim.analysis.verify import verify_run
-from sim.store.forked import Forked
-from tests.test_verify_apart import _apart, _run, _seen
+from tests.test_verify_apart import _run, _seen, alone_and_apart
 
 
 def _reseal(run_dir: Path, change: str) -> None:
@@ -39,18 +36,7 @@ def test_the_seal_is_judged_apart_as_at_home(
     run_dir = _run(tmp_path)
     if change != "none":
         _reseal(run_dir, change)
-    _apart(monkeypatch, False)
-    alone = verify_run(run_dir)
-    _apart(monkeypatch, True)
-    children: list[Forked | None] = []
-    real = verify_module.fork
-
-    def counted(*args: object) -> Forked | None:
-        children.append(real(*args))  # type: ignore[arg-type]
-        return children[-1]
-
-    monkeypatch.setattr(verify_module, "fork", counted)
-    apart = verify_run(run_dir)
+    alone, apart, children = alone_and_apart(monkeypatch, run_dir)
     assert children and all(child is not None for child in children)  # the child did it
     assert _seen(apart) == _seen(alone)
     assert alone.ok == (change == "none")

@@ -176,3 +176,18 @@ def test_command_list_summary_is_one_sentence_line(name: str) -> None:
     doc = commands()[name].help or ""
     first = doc.strip().split("\n\n", 1)[0]
     assert "\n" not in first, f"`{name}`'s summary spans lines: {first!r}"
+
+
+@pytest.mark.parametrize("name", ["export", "query", "verify", "timeline"])
+def test_a_file_given_to_out_is_refused_with_the_option_to_use(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `export RUN --out bundle.json` read --out as the directory of runs: with RUN a path,
+    # the bundle went to the run's exports/ folder and nothing said so
+    args = {"export": ["--format", "stix"], "query": ["select 1"]}.get(name, [])
+    target = tmp_path / "bundle.json"
+    code = dispatch([name, str(tmp_path), *args, "--out", str(target)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "names a file" in err and "--to FILE" in err
+    assert not target.exists()

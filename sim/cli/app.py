@@ -30,11 +30,23 @@ out_console = Console()
 err_console = Console(stderr=True)
 
 
+# what a file an export, a query or a report writes is called: given to --out (the
+# directory of runs), it would be a directory nobody looks in and the file written elsewhere
+FILE_SUFFIXES = frozenset({".json", ".jsonl", ".csv", ".parquet", ".html", ".stix", ".misp"})
+
+
 def _directory(text: str | Path) -> Path:
     """An --out directory; an empty one would silently mean the current directory."""
     if not str(text).strip():
         raise typer.BadParameter("is empty; give a directory (the default is logs)")
-    return Path(text)
+    path = Path(text)
+    if path.suffix.lower() in FILE_SUFFIXES and not path.is_dir():
+        msg = (
+            f"{text} names a file, but --out is the directory where runs go and are found; "
+            "to choose the file a command writes, give --to FILE"
+        )
+        raise typer.BadParameter(msg)
+    return path
 
 
 # Positional arguments are named alike in every command: SCENARIO (a scenario file), RUN

@@ -117,7 +117,7 @@ def _accepted(path: Path, schema: jsonschema.Draft202012Validator) -> None:
     errors = [f"{list(e.absolute_path)}: {e.message}" for e in schema.iter_errors(document)]
     assert errors == [], "the loader accepts what the published schema refuses"
     loaded = load_scenario(path)
-    if estimate_events(loaded.scenario, loaded.raw).events <= SIMULATE_UP_TO:
+    if estimate_events(loaded.scenario).events <= SIMULATE_UP_TO:
         simulate_metrics(loaded.scenario, loaded.raw, loaded.scenario.seed)
         COUNTS["documents simulated"] += 1
 

@@ -29,7 +29,7 @@ def test_the_estimate_is_close_to_what_a_run_produces(path: Path) -> None:
     loaded = load_scenario(path)
     world = simulate(loaded.scenario)
     produced = world.recorder.count
-    expected = estimate_events(loaded.scenario, loaded.raw).events
+    expected = estimate_events(loaded.scenario).events
     assert produced > 150
     assert 0.8 * produced <= expected <= 1.6 * produced, (expected, produced)
 
@@ -37,7 +37,7 @@ def test_the_estimate_is_close_to_what_a_run_produces(path: Path) -> None:
 def test_every_shipped_scenario_passes_the_default_bound() -> None:
     for path in SHIPPED:
         loaded = load_scenario(path)
-        work = check_workload(loaded.scenario, loaded.raw)
+        work = check_workload(loaded.scenario)
         assert work.events < 100_000
 
 
@@ -56,7 +56,7 @@ def test_an_absurd_rate_is_refused_at_once_with_the_estimate(
     assert code == 2
     # the figures are the estimate's own (checked against real runs above)
     absurd = load_scenario(baseline, [ABSURD])
-    work = estimate_events(absurd.scenario, absurd.raw)
+    work = estimate_events(absurd.scenario)
     assert work.usages > 1e15  # the rate times the horizon, at least
     assert f"one run would produce about {work.events:.3g} events" in err
     assert f"{work.usages:.3g} uses of munitions" in err
@@ -71,15 +71,15 @@ def test_the_estimate_follows_the_parameters_in_force() -> None:
     path = SCENARIOS / "teaching-minimal.yaml"
     plain = load_scenario(path)
     half = plain.scenario.duration / 2
-    base = estimate_events(plain.scenario, plain.raw)
+    base = estimate_events(plain.scenario)
     change = f"interventions=[{{at: {half}, set: {{theater.usage.0.rate: 100/d}}}}]"
     raised = load_scenario(path, [change])
-    work = estimate_events(raised.scenario, raised.raw)
+    work = estimate_events(raised.scenario)
     assert raised.scenario.theater.usage[0].rate is not None
     added_uses = (100 / 24 - plain.scenario.theater.usage[0].rate) * half  # type: ignore[operator]
     assert work.usages == pytest.approx(base.usages + added_uses)
     with pytest.raises(WorkloadError, match=r"from theater\.usage"):
-        check_workload(raised.scenario, raised.raw, max_events=int(base.events * 10))
+        check_workload(raised.scenario, max_events=int(base.events * 10))
 
 
 def test_the_bound_can_be_raised(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

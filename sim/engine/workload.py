@@ -36,7 +36,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 from sim.errors import IntelsimError
 from sim.limits import DEFAULT_MAX_EVENTS
@@ -333,8 +332,8 @@ def _cyber(work: Workload, scenario: Scenario) -> None:
         work.add(f"adversary.cyber[{i}]", events)
 
 
-def estimate_events(scenario: Scenario, raw: dict[str, Any]) -> Workload:
-    """The expected number of events of one run of `scenario` (as loaded, `raw` its document)."""
+def estimate_events(scenario: Scenario) -> Workload:
+    """The expected number of events of one run of `scenario` (as loaded)."""
     work = Workload()
     for current, start, end in _periods(scenario):
         _period(work, current, start, end)
@@ -343,11 +342,9 @@ def estimate_events(scenario: Scenario, raw: dict[str, Any]) -> Workload:
     return work
 
 
-def check_workload(
-    scenario: Scenario, raw: dict[str, Any], max_events: int = DEFAULT_MAX_EVENTS
-) -> Workload:
+def check_workload(scenario: Scenario, max_events: int = DEFAULT_MAX_EVENTS) -> Workload:
     """The estimate; WorkloadError (with the estimate and how to go on) past `max_events`."""
-    work = estimate_events(scenario, raw)
+    work = estimate_events(scenario)
     if work.events <= max_events:
         return work
     source, events = work.largest()

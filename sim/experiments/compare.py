@@ -176,7 +176,7 @@ def compare_files(request: ComparisonRequest, watch: Watch | None = None) -> Com
     a = load_scenario(request.file_a, list(request.overrides))
     b = load_scenario(request.file_b, list(request.overrides))
     for side in (a, b):
-        check_workload(side.scenario, side.raw, request.max_events)
+        check_workload(side.scenario, request.max_events)
     for warning in [*a.warnings, *b.warnings]:
         watch.warn(str(warning))
     base_seed = a.scenario.seed if request.seed is None else request.seed

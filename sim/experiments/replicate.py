@@ -96,7 +96,7 @@ def replicate(request: ReplicationsRequest, watch: Watch | None = None) -> Repli
     if goals and cap is None:
         cap = DEFAULT_CAP
     check_precision(goals, scenario)
-    check_workload(scenario, loaded.raw, request.max_events)
+    check_workload(scenario, request.max_events)
     outcome = ReplicationOutcome()
     started = time.perf_counter()
     directory: Path | None = None

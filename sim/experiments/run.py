@@ -102,7 +102,7 @@ def run_file(request: RunRequest, watch: RunWatch | None = None) -> RunOutcome:
     loaded = load_scenario(request.file, list(request.overrides))
     for warning in loaded.warnings:
         watch.warn(str(warning))
-    expected = estimate_events(loaded.scenario, loaded.raw).events
+    expected = estimate_events(loaded.scenario).events
     with watch.following(loaded.scenario, expected) as hooks:
         return run_to_directory(
             loaded,
@@ -135,7 +135,7 @@ def run_to_directory(
     """
     scenario = loaded.scenario
     seed = scenario.seed if seed is None else seed
-    check_workload(scenario, loaded.raw, max_events)
+    check_workload(scenario, max_events)
     with deferred(hold=True) as held:  # a Ctrl-C now is recorded in the manifest below
         run_dir = new_run_dir(out, scenario.name)
     manifest = new_manifest(**scenario_fields(loaded, overrides), seed=seed)

@@ -168,7 +168,7 @@ def plan_sweep(spec: SweepSpec) -> Plan:
         except ScenarioError as exc:
             problems += [p for p in _relabel(exc.problems, paths) if p not in problems]
             continue
-        check_workload(loaded.scenario, loaded.raw, spec.max_events)
+        check_workload(loaded.scenario, spec.max_events)
         prepared.append(PreparedPoint(point, loaded.raw))
     if problems:
         raise ScenarioError(problems)

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.analysis.survival import kaplan_meier
+from sim.analysis.survival import kaplan_meier, kaplan_meier_plain
 
 
 def test_hand_worked_example() -> None:
@@ -88,3 +88,18 @@ def test_exponential_times_with_uniform_censoring_match_theory() -> None:
     # the naive median of the observed ones only is biased low: KM is not
     naive = sorted(d for d, o in zip(durations, observed, strict=True) if o)
     assert naive[len(naive) // 2] < math.log(2) / rate - 4 * 0.37
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_plain_estimate_is_numpys_to_the_bit(seed: int) -> None:
+    # ties (times on a coarse grid), zeros, censoring, and a censored or known last item
+    rng = random.Random(seed)
+    n = rng.randint(1, 400)
+    durations = [rng.randint(0, 40) / 4 for _ in range(n)]
+    observed = [rng.random() < 0.6 for _ in range(n)]
+    plain, numpy = kaplan_meier_plain(durations, observed), kaplan_meier(durations, observed)
+    assert plain == numpy
+    assert plain.times == numpy.times and plain.survival == numpy.survival
+    assert kaplan_meier_plain([], []) == kaplan_meier([], [])
+    with pytest.raises(ValueError, match=">= 0"):
+        kaplan_meier_plain([1.0, -1.0], [True, False])

@@ -51,7 +51,7 @@ Definitions (docs/event-log.md, "Metrics", says the same for users):
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -62,7 +62,7 @@ if TYPE_CHECKING:  # numpy is imported when results are made: it costs every com
 
 from sim import events as ev
 from sim.analysis.stats_basic import share as _share
-from sim.analysis.survival import Survival, kaplan_meier
+from sim.analysis.survival import Survival, kaplan_meier, kaplan_meier_plain
 from sim.fusion import band, load_scale, tally
 from sim.scenario.models import Scenario
 
@@ -391,47 +391,20 @@ class Knowledge:
         return known
 
     def _survival_plain(self, node: str, horizon: float) -> tuple[Survival, int, int]:
-        """:meth:`_survival_numpy` in plain Python, to the same floats: the product-limit
-        estimate of sim.analysis.survival.kaplan_meier, step by step as numpy takes it."""
+        """:meth:`_survival_numpy` in plain Python, to the same floats."""
         known = self.known_times_plain(node)
         times = self._t
         durations: list[float] = []  # clamped at 0, in usage order
-        events: list[float] = []  # those of the usages known
+        observed: list[bool] = []
         episodes: set[int] = set()
         for i, held in enumerate(known):
             d = (horizon if held is None else held) - times[i]
-            d = d if d > 0.0 else 0.0  # np.maximum(d, 0.0)
-            durations.append(d)
+            durations.append(d if d > 0.0 else 0.0)  # np.maximum(d, 0.0)
+            observed.append(held is not None)
             if held is not None:
-                events.append(d)
                 episodes.add(self._e[i])
-        n = len(durations)
-        if n == 0:
-            return Survival((), (), 0, 0, 0.0, False), 0, 0
-        last = max(durations)
-        # closed: every usage followed longest was known by then
-        closed = all(
-            held is not None for d, held in zip(durations, known, strict=True) if d == last
-        )
-        durations.sort()
-        events.sort()
-        at: list[float] = []  # distinct times something became known, and how many each
-        deaths: list[int] = []
-        for d in events:
-            if at and at[-1] == d:
-                deaths[-1] += 1
-            else:
-                at.append(d)
-                deaths.append(1)
-        survival: list[float] = []
-        s = 1.0
-        for d, died in zip(at, deaths, strict=True):
-            at_risk = n - bisect_left(durations, d)
-            q = (at_risk - died) / at_risk  # exact ints: the same double as numpy's
-            s = s * q if survival else q  # numpy's cumprod: the first factor as it is
-            survival.append(s)
-        km = Survival(tuple(at), tuple(survival), n, len(events), last, closed)
-        return km, len(events), len(episodes)
+        km = kaplan_meier_plain(durations, observed)
+        return km, km.events, len(episodes)
 
     def _warnings(self, holder: _Holder, horizon: float) -> dict[str, Any]:
         """Warning lead time per new munition, shipments warned of, false warnings."""

@@ -16,9 +16,9 @@ from operator import add, itemgetter, methodcaller
 GENESIS: bytes = b"0" * 64
 """The "previous hash" of the first line (seq 0)."""
 
-_HEAD = b',"hash":"'
-_TAIL = b'"}'
-SUFFIX_LEN = len(_HEAD) + 64 + len(_TAIL)  # 75 bytes: ,"hash":"<64 hex>"}
+HASH_HEAD = b',"hash":"'
+HASH_TAIL = b'"}'
+SUFFIX_LEN = len(HASH_HEAD) + 64 + len(HASH_TAIL)  # 75 bytes: ,"hash":"<64 hex>"}
 _HEX = frozenset(b"0123456789abcdef")
 
 
@@ -30,7 +30,7 @@ def next_hash(prev: bytes, body: bytes) -> bytes:
 def make_line(prev: bytes, body: bytes) -> tuple[bytes, bytes]:
     """The full line (newline included) for ``body`` after ``prev``, and its hash."""
     digest = sha256(prev + body).hexdigest().encode("ascii")
-    return body[:-1] + _HEAD + digest + b'"}\n', digest
+    return body[:-1] + HASH_HEAD + digest + b'"}\n', digest
 
 
 def split_line(line: bytes) -> tuple[bytes, bytes]:
@@ -44,7 +44,7 @@ def split_line(line: bytes) -> tuple[bytes, bytes]:
         msg = "not an event line (too short, or not a JSON object)"
         raise ValueError(msg)
     digest = line[-66:-2]
-    if line[-SUFFIX_LEN:-66] != _HEAD or line[-2:] != _TAIL or not _HEX.issuperset(digest):
+    if line[-SUFFIX_LEN:-66] != HASH_HEAD or line[-2:] != HASH_TAIL or not _HEX.issuperset(digest):
         msg = 'line does not end with a "hash" key of 64 lowercase hex digits'
         raise ValueError(msg)
     return line[:-SUFFIX_LEN] + b"}", digest
@@ -67,8 +67,8 @@ def framed(lines: list[bytes]) -> bool:
     return (
         n > 0
         and min(map(len, lines)) > SUFFIX_LEN
-        and list(map(_FRAME_HEAD, lines)).count(_HEAD) == n
-        and list(map(_FRAME_TAIL, lines)).count(_TAIL) == n
+        and list(map(_FRAME_HEAD, lines)).count(HASH_HEAD) == n
+        and list(map(_FRAME_TAIL, lines)).count(HASH_TAIL) == n
     )
 
 
@@ -86,4 +86,4 @@ def chain_holds(lines: list[bytes], prev: bytes) -> bool:
     digests = map(_DIGEST, lines)
     bodies = map(add, map(add, chain((prev,), digests), map(_BODY, lines)), _CLOSE)
     hashes = '"},"hash":"'.join(map(_HEXDIGEST, map(sha256, bodies))).encode()
-    return _HEAD + hashes + _TAIL == b"".join(map(_SUFFIX, lines))
+    return HASH_HEAD + hashes + HASH_TAIL == b"".join(map(_SUFFIX, lines))

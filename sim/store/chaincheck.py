@@ -15,10 +15,10 @@ import sys
 from hashlib import sha256
 from pathlib import Path
 
+from sim.store.chain import HASH_HEAD as _HEAD
 from sim.store.chain import SUFFIX_LEN
 
 CHUNK = 1 << 20
-_HEAD = b',"hash":"'
 
 
 def check_chain(path: Path, offset: int, seq: int, prev: bytes) -> tuple[int, int | None, bytes]:

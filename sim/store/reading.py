@@ -29,12 +29,12 @@ import msgspec
 from sim.errors import LogError
 from sim.events import DECODER, Event, RunEnded, decode
 from sim.store.chain import GENESIS, SUFFIX_LEN, chain_holds, framed
+from sim.store.chain import HASH_HEAD as _HEAD
+from sim.store.chain import HASH_TAIL as _TAIL
 from sim.store.seal import Block, load_seal
 
 CHUNK = 1 << 20
-_HEAD = b',"hash":"'
 _HEAD_AT = -SUFFIX_LEN  # where ,"hash":" starts, counted from the end of a line (no newline)
-_TAIL = b'"}'
 _SEQ = attrgetter("seq")
 _T = attrgetter("t")
 

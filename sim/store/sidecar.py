@@ -34,10 +34,10 @@ from typing import Any, BinaryIO, Protocol
 
 from sim.interrupts import detach_child
 from sim.store.chain import GENESIS
+from sim.store.chain import HASH_HEAD as _HEAD
 from sim.store.seal import SealBuilder, write_seal
 
 CHUNK = 1 << 20
-_HEAD = b',"hash":"'  # as sim.store.chain writes it
 BEHIND = 8 << 20  # bodies held for the metrics at most: past this they are folded at once
 
 

@@ -174,12 +174,13 @@ class StateDeltas:
             fields = self._text_fields[type(event)] = text_fields(type(event))
         return [value for field in fields if (value := getattr(event, field)) is not None]
 
-    def touched(self, event: Event) -> Iterable[Entity]:
-        """The entities `event` may change: those it names, or all when it names none."""
+    def _touched(self, names: list[str]) -> Iterable[Entity]:
+        """The entities an event with these `names` may change: those it names, or all
+        when it names none."""
         if self.exhaustive:
             return self.entities
         named = self.named
-        found = [named[value] for value in self._names(event) if value in named]
+        found = [named[value] for value in names if value in named]
         if not found:
             return self.entities
         found.append(("run", ""))
@@ -195,9 +196,10 @@ class StateDeltas:
         """
         ops: list[list[Any]] = []
         tick = ticks(event.t)
-        keys = None if self.exhaustive else dict.fromkeys(self._names(event))
-        for entity in self.touched(event):
-            by_entry = keys is not None and entity[0] == "nodes"
+        names = self._names(event)
+        keys = dict.fromkeys(names)
+        for entity in self._touched(names):
+            by_entry = not self.exhaustive and entity[0] == "nodes"
             new = describe_entity(state, entity, copy=not by_entry)
             old = self.current[entity]
             if not by_entry and new == old:
@@ -206,7 +208,7 @@ class StateDeltas:
                 before = old.get(field, _MISSING)
                 if by_entry and field in NODE_MAPPINGS and before is not _MISSING:
                     new[field] = before  # the description keeps its own copy, kept up here
-                    op = entry_changes(before, value, keys or {})
+                    op = entry_changes(before, value, keys)
                     if op is None:
                         continue
                     ops.append([self._path(entity, field), ENTRIES, *op])

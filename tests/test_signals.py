@@ -37,7 +37,9 @@ from sim.store import EventLogWriter
 from tests.signals import SCENARIOS, Outcome, check_log, check_stopped, interrupt
 
 TEACHING = str(SCENARIOS / "teaching-minimal.yaml")
-LONG_RUN = ["--set", "duration=8000d", "--seed", "11"]
+# Long enough that the run is still working at the end of its window (1.2 s) on an idle
+# machine: 8000 d took 0.6 s once the run used both cores, and the signal came too late.
+LONG_RUN = ["--set", "duration=30000d", "--seed", "11"]
 ROUNDS = int(os.environ.get("INTELSIM_SIGNAL_ROUNDS", "1"))
 SIGNALS = {"SIGINT": signal.SIGINT, "SIGTERM": signal.SIGTERM}
 

@@ -28,7 +28,7 @@ from sim.store import EVENTS_FILE, METRICS_FILE, Verdict, read_json, verify_log
 from sim.store.forked import Forked, fork, spare_core
 from sim.store.seal import check_seal
 from sim.store.snapshots import SnapshotWriter, line_ends, mismatches
-from sim.store.verify import PARALLEL_BYTES
+from sim.store.verify import PARALLEL_BYTES, chain_rest
 
 
 @dataclass
@@ -112,9 +112,11 @@ def _verify_run(run_dir: Path) -> RunVerdict:
             checks=[domain_check(state, projection, snapshots)],
             expected_final_hash=expected if log_complete(manifest) else None,
             elsewhere=apart.found if apart else None,
-            # two processes, each reading the log once: this one chains and folds, the
-            # child judges (a third process to chain would only add a read on 2 cores)
+            # two processes, each reading the log once: this one folds, the child judges,
+            # and each chains a part of the log (a third process to chain would only add
+            # a read on 2 cores)
             chain_apart=apart is None,
+            chain_from=(apart.seam, apart.chained) if apart else None,
         )
     finally:
         if apart is not None:
@@ -145,43 +147,69 @@ def _verify_run(run_dir: Path) -> RunVerdict:
     return verdict
 
 
+CHAIN_HERE = 0.3
+"""The share of a big log's bytes whose hash chain `verify` checks in this process, which
+folds the state; its child, whose projection costs less than the fold, chains the rest."""
+
+
 class Apart:
     """The markings and metrics of a big log, judged in a child process as the log is read.
 
     :meth:`found` is what :func:`sim.store.verify_log` asks once it has read the log:
     the child's refused deliveries (the parent's reading and the child's stop at the same
-    line, the first fault). The child then checks the log against its seal too
-    (:attr:`sealed`). A child that fails is replaced by the same work here.
+    line, the first fault). The child also checks the hash chain of the log from
+    :attr:`seam` on (:meth:`chained`; this process chains the lines before it) and the log
+    against its seal (:attr:`sealed`). A child that fails is replaced by the same work here.
     """
 
     def __init__(
-        self, scenario: Scenario, log: Path, child: Forked, manifest: dict[str, Any]
+        self, scenario: Scenario, log: Path, child: Forked, manifest: dict[str, Any], seam: int
     ) -> None:
         self.scenario = scenario
         self.log = log
         self.child = child
         self.manifest = manifest
+        self.seam = seam
         self.metrics: dict[str, Any] = {}
         self.sealed: str | None = None  # what check_seal said, in the child
         self.seal_checked = False
+        self._got: tuple[Judged, str | None, Any] | None = None
+        self._asked = False
 
     @classmethod
     def start(cls, scenario: Scenario, log: Path, manifest: dict[str, Any]) -> Apart | None:
         """The child started for a log of at least PARALLEL_BYTES when a core is free (it reads
         the log a second time: worth it only then), else None (judge here)."""
         try:
-            if log.stat().st_size < PARALLEL_BYTES or not spare_core():
+            size = log.stat().st_size
+            if size < PARALLEL_BYTES or not spare_core():
                 return None
+            seam = _line_start(log, int(size * CHAIN_HERE))
         except OSError:
             return None
-        child = fork(_judged_and_sealed, scenario, log, manifest)
-        return None if child is None else cls(scenario, log, child, manifest)
+        child = fork(_child_work, scenario, log, manifest, seam)
+        return None if child is None else cls(scenario, log, child, manifest, seam)
+
+    def _result(self) -> tuple[Judged, str | None, Any] | None:
+        """What the child sent (judged, sealed, chained), or None if it failed (once)."""
+        if not self._asked:
+            self._asked = True
+            got = self.child.result()
+            if isinstance(got, tuple) and len(got) == 3 and isinstance(got[0], Judged):
+                self._got = got
+        return self._got
+
+    def chained(self) -> tuple[int, int | None, bytes, bytes] | None:
+        """The chain of the log from :attr:`seam` on as the child found it (waits for it);
+        None if the child failed (:func:`sim.store.verify.verify_log` then checks it)."""
+        got = self._result()
+        return None if got is None else got[2]
 
     def found(self) -> tuple[list[tuple[int, str]], int]:
         """The refused deliveries, in seq order, and how many more (waits for the child)."""
-        got = self.child.result()
-        if isinstance(got, tuple) and len(got) == 2 and isinstance(got[0], Judged):
-            judged, self.sealed = got
+        got = self._result()
+        if got is not None:
+            judged, self.sealed, _ = got
             self.seal_checked = True
         else:  # the child failed: judge here (and check the seal here, later)
             judged = judge(self.scenario, self.log)
@@ -189,12 +217,21 @@ class Apart:
         return judged.problems, judged.more
 
 
-def _judged_and_sealed(
-    scenario: Scenario, log: Path, manifest: dict[str, Any]
-) -> tuple[Judged, str | None]:
-    """The child's work: every delivery judged and the metrics recomputed, then the log
-    checked against its seal (a read of the whole log this process need not make)."""
-    return judge(scenario, log), check_seal(log, manifest)
+def _line_start(log: Path, offset: int) -> int:
+    """The start of the first line that begins after byte `offset` of `log` (or its end)."""
+    with open(log, "rb") as f:
+        f.seek(offset)
+        f.readline()
+        return f.tell()
+
+
+def _child_work(
+    scenario: Scenario, log: Path, manifest: dict[str, Any], seam: int
+) -> tuple[Judged, str | None, tuple[int, int | None, bytes, bytes]]:
+    """The child's work: every delivery judged and the metrics recomputed, the log checked
+    against its seal (a read of the whole log this process need not make), and the hash
+    chain of the lines from `seam` on."""
+    return judge(scenario, log), check_seal(log, manifest), chain_rest(log, seam)
 
 
 def _keep_snapshots(

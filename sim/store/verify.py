@@ -9,7 +9,7 @@ from pathlib import Path
 import msgspec
 
 from sim.events import Event, RunEnded, decode
-from sim.store.chain import GENESIS, next_hash, split_line
+from sim.store.chain import GENESIS, check_span, next_hash, split_line
 from sim.store.chaincheck import check_chain
 from sim.store.forked import Forked, fork
 from sim.store.reader import iter_lines
@@ -67,6 +67,7 @@ def verify_log(
     start: Resume | None = None,
     elsewhere: Found | None = None,
     chain_apart: bool = True,
+    chain_from: tuple[int, Rest] | None = None,
 ) -> Verdict:
     """Verify ``events.jsonl``: line format, event types, seq, time order, hash chain, RunEnded.
 
@@ -78,6 +79,10 @@ def verify_log(
     (`verify` judges markings and recomputes metrics in a child process).
     ``chain_apart`` lets a big log's chain be checked in a child process; a caller
     that already keeps the other core busy (`verify` with ``elsewhere``) says False.
+    ``chain_from`` ``(offset, rest)`` splits the chain check at a line start: this process
+    chains the lines before `offset`, ``rest()`` gives the chain of those from it on,
+    checked elsewhere at the same time (`verify`'s child), as
+    :func:`sim.store.chain.check_span` does (None: check them here).
 
     An intact log is read once, fast (:class:`sim.store.reading.LogReading`); only a
     broken one is read again, line by line, to name every fault. The checks then run
@@ -85,20 +90,32 @@ def verify_log(
     """
     path = path if isinstance(path, Path) else Path(path)
     reading = LogReading(path)
-    chainer = _chain_elsewhere(path, start) if chain_apart else None
+    split = chain_from if start is None else None
+    chainer = _chain_elsewhere(path, start) if chain_apart and split is None else None
+    hashes = chainer is None and split is None
     try:
-        flagged = _checked(reading.events(resume=start, hashes=chainer is None), checks)
+        flagged = _checked(reading.events(resume=start, hashes=hashes), checks)
     except BaseException:
         if chainer is not None:
             chainer.close()
         raise
     last_hash = reading.last_hash.decode("ascii")
-    chained = chainer is None or _chain_held(chainer, path, start, reading.count, last_hash)
+    read = (start.seq if start else 0) + reading.count  # the seqs this reading checked
+    chained = True
+    if not hashes:
+        if split is not None:
+            count, bad, tail = _chain_joined(path, *split)
+        else:
+            count, bad, tail = _chain_found(chainer, path, start)
+        chained = bad is None and count == reading.count and tail.decode() == last_hash
+        if bad is not None and bad < read:
+            # a reading that chains stops at the first broken hash: what follows is not checked
+            read = bad
+            flagged = [found for found in flagged if found[0] < bad]
     found = _Findings(max_problems)
     more = 0
     if elsewhere is not None:
         apart, more = elsewhere()
-        read = (start.seq if start else 0) + reading.count  # the seqs this reading checked
         if any(seq >= read for seq, _ in apart):  # it stopped earlier (e.g. at a broken hash)
             apart, more = [(seq, sentence) for seq, sentence in apart if seq < read], 0
         # in seq order, this reading's own problems first at a seq (sorted is stable)
@@ -195,14 +212,52 @@ def _chain_elsewhere(path: Path, start: Resume | None) -> Forked | None:
     return fork(check_chain, path, begin.offset, begin.seq, begin.prev_hash)
 
 
-def _chain_held(child: Forked, path: Path, start: Resume | None, count: int, last: str) -> bool:
-    """Whether the child found the chain whole and ending where the reading ended."""
-    found = child.result()
+def _chain_found(
+    child: Forked | None, path: Path, start: Resume | None
+) -> tuple[int, int | None, bytes]:
+    """What the child found of the chain: (lines, the seq of the first broken or None, the
+    last hash). A child that failed is replaced by the same check here."""
+    found = child.result() if child is not None else None
     if found is None:  # the child failed: check here instead
         begin = start or Resume(0, 0, GENESIS, float("-inf"))
         found = check_chain(path, begin.offset, begin.seq, begin.prev_hash)
     n, bad, tail = found
-    return bool(bad is None and n == count and tail.decode() == last)
+    return n, bad, tail
+
+
+Rest = Callable[[], "tuple[int, int | None, bytes, bytes] | None"]
+"""The chain of a log's lines from an offset on, checked elsewhere: ``(lines, the index
+among them of the first that does not hold or None, the hash it started from, the hash of
+the last line that held)`` (:func:`chain_rest`), or None when that failed."""
+
+
+def chain_rest(path: Path, offset: int) -> tuple[int, int | None, bytes, bytes]:
+    """The chain of the lines of `path` from `offset` (a line start) to its end, chained
+    from the hash the line before `offset` carries (as :data:`Rest` gives it)."""
+    prev = GENESIS
+    if offset > 0:
+        with open(path, "rb") as f:
+            f.seek(max(0, offset - 67))
+            prev = f.read(67)[:64]  # ...,"hash":"<64 hex>"}\n: the hash of the line before
+    count, bad, last = check_span(path, offset, None, prev)
+    return count, bad, prev, last
+
+
+def _chain_joined(path: Path, offset: int, rest: Rest) -> tuple[int, int | None, bytes]:
+    """The chain of the whole log from its parts: this process checks the lines before
+    `offset`, `rest` says what was found of those from it on (replaced by the same check
+    here when it failed). As :func:`_chain_found` gives it: (lines, first bad seq, last hash).
+    """
+    head, bad, tail = check_span(path, 0, offset, GENESIS)
+    if bad is not None:
+        return head, bad, tail
+    found = rest()
+    if found is None:
+        found = chain_rest(path, offset)
+    count, bad, prev, last = found
+    if prev != tail:  # (each part read its bytes apart: they must meet at the seam)
+        return head, head, tail
+    return head + count, None if bad is None else head + bad, last if count else tail
 
 
 def _verdict(

@@ -1,0 +1,77 @@
+"""`verify` of a big log checks the hash chain in two parts, one per process, joined at a
+line start: the parts must say what one check of the whole says, and the verdict must be
+the single process's, fault for fault, wherever the fault lies."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+import sim.analysis.verify as verify_module
+from sim.store.chain import GENESIS, check_span
+from sim.store.verify import _chain_joined, chain_rest
+from tests.test_chain_batches import _corrupt, _lines, _one_by_one, _write
+from tests.test_verify_apart import _forge_link, _run, _seen, alone_and_apart
+
+
+def _first_bad(lines: list[bytes]) -> int | None:
+    """The index of the first line the line-by-line rule refuses (None: all hold)."""
+    prev = GENESIS
+    for i, line in enumerate(lines):
+        if not _one_by_one([line], prev):
+            return i
+        prev = line[-66:-2]
+    return None
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_chain_in_two_parts_is_the_chain_of_the_whole(tmp_path: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    lines = _lines(rng.randrange(50, 20_000), seed)
+    if seed % 4:  # one in four intact
+        lines = _corrupt(lines, rng)
+    log = _write(tmp_path / "events.jsonl", lines)
+    bad = _first_bad(lines)
+    whole = check_span(log, 0, None, GENESIS)
+    assert whole[1] == bad
+    assert whole[0] == (len(lines) if bad is None else bad)
+    data = log.read_bytes()
+    starts = [0, *(i + 1 for i, byte in enumerate(data) if byte == 10)]
+    for seam in {starts[0], starts[-1], *rng.sample(starts, 5)}:
+        count, first_bad, last = _chain_joined(log, seam, lambda s=seam: chain_rest(log, s))
+        assert first_bad == bad
+        if bad is None:
+            assert (count, last) == (len(lines), whole[2])
+        # the other part failing (None) is replaced by the same check here
+        assert _chain_joined(log, seam, lambda: None) == (count, first_bad, last)
+
+
+@pytest.mark.parametrize("where", [0.1, 0.9], ids=["this-process-part", "child-part"])
+@pytest.mark.parametrize("how", ["edit", "swap", "drop"])
+def test_a_fault_in_either_part_gives_the_verdict_of_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: float, how: str
+) -> None:
+    run_dir = _run(tmp_path)
+    _forge_link(run_dir)  # refusals everywhere: those after the fault must not be named
+    log = run_dir / "events.jsonl"
+    lines = log.read_bytes().splitlines(keepends=True)
+    at = int(len(lines) * where)
+    if how == "edit":
+        lines[at] = lines[at].replace(b'"t":', b'"t": ', 1)
+    elif how == "swap":
+        lines[at], lines[at + 1] = lines[at + 1], lines[at]
+    else:
+        del lines[at]
+    log.write_bytes(b"".join(lines))
+    seam_at = verify_module.CHAIN_HERE * len(b"".join(lines))
+    assert (len(b"".join(lines[:at])) < seam_at) == (where < verify_module.CHAIN_HERE)
+    alone, forked, children = alone_and_apart(monkeypatch, run_dir)
+    assert children and children[0] is not None
+    assert _seen(forked) == _seen(alone)
+    assert not forked.ok
+    refused = [int(p.split(":")[0][4:]) for p in forked.log.problems if "delivered over" in p]
+    assert refused and max(refused) < at  # nothing after the fault judged
+    # the fault named (or counted, past the problems verify names in full)
+    assert any(f"line {at + 1}" in p for p in forked.log.problems) or forked.log.more_problems

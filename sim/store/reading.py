@@ -77,13 +77,15 @@ def open_log(path: Path) -> BinaryIO:
     raise LogError(msg)
 
 
-def raw_lines(f: BinaryIO, offset: int = 0) -> Iterator[list[bytes]]:
-    """Batches of whole lines (without newline) from `offset`; a last partial line alone.
+def raw_lines(f: BinaryIO, offset: int = 0, end: int | None = None) -> Iterator[list[bytes]]:
+    """Batches of whole lines (without newline) from `offset` (to `end`, a line start, when
+    given: the end of the file otherwise); a last partial line alone.
 
     The partial line, if any, comes as a batch of one line that still ends without a
     newline marker: the caller tells it by :data:`PARTIAL` wrapping (see `LogReading`).
     """
-    left = os.fstat(f.fileno()).st_size - f.seek(offset)
+    size = os.fstat(f.fileno()).st_size
+    left = (size if end is None else min(end, size)) - f.seek(offset)
     rest = b""
     while True:
         chunk = f.read(min(CHUNK, left)) if left > 0 else b""
@@ -118,17 +120,20 @@ def _batches(
     blocks: list[Block] | None,
     unsealed: list[int],
     select: Needles | None,
+    end: int | None = None,
 ) -> Iterator[_Batch]:
     """Batches of lines from `offset`: sealed blocks whole, the rest to chain line by line.
 
     A block whose bytes match the run's seal (one SHA-256 over them) comes as one batch;
     with `select`, only its lines that hold one of the needles, found at C speed.
     From the first block that does not match, and past the last block, lines come to be
-    chained one by one.
+    chained one by one. With `end` (a line start), lines stop there.
     """
     for block in blocks or ():
         if block.end <= offset:
             continue
+        if end is not None and block.end > end:
+            break  # (the lines of a block cut by `end` are chained)
         f.seek(block.offset)
         data = f.read(block.size)
         if len(data) != block.size:
@@ -146,7 +151,7 @@ def _batches(
             sealed = data[start:] if start else data
             yield _Batch([], "sealed", block.seq + count, block.last_hash, sealed)
         offset = block.end
-    for batch in raw_lines(f, offset):
+    for batch in raw_lines(f, offset, end):
         yield _Batch(batch, "chain")
 
 
@@ -279,6 +284,7 @@ class LogReading:
         select: Needles | None = None,
         chain: bool = True,
         hashes: bool = True,
+        end: int | None = None,
     ) -> Iterator[Event]:
         """Yield the log's events, checked, from the top (or `resume`) to the end (or `until_t`).
 
@@ -290,6 +296,9 @@ class LogReading:
         ``chain=False`` only searches: for a later pass over a log one pass already checked.
         ``hashes=False`` checks every line but its hash: for a caller that has the chain
         checked elsewhere at the same time (`verify`, :mod:`sim.store.chaincheck`).
+        With `end` (a line start), it reads the lines before that byte only and leaves
+        the end of the run to whoever reads on from there (`resume`; `metrics` reads a
+        big log in two parts, :mod:`sim.analysis.metric_changes`): no end checks.
         """
         if not chain:
             yield from self._search(select, resume)
@@ -311,7 +320,7 @@ class LogReading:
 
         try:
             with open_log(self.path) as f:
-                for batch in _batches(f, offset, self.blocks(), self._unsealed, select):
+                for batch in _batches(f, offset, self.blocks(), self._unsealed, select, end):
                     lines = batch.lines
                     if lines and lines[-1] is PARTIAL:
                         self.partial = True
@@ -407,7 +416,7 @@ class LogReading:
                         prev, expected, unhashed = batch.last_hash, batch.next_seq, b""
                         tail_undecoded = sparse and (last is None or last.seq != expected - 1)
             keep()
-            if self.fault is None:
+            if self.fault is None and end is None:
                 self._check_end()
         finally:
             keep()

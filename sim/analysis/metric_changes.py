@@ -124,7 +124,7 @@ def _recomputed(source: RunSource) -> tuple[dict[str, Any], LogReading]:
     return dict(metrics_from_events(source.scenario, reading.events())), reading
 
 
-FIRST_PART = 0.3
+FIRST_PART = 0.35
 """The share of a big log's bytes the child reads and projects (it decodes and projects
 them; this process only decodes the rest meanwhile, then projects it)."""
 REST_MAX = 40 << 20

@@ -147,9 +147,11 @@ def _verify_run(run_dir: Path) -> RunVerdict:
     return verdict
 
 
-CHAIN_HERE = 0.3
+CHAIN_HERE = 0.65
 """The share of a big log's bytes whose hash chain `verify` checks in this process, which
-folds the state; its child, whose projection costs less than the fold, chains the rest."""
+folds the state; its child, which judges deliveries and recomputes the metrics (the dearer
+work, with its seal check), chains the rest. On queue-50k this balances the two (CPU:
+0.70 s each; with the whole chain here, as before, 0.77 s here against 0.65 s there)."""
 
 
 class Apart:

@@ -75,3 +75,37 @@ def test_a_fault_in_either_part_gives_the_verdict_of_one_process(
     assert refused and max(refused) < at  # nothing after the fault judged
     # the fault named (or counted, past the problems verify names in full)
     assert any(f"line {at + 1}" in p for p in forked.log.problems) or forked.log.more_problems
+
+
+def test_a_chain_checked_by_a_child_of_its_own_stops_the_checks_where_it_breaks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A big log on a busy machine: judged here, its chain checked in a child: what comes
+    after a broken hash is not judged, as in one process (it was, and named)."""
+    import sim.store.verify as store_verify
+    from sim.analysis.verify import verify_run
+    from tests.test_verify_apart import _apart
+
+    run_dir = _run(tmp_path)
+    _forge_link(run_dir)
+    log = run_dir / "events.jsonl"
+    lines = log.read_bytes().splitlines(keepends=True)
+    at = len(lines) // 4
+    lines[at] = lines[at].replace(b'"t":', b'"t": ', 1)
+    log.write_bytes(b"".join(lines))
+    _apart(monkeypatch, False)
+    alone = verify_run(run_dir)
+    monkeypatch.setattr(store_verify, "PARALLEL_BYTES", 0)  # the chain in a child, alone
+    children = []
+    real = store_verify.fork
+
+    def counted(*args: object) -> object:
+        children.append(real(*args))  # type: ignore[arg-type]
+        return children[-1]
+
+    monkeypatch.setattr(store_verify, "fork", counted)
+    chained_apart = verify_run(run_dir)
+    assert children and children[0] is not None
+    assert _seen(chained_apart) == _seen(alone)
+    refused = [int(p.split(":")[0][4:]) for p in alone.log.problems if "delivered over" in p]
+    assert refused and max(refused) < at

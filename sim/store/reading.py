@@ -303,6 +303,7 @@ class LogReading:
         if not chain:
             yield from self._search(select, resume)
             return
+        part = end is not None  # (`end` names a line's frame end in the loop below)
         expected = 0 if resume is None else resume.seq
         prev = GENESIS if resume is None else resume.prev_hash
         last_t = float("-inf") if resume is None else resume.t
@@ -416,7 +417,7 @@ class LogReading:
                         prev, expected, unhashed = batch.last_hash, batch.next_seq, b""
                         tail_undecoded = sparse and (last is None or last.seq != expected - 1)
             keep()
-            if self.fault is None and end is None:
+            if self.fault is None and not part:
                 self._check_end()
         finally:
             keep()

@@ -40,12 +40,22 @@ def test_the_chain_in_two_parts_is_the_chain_of_the_whole(tmp_path: Path, seed: 
     data = log.read_bytes()
     starts = [0, *(i + 1 for i, byte in enumerate(data) if byte == 10)]
     for seam in {starts[0], starts[-1], *rng.sample(starts, 5)}:
-        count, first_bad, last = _chain_joined(log, seam, lambda s=seam: chain_rest(log, s))
+        head, head_bad, head_last = check_span(log, 0, seam, GENESIS)  # (the reading's part)
+        if head_bad is not None:
+            assert head_bad == bad
+            continue
+        count, first_bad, last = _chain_joined(
+            log, (head, head_last), seam, lambda s=seam: chain_rest(log, s)
+        )
         assert first_bad == bad
         if bad is None:
             assert (count, last) == (len(lines), whole[2])
         # the other part failing (None) is replaced by the same check here
-        assert _chain_joined(log, seam, lambda: None) == (count, first_bad, last)
+        assert _chain_joined(log, (head, head_last), seam, lambda: None) == (
+            count,
+            first_bad,
+            last,
+        )
 
 
 @pytest.mark.parametrize("where", [0.1, 0.9], ids=["this-process-part", "child-part"])
@@ -109,3 +119,34 @@ def test_a_chain_checked_by_a_child_of_its_own_stops_the_checks_where_it_breaks(
     assert _seen(chained_apart) == _seen(alone)
     refused = [int(p.split(":")[0][4:]) for p in alone.log.problems if "delivered over" in p]
     assert refused and max(refused) < at
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_a_reading_that_hashes_up_to_a_seam_is_the_hashing_reading_up_to_there(
+    tmp_path: Path, seed: int
+) -> None:
+    """`hash_until`: before the seam, every check of the reading that hashes every line;
+    from it on, every check but the hash (which the other part makes)."""
+    from sim.store.reading import LogReading
+
+    rng = random.Random(seed)
+    lines = _lines(rng.randrange(50, 20_000), seed)
+    if seed % 3:
+        lines = _corrupt(lines, rng)
+    log = _write(tmp_path / "events.jsonl", lines)
+    data = log.read_bytes()
+    starts = [i + 1 for i, byte in enumerate(data) if byte == 10][:-1]
+    whole = LogReading(log)
+    expected = [e.seq for e in whole.events()]
+    unhashed = LogReading(log)
+    beyond = [e.seq for e in unhashed.events(hashes=False)]
+    for seam in rng.sample(starts, 4):
+        at = data.count(b"\n", 0, seam)  # the index of the line at the seam
+        part = LogReading(log)
+        got = [e.seq for e in part.events(hash_until=seam)]
+        fault = whole.fault
+        if fault is not None and (fault.seq is None or fault.seq < at) and whole.count < at:
+            assert (got, part.fault, part.count) == (expected, fault, whole.count)
+        elif part.seam is not None:  # past the seam: as a reading that does not hash
+            assert part.seam == (at, lines[at - 1][-66:-2] if at else GENESIS)
+            assert (got, part.fault, part.last_hash) == (beyond, unhashed.fault, unhashed.last_hash)

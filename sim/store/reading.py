@@ -121,13 +121,16 @@ def _batches(
     unsealed: list[int],
     select: Needles | None,
     end: int | None = None,
+    hash_until: int | None = None,
 ) -> Iterator[_Batch]:
     """Batches of lines from `offset`: sealed blocks whole, the rest to chain line by line.
 
     A block whose bytes match the run's seal (one SHA-256 over them) comes as one batch;
     with `select`, only its lines that hold one of the needles, found at C speed.
     From the first block that does not match, and past the last block, lines come to be
-    chained one by one. With `end` (a line start), lines stop there.
+    chained one by one. With `end` (a line start), lines stop there. With `hash_until`
+    (a line start), the lines to chain from there on come as "framed": their hashes are
+    checked elsewhere.
     """
     for block in blocks or ():
         if block.end <= offset:
@@ -151,8 +154,13 @@ def _batches(
             sealed = data[start:] if start else data
             yield _Batch([], "sealed", block.seq + count, block.last_hash, sealed)
         offset = block.end
+    if hash_until is not None and offset < hash_until:
+        for batch in raw_lines(f, offset, hash_until if end is None else min(end, hash_until)):
+            yield _Batch(batch, "chain")
+        offset = hash_until
+    kind = "chain" if hash_until is None else "framed"
     for batch in raw_lines(f, offset, end):
-        yield _Batch(batch, "chain")
+        yield _Batch(batch, kind)
 
 
 def _decoded_in_order(data: bytes, seq: int, after: float) -> list[Event] | None:
@@ -271,6 +279,8 @@ class LogReading:
         self.stopped_early = False  # the caller stopped before the end: the tail is checked apart
         self.tail_undecoded = False  # the last line read was not decoded (left out by `select`)
         self.partial = False  # the log ends mid-line
+        # `hash_until`: (seq, hash of the line before) where the hashes checked here ended
+        self.seam: tuple[int, bytes] | None = None
         self._blocks: list[Block] | bool | None = False  # False: not looked for yet
         self._unsealed: list[int] = []  # first seq of a block that did not match the seal
 
@@ -285,6 +295,7 @@ class LogReading:
         chain: bool = True,
         hashes: bool = True,
         end: int | None = None,
+        hash_until: int | None = None,
     ) -> Iterator[Event]:
         """Yield the log's events, checked, from the top (or `resume`) to the end (or `until_t`).
 
@@ -299,6 +310,9 @@ class LogReading:
         With `end` (a line start), it reads the lines before that byte only and leaves
         the end of the run to whoever reads on from there (`resume`; `metrics` reads a
         big log in two parts, :mod:`sim.analysis.metric_changes`): no end checks.
+        With `hash_until` (a line start), only the lines before that byte have their hash
+        checked here, the rest as with ``hashes=False`` (`verify` chains the rest in its
+        child); :attr:`seam` then tells where this reading passed it.
         """
         if not chain:
             yield from self._search(select, resume)
@@ -321,8 +335,17 @@ class LogReading:
 
         try:
             with open_log(self.path) as f:
-                for batch in _batches(f, offset, self.blocks(), self._unsealed, select, end):
+                batches = _batches(
+                    f, offset, self.blocks(), self._unsealed, select, end, hash_until
+                )
+                for batch in batches:
                     lines = batch.lines
+                    kind = batch.kind
+                    hashing = hashes and kind != "framed"
+                    if kind == "framed":
+                        kind = "chain"
+                        if self.seam is None:  # the first line whose hash is checked elsewhere
+                            self.seam = (expected, prev)
                     if lines and lines[-1] is PARTIAL:
                         self.partial = True
                         self._fault(
@@ -333,16 +356,18 @@ class LogReading:
                             else "the log ends mid-line before any complete event",
                         )
                         break
-                    sparse = batch.kind == "sparse"
-                    chained = batch.kind == "chain"
+                    sparse = kind == "sparse"
+                    chained = kind == "chain"
                     whole: list[Event] | None = None
-                    if batch.kind == "sealed":
+                    if kind == "sealed":
                         whole = None if ended else _decoded_in_order(batch.data, expected, last_t)
                         if whole is None:  # line by line, to say what is wrong
                             lines = batch.data[:-1].split(b"\n")
                     elif chained and select is None and not ended and lines:
                         # a batch checked in a few C calls; line by line if anything is off
-                        whole = _chained_in_order(lines, prev if hashes else None, expected, last_t)
+                        whole = _chained_in_order(
+                            lines, prev if hashing else None, expected, last_t
+                        )
                     if whole is not None:
                         cut = len(whole) if until_t is None else _first_after(whole, until_t)
                         told = iter(whole[:cut] if cut < len(whole) else whole)
@@ -354,10 +379,10 @@ class LogReading:
                                 count += taken
                                 last = whole[taken - 1]
                                 if chained:  # where the line-by-line reading would be
-                                    prev, unhashed = _after_line(lines[taken - 1], prev, hashes)
+                                    prev, unhashed = _after_line(lines[taken - 1], prev, hashing)
                         if cut < len(whole):
                             if chained:  # that line was checked, not yielded, as line by line
-                                prev, unhashed = _after_line(lines[cut], prev, hashes)
+                                prev, unhashed = _after_line(lines[cut], prev, hashing)
                             keep()
                             self.stopped_early = True
                             self.check_tail()
@@ -378,7 +403,7 @@ class LogReading:
                             if end < 1 or not line.startswith(_HEAD, end) or line[-2:] != _TAIL:
                                 self._altered_line(expected, line)
                                 return
-                            if hashes:
+                            if hashing:
                                 digest = line[-66:-2]
                                 if sha(prev + line[:end] + b"}").hexdigest().encode() != digest:
                                     self._altered_line(expected, line)

@@ -92,9 +92,11 @@ def verify_log(
     reading = LogReading(path)
     split = chain_from if start is None else None
     chainer = _chain_elsewhere(path, start) if chain_apart and split is None else None
-    hashes = chainer is None and split is None
+    hashes = chainer is None
+    seam = split[0] if split is not None else None
     try:
-        flagged = _checked(reading.events(resume=start, hashes=hashes), checks)
+        events = reading.events(resume=start, hashes=hashes, hash_until=seam)
+        flagged = _checked(events, checks)
     except BaseException:
         if chainer is not None:
             chainer.close()
@@ -102,11 +104,15 @@ def verify_log(
     last_hash = reading.last_hash.decode("ascii")
     read = (start.seq if start else 0) + reading.count  # the seqs this reading checked
     chained = True
-    if not hashes:
-        if split is not None:
-            count, bad, tail = _chain_joined(path, *split)
-        else:
-            count, bad, tail = _chain_found(chainer, path, start)
+    if split is not None and reading.seam is not None:  # it read past the seam
+        count, bad, tail = _chain_joined(path, reading.seam, *split)
+        chained = bad is None and count == reading.count and tail.decode() == last_hash
+        if bad is not None and bad < read:
+            # a reading that chains stops at the first broken hash: what follows is not checked
+            read = bad
+            flagged = [found for found in flagged if found[0] < bad]
+    elif not hashes:
+        count, bad, tail = _chain_found(chainer, path, start)
         chained = bad is None and count == reading.count and tail.decode() == last_hash
         if bad is not None and bad < read:
             # a reading that chains stops at the first broken hash: what follows is not checked
@@ -243,14 +249,16 @@ def chain_rest(path: Path, offset: int) -> tuple[int, int | None, bytes, bytes]:
     return count, bad, prev, last
 
 
-def _chain_joined(path: Path, offset: int, rest: Rest) -> tuple[int, int | None, bytes]:
-    """The chain of the whole log from its parts: this process checks the lines before
-    `offset`, `rest` says what was found of those from it on (replaced by the same check
-    here when it failed). As :func:`_chain_found` gives it: (lines, first bad seq, last hash).
+def _chain_joined(
+    path: Path, head_end: tuple[int, bytes], offset: int, rest: Rest
+) -> tuple[int, int | None, bytes]:
+    """The chain of the whole log from its parts: this process's reading checked the
+    lines before `offset` (`head_end`: the seq of the line there and the hash of the line
+    before, as :attr:`LogReading.seam` has it), `rest` says what was found of those from it
+    on (replaced by the same check here when it failed). As :func:`_chain_found` gives
+    it: (lines, the seq of the first broken or None, last hash).
     """
-    head, bad, tail = check_span(path, 0, offset, GENESIS)
-    if bad is not None:
-        return head, bad, tail
+    head, tail = head_end
     found = rest()
     if found is None:
         found = chain_rest(path, offset)

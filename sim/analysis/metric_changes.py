@@ -127,7 +127,7 @@ def _recomputed(source: RunSource) -> tuple[dict[str, Any], LogReading]:
 FIRST_PART = 0.35
 """The share of a big log's bytes the child reads and projects (it decodes and projects
 them; this process only decodes the rest meanwhile, then projects it)."""
-REST_MAX = 40 << 20
+REST_MAX = 36 << 20
 """At most this many bytes of the log are read ahead here, held decoded until the child's
 projection comes (about 350 bytes an event): memory stays flat however long the log."""
 

@@ -9,8 +9,10 @@ from rich.console import Console
 from rich.text import Text
 
 from sim.analysis.timeline import Line, timeline, timeline_text
+from sim.analysis.timeline_apart import text_apart
 from sim.events import Event
 from sim.scenario.models import Scenario
+from sim.store.reading import LogReading
 
 STYLES: dict[str, str] = {
     "truth": "dim",
@@ -40,7 +42,7 @@ def styled(line: Line) -> Text:
 
 def show_timeline(
     scenario: Scenario,
-    events: Iterable[Event],
+    events: Iterable[Event] | LogReading,
     console: Console,
     *,
     as_node: str | None = None,
@@ -50,11 +52,21 @@ def show_timeline(
     """Tell a run's events on `console` as they come (streaming); how many lines were told.
 
     Colours only on a terminal; to a file or a pipe the lines are plain text, written
-    a block at a time (rich's per-line rendering would cost more than the rest).
+    a block at a time (rich's per-line rendering would cost more than the rest), and
+    the events of a reading of a big log told on two cores
+    (:mod:`sim.analysis.timeline_apart`).
     """
     if plain or not console.is_terminal:
-        blocks = timeline_text(scenario, events, as_node=as_node, until=until)
-        return _write_plain(blocks, console.file)
+        if isinstance(events, LogReading):
+            blocks = text_apart(scenario, events, as_node=as_node, until=until)
+        else:
+            blocks = timeline_text(scenario, events, as_node=as_node, until=until)
+        try:
+            return _write_plain(blocks, console.file)
+        finally:
+            blocks.close()  # a reader that left (`| head`) leaves no child behind
+    if isinstance(events, LogReading):
+        events = events.events(until_t=until)
     return _print_styled(timeline(scenario, events, as_node=as_node, until=until), console)
 
 

@@ -5,6 +5,7 @@ fault at the same seq; a reader that leaves, or a stop signal, leaves no process
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import shutil
 import signal
@@ -19,7 +20,7 @@ import pytest
 
 from sim import events as ev
 from sim.analysis import timeline_apart
-from sim.analysis.timeline import Narrator, teller, timeline_text, told_text
+from sim.analysis.timeline import Narrator, heard_decoder, teller, timeline_text, told_text
 from sim.analysis.timeline_apart import text_apart
 from sim.experiments.run import run_to_directory
 from sim.scenario.loader import load_scenario
@@ -109,6 +110,25 @@ def test_hearing_a_log_remembers_what_telling_it_remembers(
         assert memory(heard[0]) == memory(told[0])
 
 
+@pytest.mark.parametrize("which", ["teaching", "baseline"])
+def test_hearing_stand_ins_remembers_what_hearing_events_remembers(
+    which: str, request: pytest.FixtureRequest
+) -> None:
+    """The lines decoded for hearing only (HEARD's fields) leave the same memory."""
+    run: Run = request.getfixturevalue(which)
+    lines = (run.dir / "events.jsonl").read_bytes().splitlines(keepends=True)
+    decoder, stand_ins = heard_decoder()
+    cuts = [0, 1, len(lines) // 3, len(lines) // 2, len(lines) - 1, len(lines)]
+    for node in run.nodes:
+        told, heard = teller(run.scenario, node), teller(run.scenario, node)
+        for start, end in itertools.pairwise(cuts):
+            told[0].remember(run.events[start:end])
+            decoded = decoder.decode_lines(b"".join(lines[start:end]))
+            assert [type(e) for e in decoded] == [stand_ins[type(e)] for e in run.events[start:end]]
+            heard[0].remember(decoded)
+            assert memory(heard[0]) == memory(told[0]), (node, end)
+
+
 @pytest.mark.parametrize("cut", [0.1, 0.5, 0.9])
 def test_a_narrator_that_heard_the_start_tells_the_rest_as_one_that_told_it(
     baseline: Run, cut: float
@@ -144,7 +164,7 @@ def apart(
     reading = LogReading(run_dir / "events.jsonl", manifest)
     before = len(joined)
     blocks = text_apart(scenario, reading, as_node=node, apart_bytes=0, share=share)
-    text = "".join(blocks)
+    text = "".join(b.decode() if isinstance(b, bytes) else b for b in blocks)
     return text, reading, len(joined) > before
 
 

@@ -32,7 +32,7 @@ from typing import IO, cast
 import msgspec
 
 from sim import events as ev
-from sim.analysis.timeline import Narrator, teller, told_text
+from sim.analysis.timeline import Narrator, heard_decoder, teller, told_text
 from sim.scenario.models import Scenario
 from sim.store.forked import Forked, fork
 from sim.store.reading import Fault, LogReading, Resume
@@ -72,9 +72,10 @@ def text_apart(
     block: int = 4096,
     apart_bytes: int = APART_BYTES,
     share: float = SHARE,
-) -> Generator[str, None, None]:
+) -> Generator[str | bytes, None, None]:
     """The text of :func:`~sim.analysis.timeline.timeline_text` for the events of
-    `reading`, `block` lines at a time, the part after the seam told by a forked child.
+    `reading`, `block` lines at a time, the part after the seam told by a forked child
+    (that part as UTF-8 bytes, as the child wrote it: decoded only if the output needs it).
 
     `reading` ends as one reading of the whole log would: ask it
     :meth:`~sim.store.reading.LogReading.raise_if_broken` once this is exhausted. A log
@@ -196,12 +197,11 @@ def _join(reading: LogReading, seam: Seam, rest: Rest) -> None:
         reading._check_end()
 
 
-def _spilled(spill: IO[bytes]) -> Iterator[str]:
-    """The child's text, as it wrote it."""
+def _spilled(spill: IO[bytes]) -> Iterator[bytes]:
+    """The child's text, as it wrote it (UTF-8)."""
     spill.seek(0)
-    with open(spill.fileno(), encoding="utf-8", newline="", closefd=False) as text:
-        while chunk := text.read(CHUNK):
-            yield chunk
+    while chunk := spill.read(CHUNK):
+        yield chunk
 
 
 class _Resumed(LogReading):
@@ -251,10 +251,10 @@ def _tell_rest(
 def _hear_up_to(narrator: Narrator, f: IO[bytes], seam: Seam) -> tuple[bytes, ev.Event] | None:
     """Hear the lines before the seam (unchecked: the parent's reading checks them); the
     last line and its event, or None if they are not `seam.seq` events."""
-    decode_lines = ev.DECODER.decode_lines
+    decode_lines = heard_decoder()[0].decode_lines  # only what hearing needs of each line
     remember = narrator.remember
     left, rest, count = seam.offset, b"", 0
-    last: tuple[bytes, ev.Event] | None = None
+    last = b""
     while left > 0:
         chunk = f.read(min(CHUNK, left))
         if not chunk:
@@ -266,14 +266,16 @@ def _hear_up_to(narrator: Narrator, f: IO[bytes], seam: Seam) -> tuple[bytes, ev
         if not cut:
             continue
         try:
-            events: list[ev.Event] = decode_lines(data[:cut])
+            heard = decode_lines(data[:cut])
         except msgspec.DecodeError:  # not events: the parent's reading says why
             return None
-        remember(events)
-        count += len(events)
-        if events:
-            end = cut - 1
-            last = (data[data.rfind(b"\n", 0, end) + 1 : end], events[-1])
-    if rest or count != seam.seq:
+        remember(heard)
+        count += len(heard)
+        end = cut - 1
+        last = data[data.rfind(b"\n", 0, end) + 1 : end]
+    if rest or count != seam.seq or not last:
         return None
-    return last
+    try:
+        return last, ev.decode(last)
+    except msgspec.DecodeError:
+        return None

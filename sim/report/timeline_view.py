@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+import os
 from collections.abc import Iterable
 from typing import IO
 
@@ -79,11 +81,35 @@ def _print_styled(lines: Iterable[Line], console: Console) -> int:
     return count
 
 
-def _write_plain(blocks: Iterable[str], out: IO[str]) -> int:
-    """Write text as it comes (lines, or blocks of lines), flushed: how many lines."""
+def _write_plain(blocks: Iterable[str | bytes], out: IO[str]) -> int:
+    """Write text as it comes (lines, or blocks of lines; bytes are UTF-8 text), flushed:
+    how many lines."""
     count = 0
+    raw = _utf8_buffer(out)
     for block in blocks:
+        if isinstance(block, bytes):
+            if raw is None:
+                out.write(block.decode())
+            else:  # the same bytes as writing the text would make, without making it
+                out.flush()
+                raw.write(block)
+                raw.flush()
+            count += block.count(b"\n")
+            continue
         out.write(block)
         out.flush()  # a reader downstream sees the story as it is told
         count += block.count("\n")
     return count
+
+
+def _utf8_buffer(out: IO[str]) -> IO[bytes] | None:
+    """The binary stream under `out`, if `out` writes text to it as UTF-8 unchanged."""
+    buffer = getattr(out, "buffer", None)
+    encoding = getattr(out, "encoding", None)
+    if buffer is None or not isinstance(encoding, str):
+        return None
+    try:
+        utf8 = codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        return None
+    return buffer if utf8 and os.linesep == "\n" else None  # (no newline to translate)

@@ -35,10 +35,12 @@ from sim import events as ev
 from sim.analysis.timeline import Narrator, heard_decoder, teller, told_text
 from sim.scenario.models import Scenario
 from sim.store.forked import Forked, fork
+from sim.store.forked import spare_core as forked_spare_core
 from sim.store.reading import Fault, LogReading, Resume
 
 APART_BYTES = 8 << 20  # a smaller log is told here alone: a fork costs more than it saves
-SHARE = 0.67  # of the log told here: the child hears this much, then tells the rest
+SHARE = 0.64  # of the log told here: the child hears this much (at about half the cost of
+# telling it), then tells the rest; the two then take about as long
 CHUNK = 1 << 20
 
 
@@ -112,7 +114,7 @@ def text_apart(
 def _seam(reading: LogReading, apart_bytes: int, share: float) -> Seam | None:
     """Where to cut the log (None: not worth a child): at the line about `share` of the way
     in; at a sealed block's edge if the run has a seal."""
-    if len(_cores()) < 2:
+    if not spare_core():
         return None
     try:
         size = reading.path.stat().st_size
@@ -145,11 +147,22 @@ def _seam(reading: LogReading, apart_bytes: int, share: float) -> Seam | None:
     return Seam(offset, lines) if lines > 0 else None
 
 
-def _cores() -> set[int]:
+def spare_core() -> bool:
+    """Whether another core is idle now: fewer tasks are running this moment (this one
+    among them, from ``/proc/loadavg``) than this process may use cores.
+
+    The child hears again what this process tells (a fifth of the work more): on a
+    machine whose cores are all busy it only adds to what everyone waits for. Asked of
+    this moment, not of the last minute's load average (:func:`sim.store.forked.spare_core`,
+    where /proc is not), which still counts work that ended a second ago.
+    """
     try:
-        return os.sched_getaffinity(0)
-    except (AttributeError, OSError):
-        return set()
+        cores = len(os.sched_getaffinity(0))
+        with open("/proc/loadavg", "rb") as f:
+            running = int(f.read().split()[3].split(b"/")[0])
+    except (AttributeError, OSError, ValueError, IndexError):
+        return forked_spare_core()
+    return cores >= 2 and running < cores
 
 
 class _UpTo:

@@ -234,6 +234,21 @@ def test_a_child_that_fails_leaves_the_rest_to_this_process(
     same_reading(joined, reading)
 
 
+def test_no_room_for_the_childs_text_tells_alone(
+    baseline: Run, monkeypatch: pytest.MonkeyPatch, joins: list[int]
+) -> None:
+    def no_room() -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(timeline_apart.tempfile, "TemporaryFile", no_room)
+    text, reading = serial(baseline.dir, baseline.manifest, baseline.scenario, None)
+    told, joined, split = apart(
+        baseline.dir, baseline.manifest, baseline.scenario, None, 0.5, joins
+    )
+    assert not split and told == text
+    same_reading(joined, reading)
+
+
 def test_no_core_to_spare_tells_alone(
     baseline: Run, monkeypatch: pytest.MonkeyPatch, joins: list[int]
 ) -> None:

@@ -91,10 +91,11 @@ def text_apart(
     seam = None if until is not None else _seam(reading, apart_bytes, share)
     # a generator (LogReading.events is one): closed at the seam, when the child tells on
     events = cast(Generator[ev.Event, None, None], reading.events(until_t=until))
-    if seam is None:
+    spill = None if seam is None else _spill()
+    if seam is None or spill is None:
         yield from told_text(told_by, events, as_node=as_node, until=until, block=block)
         return
-    with tempfile.TemporaryFile() as spill:
+    with spill:
         child = fork(_tell_rest, scenario, as_node, reading, seam, spill.fileno(), block)
         try:
             # the events before the seam, numbered 0 to seam.seq - 1 (the reading checks
@@ -112,6 +113,14 @@ def text_apart(
         finally:
             if child is not None:
                 child.close()
+
+
+def _spill() -> IO[bytes] | None:
+    """A file for the child's text, gone once closed (None where none can be made)."""
+    try:
+        return tempfile.TemporaryFile()
+    except OSError:
+        return None
 
 
 def _seam(reading: LogReading, apart_bytes: int, share: float) -> Seam | None:

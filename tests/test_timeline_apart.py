@@ -26,7 +26,7 @@ from sim.analysis.timeline_apart import text_apart
 from sim.experiments.run import run_to_directory
 from sim.scenario.loader import load_scenario
 from sim.scenario.models import Scenario
-from sim.store import read_events
+from sim.store import forked, read_events
 from sim.store.reading import LogReading
 from tests.signals import INTERRUPTED_LINE, _lingering, session_members
 
@@ -174,6 +174,8 @@ def joins(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts the times a child's part was joined (the two cores told it, not one), on a
     machine however busy."""
     monkeypatch.setattr(timeline_apart, "spare_core", lambda: True)
+    # other tests of the session may leave a thread running: the child uses none of them
+    monkeypatch.setattr(forked.threading, "active_count", lambda: 1)
     seen: list[int] = []
     join = timeline_apart._join
 

@@ -23,6 +23,7 @@ process goes on telling from the seam itself, as if there were no child.
 
 from __future__ import annotations
 
+import gc
 import os
 import tempfile
 from collections.abc import Generator, Iterator
@@ -227,6 +228,7 @@ def _tell_rest(
     """
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)  # nothing of the child's on the parent's output, ever
+    gc.freeze()  # what the fork shares with its parent is never scanned (nor copied)
     told_by = teller(scenario, as_node)
     narrator = told_by[0]
     with open(reading.path, "rb") as f:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import os
 import sys
+import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -156,8 +157,25 @@ def fail(message: str, code: int = 2) -> None:
 def main() -> None:
     """Entry point: run the app; bad input becomes one clear message, never a traceback."""
     configure_logging()
+    without_pydantic_plugins()
     install()  # SIGINT and SIGTERM stop the command cleanly, keeping what it finished
     _leave(dispatch())
+
+
+def without_pydantic_plugins() -> None:
+    """Build the scenario models without looking for Pydantic plugins (intelsim uses none).
+
+    Pydantic looks for plugins when it builds its first model: importing
+    importlib.metadata and reading the entry points of every installed package, ~20 ms
+    of every command's start-up (`python -X importtime -m sim ...`). Setting
+    PYDANTIC_DISABLE_PLUGINS (even to "") leaves the search to Pydantic, as it documents.
+    """
+    loader = "pydantic.plugin._loader"
+    if "PYDANTIC_DISABLE_PLUGINS" in os.environ or loader in sys.modules:
+        return
+    none = types.ModuleType(loader, "intelsim: no Pydantic plugins (sim.cli.app)")
+    none.get_plugins = lambda *args, **kwargs: ()  # type: ignore[attr-defined]
+    sys.modules[loader] = none
 
 
 def dispatch(argv: Sequence[str] | None = None) -> int:
@@ -201,7 +219,10 @@ def dispatch(argv: Sequence[str] | None = None) -> int:
 
 
 def _named(args: Sequence[str]) -> str | None:
-    """The command a command line names first, if it names one (`replay` in `replay RUN`)."""
+    """The command a command line names first, if it names one (`replay` in `replay RUN`);
+    "--version" for a line that asks only that (it needs no command at all)."""
+    if list(args) == ["--version"]:
+        return "--version"
     if args and args[0] in _command_names():
         return args[0]
     return None
@@ -223,8 +244,9 @@ def _command(name: str | None = None) -> Callable[..., Any]:
 
     Given the command a line names, the group holds that command alone: building all
     twenty took ~15 ms of every command's start-up, and a subcommand's parsing, help and
-    errors never look at its siblings. Anything else (`--help`, `--version`, a name that
-    is no command) gets the whole group, so lists and suggestions stay complete.
+    errors never look at its siblings; `intelsim --version` alone needs none of them.
+    Anything else (`--help`, a name that is no command) gets the whole group, so lists and
+    suggestions stay complete.
     """
     if name is None:
         return in_words(typer.main.get_command(app))

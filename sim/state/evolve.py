@@ -30,6 +30,7 @@ from sim import fusion
 from sim.errors import LogError
 from sim.grading import LOG_LR
 from sim.scenario.models import Scenario
+from sim.scenario.paths import PathError, with_changes
 from sim.state.model import Assessment, LinkState, NodeState, Report, WorldState, fusion_policy
 
 
@@ -375,10 +376,6 @@ def scenario_after(scenario: Scenario, e: ev.InterventionApplied) -> Scenario:
     Raises EvolveError when the change cannot apply (a foreign or corrupt log: the
     loader refused every bad intervention before the run).
     """
-    # imported here: field paths bring YAML and Pydantic's validation errors, which a
-    # log without interventions never needs (~10 ms of every reading command's start-up)
-    from sim.scenario.paths import PathError, with_changes
-
     try:
         return with_changes(scenario, e.changes)
     except PathError as exc:

@@ -65,26 +65,32 @@ def imported(*argv: str) -> tuple[set[str], int]:
     return names, done.returncode
 
 
+# the commands that rebuild state or tell the story read no YAML (the metrics' legend
+# and verify's recomputed metrics read the packaged glossary and PHIA yardstick)
+NO_YAML = ("yaml",)
 READING = [
-    ("verify",),
-    ("replay", "--at", "0h"),
-    ("replay", "--json"),
-    ("metrics",),
-    ("metrics", "--json"),
-    ("explain", "R1"),
-    ("timeline", "--plain"),
-    ("timeline", "--as", "UKR-HUR", "--until", "10d"),
+    (("verify",), ()),
+    (("replay", "--at", "0h"), NO_YAML),
+    (("replay", "--json"), NO_YAML),
+    (("metrics",), ()),
+    (("metrics", "--json"), ()),
+    (("explain", "R1"), NO_YAML),
+    (("timeline", "--plain"), NO_YAML),
+    (("timeline", "--as", "UKR-HUR", "--until", "10d"), NO_YAML),
 ]
 
 
-@pytest.mark.parametrize("verb", READING, ids=" ".join)
+@pytest.mark.parametrize(
+    "verb,also_never", [pytest.param(v, n, id=" ".join(v)) for v, n in READING]
+)
 def test_a_reading_command_imports_only_what_reading_needs(
-    run_dir: Path, verb: tuple[str, ...]
+    run_dir: Path, verb: tuple[str, ...], also_never: tuple[str, ...]
 ) -> None:
     names, code = imported(verb[0], str(run_dir), *verb[1:])
     assert code == 0
     assert "sim.scenario.models" in names and "sim.events" in names  # it did read the run
-    assert not names & set(NEVER_READING), sorted(names & set(NEVER_READING))
+    never = {*NEVER_READING, *also_never}
+    assert not names & never, sorted(names & never)
 
 
 @pytest.mark.parametrize(
@@ -224,3 +230,39 @@ def test_pydantic_looks_for_plugins_only_when_its_variable_is_set(
     cmd = [sys.executable, "-c", PLUGINS]
     done = subprocess.run(cmd, capture_output=True, text=True, check=True, env=environ, cwd=ROOT)
     assert done.stdout.strip() == searched
+
+
+# --- the YAML loader is made on first use, and is the module's all the same ---------------
+
+LAZY_YAML = """
+import sys
+import sim.scenario.paths
+from sim.scenario import yaml_reader
+before = "yaml" in sys.modules
+loader = yaml_reader.StrictLoader
+print(before, "yaml" in sys.modules, loader is yaml_reader.StrictLoader)
+"""
+
+
+def test_field_paths_import_no_yaml_until_a_loader_is_asked_for() -> None:
+    cmd = [sys.executable, "-c", LAZY_YAML]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT)
+    assert done.stdout.split() == ["False", "True", "True"]
+
+
+def test_the_loader_classes_are_named_and_pickled_as_the_modules() -> None:
+    import pickle
+
+    import yaml
+
+    from sim.scenario import yaml_reader
+
+    assert issubclass(yaml_reader.StrictLoader, yaml_reader.Parser)
+    assert issubclass(yaml_reader.TooBig, yaml.YAMLError)
+    too_big = yaml_reader.TooBig("holds too much")
+    again = pickle.loads(pickle.dumps(too_big))
+    assert type(again) is yaml_reader.TooBig and str(again) == "holds too much"
+    with pytest.raises(AttributeError):
+        _ = yaml_reader.NoSuchLoader
+    with pytest.raises(yaml_reader.TooBig):
+        yaml_reader.read_yaml("a: [" * 50 + "]" * 50)

@@ -266,9 +266,10 @@ class _PlainValue(RuntimeParam):
 
     Typer converts every value with a Pydantic TypeAdapter built on first use: importing
     and building them cost a reading command ~40 ms before it did anything. A text value
-    is already the str it becomes, and a `parser=` option calls its parser; anything else,
-    and any value that fails, goes through Typer's own conversion, so results and error
-    messages are Typer's (tests/test_cli_startup.py holds the two to the same values).
+    is already the str it becomes, a flag's value already the bool, and a `parser=`
+    option calls its parser (pure: a value it refuses is parsed again by Typer); any
+    other type, and any value that fails, goes through Typer's own conversion, so results
+    and error messages are Typer's (tests/test_cli_startup.py holds the two together).
     """
 
     convert: Any  # Callable[[Any], Any]; a dataclass field of callable type reads as a method

@@ -27,10 +27,8 @@ import gc
 import os
 import tempfile
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass
-from inspect import GEN_SUSPENDED, getgeneratorstate
 from itertools import islice
-from typing import IO, cast
+from typing import IO, NamedTuple, cast
 
 import msgspec
 
@@ -47,20 +45,18 @@ SHARE = 0.61  # of the log told here: the child hears this much (at about half t
 CHUNK = 1 << 20
 
 
-@dataclass(frozen=True)
-class Seam:
+class Seam(NamedTuple):
     """Where the child starts telling: the byte offset and seq of a line."""
 
     offset: int
     seq: int
 
 
-@dataclass(frozen=True)
-class Rest:
+class Rest(NamedTuple):
     """What the child's reading of the log from the seam found (see :class:`_Resumed`)."""
 
     fault: Fault | None
-    count: int
+    read: int  # events read and found good
     last: ev.Event | None
     last_hash: bytes
     tail_undecoded: bool
@@ -102,8 +98,8 @@ def text_apart(
             # the events before the seam, numbered 0 to seam.seq - 1 (the reading checks
             # it), the one after not pulled
             yield from told_text(told_by, islice(events, seam.seq), as_node=as_node, block=block)
-            if getgeneratorstate(events) != GEN_SUSPENDED:
-                return  # the log ended (or broke) before the seam: the reading has said so
+            if getattr(events, "gi_frame", None) is None:  # the generator has finished:
+                return  # the log ended (or broke) before the seam, as the reading says
             rest = _rest(child, reading)
             if rest is None:  # this process tells the rest itself, from where it stopped
                 yield from told_text(told_by, events, as_node=as_node, block=block)
@@ -189,7 +185,7 @@ def _rest(child: Forked | None, reading: LogReading) -> Rest | None:
 def _join(reading: LogReading, seam: Seam, rest: Rest) -> None:
     """Leave `reading` (stopped after the line before the seam) as if it had read on to
     where the child's reading ended, and check the end of the run as it would."""
-    reading.count = seam.seq + rest.count
+    reading.count = seam.seq + rest.read
     if rest.last is not None:
         reading.last = rest.last
     reading.last_hash = rest.last_hash

@@ -6,9 +6,10 @@ alone; its time is told from the event alone. So the log is cut at a line (the s
 about :data:`SHARE` of the way in, at a sealed block's edge when the run has a seal): this
 process tells the lines before it, as :func:`~sim.analysis.timeline.timeline_text` does,
 while a forked child first *hears* them (:meth:`~sim.analysis.timeline.Narrator.remember`:
-what telling them would remember, without the sentences, about half the cost) and then
-tells the lines from the seam on into a temporary file, which this process writes out
-after its own lines.
+what telling them would remember, without the sentences: about a third of what reading
+and telling them costs) and then tells the lines from the seam on into a temporary file,
+which this process writes out after its own lines. Only when a core is idle
+(:func:`spare_core`): hearing is work a single process would not do.
 
 Each part is checked as a whole reading checks it: this process reads its lines with the
 run's :class:`~sim.store.reading.LogReading`; the child resumes a reading at the seam
@@ -40,8 +41,8 @@ from sim.store.forked import spare_core as forked_spare_core
 from sim.store.reading import Fault, LogReading, Resume
 
 APART_BYTES = 8 << 20  # a smaller log is told here alone: a fork costs more than it saves
-SHARE = 0.61  # of the log told here: the child hears this much (at about half the cost of
-# telling it), then tells the rest; the two then take about as long
+SHARE = 0.61  # of the log told here: the child hears this much, then tells the rest; the
+# two then took about as long on queue-50k (CPU of each, measured), plain and for a node
 CHUNK = 1 << 20
 
 

@@ -5,6 +5,7 @@ fault at the same seq; a reader that leaves, or a stop signal, leaves no process
 from __future__ import annotations
 
 import hashlib
+import io
 import itertools
 import os
 import shlex
@@ -18,12 +19,14 @@ from typing import Any
 
 import orjson
 import pytest
+from rich.console import Console
 
 from sim import events as ev
 from sim.analysis import timeline_apart
 from sim.analysis.timeline import Narrator, heard_decoder, teller, timeline_text, told_text
 from sim.analysis.timeline_apart import text_apart
 from sim.experiments.run import run_to_directory
+from sim.report.timeline_view import show_timeline
 from sim.scenario.loader import load_scenario
 from sim.scenario.models import Scenario
 from sim.store import forked, read_events
@@ -261,6 +264,24 @@ def test_no_core_to_spare_tells_alone(
     )
     assert not split and told == text
     same_reading(joined, reading)
+
+
+@pytest.mark.parametrize("utf8", [True, False])
+def test_the_view_writes_the_childs_bytes_as_the_text_would_be(
+    baseline: Run, joins: list[int], utf8: bool
+) -> None:
+    """To a UTF-8 stream the child's bytes go as they are; to any other, as text."""
+    text, _ = serial(baseline.dir, baseline.manifest, baseline.scenario, "NATO-JISD")
+    raw = io.BytesIO()
+    encoding = "utf-8" if utf8 else "utf-16"
+    stream = io.TextIOWrapper(raw, encoding=encoding, newline="")
+    console = Console(file=stream, force_terminal=False)
+    reading = LogReading(baseline.dir / "events.jsonl", baseline.manifest)
+    show_timeline(baseline.scenario, reading, console, as_node="NATO-JISD", plain=True)
+    stream.flush()
+    assert joins, "the child told no part"
+    assert raw.getvalue() == text.encode(encoding)
+    assert reading.ok
 
 
 # --- a broken log: the same text up to the break, the same fault --------------------------

@@ -24,7 +24,8 @@ from sim.analysis.source import RunSource, open_run
 from sim.analysis.timeline import Line, Narrator
 from sim.errors import LogError, suggest
 from sim.scenario.models import Scenario
-from sim.store.reading import LogReading, needles
+from sim.store.reading import LogReading, needles, tail_line
+from sim.store.search import SealedSearch
 
 MAX_REPORTS = 50  # supporting reports told in full; the rest are counted
 INDENT = "    "
@@ -544,6 +545,9 @@ def explain_run(
     """
     if as_node is not None:
         return _explain_as(source, item_id, as_node)
+    fast = _explain_sealed(source, item_id)
+    if fast is not None:
+        return fast
     reading = source.reading()
     traced: dict[str, str] = {}  # report -> its true usage, from the sightings read
     try:
@@ -567,6 +571,49 @@ def explain_run(
     events = source.reading().events(select=select, chain=False)
     view = _View(None, narrator)
     _follow(events, [view], wanted, set(found.reports))
+    return _explained(found, view, item_id), reading
+
+
+def _explain_sealed(source: RunSource, item_id: str) -> tuple[list[str], LogReading] | None:
+    """:func:`explain_run`'s answer for a sealed, intact log, from the lines it needs alone.
+
+    The same events in the same order as the passes of :func:`explain_run` (the lines
+    naming the item; then those naming what it rests on, or every line for an
+    assessment), found while a child checks every block of the log against its seal
+    (:mod:`sim.store.search`). None whenever that answer might differ from the careful
+    one: no seal the manifest vouches for, a block or the end of the run not as the run
+    wrote it, a line that is not an event, an item not in the log. The caller then reads
+    the careful way, which says what is wrong (naming the same seq) or what was meant.
+    """
+    reading = source.reading()
+    search = SealedSearch.open(source.log_path, reading.blocks())
+    if search is None:
+        return None
+    with search:
+        first = search.events(needles([item_id]))
+        if first is None:
+            return None
+        traced: dict[str, str] = {}
+        try:
+            found = _find(_noting(first, traced), [item_id])[item_id]
+        except LogError:
+            return None
+        wanted = _wanted(found, item_id)
+        view = _View(None, Narrator(source.scenario))
+        if found.kind == "assessment":  # its arithmetic may name anything: every line
+            events: Iterable[ev.Event] | None = source.reading().events(chain=False)
+        else:
+            usages = {traced[r] for r in found.reports if r in traced}
+            events = search.events(needles([*wanted, *usages]))
+        if events is None:
+            return None
+        _follow(events, [view], wanted, set(found.reports))
+        if not search.intact():
+            return None
+    reading.check_tail()  # the end of the run, as the manifest recorded it
+    tail = tail_line(source.log_path)
+    if not reading.ok or tail is None or tail[-66:-2] != search.blocks[-1].last_hash:
+        return None
     return _explained(found, view, item_id), reading
 
 

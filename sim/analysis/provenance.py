@@ -537,17 +537,25 @@ def explain_run(
 ) -> tuple[list[str], LogReading]:
     """Provenance of `item_id` in words, and the checked reading of the log it came from.
 
-    The first pass reads the whole log, checking its chain, but decodes only the lines
-    that name the item; later passes only search the same file for the lines naming
-    what the item rests on (its reports and their usages). An item not found in a
-    broken log is reported as the broken log it is. With `as_node`, as that node saw
-    it, from two whole passes (what it saw is decided event by event).
+    From a sealed log, the lines the item needs, found while another core checks the
+    log against its seal (:func:`_explain_sealed`); from any other log, or one that
+    fails that check, by the careful reading (:func:`_explain_read`), which says what
+    is wrong. With `as_node`, as that node saw it, from two whole passes (what it saw
+    is decided event by event).
     """
     if as_node is not None:
         return _explain_as(source, item_id, as_node)
-    fast = _explain_sealed(source, item_id)
-    if fast is not None:
-        return fast
+    return _explain_sealed(source, item_id) or _explain_read(source, item_id)
+
+
+def _explain_read(source: RunSource, item_id: str) -> tuple[list[str], LogReading]:
+    """:func:`explain_run` the careful way, the definition the sealed search is held to.
+
+    The first pass reads the whole log, checking its chain, but decodes only the lines
+    that name the item; later passes only search the same file for the lines naming
+    what the item rests on (its reports and their usages). An item not found in a
+    broken log is reported as the broken log it is.
+    """
     reading = source.reading()
     traced: dict[str, str] = {}  # report -> its true usage, from the sightings read
     try:

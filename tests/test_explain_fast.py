@@ -10,6 +10,7 @@ the lines a plain scan of the file finds.
 from __future__ import annotations
 
 import shutil
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -118,7 +119,7 @@ def test_windows_are_whole_blocks_covering_the_file(blocky: Path) -> None:
     for limit in (1, 3000, 1 << 30):
         spans = windows(blocks, limit)
         assert spans[0][0] == 0 and sum(n for _, n in spans) == size
-        assert all(a + n == b for (a, n), (b, _) in zip(spans, spans[1:], strict=False))
+        assert all(a + n == b for (a, n), (b, _) in pairwise(spans))
         starts = {b.offset for b in blocks}
         assert all(a in starts for a, _ in spans)
     assert len(windows(blocks, 1)) == len(blocks) and len(windows(blocks, 1 << 30)) == 1

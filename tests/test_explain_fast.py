@@ -17,7 +17,15 @@ import pytest
 
 from sim import events as ev
 from sim.analysis import provenance
-from sim.analysis.provenance import _explain_read, _explain_sealed, explain, explain_events
+from sim.analysis.perspective import QueryError
+from sim.analysis.provenance import (
+    _explain_as,
+    _explain_as_sealed,
+    _explain_read,
+    _explain_sealed,
+    explain,
+    explain_events,
+)
 from sim.analysis.source import open_run
 from sim.errors import LogError
 from sim.experiments.run import run_to_directory
@@ -88,6 +96,27 @@ def test_the_sealed_search_says_what_the_careful_reading_says(
         assert fast[0] == careful, item
         assert fast[1].ok and reading.ok
         assert careful == explain_events(source.scenario, lambda: iter(events), item), item
+
+
+def test_as_a_node_the_sealed_search_says_what_the_careful_reading_says(
+    blocky: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_mod, "WINDOW", 5000)
+    source = open_run(blocky)
+    answered = refused = 0
+    for item in _items(blocky)[::3]:
+        for node in source.scenario.nodes:
+            fast = _explain_as_sealed(source, item, node)
+            try:
+                careful, reading = _explain_as(source, item, node)
+            except QueryError:  # the node never saw it: no sealed answer, the same error
+                assert fast is None, (item, node)
+                refused += 1
+                continue
+            assert fast is not None and fast[0] == careful, (item, node)
+            assert fast[1].ok and reading.ok
+            answered += 1
+    assert answered > 10 and refused > 10
 
 
 def test_the_search_finds_every_line_holding_a_needle(

@@ -543,11 +543,12 @@ def explain_run(
     From a sealed log, the lines the item needs, found while another core checks the
     log against its seal (:func:`_explain_sealed`); from any other log, or one that
     fails that check, by the careful reading (:func:`_explain_read`), which says what
-    is wrong. With `as_node`, as that node saw it, from two whole passes (what it saw
-    is decided event by event).
+    is wrong. With `as_node`, as that node saw it: the item found as above, then a
+    whole pass (what the node saw is decided event by event).
     """
     if as_node is not None:
-        return _explain_as(source, item_id, as_node)
+        check_node(source.scenario, as_node)
+        return _explain_as_sealed(source, item_id, as_node) or _explain_as(source, item_id, as_node)
     return _explain_sealed(source, item_id) or _explain_read(source, item_id)
 
 
@@ -588,27 +589,16 @@ def _explain_read(source: RunSource, item_id: str) -> tuple[list[str], LogReadin
 def _explain_sealed(source: RunSource, item_id: str) -> tuple[list[str], LogReading] | None:
     """:func:`explain_run`'s answer for a sealed, intact log, from the lines it needs alone.
 
-    The same events in the same order as the passes of :func:`explain_run` (the lines
+    The same events in the same order as the passes of :func:`_explain_read` (the lines
     naming the item; then those naming what it rests on, or every line for an
     assessment), found while a child checks every block of the log against its seal
     (:mod:`sim.store.search`). None whenever that answer might differ from the careful
-    one: no seal the manifest vouches for, a block or the end of the run not as the run
-    wrote it, a line that is not an event, an item not in the log. The caller then reads
-    the careful way, which says what is wrong (naming the same seq) or what was meant.
+    one (see :func:`_on_sealed`); the caller then reads the careful way.
     """
-    reading = source.reading()
-    search = SealedSearch.open(source.log_path, reading.blocks())
-    if search is None:
-        return None
-    with search:
-        first = search.events(needles([item_id]))
-        if first is None:
-            return None
+
+    def answer(search: SealedSearch, first: list[ev.Event]) -> list[str] | None:
         traced: dict[str, str] = {}
-        try:
-            found = _find(_noting(first, traced), [item_id])[item_id]
-        except LogError:
-            return None
+        found = _find(_noting(first, traced), [item_id])[item_id]
         wanted = _wanted(found, item_id)
         view = _View(None, Narrator(source.scenario))
         if found.kind == "assessment":  # its arithmetic may name anything: every line
@@ -619,13 +609,60 @@ def _explain_sealed(source: RunSource, item_id: str) -> tuple[list[str], LogRead
         if events is None:
             return None
         _follow(events, [view], wanted, set(found.reports))
-        if not search.intact():
+        return _explained(found, view, item_id)
+
+    return _on_sealed(source, item_id, answer)
+
+
+def _explain_as_sealed(
+    source: RunSource, item_id: str, as_node: str
+) -> tuple[list[str], LogReading] | None:
+    """:func:`_explain_as`'s answer for a sealed, intact log (None as :func:`_on_sealed`).
+
+    Its first pass only finds the item, which the lines naming it tell alone; the
+    second, which tells what the node saw, still reads every line (as the careful one).
+    """
+
+    def answer(search: SealedSearch, first: list[ev.Event]) -> list[str]:
+        passes = iter([first, source.reading().events(chain=False)])
+        explained = explain_many(source.scenario, lambda: next(passes), [item_id], as_node=as_node)
+        return explained[item_id].lines
+
+    return _on_sealed(source, item_id, answer)
+
+
+def _on_sealed(
+    source: RunSource,
+    item_id: str,
+    answer: Callable[[SealedSearch, list[ev.Event]], list[str] | None],
+) -> tuple[list[str], LogReading] | None:
+    """`answer` given the events of the lines naming `item_id`, if the log is as sealed.
+
+    None whenever the answer might differ from the careful reading's: no seal the
+    manifest vouches for, a block or the end of the run not as the run wrote it, a line
+    that is not an event, an item not in the log or not seen by the node (a LogError or
+    QueryError from `answer`). The careful reading then says what is wrong (naming the
+    same seq) or what was meant.
+    """
+    reading = source.reading()
+    search = SealedSearch.open(source.log_path, reading.blocks())
+    if search is None:
+        return None
+    with search:
+        first = search.events(needles([item_id]))
+        if first is None:
+            return None
+        try:
+            lines = answer(search, first)
+        except (LogError, QueryError):
+            return None
+        if lines is None or not search.intact():
             return None
     reading.check_tail()  # the end of the run, as the manifest recorded it
     tail = tail_line(source.log_path)
     if not reading.ok or tail is None or tail[-66:-2] != search.blocks[-1].last_hash:
         return None
-    return _explained(found, view, item_id), reading
+    return lines, reading
 
 
 def _explain_as(source: RunSource, item_id: str, as_node: str) -> tuple[list[str], LogReading]:

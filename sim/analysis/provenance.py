@@ -2,6 +2,9 @@
 
 Two streaming passes over the log: the first finds the item (and, for an assessment,
 the reports it rests on); the second follows those items from the field to every node.
+On a sealed log (the normal case) both read only the lines naming what they look for,
+found at C speed, while another core checks every byte against the seal
+(:mod:`sim.store.search`); any doubt, and the careful reading answers instead.
 
 As a node (``as_node``), provenance is told from the events that node saw (those
 ``timeline --as NODE`` lists) and with no ground truth: no usage, fabrication or

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sim import events as ev
+from sim.analysis.arithmetic import arithmetic_of, arithmetic_text
 from sim.analysis.perspective import QueryError, check_node, visible_to
 from sim.analysis.phrases import sources_text
 from sim.analysis.source import RunSource, open_run
@@ -249,10 +250,6 @@ def _explain_assessment(found: _Found, view: _View, item: str) -> list[str]:
             f"{sources_text(len(latest.sources), len(latest.reports))}"
         )
     lines.append(f"{INDENT}the arithmetic (version {latest.version}):")
-    # imported here: the fusion rules it explains with cost a report's or usage's explain
-    # (which tells no arithmetic) ~20 ms of start-up
-    from sim.analysis.arithmetic import arithmetic_of, arithmetic_text
-
     arithmetic = arithmetic_text(arithmetic_of(latest), lambda r: _described(narrator, r))
     lines += [f"{INDENT * 2}{line}" for line in arithmetic]
     if truth:

@@ -620,15 +620,33 @@ def _explain_as_sealed(
     """:func:`_explain_as`'s answer for a sealed, intact log (None as :func:`_on_sealed`).
 
     Its first pass only finds the item, which the lines naming it tell alone; the
-    second, which tells what the node saw, still reads every line (as the careful one).
+    second, which tells what the node saw, still reads every line (as the careful one),
+    and checks what the careful first pass checked of every line, the seal aside: `seq`
+    counting up from 0, time never going back, nothing after RunEnded.
     """
 
-    def answer(search: SealedSearch, first: list[ev.Event]) -> list[str]:
-        passes = iter([first, source.reading().events(chain=False)])
+    def answer(search: SealedSearch, first: list[ev.Event]) -> list[str] | None:
+        disorder: list[int] = []
+        every = _in_order(source.reading().events(chain=False), disorder)
+        passes = iter([first, every])
         explained = explain_many(source.scenario, lambda: next(passes), [item_id], as_node=as_node)
-        return explained[item_id].lines
+        return None if disorder else explained[item_id].lines
 
     return _on_sealed(source, item_id, answer)
+
+
+def _in_order(events: Iterable[ev.Event], disorder: list[int]) -> Iterator[ev.Event]:
+    """`events` while in their log's order (seq from 0, time not going back, nothing
+    after RunEnded); at the first that is not, its seq goes into `disorder` and they stop."""
+    last_t, ended = float("-inf"), False
+    for expected, event in enumerate(events):
+        t = event.t
+        if event.seq != expected or t < last_t or ended:
+            disorder.append(event.seq)
+            return
+        last_t = t
+        ended = type(event) is ev.RunEnded
+        yield event
 
 
 def _on_sealed(

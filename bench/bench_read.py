@@ -32,6 +32,7 @@ TARGETS = {
     "verify": 0.5,
     "replay --at end": 0.25,
     "replay --at half": 0.25,
+    "replay --at 0.37": 0.25,
     "metrics": 0.3,
     "explain R100": 0.25,
     "timeline": 0.5,
@@ -71,6 +72,8 @@ def readers(run: Path, horizon: float) -> dict[str, list[str]]:
         "verify": intelsim("verify", r),
         "replay --at end": intelsim("replay", r, "--at", f"{horizon}h"),
         "replay --at half": intelsim("replay", r, "--at", f"{horizon / 2}h"),
+        # "any t": between snapshots (verify leaves one every 25,000 events of this run)
+        "replay --at 0.37": intelsim("replay", r, "--at", f"{horizon * 0.37}h"),
         "metrics": intelsim("metrics", r),
         "explain R100": intelsim("explain", r, "R100"),
         "timeline": intelsim("timeline", r, "--plain"),

@@ -11,11 +11,8 @@ from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from sim.errors import IntelsimError, Problem, ScenarioError
 
@@ -155,6 +152,12 @@ def load_scale(path: Path | None = None) -> Scale:
 
     Raises :class:`ScenarioError` naming every problem in the file.
     """
+    # imported here, not at the top: a log's readers need the grades, not the yardstick
+    # file (YAML is ~10 ms of start-up)
+    from importlib import resources
+
+    import yaml
+
     if path is None:
         label = "sim/data/phia.yaml"
         text = resources.files("sim").joinpath("data", "phia.yaml").read_text(encoding="utf-8")

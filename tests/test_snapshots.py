@@ -7,6 +7,7 @@ import hashlib
 import os
 import pickle
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
@@ -32,12 +33,14 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert outcome.run_dir is not None
     mp = pytest.MonkeyPatch()
     mp.setattr(snapshots, "EVERY", 40)
-    mp.setattr(snapshots, "MAX_SNAPSHOTS", 1000)  # many snapshots to replay from
+    mp.setattr(snapshots, "BYTES_PER_EVENT", 1 << 30)  # many snapshots to replay from
     try:
         verdict = verify_run(outcome.run_dir)
     finally:
         mp.undo()
-    every = f"{outcome.events // 40} snapshots"  # one every 40 events
+    # one every 40 events, and one before RunEnded (unless that one fell due anyway)
+    count = outcome.events // 40 + bool((outcome.events - 1) % 40)
+    every = f"{count} snapshots"
     assert verdict.ok and any(every in note for note in verdict.notes), verdict.notes
     return outcome.run_dir
 
@@ -101,7 +104,7 @@ def test_verify_says_when_a_snapshot_does_not_match_the_log(
     run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(snapshots, "EVERY", 40)
-    monkeypatch.setattr(snapshots, "MAX_SNAPSHOTS", 1000)
+    monkeypatch.setattr(snapshots, "BYTES_PER_EVENT", 1 << 30)
     copy = _copy(run, tmp_path)
     seq = _index(copy)["snapshots"][1][0]
     state = pickle.loads((copy / "snapshots" / f"{seq}.pickle").read_bytes())
@@ -111,13 +114,11 @@ def test_verify_says_when_a_snapshot_does_not_match_the_log(
     assert f"the snapshot after seq {seq} does not match the log" in verdict.problems
 
 
-def test_the_fingerprint_follows_the_source_and_snapshots_stay_few(
+def test_the_fingerprint_follows_the_source(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A snapshot of an older state layout is never misread: the fingerprint is a hash
-    of the package's source, so editing the file that defines a state class changes it.
-    And a long log gets at most MAX_SNAPSHOTS snapshots (each pickles the whole state:
-    one every EVERY events would make verify's cost grow with the square of the run)."""
+    of the package's source, so editing the file that defines a state class changes it."""
     before = snapshots._fingerprint()
     model = Path(snapshots.__file__).resolve().parent.parent / "state" / "model.py"
     copy = tmp_path / "sim"
@@ -131,9 +132,47 @@ def test_the_fingerprint_follows_the_source_and_snapshots_stay_few(
     monkeypatch.undo()
     snapshots._fingerprint.cache_clear()
     assert snapshots._fingerprint() == before
-    assert snapshots.SnapshotWriter(tmp_path, events=1000).every == snapshots.EVERY
-    long = snapshots.SnapshotWriter(tmp_path, events=snapshots.EVERY * 100)
-    assert long.every * snapshots.MAX_SNAPSHOTS >= snapshots.EVERY * 100
+
+
+@dataclass
+class _Grows:
+    """A state that gains `per_event` bytes an event, as a long run's does."""
+
+    payload: bytes
+
+
+def _offer_all(writer: snapshots.SnapshotWriter, events: int, per_event: int) -> None:
+    for seq in range(events):  # as verify's fold offers: every `every`-th and the last
+        if not (seq + 1) % writer.every or seq == writer.last:
+            writer.offer(seq, float(seq), _Grows(b"x" * (per_event * (seq + 1))))
+
+
+@pytest.mark.parametrize("per_event", [0, 1, 8, 200])
+def test_snapshots_stay_within_their_budget(tmp_path: Path, per_event: int) -> None:
+    """Each snapshot pickles the whole state, which may grow with the run: beyond the
+    MAX_SNAPSHOTS spread over the log, what is pickled stays within the budget per event
+    (but for the first, which has nothing to go by), so verify's cost per event stays
+    flat; a state that does not grow gets a snapshot at every point and before RunEnded."""
+    every, events = 100, 100 * 80 + 37
+    writer = snapshots.SnapshotWriter(tmp_path, every=every, events=events)
+    _offer_all(writer, events, per_event)
+    folder = tmp_path / f".snapshots.{os.getpid()}.tmp"
+    sizes = [(folder / f"{seq}.pickle").stat().st_size for seq, *_ in writer.taken]
+    seqs = [seq for seq, *_ in writer.taken]
+    assert sum(sizes) == writer.weight
+    spread = [seq for seq in range(events) if not (seq + 1) % writer.spread]
+    assert 1 <= len(spread) <= snapshots.MAX_SNAPSHOTS
+    assert not (writer.spread % every) and writer.spread * 2 >= events
+    assert sum(sizes[1:]) <= snapshots.BYTES_PER_EVENT * events + sum(
+        size for seq, size in zip(seqs, sizes, strict=True) if seq in spread
+    )
+    if per_event == 0:  # queue-50k's kind of state: every point, and the last
+        assert seqs == [*range(every - 1, events - 1, every), events - 2]
+    elif per_event == 1:  # under the budget per event, but it adds up: they thin out
+        assert set(spread) < set(seqs) and len(seqs) < events // every
+    else:  # the baseline's kind: more bytes an event than the budget, only the spread
+        assert seqs == [every - 1, *spread]
+    writer.finish({}, keep=False)
 
 
 def test_no_snapshot_after_the_run_ended(
@@ -146,9 +185,10 @@ def test_no_snapshot_after_the_run_ended(
     shutil.rmtree(copy / snapshots.SNAPSHOT_DIR)
     count = sum(1 for _ in (copy / "events.jsonl").open("rb"))
     monkeypatch.setattr(snapshots, "EVERY", count)  # the last event is due
-    monkeypatch.setattr(snapshots, "MAX_SNAPSHOTS", 1)
-    assert verify_run(copy).ok
-    assert not (copy / snapshots.SNAPSHOT_DIR).exists()
+    verdict = verify_run(copy)
+    assert verdict.ok
+    (record,) = _index(copy)["snapshots"]  # only the one before RunEnded
+    assert record[0] == count - 2
     source = open_run(copy)
     events = list(read_events(copy / "events.jsonl"))
     assert replay_at(source, None).state == replay_events(source.scenario, events)

@@ -54,6 +54,7 @@ from array import array
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # numpy is imported when results are made: it costs every command start-up
@@ -71,7 +72,14 @@ WITHIN_DAYS = (2, 7, 30)
 # up to this many (usage, node) pairs, results are made in plain Python: importing numpy
 # alone (~0.1 s) costs more than the loops; past it, numpy (the figures are the same)
 PLAIN_PAIRS = 1 << 18
-BAND_RANK = {name: i for i, name in enumerate(load_scale().names)}  # the PHIA words, in order
+
+
+@cache
+def band_rank() -> dict[str, int]:
+    """The PHIA words, in order (read from the yardstick on first use, not at import: a
+    run without assessments never needs it, nor YAML's ~10 ms of start-up)."""
+    return {name: i for i, name in enumerate(load_scale().names)}
+
 
 # report -> (genuine: traces to a real use of what it names, fabricated, node it was filed at)
 ReportFacts = Callable[[str], tuple[bool, bool, str] | None]
@@ -204,8 +212,9 @@ class Knowledge:
 
         support = [x for x in e.evidence if x.polarity == "supports"]
         p, n = tally(e.evidence, e.prior, keep=genuine)
-        stated = BAND_RANK.get(e.band, len(BAND_RANK))
-        sound = n >= e.min_sources and p >= e.min_confidence and BAND_RANK[band(p)] >= stated
+        rank = band_rank()
+        stated = rank.get(e.band, len(rank))
+        sound = n >= e.min_sources and p >= e.min_confidence and rank[band(p)] >= stated
         asserts = len(e.sources) >= e.min_sources and e.confidence >= e.min_confidence
         partners: set[str] = set()
         misidentified: set[str] = set()

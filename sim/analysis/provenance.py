@@ -2,6 +2,9 @@
 
 Two streaming passes over the log: the first finds the item (and, for an assessment,
 the reports it rests on); the second follows those items from the field to every node.
+On a sealed log (the normal case) both read only the lines naming what they look for,
+found at C speed, while another core checks every byte against the seal
+(:mod:`sim.store.search`); any doubt, and the careful reading answers instead.
 
 As a node (``as_node``), provenance is told from the events that node saw (those
 ``timeline --as NODE`` lists) and with no ground truth: no usage, fabrication or
@@ -24,7 +27,8 @@ from sim.analysis.source import RunSource, open_run
 from sim.analysis.timeline import Line, Narrator
 from sim.errors import LogError, suggest
 from sim.scenario.models import Scenario
-from sim.store.reading import LogReading, needles
+from sim.store.reading import LogReading, needles, tail_line
+from sim.store.search import SealedSearch
 
 MAX_REPORTS = 50  # supporting reports told in full; the rest are counted
 INDENT = "    "
@@ -536,14 +540,26 @@ def explain_run(
 ) -> tuple[list[str], LogReading]:
     """Provenance of `item_id` in words, and the checked reading of the log it came from.
 
+    From a sealed log, the lines the item needs, found while another core checks the
+    log against its seal (:func:`_explain_sealed`); from any other log, or one that
+    fails that check, by the careful reading (:func:`_explain_read`), which says what
+    is wrong. With `as_node`, as that node saw it: the item found as above, then a
+    whole pass (what the node saw is decided event by event).
+    """
+    if as_node is not None:
+        check_node(source.scenario, as_node)
+        return _explain_as_sealed(source, item_id, as_node) or _explain_as(source, item_id, as_node)
+    return _explain_sealed(source, item_id) or _explain_read(source, item_id)
+
+
+def _explain_read(source: RunSource, item_id: str) -> tuple[list[str], LogReading]:
+    """:func:`explain_run` the careful way, the definition the sealed search is held to.
+
     The first pass reads the whole log, checking its chain, but decodes only the lines
     that name the item; later passes only search the same file for the lines naming
     what the item rests on (its reports and their usages). An item not found in a
-    broken log is reported as the broken log it is. With `as_node`, as that node saw
-    it, from two whole passes (what it saw is decided event by event).
+    broken log is reported as the broken log it is.
     """
-    if as_node is not None:
-        return _explain_as(source, item_id, as_node)
     reading = source.reading()
     traced: dict[str, str] = {}  # report -> its true usage, from the sightings read
     try:
@@ -568,6 +584,103 @@ def explain_run(
     view = _View(None, narrator)
     _follow(events, [view], wanted, set(found.reports))
     return _explained(found, view, item_id), reading
+
+
+def _explain_sealed(source: RunSource, item_id: str) -> tuple[list[str], LogReading] | None:
+    """:func:`explain_run`'s answer for a sealed, intact log, from the lines it needs alone.
+
+    The same events in the same order as the passes of :func:`_explain_read` (the lines
+    naming the item; then those naming what it rests on, or every line for an
+    assessment), found while a child checks every block of the log against its seal
+    (:mod:`sim.store.search`). None whenever that answer might differ from the careful
+    one (see :func:`_on_sealed`); the caller then reads the careful way.
+    """
+
+    def answer(search: SealedSearch, first: list[ev.Event]) -> list[str] | None:
+        traced: dict[str, str] = {}
+        found = _find(_noting(first, traced), [item_id])[item_id]
+        wanted = _wanted(found, item_id)
+        view = _View(None, Narrator(source.scenario))
+        if found.kind == "assessment":  # its arithmetic may name anything: every line
+            events: Iterable[ev.Event] | None = source.reading().events(chain=False)
+        else:
+            usages = {traced[r] for r in found.reports if r in traced}
+            events = search.events(needles([*wanted, *usages]))
+        if events is None:
+            return None
+        _follow(events, [view], wanted, set(found.reports))
+        return _explained(found, view, item_id)
+
+    return _on_sealed(source, item_id, answer)
+
+
+def _explain_as_sealed(
+    source: RunSource, item_id: str, as_node: str
+) -> tuple[list[str], LogReading] | None:
+    """:func:`_explain_as`'s answer for a sealed, intact log (None as :func:`_on_sealed`).
+
+    Its first pass only finds the item, which the lines naming it tell alone; the
+    second, which tells what the node saw, still reads every line (as the careful one),
+    and checks what the careful first pass checked of every line, the seal aside: `seq`
+    counting up from 0, time never going back, nothing after RunEnded.
+    """
+
+    def answer(search: SealedSearch, first: list[ev.Event]) -> list[str] | None:
+        disorder: list[int] = []
+        every = _in_order(source.reading().events(chain=False), disorder)
+        passes = iter([first, every])
+        explained = explain_many(source.scenario, lambda: next(passes), [item_id], as_node=as_node)
+        return None if disorder else explained[item_id].lines
+
+    return _on_sealed(source, item_id, answer)
+
+
+def _in_order(events: Iterable[ev.Event], disorder: list[int]) -> Iterator[ev.Event]:
+    """`events` while in their log's order (seq from 0, time not going back, nothing
+    after RunEnded); at the first that is not, its seq goes into `disorder` and they stop."""
+    last_t, ended = float("-inf"), False
+    for expected, event in enumerate(events):
+        t = event.t
+        if event.seq != expected or t < last_t or ended:
+            disorder.append(event.seq)
+            return
+        last_t = t
+        ended = type(event) is ev.RunEnded
+        yield event
+
+
+def _on_sealed(
+    source: RunSource,
+    item_id: str,
+    answer: Callable[[SealedSearch, list[ev.Event]], list[str] | None],
+) -> tuple[list[str], LogReading] | None:
+    """`answer` given the events of the lines naming `item_id`, if the log is as sealed.
+
+    None whenever the answer might differ from the careful reading's: no seal the
+    manifest vouches for, a block or the end of the run not as the run wrote it, a line
+    that is not an event, an item not in the log or not seen by the node (a LogError or
+    QueryError from `answer`). The careful reading then says what is wrong (naming the
+    same seq) or what was meant.
+    """
+    reading = source.reading()
+    search = SealedSearch.open(source.log_path, reading.blocks())
+    if search is None:
+        return None
+    with search:
+        first = search.events(needles([item_id]))
+        if first is None:
+            return None
+        try:
+            lines = answer(search, first)
+        except (LogError, QueryError):
+            return None
+        if lines is None or not search.intact():
+            return None
+    reading.check_tail()  # the end of the run, as the manifest recorded it
+    tail = tail_line(source.log_path)
+    if not reading.ok or tail is None or tail[-66:-2] != search.blocks[-1].last_hash:
+        return None
+    return lines, reading
 
 
 def _explain_as(source: RunSource, item_id: str, as_node: str) -> tuple[list[str], LogReading]:

@@ -7,11 +7,15 @@ With ``as_node`` it tells what that node saw, and nothing of the ground truth.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import operator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from datetime import datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, reduce
 from pathlib import Path
 from typing import Any, NamedTuple
+
+import msgspec
+import msgspec.structs
 
 from sim import events as ev
 from sim.analysis.ledger import Filed, ReportBook, UsageBook, claim_text
@@ -90,6 +94,61 @@ KINDS: dict[type[ev.Event], str] = {
 
 Say = Callable[[Any], str | None]
 """Tells one event: its sentence, or None for an event another line already tells."""
+
+
+Hear = Callable[[Any], None]
+"""Remembers of one event what telling it would, without the sentence."""
+
+HEARD: dict[type[ev.Event], tuple[str, ...]] = {
+    ev.MunitionUsed: ("t", "usage", "munition", "sector"),
+    ev.DisinformationInjected: ("report", "campaign"),
+    ev.SightingReported: (
+        *("report", "collector", "discipline", "grade", "munition", "sector", "node"),
+        *("polarity", "usage", "shipment"),
+    ),
+    ev.ReportReceived: ("t", "node", "report"),
+    ev.AnalysisStarted: ("t", "node", "report"),
+    ev.AnalysisCompleted: ("node", "report"),
+    ev.AssessmentIssued: ("assessment", "node", "munition", "sector"),
+    ev.AssessmentUpdated: ("assessment", "node", "munition", "sector"),
+    ev.MessageSent: ("t", "message"),
+    ev.MessageDelivered: ("message",),
+    ev.MessageDropped: ("message",),
+    ev.LinkDown: ("link", "cause"),
+    ev.LinkUp: ("link", "cause"),
+    ev.ReportExploited: (
+        *("derived", "collector", "discipline", "grade_after", "munition_after", "sector"),
+        *("node", "polarity", "usage", "shipment"),
+    ),
+    ev.ShipmentDeparted: ("shipment", "munition"),
+}
+"""The fields of each event type that :meth:`Narrator.hearing` reads (no other type's)."""
+
+
+@lru_cache(maxsize=1)
+def heard_decoder() -> tuple[msgspec.json.Decoder[Any], dict[type[ev.Event], type]]:
+    """A decoder of log lines into stand-ins that hold only the fields :data:`HEARD` names
+    (a third less to decode than whole events, for a reader that only hears them), and
+    each event type's stand-in.
+
+    A stand-in's type is not its event's: only :meth:`Narrator.remember` takes them.
+    """
+    stand_ins: dict[type[ev.Event], type] = {}
+    for name, cls in ev.EVENT_TYPES.items():
+        kept = HEARD.get(cls, ())
+        spec: list[tuple[str, Any] | tuple[str, Any, Any]] = []
+        for field in msgspec.structs.fields(cls):
+            if field.name not in kept:
+                continue
+            if field.default is msgspec.NODEFAULT:
+                spec.append((field.name, field.type))
+            else:
+                spec.append((field.name, field.type, field.default))
+        stand_ins[cls] = msgspec.defstruct(
+            f"Heard{name}", spec, tag_field="type", tag=name, kw_only=True, gc=False
+        )
+    union = reduce(operator.or_, stand_ins.values())  # tagged on "type", as events are
+    return msgspec.json.Decoder(union), stand_ins
 
 
 def _unsaid(event: ev.Event) -> None:
@@ -207,6 +266,99 @@ class Narrator:
         may refer to one the node did not see)."""
         self._truthless = True
         return {cls: _unsaid if cls.ground_truth else say for cls, say in self.say.items()}
+
+    def hearing(self) -> dict[type[ev.Event], Hear | None]:
+        """Per event type, what telling an event of it remembers, without the sentence
+        (None: nothing): for a reader that must know what a narrator knows at a line of
+        the log without telling what came before it (:func:`remember`).
+
+        The same changes as the ``_<type>`` methods make, in the same order; a test holds
+        the two to the same memory after every prefix of several runs' logs. Ask it after
+        :meth:`for_a_node`, if at all: a node's narrator hears no ground truth.
+        """
+        usages, reports, indicators = self.usages, self.reports, self.indicators
+        queued, began, sent, down = self.queued, self.began, self.sent, self.down
+        assessments, campaigns, shipments = self.assessments, self.campaigns, self.shipments
+        truthless = self._truthless
+
+        def munition_used(e: ev.MunitionUsed) -> None:
+            usages.note(e.usage, e.munition, e.sector, e.t)
+
+        def disinformation(e: ev.DisinformationInjected) -> None:
+            campaigns[e.report] = e.campaign
+
+        def sighting(e: ev.SightingReported) -> None:
+            names = (e.collector, e.discipline, e.grade, e.munition, e.sector, e.node, e.polarity)
+            reports.file(e.report, names, None if truthless else e.usage)
+            if e.shipment is not None:
+                indicators[e.report] = e.shipment
+
+        def report_received(e: ev.ReportReceived) -> None:
+            queued[(e.node, e.report)] = e.t
+
+        def analysis_started(e: ev.AnalysisStarted) -> None:
+            key = (e.node, e.report)
+            began[key] = e.t
+            queued.pop(key, None)
+
+        def analysis_completed(e: ev.AnalysisCompleted) -> None:
+            began.pop((e.node, e.report), None)
+
+        def assessment(e: ev.AssessmentIssued | ev.AssessmentUpdated) -> None:
+            assessments[e.assessment] = (e.node, e.munition, e.sector)
+
+        def message_sent(e: ev.MessageSent) -> None:
+            sent[e.message] = e.t
+
+        def message_gone(e: ev.MessageDelivered | ev.MessageDropped) -> None:
+            sent.pop(e.message, None)
+
+        def link_down(e: ev.LinkDown) -> None:
+            down.setdefault(e.link, set()).add(e.cause)
+
+        def link_up(e: ev.LinkUp) -> None:
+            down.setdefault(e.link, set()).discard(e.cause)
+
+        def report_exploited(e: ev.ReportExploited) -> None:
+            if e.derived is None:
+                return
+            names = (e.collector, e.discipline, e.grade_after, e.munition_after, e.sector, e.node)
+            reports.file(e.derived, (*names, e.polarity), None if truthless else e.usage)
+            if e.shipment is not None:
+                indicators[e.derived] = e.shipment
+
+        def shipment_departed(e: ev.ShipmentDeparted) -> None:
+            shipments[e.shipment] = e.munition
+
+        heard: dict[type[ev.Event], Hear] = {
+            ev.MunitionUsed: munition_used,
+            ev.DisinformationInjected: disinformation,
+            ev.SightingReported: sighting,
+            ev.ReportReceived: report_received,
+            ev.AnalysisStarted: analysis_started,
+            ev.AnalysisCompleted: analysis_completed,
+            ev.AssessmentIssued: assessment,
+            ev.AssessmentUpdated: assessment,
+            ev.MessageSent: message_sent,
+            ev.MessageDelivered: message_gone,
+            ev.MessageDropped: message_gone,
+            ev.LinkDown: link_down,
+            ev.LinkUp: link_up,
+            ev.ReportExploited: report_exploited,
+            ev.ShipmentDeparted: shipment_departed,
+        }
+        return {cls: None if truthless and cls.ground_truth else heard.get(cls) for cls in self.say}
+
+    def remember(self, events: Iterable[Any]) -> None:
+        """Hear `events` as telling them would (see :meth:`hearing`), telling nothing:
+        events, or their stand-ins decoded by :func:`heard_decoder`."""
+        hearing = self.hearing()
+        for cls, stand_in in heard_decoder()[1].items():
+            hearing[stand_in] = hearing[cls]
+        for event in events:
+            hear = hearing[type(event)]
+            if hear is not None:
+                hear(event)
 
     # --- what a report is, in words ----------------------------------------------------
 
@@ -511,9 +663,11 @@ def format_when(start: datetime, t: float) -> str:
     return (start + timedelta(hours=t)).strftime("%Y-%m-%d %H:%M")
 
 
-def _teller(
-    scenario: Scenario, as_node: str | None
-) -> tuple[Narrator, dict[type[ev.Event], Say], dict[type[ev.Event], Sees] | None]:
+Teller = tuple[Narrator, dict[type[ev.Event], Say], dict[type[ev.Event], Sees] | None]
+"""A narrator, what it says per event type and what its node sees per type (None: all)."""
+
+
+def teller(scenario: Scenario, as_node: str | None) -> Teller:
     """A narrator for one timeline, what it says per event type and, for `as_node`'s
     timeline, what that node sees per type (None: everything)."""
     if as_node is None:
@@ -536,7 +690,7 @@ def timeline(
     Every event is heard, also those `as_node` does not see: later lines may refer to
     them. Stops before the first event later than `until`.
     """
-    narrator, say, seen = _teller(scenario, as_node)
+    narrator, say, seen = teller(scenario, as_node)
     when = narrator.when
     last = float("inf") if until is None else until
     for event in events:
@@ -559,14 +713,27 @@ def timeline_text(
     as_node: str | None = None,
     until: float | None = None,
     block: int = 4096,
-) -> Iterator[str]:
+) -> Generator[str, None, None]:
     """The same story as :func:`timeline` as plain text, `block` lines at a time.
 
     Each line is ``str(line)`` and a newline. For output to a file or a pipe, where a
     :class:`Line` per event, or a write per line, would cost more than telling it:
     the same loop as :func:`timeline`'s, with the time's text made once per minute.
     """
-    narrator, say, seen = _teller(scenario, as_node)
+    return told_text(teller(scenario, as_node), events, as_node=as_node, until=until, block=block)
+
+
+def told_text(
+    told_by: Teller,
+    events: Iterable[ev.Event],
+    *,
+    as_node: str | None = None,
+    until: float | None = None,
+    block: int = 4096,
+) -> Generator[str, None, None]:
+    """:func:`timeline_text` told by `told_by`, one of :func:`teller`'s, as it is (its
+    narrator may have heard earlier events: see :mod:`sim.analysis.timeline_apart`)."""
+    narrator, say, seen = told_by
     when = narrator.when
     last = float("inf") if until is None else until
     pending: list[str] = []

@@ -60,6 +60,7 @@ def domain_check(
     consistent = consistency_handlers().get  # (a table, not a call per event: the hot path)
     broken = False  # one contradiction is enough; the rest would only echo it
     every = snapshots.every if snapshots is not None else 0
+    last = snapshots.last if snapshots is not None else -1
     offer = snapshots.offer if snapshots is not None else None
     # one closure either way (a call per event less than a check wrapping the fold)
 
@@ -75,7 +76,7 @@ def domain_check(
                 broken = True
                 problems = (problems or []) + [f"replay cannot apply {type(event).__name__}: {exc}"]
             else:
-                if offer is not None and not (event.seq + 1) % every:
+                if offer is not None and (not (event.seq + 1) % every or event.seq == last):
                     offer(event.seq, event.t, state)
         if projection is not None:
             deliveries = projection.deliveries

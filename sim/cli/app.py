@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from typer._coercion import RuntimeParam, build_runtime_param
 from typer.core import TyperArgument, TyperOption
 
 from sim.errors import IntelsimError
@@ -119,6 +121,8 @@ AsOption = Annotated[
 
 def _version(asked: bool) -> None:
     if asked:
+        from importlib import metadata  # ~15 ms to import: only --version reads it
+
         out_console.print(f"intelsim {metadata.version('intelsim')}", highlight=False)
         raise typer.Exit(0)
 
@@ -152,8 +156,19 @@ def fail(message: str, code: int = 2) -> None:
 def main() -> None:
     """Entry point: run the app; bad input becomes one clear message, never a traceback."""
     configure_logging()
+    without_pydantic_plugins()
     install()  # SIGINT and SIGTERM stop the command cleanly, keeping what it finished
     _leave(dispatch())
+
+
+def without_pydantic_plugins() -> None:
+    """Build the scenario models without looking for Pydantic plugins (intelsim uses none).
+
+    Pydantic looks for plugins when it builds its first model, reading the entry points
+    of every installed package (`python -X importtime -m sim ...`). Its documented switch,
+    PYDANTIC_DISABLE_PLUGINS, skips that; a value the user set is left as it is.
+    """
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 
 def dispatch(argv: Sequence[str] | None = None) -> int:
@@ -163,8 +178,9 @@ def dispatch(argv: Sequence[str] | None = None) -> int:
     128 + N stopped by signal N (130 Ctrl-C, 143 SIGTERM), saying what was kept;
     70 a bug in intelsim (the traceback with INTELSIM_DEBUG=1).
     """
+    args = sys.argv[1:] if argv is None else list(argv)
     try:
-        _command()(args=None if argv is None else list(argv), prog_name="intelsim")
+        _command(_named(args))(args=args, prog_name="intelsim")
         return 0  # Typer handles usage errors and --help itself, then exits
     except SystemExit as exc:
         stop = _interruption(exc)
@@ -195,10 +211,107 @@ def dispatch(argv: Sequence[str] | None = None) -> int:
         return 70
 
 
+def _named(args: Sequence[str]) -> str | None:
+    """The command a command line names first, if it names one (`replay` in `replay RUN`);
+    "--version" for a line that asks only that (it needs no command at all)."""
+    if list(args) == ["--version"]:
+        return "--version"
+    if args and args[0] in _command_names():
+        return args[0]
+    return None
+
+
 @cache
-def _command() -> Callable[..., Any]:
-    """The app as a click command, built once (Typer rebuilds it on every call: ~40 ms)."""
-    return in_words(typer.main.get_command(app))
+def _command_names() -> frozenset[str]:
+    """The names of the registered commands, as typed on the command line."""
+    return frozenset(
+        info.name or typer.main.get_command_name(info.callback.__name__)
+        for info in app.registered_commands
+        if info.callback is not None
+    )
+
+
+@cache
+def _command(name: str | None = None) -> Callable[..., Any]:
+    """The app as a click command, built once (Typer rebuilds it on every call).
+
+    Given the command a line names, the group holds that command alone: building all
+    twenty took ~15 ms of every command's start-up, and a subcommand's parsing, help and
+    errors never look at its siblings; `intelsim --version` alone needs none of them.
+    Anything else (`--help`, a name that is no command) gets the whole group, so lists and
+    suggestions stay complete.
+    """
+    if name is None:
+        return in_words(typer.main.get_command(app))
+    one = copy.copy(app)
+    one.registered_commands = [
+        info
+        for info in app.registered_commands
+        if info.callback is not None
+        and (info.name or typer.main.get_command_name(info.callback.__name__)) == name
+    ]
+    return in_words(typer.main.get_command(one))
+
+
+@dataclass(frozen=True)
+class _PlainValue(RuntimeParam):
+    """A parameter's value converted without Pydantic, falling back to Typer on any doubt.
+
+    Typer converts every value with a Pydantic TypeAdapter built on first use: importing
+    and building them cost a reading command ~40 ms before it did anything. A text value
+    is already the str it becomes, a flag's value already the bool, and a `parser=`
+    option calls its parser (pure: a value it refuses is parsed again by Typer); any
+    other type, and any value that fails, goes through Typer's own conversion, so results
+    and error messages are Typer's (tests/test_cli_startup.py holds the two together).
+    """
+
+    convert: Any  # Callable[[Any], Any]; a dataclass field of callable type reads as a method
+
+    def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+        try:
+            return self.convert(value)
+        except Exception:
+            return typer_runtime_param(param)._coerce_value(value, param=param, ctx=ctx)
+
+
+def _as_text(value: Any) -> str:
+    if type(value) is not str:  # bytes, numbers: Typer's rules
+        raise TypeError(value)
+    return value
+
+
+def _as_flag(value: Any) -> bool:
+    if type(value) is not bool:  # "yes", "0", …: Typer's rules
+        raise TypeError(value)
+    return value
+
+
+def plain_runtime_param(param: Any) -> RuntimeParam | None:
+    """The Pydantic-free conversion of a parameter's value, or None when Typer's is needed."""
+    desc = param.type_descriptor
+    info = desc.parameter_info
+    if desc.file_annotation is not None or desc.is_list or desc.is_tuple:
+        return None
+    if info.parser is not None:
+        convert = info.parser
+    elif desc.annotation is str:
+        convert = _as_text
+    elif desc.annotation is bool:
+        convert = _as_flag
+    else:
+        return None
+    return _PlainValue(parameter_info=info, annotation=desc.annotation, convert=convert)
+
+
+def typer_runtime_param(param: Any) -> RuntimeParam:
+    """Typer's own conversion of a parameter's value (a Pydantic TypeAdapter)."""
+    return build_runtime_param(param.type_descriptor)
+
+
+def _runtime_param(param: Any) -> RuntimeParam:
+    if param._runtime_param is None:
+        param._runtime_param = plain_runtime_param(param) or typer_runtime_param(param)
+    return param._runtime_param
 
 
 class _ArgumentInWords(TyperArgument):
@@ -206,6 +319,9 @@ class _ArgumentInWords(TyperArgument):
 
     def display_type_rich(self, ctx: Any) -> str | None:
         return None
+
+    def get_runtime_param(self) -> RuntimeParam:
+        return _runtime_param(self)
 
     def _get_number_range_help_str(self) -> str | None:
         return None
@@ -218,6 +334,9 @@ class _OptionInWords(TyperOption):
 
     def display_type_rich(self, ctx: Any) -> str | None:
         return "" if self.is_flag or self.metavar is None else self.metavar
+
+    def get_runtime_param(self) -> RuntimeParam:
+        return _runtime_param(self)
 
     def _get_number_range_help_str(self) -> str | None:
         return None

@@ -45,10 +45,9 @@ def timeline_cmd(
     source = open_run(resolve_run(run, out))
     limit = None if until is None else parse_when(until, source.scenario)
     reading = source.reading()
-    events = reading.events(until_t=limit)
     try:
         show_timeline(
-            source.scenario, events, out_console, as_node=as_node, until=limit, plain=plain
+            source.scenario, reading, out_console, as_node=as_node, until=limit, plain=plain
         )
     except BrokenPipeError:  # `intelsim timeline RUN | head`: the reader has all it wanted
         reader_left()

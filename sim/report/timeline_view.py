@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+import os
 from collections.abc import Iterable
 from typing import IO
 
@@ -9,8 +11,10 @@ from rich.console import Console
 from rich.text import Text
 
 from sim.analysis.timeline import Line, timeline, timeline_text
+from sim.analysis.timeline_apart import text_apart
 from sim.events import Event
 from sim.scenario.models import Scenario
+from sim.store.reading import LogReading
 
 STYLES: dict[str, str] = {
     "truth": "dim",
@@ -40,7 +44,7 @@ def styled(line: Line) -> Text:
 
 def show_timeline(
     scenario: Scenario,
-    events: Iterable[Event],
+    events: Iterable[Event] | LogReading,
     console: Console,
     *,
     as_node: str | None = None,
@@ -50,11 +54,21 @@ def show_timeline(
     """Tell a run's events on `console` as they come (streaming); how many lines were told.
 
     Colours only on a terminal; to a file or a pipe the lines are plain text, written
-    a block at a time (rich's per-line rendering would cost more than the rest).
+    a block at a time (rich's per-line rendering would cost more than the rest), and
+    the events of a reading of a big log told on two cores
+    (:mod:`sim.analysis.timeline_apart`).
     """
     if plain or not console.is_terminal:
-        blocks = timeline_text(scenario, events, as_node=as_node, until=until)
-        return _write_plain(blocks, console.file)
+        if isinstance(events, LogReading):
+            blocks = text_apart(scenario, events, as_node=as_node, until=until)
+        else:
+            blocks = timeline_text(scenario, events, as_node=as_node, until=until)
+        try:
+            return _write_plain(blocks, console.file)
+        finally:
+            blocks.close()  # a reader that left (`| head`) leaves no child behind
+    if isinstance(events, LogReading):
+        events = events.events(until_t=until)
     return _print_styled(timeline(scenario, events, as_node=as_node, until=until), console)
 
 
@@ -67,11 +81,35 @@ def _print_styled(lines: Iterable[Line], console: Console) -> int:
     return count
 
 
-def _write_plain(blocks: Iterable[str], out: IO[str]) -> int:
-    """Write text as it comes (lines, or blocks of lines), flushed: how many lines."""
+def _write_plain(blocks: Iterable[str | bytes], out: IO[str]) -> int:
+    """Write text as it comes (lines, or blocks of lines; bytes are UTF-8 text), flushed:
+    how many lines."""
     count = 0
+    raw = _utf8_buffer(out)
     for block in blocks:
+        if isinstance(block, bytes):
+            if raw is None:
+                out.write(block.decode())
+            else:  # the same bytes as writing the text would make, without making it
+                out.flush()
+                raw.write(block)
+                raw.flush()
+            count += block.count(b"\n")
+            continue
         out.write(block)
         out.flush()  # a reader downstream sees the story as it is told
         count += block.count("\n")
     return count
+
+
+def _utf8_buffer(out: IO[str]) -> IO[bytes] | None:
+    """The binary stream under `out`, if `out` writes text to it as UTF-8 unchanged."""
+    buffer = getattr(out, "buffer", None)
+    encoding = getattr(out, "encoding", None)
+    if buffer is None or not isinstance(encoding, str):
+        return None
+    try:
+        utf8 = codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        return None
+    return buffer if utf8 and os.linesep == "\n" else None  # (no newline to translate)

@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from sim.errors import IntelsimError, suggest
@@ -265,6 +264,8 @@ def _set_in_union(node: Any, segs: list[str], value: Any, shape: Shape, trail: l
 
 def parse_yaml_value(text: str, what: str) -> Any:
     """One YAML scalar or flow value (``8``, ``2h``, ``false``, ``[NATO, KOR]``)."""
+    import yaml  # here: a log's readers apply paths but never parse values (~7 ms)
+
     try:
         return read_yaml(text)
     except yaml.YAMLError as exc:

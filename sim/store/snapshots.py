@@ -2,10 +2,14 @@
 
 `intelsim verify`, which folds the whole log anyway, leaves ``snapshots/`` in the run
 directory: one file per snapshot (the state after event ``seq``, pickled) and
-``index.json``. Each record of the index holds the snapshot's seq and time, the byte
-offset of the next line, the hash of line ``seq``, the SHA-256 of the payload, a
-fingerprint of intelsim's source files (the state's classes among them), and a hash
-chaining it to the record before: ``sha256(previous + seq + t + line hash + payload hash)``.
+``index.json``. A small state gets one every EVERY events and one before RunEnded, so a
+replay at any t folds at most EVERY events; a large one, which grows with the run, only
+MAX_SNAPSHOTS, spread over the log, so that verify's cost per event stays flat.
+
+Each record of the index holds the snapshot's seq and time, the byte offset of the next
+line, the hash of line ``seq``, the SHA-256 of the payload, a fingerprint of intelsim's
+source files (the state's classes among them), and a hash chaining it to the record
+before: ``sha256(previous + seq + t + line hash + payload hash)``.
 
 A reader uses a snapshot only if all of it holds: the record chain, the payload's
 hash, the fingerprint of today's code (a snapshot of an older state layout is ignored,
@@ -35,11 +39,15 @@ from sim.store.reading import Resume
 
 SNAPSHOT_DIR = "snapshots"
 INDEX = "index.json"
-EVERY = 25_000  # events between snapshots: a replay folds at most this many
-MAX_SNAPSHOTS = 2  # past EVERY * 2 events, snapshots spread out: each pickles the whole
-# state, which grows with the run, so only a bounded count keeps verify's cost per event
-# flat (16 gave 0.41x events/s at 8x the baseline's horizon); a replay then folds at most
-# half the log, at ~0.8 M events/s
+EVERY = 25_000  # events between the points where a snapshot may be taken
+MAX_SNAPSHOTS = 2  # of a large state: at every MAX_SNAPSHOTS-th of the log (on a point),
+# whatever they weigh. Each pickles the whole state, which grows with the run (the
+# baseline's by ~32 bytes an event), so one at every point would cost verify the square
+# of a long run; these few keep its cost per event flat (16 gave 0.41x events/s at 8x
+# the baseline's horizon), and a replay then folds at most half the log
+BYTES_PER_EVENT = 2  # what the other points' snapshots may weigh, in all, per event
+# folded: a small state (queue-50k's is 3 KB) gets one at every point and one before
+# RunEnded, so a replay at any t folds at most EVERY events; a large one gets none more
 _ALLOWED = {
     ("collections", "deque"),
     ("builtins", "set"),
@@ -102,21 +110,34 @@ class Snapshot:
 
 
 class SnapshotWriter:
-    """Takes a snapshot of the state after every `every`-th event; written on :meth:`finish`."""
+    """Snapshots of the state after every `every`-th event and the one before RunEnded,
+    as many as their weight allows (see MAX_SNAPSHOTS); written on :meth:`finish`."""
 
     def __init__(self, run_dir: Path, every: int | None = None, events: int = 0) -> None:
         self.dir = Path(run_dir) / SNAPSHOT_DIR
         self.tmp = Path(run_dir) / f".{SNAPSHOT_DIR}.{os.getpid()}.tmp"
-        # a state grows with the run: a snapshot every EVERY events would cost a long
-        # run's square; at most MAX_SNAPSHOTS of a log of `events` keeps verify linear
-        self.every = every or max(EVERY, -(-events // MAX_SNAPSHOTS))
+        self.every = every or EVERY
+        # on a point, so that one check per event finds both kinds
+        self.spread = self.every * max(1, -(-events // (MAX_SNAPSHOTS * self.every)))
+        # the state before RunEnded: `replay` at the end (its default) then reads one line
+        self.last = events - 2 if events >= 2 else -1
         self.taken: list[tuple[int, float, str, str]] = []  # seq, t, payload sha256, fingerprint
+        self.weight = 0  # bytes of the payloads taken
+        self.latest = (0, 1)  # bytes of the last one, and the count of events it holds
         self.failed = False
 
     def offer(self, seq: int, t: float, state: Any) -> None:
-        """Called after each event is folded: keep the state if this seq is due."""
+        """Called with the state after each seq that is due (after every `every`-th event,
+        and `last`, the one before RunEnded): keep it if it is spread's or the budget
+        allows."""
         # after RunEnded there is nothing left to read: a resume there would read no line
-        if (seq + 1) % self.every or self.failed or getattr(state, "ended", False):
+        if self.failed or getattr(state, "ended", False):
+            return
+        # a state grows at most in step with its events: expect the last payload's bytes
+        # per event, and skip unpickled what would break the budget (pickling is the cost)
+        size, held = self.latest
+        budget = BYTES_PER_EVENT * (seq + 1)
+        if (seq + 1) % self.spread and self.weight + size * (seq + 1) // held > budget:
             return
         try:
             data = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
@@ -126,6 +147,8 @@ class SnapshotWriter:
         except (OSError, pickle.PicklingError, pickle.UnpicklingError, TypeError, AttributeError):
             self.failed = True  # a read-only run directory or an unpicklable state: no snapshots
             return
+        self.weight += len(data)
+        self.latest = (len(data), seq + 1)
         self.taken.append((seq, t, hashlib.sha256(data).hexdigest(), fingerprint))
 
     def finish(self, lines: dict[int, tuple[int, bytes]], *, keep: bool = True) -> int:

@@ -224,40 +224,32 @@ def test_a_small_unsealed_log_cut_anywhere(teaching: Run, joins: list[int]) -> N
             same_reading(joined, reading)
 
 
-def test_a_child_that_fails_leaves_the_rest_to_this_process(
-    baseline: Run, monkeypatch: pytest.MonkeyPatch, joins: list[int]
+def _failing(*args: Any) -> None:
+    raise RuntimeError("a child that fails")
+
+
+def _no_room() -> None:
+    raise OSError(28, "No space left on device")
+
+
+@pytest.mark.parametrize(
+    "where,name,stand_in",
+    [
+        (timeline_apart, "_tell_rest", _failing),  # a child that fails
+        (timeline_apart.tempfile, "TemporaryFile", _no_room),  # no room for its text
+        (timeline_apart, "spare_core", lambda: False),  # no core to spare
+    ],
+    ids=["a failing child", "no room for its text", "no core to spare"],
+)
+def test_without_a_child_this_process_tells_it_all(
+    baseline: Run,
+    monkeypatch: pytest.MonkeyPatch,
+    joins: list[int],
+    where: Any,
+    name: str,
+    stand_in: Any,
 ) -> None:
-    def failing(*args: Any) -> None:
-        raise RuntimeError("a child that fails")
-
-    monkeypatch.setattr(timeline_apart, "_tell_rest", failing)
-    text, reading = serial(baseline.dir, baseline.manifest, baseline.scenario, None)
-    told, joined, split = apart(
-        baseline.dir, baseline.manifest, baseline.scenario, None, 0.5, joins
-    )
-    assert not split and told == text
-    same_reading(joined, reading)
-
-
-def test_no_room_for_the_childs_text_tells_alone(
-    baseline: Run, monkeypatch: pytest.MonkeyPatch, joins: list[int]
-) -> None:
-    def no_room() -> None:
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(timeline_apart.tempfile, "TemporaryFile", no_room)
-    text, reading = serial(baseline.dir, baseline.manifest, baseline.scenario, None)
-    told, joined, split = apart(
-        baseline.dir, baseline.manifest, baseline.scenario, None, 0.5, joins
-    )
-    assert not split and told == text
-    same_reading(joined, reading)
-
-
-def test_no_core_to_spare_tells_alone(
-    baseline: Run, monkeypatch: pytest.MonkeyPatch, joins: list[int]
-) -> None:
-    monkeypatch.setattr(timeline_apart, "spare_core", lambda: False)
+    monkeypatch.setattr(where, name, stand_in)
     text, reading = serial(baseline.dir, baseline.manifest, baseline.scenario, None)
     told, joined, split = apart(
         baseline.dir, baseline.manifest, baseline.scenario, None, 0.5, joins

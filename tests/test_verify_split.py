@@ -11,6 +11,7 @@ import pytest
 
 import sim.analysis.verify as verify_module
 from sim.store.chain import GENESIS, check_span
+from sim.store.reading import whole_lines
 from sim.store.verify import _chain_joined, chain_rest
 from tests.test_chain_batches import _corrupt, _lines, _one_by_one, _write
 from tests.test_verify_apart import _forge_link, _run, _seen, alone_and_apart
@@ -34,13 +35,14 @@ def test_the_chain_in_two_parts_is_the_chain_of_the_whole(tmp_path: Path, seed: 
         lines = _corrupt(lines, rng)
     log = _write(tmp_path / "events.jsonl", lines)
     bad = _first_bad(lines)
-    whole = check_span(log, 0, None, GENESIS)
+    whole = check_span(whole_lines(log), GENESIS)
     assert whole[1] == bad
     assert whole[0] == (len(lines) if bad is None else bad)
     data = log.read_bytes()
     starts = [0, *(i + 1 for i, byte in enumerate(data) if byte == 10)]
     for seam in {starts[0], starts[-1], *rng.sample(starts, 5)}:
-        head, head_bad, head_last = check_span(log, 0, seam, GENESIS)  # (the reading's part)
+        # (the reading's part)
+        head, head_bad, head_last = check_span(whole_lines(log, 0, seam), GENESIS)
         if head_bad is not None:
             assert head_bad == bad
             continue

@@ -9,11 +9,10 @@ verification to the encoder's formatting).
 
 from __future__ import annotations
 
-import os
+from collections.abc import Iterable
 from hashlib import sha256
 from itertools import chain, repeat
 from operator import add, itemgetter, methodcaller
-from os import PathLike
 
 GENESIS: bytes = b"0" * 64
 """The "previous hash" of the first line (seq 0)."""
@@ -91,45 +90,26 @@ def chain_holds(lines: list[bytes], prev: bytes) -> bool:
     return HASH_HEAD + hashes + HASH_TAIL == b"".join(map(_SUFFIX, lines))
 
 
-SPAN_CHUNK = 1 << 20
-
-
-def check_span(
-    path: str | PathLike[str], offset: int, end: int | None, prev: bytes
-) -> tuple[int, int | None, bytes]:
-    """The hash chain of the whole lines of a file from byte `offset` (a line start) to
-    `end` (a line end, or None: the end of the file), the first chained from `prev`.
+def check_span(batches: Iterable[list[bytes]], prev: bytes) -> tuple[int, int | None, bytes]:
+    """The hash chain of batches of whole lines (as :func:`sim.store.reading.whole_lines`
+    gives a span of a file), the first chained from `prev`.
 
     (lines checked, the index among them of the first whose frame or hash does not hold,
-    or None, the hash of the last line that held). What :func:`chain_holds` says of them
-    all, in batches; a batch that fails is checked line by line to say which line. A last
-    line without its newline is not counted (the reading says the log was cut off).
-    A span checked this way joins the span before it: each line's predecessor hash is
-    the one the line before it carries, so the chain of a file is the chain of its parts
-    (`verify` checks the parts in two processes).
+    or None, the hash of the last line that held). What :func:`chain_holds` says of each
+    batch; a batch that fails is checked line by line to say which line. A span checked
+    this way joins the span before it: each line's predecessor hash is the one the line
+    before it carries, so the chain of a file is the chain of its parts (`verify` checks
+    the parts in two processes).
     """
-    count, rest = 0, b""
-    with open(path, "rb") as f:
-        left = (os.fstat(f.fileno()).st_size if end is None else end) - f.seek(offset)
-        while left > 0:
-            chunk = f.read(min(SPAN_CHUNK, left))
-            if not chunk:
-                break
-            left -= len(chunk)
-            data = rest + chunk if rest else chunk
-            cut = data.rfind(b"\n")
-            if cut < 0:
-                rest = data
-                continue
-            rest = data[cut + 1 :]
-            lines = data[:cut].split(b"\n")
-            if chain_holds(lines, prev):
-                count += len(lines)
-                prev = _DIGEST(lines[-1])
-                continue
-            for line in lines:  # which line: the first that does not hold alone
-                if not chain_holds([line], prev):
-                    return count, count, prev
-                count += 1
-                prev = _DIGEST(line)
+    count = 0
+    for lines in batches:
+        if chain_holds(lines, prev):
+            count += len(lines)
+            prev = _DIGEST(lines[-1])
+            continue
+        for line in lines:  # which line: the first that does not hold alone
+            if not chain_holds([line], prev):
+                return count, count, prev
+            count += 1
+            prev = _DIGEST(line)
     return count, None, prev

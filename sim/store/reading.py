@@ -103,6 +103,15 @@ def raw_lines(f: BinaryIO, offset: int = 0, end: int | None = None) -> Iterator[
         yield [rest, PARTIAL]
 
 
+def whole_lines(path: Path, offset: int = 0, end: int | None = None) -> Iterator[list[bytes]]:
+    """Batches of the whole lines of the file at `path` from `offset` to `end` (line
+    starts; None: the end of the file), without a last line cut off before its newline."""
+    with open(path, "rb") as f:
+        for batch in raw_lines(f, offset, end):
+            if batch[-1] is not PARTIAL:
+                yield batch
+
+
 @dataclass(frozen=True, slots=True)
 class _Batch:
     """Lines to read: chained one by one, or vouched for by the seal (all, or those selected)."""

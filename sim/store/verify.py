@@ -13,7 +13,7 @@ from sim.store.chain import GENESIS, check_span, next_hash, split_line
 from sim.store.chaincheck import check_chain
 from sim.store.forked import Forked, fork
 from sim.store.reader import iter_lines
-from sim.store.reading import LogReading, Resume
+from sim.store.reading import LogReading, Resume, whole_lines
 
 Check = Callable[[Event], "str | list[str] | None"]
 """An extra per-event check: returns a sentence describing the fault (or several), or None."""
@@ -245,7 +245,7 @@ def chain_rest(path: Path, offset: int) -> tuple[int, int | None, bytes, bytes]:
         with open(path, "rb") as f:
             f.seek(max(0, offset - 67))
             prev = f.read(67)[:64]  # ...,"hash":"<64 hex>"}\n: the hash of the line before
-    count, bad, last = check_span(path, offset, None, prev)
+    count, bad, last = check_span(whole_lines(path, offset), prev)
     return count, bad, prev, last
 
 

@@ -189,6 +189,7 @@ def test_no_snapshot_after_the_run_ended(
     assert verdict.ok
     (record,) = _index(copy)["snapshots"]  # only the one before RunEnded
     assert record[0] == count - 2
+    assert "1 snapshot of the state left for replay" in verdict.notes
     source = open_run(copy)
     events = list(read_events(copy / "events.jsonl"))
     assert replay_at(source, None).state == replay_events(source.scenario, events)

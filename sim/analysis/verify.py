@@ -250,7 +250,8 @@ def _keep_snapshots(
     seqs = [seq for seq, *_ in writer.taken]
     written = writer.finish(line_ends(run_dir / EVENTS_FILE, seqs))
     if written:
-        verdict.notes.append(f"{written} snapshots of the state left for replay")
+        kind = "snapshot" if written == 1 else "snapshots"
+        verdict.notes.append(f"{written} {kind} of the state left for replay")
 
 
 def log_complete(manifest: dict[str, Any]) -> bool:

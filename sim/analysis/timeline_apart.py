@@ -54,7 +54,8 @@ class Seam(NamedTuple):
 
 
 class Rest(NamedTuple):
-    """What the child's reading of the log from the seam found (see :class:`_Resumed`)."""
+    """What the child's reading of the log from the seam to its end found (as a part: the
+    end of the run is left to the reading it joins; see :func:`_tell_rest`)."""
 
     fault: Fault | None
     read: int  # events read and found good
@@ -206,14 +207,6 @@ def _spilled(spill: IO[bytes]) -> Iterator[bytes]:
         yield chunk
 
 
-class _Resumed(LogReading):
-    """The child's reading: every check of one reading but the end of the run's, which the
-    reading it joins makes (:func:`_join`)."""
-
-    def _check_end(self) -> None:
-        pass
-
-
 def _tell_rest(
     scenario: Scenario, as_node: str | None, reading: LogReading, seam: Seam, fd: int, block: int
 ) -> Rest | None:
@@ -235,8 +228,11 @@ def _tell_rest(
     line, event = last
     if type(event) is ev.RunEnded or event.seq != seam.seq - 1:
         return None
-    resumed = _Resumed(reading.path, reading.manifest)
-    events = resumed.events(resume=Resume(seam.offset, seam.seq, line[-66:-2], event.t))
+    resumed = LogReading(reading.path, reading.manifest)
+    # to the end of the file, but as a part: the end of the run is checked by the reading
+    # this one joins (:func:`_join`)
+    resume = Resume(seam.offset, seam.seq, line[-66:-2], event.t)
+    events = resumed.events(resume=resume, end=os.path.getsize(reading.path))
     with open(fd, "w", encoding="utf-8", newline="", closefd=False) as out:
         for text in told_text(told_by, events, as_node=as_node, block=block):
             out.write(text)

@@ -8,8 +8,8 @@ process tells the lines before it, as :func:`~sim.analysis.timeline.timeline_tex
 while a forked child first *hears* them (:meth:`~sim.analysis.timeline.Narrator.remember`:
 what telling them would remember, without the sentences: about a third of what reading
 and telling them costs) and then tells the lines from the seam on into a temporary file,
-which this process writes out after its own lines. Only when a core is idle
-(:func:`spare_core`): hearing is work a single process would not do.
+which this process writes out after its own lines. Only when a core is idle this moment
+(:func:`sim.store.forked.spare_core`): hearing is work a single process would not do.
 
 Each part is checked as a whole reading checks it: this process reads its lines with the
 run's :class:`~sim.store.reading.LogReading`; the child resumes a reading at the seam
@@ -36,8 +36,7 @@ import msgspec
 from sim import events as ev
 from sim.analysis.timeline import Narrator, heard_decoder, teller, told_text
 from sim.scenario.models import Scenario
-from sim.store.forked import Forked, fork
-from sim.store.forked import spare_core as forked_spare_core
+from sim.store.forked import Forked, fork, spare_core
 from sim.store.reading import Fault, LogReading, Resume
 
 APART_BYTES = 8 << 20  # a smaller log is told here alone: a fork costs more than it saves
@@ -156,24 +155,6 @@ def _seam(reading: LogReading, apart_bytes: int, share: float) -> Seam | None:
     except OSError:
         return None
     return Seam(offset, lines) if lines > 0 else None
-
-
-def spare_core() -> bool:
-    """Whether another core is idle now: fewer tasks are running this moment (this one
-    among them, from ``/proc/loadavg``) than this process may use cores.
-
-    The child hears again what this process tells (a fifth of the work more): on a
-    machine whose cores are all busy it only adds to what everyone waits for. Asked of
-    this moment, not of the last minute's load average (:func:`sim.store.forked.spare_core`,
-    where /proc is not), which still counts work that ended a second ago.
-    """
-    try:
-        cores = len(os.sched_getaffinity(0))
-        with open("/proc/loadavg", "rb") as f:
-            running = int(f.read().split()[3].split(b"/")[0])
-    except (AttributeError, OSError, ValueError, IndexError):
-        return forked_spare_core()
-    return cores >= 2 and running < cores
 
 
 def _rest(child: Forked | None, reading: LogReading) -> Rest | None:

@@ -34,10 +34,10 @@ from typing import IO, NamedTuple, cast
 import msgspec
 
 from sim import events as ev
-from sim.analysis.timeline import Narrator, heard_decoder, teller, told_text
+from sim.analysis.timeline import Narrator, Teller, heard_decoder, teller, told_text
 from sim.scenario.models import Scenario
 from sim.store.forked import Forked, fork, spare_core
-from sim.store.reading import Fault, LogReading, Resume
+from sim.store.reading import LogReading, Resume
 
 APART_BYTES = 8 << 20  # a smaller log is told here alone: a fork costs more than it saves
 SHARE = 0.61  # of the log told here: the child hears this much, then tells the rest; the
@@ -53,16 +53,11 @@ class Seam(NamedTuple):
 
 
 class Rest(NamedTuple):
-    """What the child's reading of the log from the seam to its end found (as a part: the
-    end of the run is left to the reading it joins; see :func:`_tell_rest`)."""
+    """The child's reading of the log from the seam to its end, as a part (the end of the
+    run is left to the reading it joins: see :func:`_tell_rest`), and where it resumed."""
 
-    fault: Fault | None
-    read: int  # events read and found good
-    last: ev.Event | None
-    last_hash: bytes
-    tail_undecoded: bool
-    partial: bool
-    unsealed: list[int]
+    at: Resume
+    reading: LogReading
 
 
 def text_apart(
@@ -106,8 +101,10 @@ def text_apart(
                 yield from told_text(told_by, events, as_node=as_node, block=block)
                 return
             events.close()  # (its reading is left at the seam, to be joined below)
-            _join(reading, seam, rest)
-            yield from _spilled(spill)
+            if reading.join(rest.reading, rest.at):
+                yield from _spilled(spill)
+            else:  # the child read other lines before the seam (the file changed): on here
+                yield from _told_on(told_by, reading, seam, as_node, block)
         finally:
             if child is not None:
                 child.close()
@@ -159,26 +156,24 @@ def _seam(reading: LogReading, apart_bytes: int, share: float) -> Seam | None:
 
 def _rest(child: Forked | None, reading: LogReading) -> Rest | None:
     """The child's findings, if it told the rest as one reading would go on; else None."""
-    if child is None or reading.fault is not None or reading._unsealed:
+    if child is None or not reading.clean():
         return None  # (blocks that did not match the seal: one reading chains on)
     got = child.result()
     return got if isinstance(got, Rest) else None
 
 
-def _join(reading: LogReading, seam: Seam, rest: Rest) -> None:
-    """Leave `reading` (stopped after the line before the seam) as if it had read on to
-    where the child's reading ended, and check the end of the run as it would."""
-    reading.count = seam.seq + rest.read
-    if rest.last is not None:
-        reading.last = rest.last
-    reading.last_hash = rest.last_hash
-    reading.tail_undecoded = rest.tail_undecoded
-    reading.partial = rest.partial
-    reading._unsealed.extend(rest.unsealed)
-    if rest.fault is not None:
-        reading.fault = rest.fault
-    else:
-        reading._check_end()
+def _told_on(
+    told_by: Teller, reading: LogReading, seam: Seam, as_node: str | None, block: int
+) -> Iterator[str]:
+    """The lines from the seam told here, read by a reading resumed where `reading` (clean,
+    stopped at the seam) stopped and joined to it."""
+    last = reading.last
+    assert last is not None  # (the lines before the seam were read)
+    at = Resume(seam.offset, reading.count, reading.last_hash, last.t)
+    rest = LogReading(reading.path, reading.manifest)
+    events = rest.events(resume=at, end=os.path.getsize(reading.path))
+    yield from told_text(told_by, events, as_node=as_node, block=block)
+    reading.join(rest, at)
 
 
 def _spilled(spill: IO[bytes]) -> Iterator[bytes]:
@@ -211,21 +206,13 @@ def _tell_rest(
         return None
     resumed = LogReading(reading.path, reading.manifest)
     # to the end of the file, but as a part: the end of the run is checked by the reading
-    # this one joins (:func:`_join`)
+    # this one joins (:meth:`~sim.store.reading.LogReading.join`)
     resume = Resume(seam.offset, seam.seq, line[-66:-2], event.t)
     events = resumed.events(resume=resume, end=os.path.getsize(reading.path))
     with open(fd, "w", encoding="utf-8", newline="", closefd=False) as out:
         for text in told_text(told_by, events, as_node=as_node, block=block):
             out.write(text)
-    return Rest(
-        resumed.fault,
-        resumed.count,
-        resumed.last,
-        resumed.last_hash,
-        resumed.tail_undecoded,
-        resumed.partial,
-        list(resumed._unsealed),
-    )
+    return Rest(resume, resumed)
 
 
 def _hear_up_to(narrator: Narrator, f: IO[bytes], seam: Seam) -> tuple[bytes, ev.Event] | None:

@@ -288,7 +288,7 @@ def _resumed_elsewhere(*args: Any) -> Any:
     last (as if the file changed between the two readings)."""
     rest = TELL_REST(*args)
     assert rest is not None
-    return timeline_apart.Rest(dataclasses.replace(rest.at, prev_hash=b"0" * 64), rest.reading)
+    return rest._replace(at=dataclasses.replace(rest.at, prev_hash=b"0" * 64))
 
 
 def test_a_child_that_read_other_lines_is_not_joined(

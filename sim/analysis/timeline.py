@@ -667,14 +667,18 @@ Teller = tuple[Narrator, dict[type[ev.Event], Say], dict[type[ev.Event], Sees] |
 """A narrator, what it says per event type and what its node sees per type (None: all)."""
 
 
-def teller(scenario: Scenario, as_node: str | None) -> Teller:
-    """A narrator for one timeline, what it says per event type and, for `as_node`'s
-    timeline, what that node sees per type (None: everything)."""
+def teller(
+    scenario: Scenario, as_node: str | None, narrator_type: type[Narrator] | None = None
+) -> Teller:
+    """A narrator for one timeline (of `narrator_type`, a Narrator by default), what it
+    says per event type and, for `as_node`'s timeline, what that node sees per type
+    (None: everything)."""
+    make = Narrator if narrator_type is None else narrator_type
     if as_node is None:
-        narrator = Narrator(scenario)
+        narrator = make(scenario)
         return narrator, narrator.say, None
     check_node(scenario, as_node)
-    narrator = Narrator(scenario, reveal_truth=False)
+    narrator = make(scenario, reveal_truth=False)
     return narrator, narrator.for_a_node(), sees()
 
 

@@ -187,3 +187,26 @@ def test_the_child_knows_nothing_it_was_not_told_after_the_seam(teaching: Run) -
     assert "R1" not in narrator.indicators  # filed here without a shipment: none
     assert narrator.indicators.get("R1") is None
     assert not narrator.gaps.missed
+
+
+def test_books_begun_after_the_seam_hold_what_was_filed_there_and_no_more(
+    teaching: Run,
+) -> None:
+    """The first report and usage after the seam are far into the run's numbering: the
+    books say what was filed from there on, and that anything before is not known."""
+    narrator = PartNarrator(teaching.scenario)
+    names = ("c", "HUMINT", "B2", "KN-23", "Kharkiv", "UKR-HUR", "supports")
+    for n in (1000, 1001, 1003):
+        narrator.reports.file(f"R{n}", names, f"U{n + 500}")
+        narrator.usages.note(f"U{n + 500}", "KN-23", "Kharkiv", float(n))
+    for report, known in (("R1000", True), ("R1001", True), ("R1002", False), ("R5", False)):
+        narrator.gaps.missed = False
+        filed = narrator.reports.get(report)
+        assert (filed is not None) is known and narrator.gaps.missed is not known, report
+        if filed is not None:
+            assert filed.usage == f"U{int(report[1:]) + 500}"
+    for usage, known in (("U1500", True), ("U1503", True), ("U1502", False), ("U7", False)):
+        for ask in (narrator.usages.get, narrator.usages.munition):
+            narrator.gaps.missed = False
+            assert (ask(usage) is not None) is known and narrator.gaps.missed is not known
+    assert narrator.usages.get("U1503") == ("KN-23", "Kharkiv", 1003.0)

@@ -95,8 +95,21 @@ class _Gaps:
         self.missed = False
 
 
+def _engine_slot(item: str, prefix: str) -> int | None:
+    """``R17`` -> 16: the slot of an engine id in a book (as the ledger numbers them)."""
+    digits = item[1:]
+    if item[:1] == prefix and digits.isdigit() and digits.isascii() and digits[:1] != "0":
+        return int(digits) - 1
+    return None
+
+
 class _Reports(ReportBook):
-    """The reports filed after the seam; asked for another, notes a gap."""
+    """The reports filed after the seam; asked for another, notes a gap.
+
+    The first report it files is numbered where the run has got to: the slots before it
+    are made empty at once (8 bytes each, as the parent's book holds them), so that the
+    reports after it are filed as the next ones, as in the parent's book.
+    """
 
     def __init__(self, gaps: _Gaps) -> None:
         super().__init__()
@@ -105,6 +118,10 @@ class _Reports(ReportBook):
 
     def file(self, report: str, names: tuple[str, ...], usage: str | None) -> int:
         self.last = report
+        if not self._usage and (slot := _engine_slot(report, "R")):
+            self._kind.extend(array("I", bytes(4 * slot)))
+            self._usage.extend(array("i", [-3]) * slot)  # -3: no such report
+            self._next = report
         return super().file(report, names, usage)
 
     def get(self, report: str) -> Filed | None:
@@ -115,20 +132,37 @@ class _Reports(ReportBook):
 
 
 class _Usages(UsageBook):
-    """The usages after the seam; asked for another, notes a gap."""
+    """The usages after the seam; asked for another, notes a gap.
+
+    As :class:`_Reports`, the slots before the first usage it notes are made at once
+    (each asked for is a gap).
+    """
 
     def __init__(self, gaps: _Gaps) -> None:
         super().__init__()
         self.gaps = gaps
+        self.below = 0  # the slots before this one are not usages after the seam
+
+    def note(self, usage: str, munition: str, sector: str, t: float) -> None:
+        if not self._t and self._next == "U1" and (slot := _engine_slot(usage, "U")):
+            self._pair.extend(array("I", bytes(4 * slot)))
+            self._t.extend(array("d", [float("nan")]) * slot)
+            self._next = usage
+            self.below = slot
+        super().note(usage, munition, sector, t)
+
+    def _before(self, usage: str) -> bool:
+        slot = _engine_slot(usage, "U") if self.below else None
+        return slot is not None and slot < self.below
 
     def get(self, usage: str) -> Used | None:
-        used = super().get(usage)
+        used = None if self._before(usage) else super().get(usage)
         if used is None:
             self.gaps.missed = True
         return used
 
     def munition(self, usage: str) -> str | None:
-        used = super().munition(usage)
+        used = None if self._before(usage) else super().munition(usage)
         if used is None:
             self.gaps.missed = True
         return used

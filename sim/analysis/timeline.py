@@ -645,7 +645,7 @@ def sees() -> dict[type[ev.Event], Sees]:
     return rules
 
 
-def _sees(rule: Sees, node: str, event: ev.Event) -> bool:
+def sees_by_rule(rule: Sees, node: str, event: ev.Event) -> bool:
     """Whether `node` sees `event`, by its type's rule from :func:`sees`."""
     if rule is True or rule is False:
         return rule
@@ -705,7 +705,7 @@ def timeline(
         text = say[cls](event)
         if text is None:
             continue
-        if seen is not None and not _sees(seen[cls], as_node, event):  # type: ignore[arg-type]
+        if seen is not None and not sees_by_rule(seen[cls], as_node, event):  # type: ignore[arg-type]
             continue
         yield Line(event.seq, t, when(t), KINDS[cls], text, cls.ground_truth)
 
@@ -755,7 +755,7 @@ def told_text(
         text = say[cls](event)
         if text is None:
             continue
-        if seen is not None:  # _sees, in line: a call per event would cost a tenth more
+        if seen is not None:  # sees_by_rule, in line: a call per event would cost a tenth more
             rule = seen[cls]
             if rule is not True and (
                 event.node != as_node  # type: ignore[attr-defined]

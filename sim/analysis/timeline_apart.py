@@ -50,8 +50,8 @@ from sim.analysis.timeline import (
     Say,
     Sees,
     Teller,
-    _sees,
     heard_decoder,
+    sees_by_rule,
     teller,
     told_text,
 )
@@ -533,7 +533,7 @@ def _holed(
             if event.seq >= reach:
                 raise _TooFar
             holes.append(event.seq)
-            if text is None or not _sees(rule, as_node, event):  # type: ignore[arg-type]
+            if text is None or not sees_by_rule(rule, as_node, event):  # type: ignore[arg-type]
                 shown.append(0)
                 return text
             shown.append(1)

@@ -98,6 +98,10 @@ class _Gaps:
         self.missed = False
 
 
+MADE_AT_ONCE = 1 << 26  # slots a book begun after the seam makes empty at once, at most
+# (a run of tens of millions of reports; an id past it is kept as the ledger keeps odd ids)
+
+
 def _engine_slot(item: str, prefix: str) -> int | None:
     """``R17`` -> 16: the slot of an engine id in a book (as the ledger numbers them)."""
     digits = item[1:]
@@ -121,7 +125,7 @@ class _Reports(ReportBook):
 
     def file(self, report: str, names: tuple[str, ...], usage: str | None) -> int:
         self.last = report
-        if not self._usage and (slot := _engine_slot(report, "R")):
+        if not self._usage and 0 < (slot := _engine_slot(report, "R") or 0) < MADE_AT_ONCE:
             self._kind.extend(array("I", bytes(4 * slot)))
             self._usage.extend(array("i", [-3]) * slot)  # -3: no such report
             self._next = report
@@ -147,7 +151,7 @@ class _Usages(UsageBook):
         self.below = 0  # the slots before this one are not usages after the seam
 
     def note(self, usage: str, munition: str, sector: str, t: float) -> None:
-        if not self._t and self._next == "U1" and (slot := _engine_slot(usage, "U")):
+        if not self._t and 0 < (slot := _engine_slot(usage, "U") or 0) < MADE_AT_ONCE:
             self._pair.extend(array("I", bytes(4 * slot)))
             self._t.extend(array("d", [float("nan")]) * slot)
             self._next = usage

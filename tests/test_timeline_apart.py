@@ -4,6 +4,7 @@ fault at the same seq; a reader that leaves, or a stop signal, leaves no process
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import itertools
@@ -174,19 +175,19 @@ def apart(
 
 @pytest.fixture
 def joins(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Counts the times a child's part was joined (the two cores told it, not one), on a
-    machine however busy."""
+    """Counts the times a child's part was joined and its text written (the two cores told
+    it, not one), on a machine however busy."""
     monkeypatch.setattr(timeline_apart, "spare_core", lambda: True)
     # other tests of the session may leave a thread running: the child uses none of them
     monkeypatch.setattr(forked.threading, "active_count", lambda: 1)
     seen: list[int] = []
-    join = timeline_apart._join
+    spilled = timeline_apart._spilled
 
-    def counted(*args: Any) -> None:
+    def counted(*args: Any) -> Any:
         seen.append(1)
-        join(*args)
+        return spilled(*args)
 
-    monkeypatch.setattr(timeline_apart, "_join", counted)
+    monkeypatch.setattr(timeline_apart, "_spilled", counted)
     return seen
 
 
@@ -277,6 +278,30 @@ def test_the_view_writes_the_childs_bytes_as_the_text_would_be(
 
 
 # --- a broken log: the same text up to the break, the same fault --------------------------
+
+
+TELL_REST = timeline_apart._tell_rest
+
+
+def _resumed_elsewhere(*args: Any) -> Any:
+    """A child whose reading resumed after a line other than the one this process read
+    last (as if the file changed between the two readings)."""
+    rest = TELL_REST(*args)
+    assert rest is not None
+    return rest._replace(at=dataclasses.replace(rest.at, prev_hash=b"0" * 64))
+
+
+def test_a_child_that_read_other_lines_is_not_joined(
+    baseline: Run, monkeypatch: pytest.MonkeyPatch, joins: list[int]
+) -> None:
+    monkeypatch.setattr(timeline_apart, "_tell_rest", _resumed_elsewhere)
+    for node in (None, baseline.nodes[0]):
+        text, reading = serial(baseline.dir, baseline.manifest, baseline.scenario, node)
+        told, joined, split = apart(
+            baseline.dir, baseline.manifest, baseline.scenario, node, 0.5, joins
+        )
+        assert not split and told == text  # this process told on from the seam itself
+        same_reading(joined, reading)
 
 
 def rechained(lines: list[bytes], start: int, end: int) -> list[bytes]:

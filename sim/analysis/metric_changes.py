@@ -165,8 +165,9 @@ class InTwo:
         return in_two if in_two.child is not None else None
 
     def finish(self) -> tuple[dict[str, Any], LogReading] | None:
-        """Read the rest here, then join the child's part: (metrics, the reading of the rest,
-        which says what one reading of the whole would), or None if they do not join."""
+        """Read the rest here, then join the child's part: (metrics, the child's reading
+        joined to the rest read here (:meth:`~sim.store.reading.LogReading.join`), which
+        says what one reading of the whole would), or None if they do not join."""
         assert self.child is not None
         source, last = self.source, self.last
         try:
@@ -183,19 +184,13 @@ class InTwo:
         if not (
             isinstance(projection, MetricsProjection)
             and isinstance(first, LogReading)
-            and first.fault is None
-            and not first.partial
-            and not first._unsealed
-            and first.count == last.seq + 1
-            and first.last == last
-            and first.last_hash == self.last_hash
+            and first.join(reading, resume)
         ):
             return None  # the first part is not intact as read here: one pass says how
         with cycle_collection_paused():
             projection.feed(rest)
             metrics = projection.result()
-        reading.count += first.count
-        return metrics, reading
+        return metrics, first  # (joined: what one reading of the whole log says)
 
 
 def _seam(reading: LogReading, size: int, near: int) -> int:

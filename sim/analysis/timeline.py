@@ -645,7 +645,7 @@ def sees() -> dict[type[ev.Event], Sees]:
     return rules
 
 
-def _sees(rule: Sees, node: str, event: ev.Event) -> bool:
+def sees_by_rule(rule: Sees, node: str, event: ev.Event) -> bool:
     """Whether `node` sees `event`, by its type's rule from :func:`sees`."""
     if rule is True or rule is False:
         return rule
@@ -667,14 +667,18 @@ Teller = tuple[Narrator, dict[type[ev.Event], Say], dict[type[ev.Event], Sees] |
 """A narrator, what it says per event type and what its node sees per type (None: all)."""
 
 
-def teller(scenario: Scenario, as_node: str | None) -> Teller:
-    """A narrator for one timeline, what it says per event type and, for `as_node`'s
-    timeline, what that node sees per type (None: everything)."""
+def teller(
+    scenario: Scenario, as_node: str | None, narrator_type: type[Narrator] | None = None
+) -> Teller:
+    """A narrator for one timeline (of `narrator_type`, a Narrator by default), what it
+    says per event type and, for `as_node`'s timeline, what that node sees per type
+    (None: everything)."""
+    make = Narrator if narrator_type is None else narrator_type
     if as_node is None:
-        narrator = Narrator(scenario)
+        narrator = make(scenario)
         return narrator, narrator.say, None
     check_node(scenario, as_node)
-    narrator = Narrator(scenario, reveal_truth=False)
+    narrator = make(scenario, reveal_truth=False)
     return narrator, narrator.for_a_node(), sees()
 
 
@@ -701,7 +705,7 @@ def timeline(
         text = say[cls](event)
         if text is None:
             continue
-        if seen is not None and not _sees(seen[cls], as_node, event):  # type: ignore[arg-type]
+        if seen is not None and not sees_by_rule(seen[cls], as_node, event):  # type: ignore[arg-type]
             continue
         yield Line(event.seq, t, when(t), KINDS[cls], text, cls.ground_truth)
 
@@ -751,7 +755,7 @@ def told_text(
         text = say[cls](event)
         if text is None:
             continue
-        if seen is not None:  # _sees, in line: a call per event would cost a tenth more
+        if seen is not None:  # sees_by_rule, in line: a call per event would cost a tenth more
             rule = seen[cls]
             if rule is not True and (
                 event.node != as_node  # type: ignore[attr-defined]

@@ -5,11 +5,19 @@ filed each report, when each message was sent, …) and, for a node, a rule on t
 alone; its time is told from the event alone. So the log is cut at a line (the seam,
 about :data:`SHARE` of the way in, at a sealed block's edge when the run has a seal): this
 process tells the lines before it, as :func:`~sim.analysis.timeline.timeline_text` does,
-while a forked child first *hears* them (:meth:`~sim.analysis.timeline.Narrator.remember`:
-what telling them would remember, without the sentences: about a third of what reading
-and telling them costs) and then tells the lines from the seam on into a temporary file,
-which this process writes out after its own lines. Only when a core is idle
-(:func:`spare_core`): hearing is work a single process would not do.
+while a forked child tells the lines from the seam on into a temporary file, which this
+process writes out after its own lines. Only when a core is idle this moment
+(:func:`sim.store.forked.spare_core`).
+
+The child knows nothing of the lines before the seam (:class:`PartNarrator`): most lines
+need nothing of them, and the few that do (a report analysed after the seam that queued
+before it, a sighting of a use before it, …) it leaves to this process, a NUL in their
+place. This process, once it has told its lines, reads on from the seam to the last of
+those, hearing the lines between (:meth:`~sim.analysis.timeline.Narrator.hearing`: what
+telling them would remember), tells each of them, and writes the child's text with their
+sentences in place of the NULs. Were one further than :data:`REACH` events from the seam,
+the child hears the lines before the seam after all (about a third of what telling them
+costs: work a single process would not do) and tells the rest as this process would.
 
 Each part is checked as a whole reading checks it: this process reads its lines with the
 run's :class:`~sim.store.reading.LogReading`; the child resumes a reading at the seam
@@ -27,22 +35,37 @@ from __future__ import annotations
 import gc
 import os
 import tempfile
+from array import array
 from collections.abc import Generator, Iterator
 from itertools import islice
-from typing import IO, NamedTuple, cast
+from pathlib import Path
+from typing import IO, Any, NamedTuple, cast
 
 import msgspec
 
 from sim import events as ev
-from sim.analysis.timeline import Narrator, heard_decoder, teller, told_text
+from sim.analysis.ledger import Filed, ReportBook, UsageBook, Used
+from sim.analysis.timeline import (
+    Narrator,
+    Say,
+    Sees,
+    Teller,
+    heard_decoder,
+    sees_by_rule,
+    teller,
+    told_text,
+)
 from sim.scenario.models import Scenario
-from sim.store.forked import Forked, fork
-from sim.store.forked import spare_core as forked_spare_core
-from sim.store.reading import Fault, LogReading, Resume
+from sim.store.forked import Forked, fork, spare_core
+from sim.store.reading import LogReading, Resume, whole_lines
 
 APART_BYTES = 8 << 20  # a smaller log is told here alone: a fork costs more than it saves
-SHARE = 0.61  # of the log told here: the child hears this much, then tells the rest; the
-# two then took about as long on queue-50k (CPU of each, measured), plain and for a node
+SHARE = 0.52  # of the log told here, the child telling the rest (hearing nothing before
+# it); for a node, NODE_SHARE: the two then took about as long on queue-50k (the CPU time
+# of each, measured; the child's telling costs a little more, its memory asked in Python)
+NODE_SHARE = 0.49
+REACH = 20_000  # events after the seam: a line the child cannot tell alone further on than
+# this makes it hear the lines before the seam after all (the parent would hear this far)
 CHUNK = 1 << 20
 
 
@@ -54,16 +77,187 @@ class Seam(NamedTuple):
 
 
 class Rest(NamedTuple):
-    """What the child's reading of the log from the seam to its end found (as a part: the
-    end of the run is left to the reading it joins; see :func:`_tell_rest`)."""
+    """The child's reading of the log from the seam to its end, as a part (the end of the
+    run is left to the reading it joins: see :func:`_tell_rest`), where it resumed, and
+    the lines it told without what came before the seam (:class:`PartNarrator`)."""
 
-    fault: Fault | None
-    read: int  # events read and found good
-    last: ev.Event | None
-    last_hash: bytes
-    tail_undecoded: bool
-    partial: bool
-    unsealed: list[int]
+    at: Resume
+    reading: LogReading
+    holes: array[int]  # the seq of each event told so (in order)
+    shown: bytes  # per hole, 1 if its line is in the child's text (a NUL for its sentence)
+    reports: ReportBook | None  # the reports it filed (None: it heard the lines before)
+
+
+class _Gaps:
+    """Whether a :class:`PartNarrator` was asked, for the event it tells, what it did not
+    know (what a line before the seam would have told it)."""
+
+    __slots__ = ("missed",)
+
+    def __init__(self) -> None:
+        self.missed = False
+
+
+MADE_AT_ONCE = 1 << 26  # slots a book begun after the seam makes empty at once, at most
+# (a run of tens of millions of reports; an id past it is kept as the ledger keeps odd ids)
+
+
+def _engine_slot(item: str, prefix: str) -> int | None:
+    """``R17`` -> 16: the slot of an engine id in a book (as the ledger numbers them)."""
+    digits = item[1:]
+    if item[:1] == prefix and digits.isdigit() and digits.isascii() and digits[:1] != "0":
+        return int(digits) - 1
+    return None
+
+
+class _Reports(ReportBook):
+    """The reports filed after the seam; asked for another, notes a gap.
+
+    The first report it files is numbered where the run has got to: the slots before it
+    are made empty at once (8 bytes each, as the parent's book holds them), so that the
+    reports after it are filed as the next ones, as in the parent's book.
+    """
+
+    def __init__(self, gaps: _Gaps) -> None:
+        super().__init__()
+        self.gaps = gaps
+        self.last: str | None = None  # the report filed last (a sighting asks of it next)
+
+    def file(self, report: str, names: tuple[str, ...], usage: str | None) -> int:
+        self.last = report
+        if not self._usage and 0 < (slot := _engine_slot(report, "R") or 0) < MADE_AT_ONCE:
+            self._kind.extend(array("I", bytes(4 * slot)))
+            self._usage.extend(array("i", [-3]) * slot)  # -3: no such report
+            self._next = report
+        return super().file(report, names, usage)
+
+    def get(self, report: str) -> Filed | None:
+        filed = super().get(report)
+        if filed is None:
+            self.gaps.missed = True
+        return filed
+
+
+class _Usages(UsageBook):
+    """The usages after the seam; asked for another, notes a gap.
+
+    As :class:`_Reports`, the slots before the first usage it notes are made at once
+    (each asked for is a gap).
+    """
+
+    def __init__(self, gaps: _Gaps) -> None:
+        super().__init__()
+        self.gaps = gaps
+        self.below = 0  # the slots before this one are not usages after the seam
+
+    def note(self, usage: str, munition: str, sector: str, t: float) -> None:
+        if not self._t and 0 < (slot := _engine_slot(usage, "U") or 0) < MADE_AT_ONCE:
+            self._pair.extend(array("I", bytes(4 * slot)))
+            self._t.extend(array("d", [float("nan")]) * slot)
+            self._next = usage
+            self.below = slot
+        super().note(usage, munition, sector, t)
+
+    def _before(self, usage: str) -> bool:
+        slot = _engine_slot(usage, "U") if self.below else None
+        return slot is not None and slot < self.below
+
+    def get(self, usage: str) -> Used | None:
+        used = None if self._before(usage) else super().get(usage)
+        if used is None:
+            self.gaps.missed = True
+        return used
+
+    def munition(self, usage: str) -> str | None:
+        last = self._last  # (the usual question: the usage just noted, as UsageBook asks)
+        if usage == last[0]:
+            return last[1]
+        used = None if self._before(usage) else super().munition(usage)
+        if used is None:
+            self.gaps.missed = True
+        return used
+
+
+class _Known(dict[Any, Any]):
+    """What was set after the seam (and not taken since); asked for a key it does not
+    hold, notes a gap (the key may have been set before the seam, or taken after it:
+    either way the parent, which knows, tells the line)."""
+
+    def __init__(self, gaps: _Gaps) -> None:
+        super().__init__()
+        self.gaps = gaps
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        if dict.__contains__(self, key):
+            return dict.__getitem__(self, key)
+        self.gaps.missed = True
+        return default
+
+    def pop(self, key: Any, default: Any = None) -> Any:
+        if dict.__contains__(self, key):
+            return dict.pop(self, key)
+        self.gaps.missed = True
+        return default
+
+
+class _Indicators(_Known):
+    """The shipments reports filed after the seam trace to: a report filed after the seam
+    without one traces to none (a report is filed once; the parent checks that no report
+    filed before the seam with a shipment was filed again after it: :func:`_rest`)."""
+
+    def __init__(self, gaps: _Gaps, reports: _Reports) -> None:
+        super().__init__(gaps)
+        self.reports = reports
+
+    def _unknown(self, report: str) -> bool:
+        """Whether `report` was not filed after the seam."""
+        reports = self.reports
+        if report == reports.last:
+            return False  # (the usual question: a report just filed)
+        return ReportBook.get(reports, report) is None
+
+    def __contains__(self, report: object) -> bool:
+        if dict.__contains__(self, report):
+            return True
+        if self._unknown(cast(str, report)):
+            self.gaps.missed = True
+        return False
+
+    def get(self, report: Any, default: Any = None) -> Any:
+        if dict.__contains__(self, report):
+            return dict.__getitem__(self, report)
+        if self._unknown(report):
+            self.gaps.missed = True
+        return default
+
+
+class PartNarrator(Narrator):
+    """A narrator that starts at the seam knowing nothing of the lines before it, and says
+    when a sentence needed what it did not know (:attr:`gaps`): the sentence is then not
+    the one a narrator that heard them would say, and the parent tells that line.
+
+    Everything it remembers is kept as :class:`Narrator` keeps it, in structures that
+    note a gap when asked for what they do not hold; a link coming back up always does
+    (the causes it was down for may have begun before the seam).
+    """
+
+    def __init__(self, scenario: Scenario, *, reveal_truth: bool = True) -> None:
+        super().__init__(scenario, reveal_truth=reveal_truth)
+        self.gaps = gaps = _Gaps()
+        self.reports = _Reports(gaps)
+        self.usages = _Usages(gaps)
+        self.indicators = _Indicators(gaps, self.reports)
+        self.shipments = _Known(gaps)
+        self.campaigns = _Known(gaps)
+        self.assessments = _Known(gaps)
+        self.sent = _Known(gaps)
+        self.queued = _Known(gaps)
+        self.began = _Known(gaps)
+        self.say[ev.LinkUp] = self._link_up_after_seam
+
+    def _link_up_after_seam(self, e: ev.LinkUp) -> str:
+        self.gaps.missed = True
+        return self._link_up(e)
 
 
 def text_apart(
@@ -74,7 +268,7 @@ def text_apart(
     until: float | None = None,
     block: int = 4096,
     apart_bytes: int = APART_BYTES,
-    share: float = SHARE,
+    share: float | None = None,
 ) -> Generator[str | bytes, None, None]:
     """The text of :func:`~sim.analysis.timeline.timeline_text` for the events of
     `reading`, `block` lines at a time, the part after the seam told by a forked child
@@ -87,6 +281,8 @@ def text_apart(
     the child.
     """
     told_by = teller(scenario, as_node)  # a node that does not exist: said before any fork
+    if share is None:
+        share = SHARE if as_node is None else NODE_SHARE
     seam = None if until is not None else _seam(reading, apart_bytes, share)
     # a generator (LogReading.events is one): closed at the seam, when the child tells on
     events = cast(Generator[ev.Event, None, None], reading.events(until_t=until))
@@ -102,13 +298,15 @@ def text_apart(
             yield from told_text(told_by, islice(events, seam.seq), as_node=as_node, block=block)
             if getattr(events, "gi_frame", None) is None:  # the generator has finished:
                 return  # the log ended (or broke) before the seam, as the reading says
-            rest = _rest(child, reading)
+            rest = _rest(child, reading, told_by[0])
             if rest is None:  # this process tells the rest itself, from where it stopped
                 yield from told_text(told_by, events, as_node=as_node, block=block)
                 return
             events.close()  # (its reading is left at the seam, to be joined below)
-            _join(reading, seam, rest)
-            yield from _spilled(spill)
+            if reading.join(rest.reading, rest.at):
+                yield from _spilled(spill, _retold(told_by, reading, seam, rest))
+            else:  # the child read other lines before the seam (the file changed): on here
+                yield from _told_on(told_by, reading, seam, as_node, block)
         finally:
             if child is not None:
                 child.close()
@@ -158,93 +356,196 @@ def _seam(reading: LogReading, apart_bytes: int, share: float) -> Seam | None:
     return Seam(offset, lines) if lines > 0 else None
 
 
-def spare_core() -> bool:
-    """Whether another core is idle now: fewer tasks are running this moment (this one
-    among them, from ``/proc/loadavg``) than this process may use cores.
-
-    The child hears again what this process tells (a fifth of the work more): on a
-    machine whose cores are all busy it only adds to what everyone waits for. Asked of
-    this moment, not of the last minute's load average (:func:`sim.store.forked.spare_core`,
-    where /proc is not), which still counts work that ended a second ago.
-    """
-    try:
-        cores = len(os.sched_getaffinity(0))
-        with open("/proc/loadavg", "rb") as f:
-            running = int(f.read().split()[3].split(b"/")[0])
-    except (AttributeError, OSError, ValueError, IndexError):
-        return forked_spare_core()
-    return cores >= 2 and running < cores
-
-
-def _rest(child: Forked | None, reading: LogReading) -> Rest | None:
-    """The child's findings, if it told the rest as one reading would go on; else None."""
-    if child is None or reading.fault is not None or reading._unsealed:
+def _rest(child: Forked | None, reading: LogReading, narrator: Narrator) -> Rest | None:
+    """The child's findings, if it told the rest as one reading would go on and as
+    `narrator` (which told the lines before the seam) would; else None."""
+    if child is None or not reading.clean():
         return None  # (blocks that did not match the seal: one reading chains on)
     got = child.result()
-    return got if isinstance(got, Rest) else None
+    if not isinstance(got, Rest):
+        return None
+    if got.reports is not None and any(
+        ReportBook.get(got.reports, report) is not None for report in narrator.indicators
+    ):  # a report filed before the seam as tracing to a shipment, filed again after it:
+        return None  # the child took it for one first filed there (it never is in a run)
+    return got
 
 
-def _join(reading: LogReading, seam: Seam, rest: Rest) -> None:
-    """Leave `reading` (stopped after the line before the seam) as if it had read on to
-    where the child's reading ended, and check the end of the run as it would."""
-    reading.count = seam.seq + rest.read
-    if rest.last is not None:
-        reading.last = rest.last
-    reading.last_hash = rest.last_hash
-    reading.tail_undecoded = rest.tail_undecoded
-    reading.partial = rest.partial
-    reading._unsealed.extend(rest.unsealed)
-    if rest.fault is not None:
-        reading.fault = rest.fault
-    else:
-        reading._check_end()
+def _told_on(
+    told_by: Teller, reading: LogReading, seam: Seam, as_node: str | None, block: int
+) -> Iterator[str]:
+    """The lines from the seam told here, read by a reading resumed where `reading` (clean,
+    stopped at the seam) stopped and joined to it."""
+    last = reading.last
+    assert last is not None  # (the lines before the seam were read)
+    at = Resume(seam.offset, reading.count, reading.last_hash, last.t)
+    rest = LogReading(reading.path, reading.manifest)
+    events = rest.events(resume=at, end=os.path.getsize(reading.path))
+    yield from told_text(told_by, events, as_node=as_node, block=block)
+    reading.join(rest, at)
 
 
-def _spilled(spill: IO[bytes]) -> Iterator[bytes]:
-    """The child's text, as it wrote it (UTF-8)."""
+def _spilled(spill: IO[bytes], sentences: list[str]) -> Iterator[bytes]:
+    """The child's text, as it wrote it (UTF-8), each NUL in it (one per line it could
+    not tell, and no other) replaced by the next of `sentences`."""
     spill.seek(0)
+    told = iter(sentences)
     while chunk := spill.read(CHUNK):
+        if b"\0" in chunk:
+            parts = chunk.split(b"\0")
+            chunk = b"".join(
+                [parts[0], *(b for part in parts[1:] for b in (next(told).encode(), part))]
+            )
         yield chunk
+
+
+def _retold(told_by: Teller, reading: LogReading, seam: Seam, rest: Rest) -> list[str]:
+    """The sentences of the lines the child could not tell (:attr:`Rest.holes`), told by
+    `told_by`, which told the lines before the seam: it hears the lines from the seam on
+    up to the last of them (read by the child's reading, which checked them), tells each
+    of them, and gives the sentences of those in the child's text, in order."""
+    if not rest.holes:
+        return []
+    narrator, say, _ = told_by
+    hearing = narrator.hearing()
+    shown = dict(zip(rest.holes, rest.shown, strict=True))
+    last = rest.holes[-1]
+    sentences: list[str] = []
+    for event in _events_from(reading.path, seam.offset):
+        cls = type(event)
+        if event.seq in shown:
+            text = say[cls](event)
+            if shown[event.seq]:
+                assert text is not None  # (a sentence that needs memory is never None)
+                sentences.append(text)
+        else:
+            hear = hearing[cls]
+            if hear is not None:
+                hear(event)
+        if event.seq >= last:
+            break
+    return sentences
+
+
+def _events_from(path: Path, offset: int) -> Iterator[ev.Event]:
+    """The events of the lines of `path` from `offset` (lines already checked)."""
+    for lines in whole_lines(path, offset):
+        yield from map(ev.DECODER.decode, lines)
 
 
 def _tell_rest(
     scenario: Scenario, as_node: str | None, reading: LogReading, seam: Seam, fd: int, block: int
 ) -> Rest | None:
-    """The child's work: hear the log up to the seam, then tell the rest into `fd`.
+    """The child's work: tell the log from the seam into `fd`, knowing nothing of the lines
+    before it (:class:`PartNarrator`: the lines whose sentence needs them are left to the
+    parent); if one of those is more than :data:`REACH` events after the seam, hear the
+    lines before the seam first and tell the rest as the parent would.
 
     None where one reading would go on otherwise than a reading resumed at the seam (the
-    line before it a RunEnded), or the lines before the seam are not events one by one
-    (the parent's reading then stops before the seam, and this is not asked for).
+    line before it a RunEnded), or the line before the seam is not an event (the parent's
+    reading then stops before the seam, and this is not asked for).
     """
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)  # nothing of the child's on the parent's output, ever
     gc.freeze()  # what the fork shares with its parent is never scanned (nor copied)
-    told_by = teller(scenario, as_node)
-    narrator = told_by[0]
-    with open(reading.path, "rb") as f:
-        last = _hear_up_to(narrator, f, seam)
-    if last is None:
+    before = _line_before(reading.path, seam.offset)
+    if before is None:
         return None
-    line, event = last
+    line, event = before
     if type(event) is ev.RunEnded or event.seq != seam.seq - 1:
         return None
-    resumed = LogReading(reading.path, reading.manifest)
     # to the end of the file, but as a part: the end of the run is checked by the reading
-    # this one joins (:func:`_join`)
-    resume = Resume(seam.offset, seam.seq, line[-66:-2], event.t)
-    events = resumed.events(resume=resume, end=os.path.getsize(reading.path))
+    # this one joins (:meth:`~sim.store.reading.LogReading.join`)
+    at = Resume(seam.offset, seam.seq, line[-66:-2], event.t)
+    end = os.path.getsize(reading.path)
+    told_by = teller(scenario, as_node, PartNarrator)
+    holes: array[int] = array("q")
+    shown = bytearray()
+    say = _holed(told_by, as_node, holes, shown, seam.seq + REACH)
+    resumed = LogReading(reading.path, reading.manifest)
+    events = cast(Generator[ev.Event, None, None], resumed.events(resume=at, end=end))
+    try:
+        nuls = _write(
+            fd, told_text((told_by[0], say, told_by[2]), events, as_node=as_node, block=block)
+        )
+    except _TooFar:
+        events.close()
+    else:
+        if nuls != sum(shown):  # a NUL in a sentence of the log's own: told the usual way
+            return None
+        return Rest(at, resumed, holes, bytes(shown), told_by[0].reports)
+    os.ftruncate(fd, 0)
+    os.lseek(fd, 0, os.SEEK_SET)
+    told_by = teller(scenario, as_node)
+    with open(reading.path, "rb") as f:
+        if _hear_up_to(told_by[0], f, seam) is None:
+            return None
+    resumed = LogReading(reading.path, reading.manifest)
+    _write(fd, told_text(told_by, resumed.events(resume=at, end=end), as_node=as_node, block=block))
+    return Rest(at, resumed, array("q"), b"", None)
+
+
+def _write(fd: int, blocks: Iterator[str]) -> int:
+    """Write text to `fd` as UTF-8; how many NULs it held."""
+    nuls = 0
     with open(fd, "w", encoding="utf-8", newline="", closefd=False) as out:
-        for text in told_text(told_by, events, as_node=as_node, block=block):
+        for text in blocks:
+            nuls += text.count("\0")
             out.write(text)
-    return Rest(
-        resumed.fault,
-        resumed.count,
-        resumed.last,
-        resumed.last_hash,
-        resumed.tail_undecoded,
-        resumed.partial,
-        list(resumed._unsealed),
-    )
+    return nuls
+
+
+def _line_before(path: Path, offset: int, span: int = 1 << 16) -> tuple[bytes, ev.Event] | None:
+    """The line that ends at byte `offset` (without its newline) and its event, or None
+    if there is none (not an event line: the parent's reading says what is wrong)."""
+    with open(path, "rb") as f:
+        start = max(0, offset - span)
+        f.seek(start)
+        data = f.read(offset - start)
+    cut = data.rfind(b"\n", 0, len(data) - 1)
+    if not data.endswith(b"\n") or (cut < 0 and start > 0):
+        return None if span >= offset else _line_before(path, offset, span * 16)
+    line = data[cut + 1 : -1]
+    try:
+        return line, ev.decode(line)
+    except msgspec.DecodeError:
+        return None
+
+
+class _TooFar(Exception):
+    """A line the child cannot tell alone too far from the seam to leave to the parent."""
+
+
+def _holed(
+    told_by: Teller, as_node: str | None, holes: array[int], shown: bytearray, reach: int
+) -> dict[type[ev.Event], Say]:
+    """What `told_by` (a :class:`PartNarrator`'s) says per event type, except that an
+    event whose sentence needed what its narrator does not know is told as a NUL (the
+    parent tells it: :func:`_retold`), its seq noted in `holes` and in `shown` whether its
+    line is in the text; :class:`_TooFar` for such an event numbered `reach` or later."""
+    narrator, say, seen = told_by
+    gaps = cast(PartNarrator, narrator).gaps
+
+    def holed(cls: type[ev.Event], tell: Say) -> Say:
+        rule: Sees = True if seen is None else seen[cls]
+
+        def told(event: Any) -> str | None:
+            gaps.missed = False
+            text = tell(event)
+            if not gaps.missed:
+                return text
+            if event.seq >= reach:
+                raise _TooFar
+            holes.append(event.seq)
+            if text is None or not sees_by_rule(rule, as_node, event):  # type: ignore[arg-type]
+                shown.append(0)
+                return text
+            shown.append(1)
+            return "\0"
+
+        return told
+
+    return {cls: holed(cls, tell) for cls, tell in say.items()}
 
 
 def _hear_up_to(narrator: Narrator, f: IO[bytes], seam: Seam) -> tuple[bytes, ev.Event] | None:

@@ -20,6 +20,7 @@ import pickle
 import signal
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 
@@ -61,19 +62,56 @@ class Forked:
             os.waitpid(self.pid, 0)
 
 
-def spare_core() -> bool:
-    """Whether another core is free now, as ``make -l`` asks: the load average, less the
-    one this process adds, leaves a core idle.
+LOADAVG = Path("/proc/loadavg")
+"""Linux's load figures; its fourth field counts the tasks running this moment (``3/120``)."""
 
-    Work that a child would *repeat* (reading the log a second time) pays off only on a
-    core nobody else wants; on a busy machine it only adds to what everyone waits for.
+
+def spare_core() -> bool:
+    """Whether another core is idle now: fewer tasks are running this moment (this process
+    among them) than this process may use cores. Where that moment cannot be read (no
+    ``/proc``), as ``make -l`` asks: the last minute's load average, less the one this
+    process adds, leaves a core idle.
+
+    Work that a child would *repeat* (reading the log a second time, hearing what the
+    parent tells) pays off only on a core nobody else wants; on a busy machine it only
+    adds to what everyone waits for. The moment is asked before the minute's average,
+    which still counts work that ended a second ago (another command just run).
     """
-    try:
-        cores = len(os.sched_getaffinity(0))
-        load = os.getloadavg()[0]
-    except (AttributeError, OSError):
+    cores = _cores()
+    if cores < 2:
         return False
-    return cores >= 2 and load - 1 < cores - 1
+    running = running_now(LOADAVG)
+    if running is not None:
+        return running < cores
+    load = _load_average()
+    return load is not None and load - 1 < cores - 1
+
+
+def running_now(path: Path = LOADAVG) -> int | None:
+    """How many tasks are running this moment (the reader among them), from `path` in
+    the format of ``/proc/loadavg``; None where it cannot be read."""
+    try:
+        with open(path, "rb") as f:
+            running = int(f.read().split()[3].split(b"/")[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return running if running >= 0 else None
+
+
+def _cores() -> int:
+    """The cores this process may run on (0 where that cannot be asked)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return 0
+
+
+def _load_average() -> float | None:
+    """The last minute's load average, or None where there is none."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
 
 
 def fork(work: Callable[..., Any], *args: Any) -> Forked | None:

@@ -389,6 +389,8 @@ class LogReading:
                                 last = whole[taken - 1]
                                 if chained:  # where the line-by-line reading would be
                                     prev, unhashed = _after_line(lines[taken - 1], prev, hashing)
+                                elif taken == len(whole):  # a sealed block to its last line
+                                    prev, unhashed = batch.last_hash, b""
                         if cut < len(whole):
                             if chained:  # that line was checked, not yielded, as line by line
                                 prev, unhashed = _after_line(lines[cut], prev, hashing)
@@ -485,6 +487,50 @@ class LogReading:
         if self.fault is None and not (self.last is not None and type(self.last) is RunEnded):
             self.stopped_early = True
             self.check_tail()
+
+    # --- a log read in parts ------------------------------------------------------------
+
+    def clean(self) -> bool:
+        """Whether all this reading has read so far is intact and goes on as a reading
+        resumed from where it is would: no fault, no line cut off, and no block that did
+        not match the run's seal (after one, a reading chains every later line, and its
+        end says so; a reading resumed later knows nothing of it)."""
+        return self.fault is None and not self.partial and not self._unsealed
+
+    def join(self, rest: LogReading, at: Resume) -> bool:
+        """Read on through `rest`, a reading of the same log resumed `at` the line after
+        this one's last (``events(resume=at)``, to the end of the log, whole or as a part
+        with ``end=``): this reading, from the top of the log, then says what one reading
+        of the whole would (the events read, the last line, the first fault, and the end
+        of the run checked here when `rest` found none).
+
+        Only if this reading stopped :meth:`clean` right before `at` (its last line the
+        one `at` resumes after: its seq, hash and time, and not ``RunEnded``, which
+        nothing may follow); else False, nothing changed, for the caller to read on.
+        """
+        last = self.last
+        if not (
+            self.clean()
+            and last is not None
+            and type(last) is not RunEnded
+            and self.count == at.seq
+            and last.seq == at.seq - 1
+            and self.last_hash == at.prev_hash
+            and last.t == at.t
+        ):
+            return False
+        self.count += rest.count
+        if rest.last is not None:
+            self.last = rest.last
+        self.last_hash = rest.last_hash
+        self.tail_undecoded = rest.tail_undecoded
+        self.partial = rest.partial
+        self._unsealed.extend(rest._unsealed)
+        if rest.fault is not None:
+            self.fault = rest.fault
+        else:
+            self._check_end()  # (again, if `rest` read to the end whole: the same checks)
+        return True
 
     # --- what was found ----------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from sim.state.evolve import EvolveError, cycle_collection_paused, evolve
 from sim.state.model import WorldState, initial_state
 from sim.store import EVENTS_FILE, METRICS_FILE, Verdict, read_json, verify_log
 from sim.store.forked import Forked, fork, spare_core
+from sim.store.reading import LogReading
 from sim.store.seal import check_seal
 from sim.store.snapshots import SnapshotWriter, line_ends, mismatches
 from sim.store.verify import PARALLEL_BYTES, chain_rest
@@ -234,8 +235,28 @@ def _child_work(
 ) -> tuple[Judged, str | None, tuple[int, int | None, bytes, bytes]]:
     """The child's work: every delivery judged and the metrics recomputed, the log checked
     against its seal (a read of the whole log this process need not make), and the hash
-    chain of the lines from `seam` on."""
-    return judge(scenario, log), check_seal(log, manifest), chain_rest(log, seam)
+    chain of the lines from `seam` on.
+
+    Its reading reads the blocks the seal vouches for whole (one SHA-256 and one decoding
+    call each, no frame check per line: this process and `chain_rest` check every frame),
+    which is the seal's check made as it reads (:func:`_seal_found`).
+    """
+    reading = LogReading(log, manifest)
+    judged = judge(scenario, log, reading.events(hashes=False))
+    return judged, _seal_found(reading, log, manifest), chain_rest(log, seam)
+
+
+def _seal_found(reading: LogReading, log: Path, manifest: dict[str, Any]) -> str | None:
+    """What :func:`check_seal` says of `log`, after `reading` read it with its seal: None
+    at once when the reading found every block of the seal intact and the log ends where
+    the seal does (check_seal's every check), else check_seal's own reading says."""
+    blocks = reading.blocks()
+    try:
+        if blocks and len(reading.matched) == len(blocks) and log.stat().st_size == blocks[-1].end:
+            return None
+    except OSError:
+        pass
+    return check_seal(log, manifest)
 
 
 def _keep_snapshots(

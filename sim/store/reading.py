@@ -131,17 +131,19 @@ def _batches(
     select: Needles | None,
     end: int | None = None,
     hash_until: int | None = None,
+    matched: list[int] | None = None,
 ) -> Iterator[_Batch]:
     """Batches of lines from `offset`: sealed blocks whole, the rest to chain line by line.
 
-    A block whose bytes match the run's seal (one SHA-256 over them) comes as one batch;
+    A block whose bytes match the run's seal (one SHA-256 over them) comes as one batch
+    (its index among the seal's blocks added to `matched`, when given);
     with `select`, only its lines that hold one of the needles, found at C speed.
     From the first block that does not match, and past the last block, lines come to be
     chained one by one. With `end` (a line start), lines stop there. With `hash_until`
     (a line start), the lines to chain from there on come as "framed": their hashes are
     checked elsewhere.
     """
-    for block in blocks or ():
+    for index, block in enumerate(blocks or ()):
         if block.end <= offset:
             continue
         if end is not None and block.end > end:
@@ -153,6 +155,8 @@ def _batches(
         if sha256(data).hexdigest() != block.digest:
             unsealed.append(block.seq)  # changed since the run sealed it
             break
+        if matched is not None:
+            matched.append(index)
         start = offset - block.offset if offset > block.offset else 0
         count = data.count(b"\n")
         if select is not None:
@@ -292,6 +296,7 @@ class LogReading:
         self.seam: tuple[int, bytes] | None = None
         self._blocks: list[Block] | bool | None = False  # False: not looked for yet
         self._unsealed: list[int] = []  # first seq of a block that did not match the seal
+        self.matched: list[int] = []  # the seal's blocks (indexes) this reading found intact
 
     # --- reading -------------------------------------------------------------------------
 
@@ -345,8 +350,9 @@ class LogReading:
         try:
             with open_log(self.path) as f:
                 batches = _batches(
-                    f, offset, self.blocks(), self._unsealed, select, end, hash_until
-                )
+                    f, offset, self.blocks(), self._unsealed, select, end, hash_until,
+                    self.matched,
+                )  # fmt: skip
                 for batch in batches:
                     lines = batch.lines
                     kind = batch.kind

@@ -84,8 +84,6 @@ def _forged(run: Path, change: str) -> None:
 def test_the_seal_found_by_the_reading_is_check_seals_verdict(
     sealed_run: Path, tmp_path: Path, change: str
 ) -> None:
-    import shutil
-
     run = tmp_path / "run"
     shutil.copytree(sealed_run, run)
     _forged(run, change)

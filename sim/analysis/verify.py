@@ -11,7 +11,7 @@ process checks the hash chain and folds the state (a small log: all in one proce
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,45 +49,52 @@ def domain_check(
     state: WorldState,
     projection: MetricsProjection | None,
     snapshots: SnapshotWriter | None = None,
-) -> Callable[[ev.Event], list[str] | None]:
-    """verify's per-event check of what only the domain knows, in one call per event.
+) -> Callable[[Iterable[ev.Event]], list[tuple[int, list[str]]]]:
+    """verify's check of what only the domain knows: a sweep over the events, in one loop.
 
-    In this order: facts that must agree (consistency), the fold through evolve into
-    `state` (replay; with `snapshots`, the folded state is offered to it at each due
-    seq), then the metrics `projection`, which judges every delivery by the rules in
-    force that it reads from the state just folded (None: it runs apart, see
-    :mod:`sim.analysis.markings_check`). The problems of one event, or None.
+    For each event, in this order: facts that must agree (consistency), the fold through
+    evolve into `state` (replay; with `snapshots`, the folded state is offered to it at
+    each due seq), then the metrics `projection`, which judges every delivery by the rules
+    in force that it reads from the state just folded (None: it runs apart, see
+    :mod:`sim.analysis.markings_check`). The sweep gives the problems of each event that
+    has any, as ``(seq, [sentence, ...])``, in seq order.
     """
     consistent = consistency_handlers().get  # (a table, not a call per event: the hot path)
-    broken = False  # one contradiction is enough; the rest would only echo it
     every = snapshots.every if snapshots is not None else 0
     last = snapshots.last if snapshots is not None else -1
     offer = snapshots.offer if snapshots is not None else None
-    # one closure either way (a call per event less than a check wrapping the fold)
 
-    def check(event: ev.Event) -> list[str] | None:
-        nonlocal broken
-        problems = None
-        if (agree := consistent(type(event))) is not None and (problem := agree(event)) is not None:
-            problems = [problem]
-        if not broken:
-            try:
-                evolve(state, event)
-            except EvolveError as exc:
-                broken = True
-                problems = (problems or []) + [f"replay cannot apply {type(event).__name__}: {exc}"]
-            else:
-                if offer is not None and (not (event.seq + 1) % every or event.seq == last):
-                    offer(event.seq, event.t, state)
-        if projection is not None:
-            deliveries = projection.deliveries
-            violations = deliveries.violations
-            projection.apply(event)
-            if deliveries.violations != violations and (refused := deliveries.last):
-                problems = (problems or []) + [refused]
-        return problems
+    def sweep(events: Iterable[ev.Event]) -> list[tuple[int, list[str]]]:
+        # one loop over the events (not a call per event: a long log's hot path)
+        found: list[tuple[int, list[str]]] = []
+        broken = False  # one contradiction is enough; the rest would only echo it
+        for event in events:
+            problems = None
+            if (agree := consistent(type(event))) is not None and (
+                problem := agree(event)
+            ) is not None:
+                problems = [problem]
+            if not broken:
+                try:
+                    evolve(state, event)
+                except EvolveError as exc:
+                    broken = True
+                    why = f"replay cannot apply {type(event).__name__}: {exc}"
+                    problems = (problems or []) + [why]
+                else:
+                    if offer is not None and (not (event.seq + 1) % every or event.seq == last):
+                        offer(event.seq, event.t, state)
+            if projection is not None:
+                deliveries = projection.deliveries
+                violations = deliveries.violations
+                projection.apply(event)
+                if deliveries.violations != violations and (refused := deliveries.last):
+                    problems = (problems or []) + [refused]
+            if problems:
+                found.append((event.seq, problems))
+        return found
 
-    return check
+    return sweep
 
 
 def verify_run(run_dir: Path) -> RunVerdict:
@@ -111,7 +118,7 @@ def _verify_run(run_dir: Path) -> RunVerdict:
     try:
         log = verify_log(
             run_dir / EVENTS_FILE,
-            checks=[domain_check(state, projection, snapshots)],
+            sweep=domain_check(state, projection, snapshots),
             expected_final_hash=expected if log_complete(manifest) else None,
             elsewhere=apart.found if apart else None,
             # two processes, each reading the log once: this one folds, the child judges,

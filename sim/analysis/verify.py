@@ -49,6 +49,7 @@ def domain_check(
     state: WorldState,
     projection: MetricsProjection | None,
     snapshots: SnapshotWriter | None = None,
+    ends: tuple[LogReading, dict[int, tuple[int, bytes] | None]] | None = None,
 ) -> Callable[[Iterable[ev.Event]], list[tuple[int, list[str]]]]:
     """verify's check of what only the domain knows: a sweep over the events, in one loop.
 
@@ -57,12 +58,15 @@ def domain_check(
     each due seq), then the metrics `projection`, which judges every delivery by the rules
     in force that it reads from the state just folded (None: it runs apart, see
     :mod:`sim.analysis.markings_check`). The sweep gives the problems of each event that
-    has any, as ``(seq, [sentence, ...])``, in seq order.
+    has any, as ``(seq, [sentence, ...])``, in seq order. With `ends` (the reading the
+    events come from, a dict), each seq offered to `snapshots` gets there the end of its
+    line and its hash as the reading has them (:meth:`LogReading.line_end`).
     """
     consistent = consistency_handlers().get  # (a table, not a call per event: the hot path)
     every = snapshots.every if snapshots is not None else 0
     last = snapshots.last if snapshots is not None else -1
     offer = snapshots.offer if snapshots is not None else None
+    line_end, found_ends = (None, {}) if ends is None else (ends[0].line_end, ends[1])
 
     def sweep(events: Iterable[ev.Event]) -> list[tuple[int, list[str]]]:
         # one loop over the events (not a call per event: a long log's hot path)
@@ -84,6 +88,8 @@ def domain_check(
                 else:
                     if offer is not None and (not (event.seq + 1) % every or event.seq == last):
                         offer(event.seq, event.t, state)
+                        if line_end is not None:
+                            found_ends[event.seq] = line_end(event.seq)
             if projection is not None:
                 deliveries = projection.deliveries
                 violations = deliveries.violations
@@ -115,10 +121,13 @@ def _verify_run(run_dir: Path) -> RunVerdict:
     projection = None if apart else MetricsProjection(scenario, state)
     events = manifest.get("events")
     snapshots = SnapshotWriter(run_dir, events=events if isinstance(events, int) else 0)
+    reading = LogReading(run_dir / EVENTS_FILE)
+    ends: dict[int, tuple[int, bytes] | None] = {}  # of the snapshots' lines, as read
     try:
         log = verify_log(
             run_dir / EVENTS_FILE,
-            sweep=domain_check(state, projection, snapshots),
+            reading=reading,
+            sweep=domain_check(state, projection, snapshots, (reading, ends)),
             expected_final_hash=expected if log_complete(manifest) else None,
             elsewhere=apart.found if apart else None,
             # two processes, each reading the log once: this one folds, the child judges,
@@ -131,7 +140,7 @@ def _verify_run(run_dir: Path) -> RunVerdict:
         if apart is not None:
             apart.child.close()
     verdict = RunVerdict(log=log)
-    _keep_snapshots(run_dir, log, snapshots, verdict)
+    _keep_snapshots(run_dir, log, snapshots, verdict, ends)
     # the child checked the seal once it had judged (it is done before this process)
     sealed = (
         apart.sealed
@@ -267,16 +276,24 @@ def _seal_found(reading: LogReading, log: Path, manifest: dict[str, Any]) -> str
 
 
 def _keep_snapshots(
-    run_dir: Path, log: Verdict, writer: SnapshotWriter, verdict: RunVerdict
+    run_dir: Path,
+    log: Verdict,
+    writer: SnapshotWriter,
+    verdict: RunVerdict,
+    ends: dict[int, tuple[int, bytes] | None],
 ) -> None:
-    """Check the run's snapshots against the fold just made, then leave fresh ones for replay."""
+    """Check the run's snapshots against the fold just made, then leave fresh ones for replay
+    (where their lines end as the reading found them, else by a scan of the log)."""
     if not log.ok:
         writer.finish({}, keep=False)
         return
     for seq in mismatches(run_dir, writer):
         verdict.problems.append(f"the snapshot after seq {seq} does not match the log")
     seqs = [seq for seq, *_ in writer.taken]
-    written = writer.finish(line_ends(run_dir / EVENTS_FILE, seqs))
+    found = {seq: end for seq in seqs if (end := ends.get(seq)) is not None}
+    if len(found) < len(seqs):  # (a reading that did not follow where its lines are)
+        found = line_ends(run_dir / EVENTS_FILE, seqs)
+    written = writer.finish(found)
     if written:
         kind = "snapshot" if written == 1 else "snapshots"
         verdict.notes.append(f"{written} {kind} of the state left for replay")

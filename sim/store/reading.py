@@ -297,6 +297,8 @@ class LogReading:
         self._blocks: list[Block] | bool | None = False  # False: not looked for yet
         self._unsealed: list[int] = []  # first seq of a block that did not match the seal
         self.matched: list[int] = []  # the seal's blocks (indexes) this reading found intact
+        # the batch of lines being chained: (seq of its first, its byte offset, its lines)
+        self._place: tuple[int, int, list[bytes]] | None = None
 
     # --- reading -------------------------------------------------------------------------
 
@@ -338,6 +340,7 @@ class LogReading:
         offset = 0 if resume is None else resume.offset
         count, last, ended, tail_undecoded = 0, None, False, False
         sha, decode = sha256, DECODER.decode
+        at: int | None = offset  # the byte offset of the next batch of lines to chain
 
         unhashed = b""  # hashes=False: the last line read (its hash not checked here)
 
@@ -373,6 +376,11 @@ class LogReading:
                         break
                     sparse = kind == "sparse"
                     chained = kind == "chain"
+                    if chained and at is not None:  # where its lines are, for `line_end`
+                        self._place = (expected, at, lines)
+                        at += sum(map(len, lines)) + len(lines)
+                    else:  # (a sealed block, or lines after one: not followed)
+                        self._place, at = None, None
                     whole: list[Event] | None = None
                     if kind == "sealed":
                         whole = None if ended else _decoded_in_order(batch.data, expected, last_t)
@@ -461,6 +469,20 @@ class LogReading:
                 self._check_end()
         finally:
             keep()
+
+    def line_end(self, seq: int) -> tuple[int, bytes] | None:
+        """The byte offset just after line `seq` and that line's hash, asked while the
+        event of that line is being read (a reading that chains line by line, as
+        `verify`'s does; None when it is not in the batch being read, or a sealed block).
+        What :func:`sim.store.snapshots.line_ends` finds by a scan of the file."""
+        place = self._place
+        if place is None:
+            return None
+        first, start, lines = place
+        i = seq - first
+        if not 0 <= i < len(lines):
+            return None
+        return start + sum(map(len, lines[: i + 1])) + i + 1, lines[i][-66:-2]
 
     def blocks(self) -> list[Block] | None:
         """The run's seal, if it has one its manifest vouches for (see :mod:`sim.store.seal`)."""

@@ -73,11 +73,14 @@ def verify_log(
     chain_apart: bool = True,
     chain_from: tuple[int, Rest] | None = None,
     sweep: Sweep | None = None,
+    reading: LogReading | None = None,
 ) -> Verdict:
     """Verify ``events.jsonl``: line format, event types, seq, time order, hash chain, RunEnded.
 
     ``checks`` run on every decoded event; a returned string is a problem at that seq.
     ``sweep``, instead of `checks`, takes the decoded events all at once (:data:`Sweep`).
+    ``reading``: a fresh :class:`LogReading` of `path` to read it with (the caller asks it
+    where lines end as the checks see their events).
     ``expected_final_hash`` (e.g. from the manifest) also catches a log whose chain was
     recomputed after an edit. Raises LogError only when the file cannot be opened.
     ``start`` verifies from a known-good line on (its hash and time), not from the top.
@@ -95,7 +98,7 @@ def verify_log(
     on the events before the first fault only: what follows it cannot be trusted.
     """
     path = path if isinstance(path, Path) else Path(path)
-    reading = LogReading(path)
+    reading = LogReading(path) if reading is None else reading
     split = chain_from if start is None else None
     chainer = _chain_elsewhere(path, start) if chain_apart and split is None else None
     hashes = chainer is None

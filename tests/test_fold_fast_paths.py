@@ -1,0 +1,108 @@
+"""Fast paths of the per-event work that `verify`, `metrics`, `replay` and `run` share, held
+to what they stand for: where the reading says a line ends is where a scan of the file finds
+it, and the metrics projection's shortcut for a usage's munition is the array's answer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sim import events as ev
+from sim.analysis.metrics import MetricsProjection
+from sim.experiments.run import run_to_directory
+from sim.scenario.loader import load_scenario
+from sim.scenario.models import Scenario
+from sim.store.reading import LogReading, Resume
+from sim.store.snapshots import line_ends
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def teaching(tmp_path_factory: pytest.TempPathFactory) -> tuple[Scenario, Path]:
+    loaded = load_scenario(ROOT / "scenarios" / "teaching-minimal.yaml")
+    outcome = run_to_directory(loaded, tmp_path_factory.mktemp("runs"))
+    assert outcome.run_dir is not None
+    return loaded.scenario, outcome.run_dir / "events.jsonl"
+
+
+@pytest.mark.parametrize("how", ["chained", "hash-until", "resumed", "unhashed"])
+def test_where_the_reading_says_a_line_ends_is_where_a_scan_finds_it(
+    teaching: tuple[Scenario, Path], how: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sim.store.reading as reading_module
+
+    monkeypatch.setattr(reading_module, "CHUNK", 4096)  # many batches, lines cut across reads
+    _, log = teaching
+    data = log.read_bytes()
+    n = data.count(b"\n")
+    middle = data.index(b"\n", len(data) // 2) + 1  # the start of a line half way
+    first = data[:middle].count(b"\n")  # its seq
+    reading = LogReading(log)
+    if how == "resumed":
+        prev = data[middle - 67 : middle - 3]
+        events = reading.events(resume=Resume(middle, first, prev, float("-inf")))
+    elif how == "hash-until":
+        events = reading.events(hash_until=middle)
+    else:
+        events = reading.events(hashes=how == "chained")
+    found = {event.seq: reading.line_end(event.seq) for event in events}
+    assert reading.ok
+    seqs = list(range(first if how == "resumed" else 0, n))
+    assert sorted(found) == seqs
+    assert found == line_ends(log, seqs)
+    assert reading.line_end(n + 5) is None  # not a line of the batch being read
+
+
+def test_a_sealed_reading_leaves_where_lines_end_to_a_scan(
+    teaching: tuple[Scenario, Path],
+) -> None:
+    from sim.store import read_json
+
+    _, log = teaching
+    reading = LogReading(log, read_json(log.with_name("manifest.json")))
+    assert reading.blocks()  # the run sealed its log
+    assert all(reading.line_end(event.seq) is None for event in reading.events())
+
+
+def _usage(seq: int, usage: str, munition: str) -> ev.MunitionUsed:
+    return ev.MunitionUsed(seq=seq, t=float(seq), usage=usage, munition=munition, sector="S")
+
+
+def _sighting(seq: int, report: str, usage: str, munition: str) -> ev.SightingReported:
+    return ev.SightingReported(
+        seq=seq, t=float(seq), report=report, collector="c", node="N", munition=munition,
+        sector="S", grade="B2", discipline="HUMINT", usage=usage,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "uses",
+    [
+        [("U1", "A"), ("U2", "B")],  # the engine's ids, in turn
+        [("U1", "A"), ("U1", "B")],  # an id used twice: the later use wins
+        [("U1", "A"), ("U5", "B"), ("U2", "A"), ("U3", "A"), ("U4", "A"), ("U5", "A")],
+        [("U07", "A"), ("X", "B"), ("U1", "B")],  # ids the array does not number
+    ],
+)
+def test_a_sighting_of_the_usage_just_used_finds_the_munition_the_array_holds(
+    teaching: tuple[Scenario, Path], uses: list[tuple[str, str]]
+) -> None:
+    """Every sighting, of the usage just used or of any other, finds the munition that
+    `_usage` finds (the rule the shortcut stands for): counted genuine or misidentified."""
+    scenario, _ = teaching
+    projection = MetricsProjection(scenario)
+    seq = 0
+    for i, (usage, munition) in enumerate(uses):
+        projection.apply(_usage(seq, usage, munition))
+        seq += 1
+        for named, (other, _) in enumerate(uses[: i + 1]):
+            for claimed in ("A", "B"):
+                before = projection.misidentified
+                projection.apply(_sighting(seq, f"R{seq}", other, claimed))
+                seq += 1
+                truth = projection._usage(other)
+                assert projection.misidentified - before == int(
+                    truth is not None and truth != claimed
+                ), (named, other, claimed)

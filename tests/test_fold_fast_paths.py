@@ -106,3 +106,32 @@ def test_a_sighting_of_the_usage_just_used_finds_the_munition_the_array_holds(
                 assert projection.misidentified - before == int(
                     truth is not None and truth != claimed
                 ), (named, other, claimed)
+
+
+def test_a_use_in_the_episode_of_the_use_before_is_counted_as_the_long_way_counts_it(
+    teaching: tuple[Scenario, Path],
+) -> None:
+    """Knowledge.used's shortcut (the episode of the monitored use just before) against
+    the same uses each taken the long way (no use before to compare with)."""
+    from sim.analysis.knowledge import Knowledge
+
+    scenario, _ = teaching
+    monitored = sorted(Knowledge(scenario).monitored)
+    other = next(m for m in scenario.munitions if m not in monitored)
+    week = scenario.metrics.episode
+    plan = [  # (munition, sector, t): runs, breaks, a look-alike between, windows crossed
+        (monitored[0], "S1", 1.0), (monitored[0], "S1", 2.0), (other, "S1", 3.0),
+        (monitored[0], "S1", 4.0), (monitored[0], "S2", 5.0), (monitored[0], "S1", 6.0),
+        (monitored[0], "S1", week + 1.0), (monitored[0], "S1", week + 2.0),
+        (other, "S2", week + 3.0), (other, "S2", week + 4.0), (monitored[0], "S2", 3 * week),
+    ]  # fmt: skip
+    short, long = Knowledge(scenario), Knowledge(scenario)
+    for i, (munition, sector, t) in enumerate(plan):
+        e = ev.MunitionUsed(seq=i, t=t, usage=f"U{i + 1}", munition=munition, sector=sector)
+        short.used(e)
+        long._last = (None, None, -1, -1)  # nothing to compare with: the long way
+        long.used(e)
+    assert list(short._t) == list(long._t) and list(short._e) == list(long._e)
+    assert short._episodes == long._episodes and short._first_use == long._first_use
+    assert short.lookalike == long.lookalike == 3
+    assert short.episodes() == 4

@@ -139,6 +139,8 @@ class Knowledge:
         self._e: array[int] = array("I")
         self._episodes: dict[tuple[int, int, int], int] = {}
         self._pairs: dict[tuple[str, str], tuple[int, int]] = {}  # (munition, sector) -> ids
+        # the last monitored use's munition, sector, window and episode
+        self._last: tuple[str | None, str | None, int, int] = (None, None, -1, -1)
         self.lookalike = 0  # uses of munitions of another origin
         self._first_use: dict[str, float] = {}
         self._assessments: dict[str, _Assessment] = {}
@@ -167,19 +169,29 @@ class Knowledge:
     def used(self, e: ev.MunitionUsed) -> None:
         """A ground-truth use: monitored ones are followed, others counted as look-alikes."""
         munition, sector, t = e.munition, e.sector, e.t
-        if munition not in self.monitored:
-            self.lookalike += 1
+        last = self._last
+        if munition != last[0] or sector != last[1]:
+            if munition not in self.monitored:
+                self.lookalike += 1
+                return
+            window = int(t // self.episode)
+        elif (window := int(t // self.episode)) == last[2]:
+            # the episode of the monitored use before: uses come in runs of one munition,
+            # sector and window
+            self._t.append(t)
+            self._e.append(last[3])
             return
         pair = self._pairs.get((munition, sector))
         if pair is None:
             pair = self._pairs[(munition, sector)] = (self._id(munition), self._id(sector))
             self._first_use.setdefault(munition, t)  # (a munition's first pair: its first use)
         self._t.append(t)
-        key = (pair[0], pair[1], int(t // self.episode))
+        key = (pair[0], pair[1], window)
         episode = self._episodes.get(key)
         if episode is None:
             episode = self._episodes[key] = len(self._episodes)
         self._e.append(episode)
+        self._last = (munition, sector, window, episode)
 
     def shipped(self, e: ev.ShipmentDeparted) -> None:
         """A ground-truth shipment left: warnings are judged against it."""

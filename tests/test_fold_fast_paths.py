@@ -135,3 +135,32 @@ def test_a_use_in_the_episode_of_the_use_before_is_counted_as_the_long_way_count
     assert short._episodes == long._episodes and short._first_use == long._first_use
     assert short.lookalike == long.lookalike == 3
     assert short.episodes() == 4
+
+
+class _Offers:
+    """Stands for a SnapshotWriter: records the seqs verify's fold offers it."""
+
+    def __init__(self, every: int, last: int) -> None:
+        self.every, self.last = every, last
+        self.offered: list[int] = []
+
+    def offer(self, seq: int, t: float, state: object) -> None:
+        self.offered.append(seq)
+
+
+@pytest.mark.parametrize(("every", "last"), [(7, -1), (7, 40), (7, 41), (1, 5), (25_000, 3)])
+def test_verify_offers_the_state_at_every_seq_the_rule_names_and_no_other(
+    teaching: tuple[Scenario, Path], every: int, last: int
+) -> None:
+    """The fold's shortcut (no seq before the next due one is looked at) against the rule
+    itself: after every `every`-th event, and after `last`."""
+    from sim.analysis.verify import domain_check
+    from sim.state.model import initial_state
+
+    scenario, log = teaching
+    events = list(LogReading(log).events())
+    offers = _Offers(every, last)
+    sweep = domain_check(initial_state(scenario), None, offers)  # type: ignore[arg-type]
+    assert sweep(events) == []
+    rule = [e.seq for e in events if not (e.seq + 1) % every or e.seq == last]
+    assert offers.offered == rule and rule

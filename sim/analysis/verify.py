@@ -72,6 +72,8 @@ def domain_check(
         # one loop over the events (not a call per event: a long log's hot path)
         found: list[tuple[int, list[str]]] = []
         broken = False  # one contradiction is enough; the rest would only echo it
+        # no seq before `due` is one to offer (a compare per event, not the rule's arithmetic)
+        due = 0 if offer is not None else float("inf")
         for event in events:
             problems = None
             if (agree := consistent(type(event))) is not None and (
@@ -86,10 +88,15 @@ def domain_check(
                     why = f"replay cannot apply {type(event).__name__}: {exc}"
                     problems = (problems or []) + [why]
                 else:
-                    if offer is not None and (not (event.seq + 1) % every or event.seq == last):
-                        offer(event.seq, event.t, state)
-                        if line_end is not None:
-                            found_ends[event.seq] = line_end(event.seq)
+                    if event.seq >= due and offer is not None:
+                        seq = event.seq
+                        if not (seq + 1) % every or seq == last:
+                            offer(seq, event.t, state)
+                            if line_end is not None:
+                                found_ends[seq] = line_end(seq)
+                        due = ((seq + 1) // every + 1) * every - 1  # the next every-th
+                        if seq < last < due:
+                            due = last
             if projection is not None:
                 deliveries = projection.deliveries
                 violations = deliveries.violations

@@ -4,6 +4,7 @@ it, and the metrics projection's shortcut for a usage's munition is the array's 
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,8 @@ def test_where_the_reading_says_a_line_ends_is_where_a_scan_finds_it(
     assert sorted(found) == seqs
     assert found == line_ends(log, seqs)
     assert reading.line_end(n + 5) is None  # not a line of the batch being read
+    # once read, it keeps no batch of lines (`metrics` sends a reading back pickled)
+    assert reading.line_end(seqs[-1]) is None and len(pickle.dumps(reading)) < 8192
 
 
 def test_a_sealed_reading_leaves_where_lines_end_to_a_scan(

@@ -469,6 +469,7 @@ class LogReading:
                 self._check_end()
         finally:
             keep()
+            self._place = None  # (a batch's lines: kept while they are read, not after)
 
     def line_end(self, seq: int) -> tuple[int, bytes] | None:
         """The byte offset just after line `seq` and that line's hash, asked while the

@@ -167,3 +167,29 @@ def test_verify_offers_the_state_at_every_seq_the_rule_names_and_no_other(
     assert sweep(events) == []
     rule = [e.seq for e in events if not (e.seq + 1) % every or e.seq == last]
     assert offers.offered == rule and rule
+
+
+def test_shipments_warned_ahead_by_one_sweep_are_those_every_period_would_name() -> None:
+    """`warned_ahead` against its definition, period by period for every shipment, on
+    random periods (overlapping, nested, sharing ends) and departures on their edges."""
+    import random
+
+    from sim.analysis.knowledge import warned_ahead
+
+    rng = random.Random(12)
+    for _ in range(400):
+        edges = [float(rng.randrange(0, 40)) for _ in range(12)]
+        warned: dict[tuple[float, float], float] = {}
+        for _ in range(rng.randrange(0, 8)):
+            start = rng.choice(edges)
+            end = start + rng.choice([1.0, 3.0, 7.0, 7.0, 12.5])
+            warned[(start, end)] = rng.choice(edges) + rng.choice([0.0, 0.25, 0.5])
+        shipments = [
+            (rng.choice(edges), rng.choice(edges) + rng.choice([0.0, 0.5]))
+            for _ in range(rng.randrange(10))
+        ]  # (warned at the very time a shipment arrived: not ahead of it)
+        expected = sum(
+            any(start <= left < end and t < arrived for (start, end), t in warned.items())
+            for left, arrived in shipments
+        )
+        assert warned_ahead(shipments, warned) == expected

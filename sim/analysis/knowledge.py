@@ -55,6 +55,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
+from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # numpy is imported when results are made: it costs every command start-up
@@ -139,6 +140,8 @@ class Knowledge:
         self._e: array[int] = array("I")
         self._episodes: dict[tuple[int, int, int], int] = {}
         self._pairs: dict[tuple[str, str], tuple[int, int]] = {}  # (munition, sector) -> ids
+        # the last monitored use's munition, sector, window and episode
+        self._last: tuple[str | None, str | None, int, int] = (None, None, -1, -1)
         self.lookalike = 0  # uses of munitions of another origin
         self._first_use: dict[str, float] = {}
         self._assessments: dict[str, _Assessment] = {}
@@ -167,19 +170,29 @@ class Knowledge:
     def used(self, e: ev.MunitionUsed) -> None:
         """A ground-truth use: monitored ones are followed, others counted as look-alikes."""
         munition, sector, t = e.munition, e.sector, e.t
-        if munition not in self.monitored:
-            self.lookalike += 1
+        last = self._last
+        if munition != last[0] or sector != last[1]:
+            if munition not in self.monitored:
+                self.lookalike += 1
+                return
+            window = int(t // self.episode)
+        elif (window := int(t // self.episode)) == last[2]:
+            # the episode of the monitored use before: uses come in runs of one munition,
+            # sector and window
+            self._t.append(t)
+            self._e.append(last[3])
             return
         pair = self._pairs.get((munition, sector))
         if pair is None:
             pair = self._pairs[(munition, sector)] = (self._id(munition), self._id(sector))
             self._first_use.setdefault(munition, t)  # (a munition's first pair: its first use)
         self._t.append(t)
-        key = (pair[0], pair[1], int(t // self.episode))
+        key = (pair[0], pair[1], window)
         episode = self._episodes.get(key)
         if episode is None:
             episode = self._episodes[key] = len(self._episodes)
         self._e.append(episode)
+        self._last = (munition, sector, window, episode)
 
     def shipped(self, e: ev.ShipmentDeparted) -> None:
         """A ground-truth shipment left: warnings are judged against it."""
@@ -424,13 +437,14 @@ class Knowledge:
             warned = holder.first_warning.get(m)
             lead[m] = None if warned is None else round(first_use - warned, 6)
         arrived = list(self._arrived.items())
-        ahead = 0
+        by_route: dict[tuple[str, str], list[tuple[float, float]]] = {}
         for shipment, t_arrived in arrived:
             munition, route, left = self._shipments[shipment]
-            for (start, end), t in holder.warned.get((munition, route), {}).items():
-                if start <= left < end and t < t_arrived:
-                    ahead += 1
-                    break
+            by_route.setdefault((munition, route), []).append((left, t_arrived))
+        ahead = sum(
+            warned_ahead(shipments, holder.warned.get(key, {}))
+            for key, shipments in by_route.items()
+        )
         false = 0
         for assessment, v in holder.held.items():
             record = self._assessments[assessment]
@@ -473,6 +487,33 @@ class Knowledge:
             "on_partner_evidence": _share(sum(bool(v.partners) for v in own), len(own)),
             "partner_evidence": {name: _share(n, len(own)) for name, n in sorted(partners.items())},
         }
+
+
+def warned_ahead(
+    shipments: list[tuple[float, float]], warned: dict[tuple[float, float], float]
+) -> int:
+    """How many shipments ``(left, arrived)`` departed in a period ``(start, end)`` of
+    `warned` (``start <= left < end``) first warned of at a time before they arrived.
+
+    One sweep in order of departure (periods join as their start passes, leave once they
+    end), not every period for every shipment: both grow with the run. The earliest
+    warning among the periods a departure falls in decides, as any of them would.
+    """
+    if not warned:
+        return 0
+    periods = sorted((start, end, t) for (start, end), t in warned.items())
+    live: list[tuple[float, float]] = []  # (first warned, end) of periods begun
+    ahead, i = 0, 0
+    for left, arrived in sorted(shipments):
+        while i < len(periods) and periods[i][0] <= left:
+            _, end, t = periods[i]
+            heappush(live, (t, end))
+            i += 1
+        while live and live[0][1] <= left:  # ended before this departure: and all later
+            heappop(live)
+        if live and live[0][0] < arrived:
+            ahead += 1
+    return ahead
 
 
 def new_in_theatre(scenario: Scenario) -> set[str]:

@@ -148,6 +148,8 @@ class MetricsProjection:
         self._munitions: list[str] = []
         self._munition_ix: dict[str, int] = {}
         self._usage_other: dict[str, str] = {}  # ids not of the form U<n>
+        # the last usage and its munition: a sighting often follows its use at once
+        self._last_usage: tuple[str | None, str] = (None, "")
         self.knowledge = Knowledge(scenario)
         # report -> (time reported, the usage it truly traces to or None, fabricated, node)
         self._reports: dict[str, tuple[float, str | None, bool, str]] = {}
@@ -294,6 +296,7 @@ class MetricsProjection:
             self._munitions.append(munition)
             if ix == 256:  # more munitions than a byte can number
                 used = self._usage_m = array("I", used)
+        self._last_usage = (usage, munition)
         if usage == f"U{len(used) + 1}":
             used.append(ix)
         elif (index := self._usage_slot(usage)) is not None:
@@ -359,7 +362,9 @@ class MetricsProjection:
                 self.fabricated += 1
         else:
             self.collected += 1
-            used = self._usage(usage)
+            last, munition = self._last_usage
+            # (the last usage's munition is what `_usage` would find: no later use changed it)
+            used = munition if usage == last else self._usage(usage)
             if used == e.munition:
                 traced = usage
             elif used is not None:
@@ -434,10 +439,13 @@ class MetricsProjection:
                 node.analysis.append(d)
         if self.deliveries.held:  # (a method call per report otherwise: the hot path)
             self.deliveries.analysed(t, name, report)
+        holds = self._holds
         if name in self._fusion:  # an assessment may list it: keep it for good
-            self._holds.pop(report, None)
-        else:
-            self._release(report)
+            holds.pop(report, None)
+        elif (n := holds.get(report)) is not None:  # (`_release`, inline: the hot path)
+            holds[report] = n - 1
+            if n == 1:
+                self._idle.append(report)
 
     def _facts(self, report: str) -> tuple[bool, bool, str] | None:
         """(genuine, fabricated, node filed at) of a report an assessment lists."""

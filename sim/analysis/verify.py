@@ -11,7 +11,7 @@ process checks the hash chain and folds the state (a small log: all in one proce
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from sim.state.evolve import EvolveError, cycle_collection_paused, evolve
 from sim.state.model import WorldState, initial_state
 from sim.store import EVENTS_FILE, METRICS_FILE, Verdict, read_json, verify_log
 from sim.store.forked import Forked, fork, spare_core
+from sim.store.reading import LogReading
 from sim.store.seal import check_seal
 from sim.store.snapshots import SnapshotWriter, line_ends, mismatches
 from sim.store.verify import PARALLEL_BYTES, chain_rest
@@ -48,45 +49,65 @@ def domain_check(
     state: WorldState,
     projection: MetricsProjection | None,
     snapshots: SnapshotWriter | None = None,
-) -> Callable[[ev.Event], list[str] | None]:
-    """verify's per-event check of what only the domain knows, in one call per event.
+    ends: tuple[LogReading, dict[int, tuple[int, bytes] | None]] | None = None,
+) -> Callable[[Iterable[ev.Event]], list[tuple[int, list[str]]]]:
+    """verify's check of what only the domain knows: a sweep over the events, in one loop.
 
-    In this order: facts that must agree (consistency), the fold through evolve into
-    `state` (replay; with `snapshots`, the folded state is offered to it at each due
-    seq), then the metrics `projection`, which judges every delivery by the rules in
-    force that it reads from the state just folded (None: it runs apart, see
-    :mod:`sim.analysis.markings_check`). The problems of one event, or None.
+    For each event, in this order: facts that must agree (consistency), the fold through
+    evolve into `state` (replay; with `snapshots`, the folded state is offered to it at
+    each due seq), then the metrics `projection`, which judges every delivery by the rules
+    in force that it reads from the state just folded (None: it runs apart, see
+    :mod:`sim.analysis.markings_check`). The sweep gives the problems of each event that
+    has any, as ``(seq, [sentence, ...])``, in seq order. With `ends` (the reading the
+    events come from, a dict), each seq offered to `snapshots` gets there the end of its
+    line and its hash as the reading has them (:meth:`LogReading.line_end`).
     """
     consistent = consistency_handlers().get  # (a table, not a call per event: the hot path)
-    broken = False  # one contradiction is enough; the rest would only echo it
     every = snapshots.every if snapshots is not None else 0
     last = snapshots.last if snapshots is not None else -1
     offer = snapshots.offer if snapshots is not None else None
-    # one closure either way (a call per event less than a check wrapping the fold)
+    line_end, found_ends = (None, {}) if ends is None else (ends[0].line_end, ends[1])
 
-    def check(event: ev.Event) -> list[str] | None:
-        nonlocal broken
-        problems = None
-        if (agree := consistent(type(event))) is not None and (problem := agree(event)) is not None:
-            problems = [problem]
-        if not broken:
-            try:
-                evolve(state, event)
-            except EvolveError as exc:
-                broken = True
-                problems = (problems or []) + [f"replay cannot apply {type(event).__name__}: {exc}"]
-            else:
-                if offer is not None and (not (event.seq + 1) % every or event.seq == last):
-                    offer(event.seq, event.t, state)
-        if projection is not None:
-            deliveries = projection.deliveries
-            violations = deliveries.violations
-            projection.apply(event)
-            if deliveries.violations != violations and (refused := deliveries.last):
-                problems = (problems or []) + [refused]
-        return problems
+    def sweep(events: Iterable[ev.Event]) -> list[tuple[int, list[str]]]:
+        # one loop over the events (not a call per event: a long log's hot path)
+        found: list[tuple[int, list[str]]] = []
+        broken = False  # one contradiction is enough; the rest would only echo it
+        # no seq before `due` is one to offer (a compare per event, not the rule's arithmetic)
+        due = 0 if offer is not None else float("inf")
+        for event in events:
+            problems = None
+            if (agree := consistent(type(event))) is not None and (
+                problem := agree(event)
+            ) is not None:
+                problems = [problem]
+            if not broken:
+                try:
+                    evolve(state, event)
+                except EvolveError as exc:
+                    broken = True
+                    why = f"replay cannot apply {type(event).__name__}: {exc}"
+                    problems = (problems or []) + [why]
+                else:
+                    if event.seq >= due and offer is not None:
+                        seq = event.seq
+                        if not (seq + 1) % every or seq == last:
+                            offer(seq, event.t, state)
+                            if line_end is not None:
+                                found_ends[seq] = line_end(seq)
+                        due = ((seq + 1) // every + 1) * every - 1  # the next every-th
+                        if seq < last < due:
+                            due = last
+            if projection is not None:
+                deliveries = projection.deliveries
+                violations = deliveries.violations
+                projection.apply(event)
+                if deliveries.violations != violations and (refused := deliveries.last):
+                    problems = (problems or []) + [refused]
+            if problems:
+                found.append((event.seq, problems))
+        return found
 
-    return check
+    return sweep
 
 
 def verify_run(run_dir: Path) -> RunVerdict:
@@ -107,10 +128,13 @@ def _verify_run(run_dir: Path) -> RunVerdict:
     projection = None if apart else MetricsProjection(scenario, state)
     events = manifest.get("events")
     snapshots = SnapshotWriter(run_dir, events=events if isinstance(events, int) else 0)
+    reading = LogReading(run_dir / EVENTS_FILE)
+    ends: dict[int, tuple[int, bytes] | None] = {}  # of the snapshots' lines, as read
     try:
         log = verify_log(
             run_dir / EVENTS_FILE,
-            checks=[domain_check(state, projection, snapshots)],
+            reading=reading,
+            sweep=domain_check(state, projection, snapshots, (reading, ends)),
             expected_final_hash=expected if log_complete(manifest) else None,
             elsewhere=apart.found if apart else None,
             # two processes, each reading the log once: this one folds, the child judges,
@@ -123,7 +147,7 @@ def _verify_run(run_dir: Path) -> RunVerdict:
         if apart is not None:
             apart.child.close()
     verdict = RunVerdict(log=log)
-    _keep_snapshots(run_dir, log, snapshots, verdict)
+    _keep_snapshots(run_dir, log, snapshots, verdict, ends)
     # the child checked the seal once it had judged (it is done before this process)
     sealed = (
         apart.sealed
@@ -148,12 +172,14 @@ def _verify_run(run_dir: Path) -> RunVerdict:
     return verdict
 
 
-CHAIN_HERE = 0.75
+CHAIN_HERE = 0.6
 """The share of a big log's bytes whose hash chain `verify` checks in this process (in
 its own reading, as it folds the state); its child, which judges deliveries, recomputes
 the metrics and checks the seal (the dearer work), chains the rest. Measured to balance
-the two on queue-50k (CPU, loaded machine: about 0.68 s and 0.70 s; with the whole
-chain here, as before, 0.72 s here against 0.64 s there)."""
+the two on queue-50k (in-process CPU on a loaded machine, three rounds: at 0.55 about
+0.53 s here and 0.54-0.59 s there, at 0.65 0.54-0.60 s and 0.49-0.55 s; this process also
+keeps the snapshots after; 0.75 balanced them before the child read the sealed blocks
+whole)."""
 
 
 class Apart:
@@ -234,21 +260,49 @@ def _child_work(
 ) -> tuple[Judged, str | None, tuple[int, int | None, bytes, bytes]]:
     """The child's work: every delivery judged and the metrics recomputed, the log checked
     against its seal (a read of the whole log this process need not make), and the hash
-    chain of the lines from `seam` on."""
-    return judge(scenario, log), check_seal(log, manifest), chain_rest(log, seam)
+    chain of the lines from `seam` on.
+
+    Its reading reads the blocks the seal vouches for whole (one SHA-256 and one decoding
+    call each, no frame check per line: this process and `chain_rest` check every frame),
+    which is the seal's check made as it reads (:func:`_seal_found`).
+    """
+    reading = LogReading(log, manifest)
+    judged = judge(scenario, log, reading.events(hashes=False))
+    return judged, _seal_found(reading, log, manifest), chain_rest(log, seam)
+
+
+def _seal_found(reading: LogReading, log: Path, manifest: dict[str, Any]) -> str | None:
+    """What :func:`check_seal` says of `log`, after `reading` read it with its seal: None
+    at once when the reading found every block of the seal intact and the log ends where
+    the seal does (check_seal's every check), else check_seal's own reading says."""
+    blocks = reading.blocks()
+    try:
+        if blocks and len(reading.matched) == len(blocks) and log.stat().st_size == blocks[-1].end:
+            return None
+    except OSError:
+        pass
+    return check_seal(log, manifest)
 
 
 def _keep_snapshots(
-    run_dir: Path, log: Verdict, writer: SnapshotWriter, verdict: RunVerdict
+    run_dir: Path,
+    log: Verdict,
+    writer: SnapshotWriter,
+    verdict: RunVerdict,
+    ends: dict[int, tuple[int, bytes] | None],
 ) -> None:
-    """Check the run's snapshots against the fold just made, then leave fresh ones for replay."""
+    """Check the run's snapshots against the fold just made, then leave fresh ones for replay
+    (where their lines end as the reading found them, else by a scan of the log)."""
     if not log.ok:
         writer.finish({}, keep=False)
         return
     for seq in mismatches(run_dir, writer):
         verdict.problems.append(f"the snapshot after seq {seq} does not match the log")
     seqs = [seq for seq, *_ in writer.taken]
-    written = writer.finish(line_ends(run_dir / EVENTS_FILE, seqs))
+    found = {seq: end for seq in seqs if (end := ends.get(seq)) is not None}
+    if len(found) < len(seqs):  # (a reading that did not follow where its lines are)
+        found = line_ends(run_dir / EVENTS_FILE, seqs)
+    written = writer.finish(found)
     if written:
         kind = "snapshot" if written == 1 else "snapshots"
         verdict.notes.append(f"{written} {kind} of the state left for replay")

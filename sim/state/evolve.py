@@ -121,7 +121,8 @@ def _sighting_reported(s: WorldState, e: ev.SightingReported) -> None:
         e.polarity,
         e.used_at,
         e.artefact,
-        shipment=e.shipment,
+        [],  # received_at
+        e.shipment,
     )
     # held by nothing yet: the node's ReportReceived follows at the same instant
     s.holds.setdefault(e.report, 0)
@@ -129,19 +130,22 @@ def _sighting_reported(s: WorldState, e: ev.SightingReported) -> None:
 
 
 def _report_received(s: WorldState, e: ev.ReportReceived) -> None:
+    report = e.report
     try:
         node = s.nodes[e.node]
     except KeyError:
         _unknown("node", e.node)
-    if e.report in node.received:
-        raise EvolveError(f"report {e.report} entered {e.node}'s queue twice")
-    node.received.add(e.report)
+    received = node.received
+    if report in received:
+        raise EvolveError(f"report {report} entered {e.node}'s queue twice")
+    received.add(report)
     node.receipts += 1
-    node.queue.append(e.report)
-    record = s.reports.get(e.report)
+    node.queue.append(report)
+    record = s.reports.get(report)
     if record is not None:
         record.received_at.append(e.node)
-    _hold(s, e.report)
+    holds = s.holds  # (`_hold`, inline: the hot path)
+    holds[report] = holds.get(report, 0) + 1
 
 
 def _analysis_started(s: WorldState, e: ev.AnalysisStarted) -> None:
@@ -166,7 +170,11 @@ def _analysis_completed(s: WorldState, e: ev.AnalysisCompleted) -> None:
     node.analysed += 1
     if node.fusion is not None:
         _file(node, s.reports[e.report])
-    _release(s, e.report)
+    holds = s.holds  # (`_release`, inline: the hot path)
+    n = holds[e.report] - 1
+    holds[e.report] = n
+    if n == 0:
+        s.idle.append(e.report)
 
 
 def _file(node: NodeState, r: Report) -> None:

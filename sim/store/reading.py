@@ -131,17 +131,19 @@ def _batches(
     select: Needles | None,
     end: int | None = None,
     hash_until: int | None = None,
+    matched: list[int] | None = None,
 ) -> Iterator[_Batch]:
     """Batches of lines from `offset`: sealed blocks whole, the rest to chain line by line.
 
-    A block whose bytes match the run's seal (one SHA-256 over them) comes as one batch;
+    A block whose bytes match the run's seal (one SHA-256 over them) comes as one batch
+    (its index among the seal's blocks added to `matched`, when given);
     with `select`, only its lines that hold one of the needles, found at C speed.
     From the first block that does not match, and past the last block, lines come to be
     chained one by one. With `end` (a line start), lines stop there. With `hash_until`
     (a line start), the lines to chain from there on come as "framed": their hashes are
     checked elsewhere.
     """
-    for block in blocks or ():
+    for index, block in enumerate(blocks or ()):
         if block.end <= offset:
             continue
         if end is not None and block.end > end:
@@ -153,6 +155,8 @@ def _batches(
         if sha256(data).hexdigest() != block.digest:
             unsealed.append(block.seq)  # changed since the run sealed it
             break
+        if matched is not None:
+            matched.append(index)
         start = offset - block.offset if offset > block.offset else 0
         count = data.count(b"\n")
         if select is not None:
@@ -292,6 +296,9 @@ class LogReading:
         self.seam: tuple[int, bytes] | None = None
         self._blocks: list[Block] | bool | None = False  # False: not looked for yet
         self._unsealed: list[int] = []  # first seq of a block that did not match the seal
+        self.matched: list[int] = []  # the seal's blocks (indexes) this reading found intact
+        # the batch of lines being chained: (seq of its first, its byte offset, its lines)
+        self._place: tuple[int, int, list[bytes]] | None = None
 
     # --- reading -------------------------------------------------------------------------
 
@@ -333,6 +340,7 @@ class LogReading:
         offset = 0 if resume is None else resume.offset
         count, last, ended, tail_undecoded = 0, None, False, False
         sha, decode = sha256, DECODER.decode
+        at: int | None = offset  # the byte offset of the next batch of lines to chain
 
         unhashed = b""  # hashes=False: the last line read (its hash not checked here)
 
@@ -345,8 +353,9 @@ class LogReading:
         try:
             with open_log(self.path) as f:
                 batches = _batches(
-                    f, offset, self.blocks(), self._unsealed, select, end, hash_until
-                )
+                    f, offset, self.blocks(), self._unsealed, select, end, hash_until,
+                    self.matched,
+                )  # fmt: skip
                 for batch in batches:
                     lines = batch.lines
                     kind = batch.kind
@@ -367,6 +376,11 @@ class LogReading:
                         break
                     sparse = kind == "sparse"
                     chained = kind == "chain"
+                    if chained and at is not None:  # where its lines are, for `line_end`
+                        self._place = (expected, at, lines)
+                        at += sum(map(len, lines)) + len(lines)
+                    else:  # (a sealed block, or lines after one: not followed)
+                        self._place, at = None, None
                     whole: list[Event] | None = None
                     if kind == "sealed":
                         whole = None if ended else _decoded_in_order(batch.data, expected, last_t)
@@ -457,6 +471,21 @@ class LogReading:
                 self._check_end()
         finally:
             keep()
+            self._place = None  # (a batch's lines: kept while they are read, not after)
+
+    def line_end(self, seq: int) -> tuple[int, bytes] | None:
+        """The byte offset just after line `seq` and that line's hash, asked while the
+        event of that line is being read (a reading that chains line by line, as
+        `verify`'s does; None when it is not in the batch being read, or a sealed block).
+        What :func:`sim.store.snapshots.line_ends` finds by a scan of the file."""
+        place = self._place
+        if place is None:
+            return None
+        first, start, lines = place
+        i = seq - first
+        if not 0 <= i < len(lines):
+            return None
+        return start + sum(map(len, lines[: i + 1])) + i + 1, lines[i][-66:-2]
 
     def blocks(self) -> list[Block] | None:
         """The run's seal, if it has one its manifest vouches for (see :mod:`sim.store.seal`)."""

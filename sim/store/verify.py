@@ -18,6 +18,10 @@ from sim.store.reading import LogReading, Resume, whole_lines
 Check = Callable[[Event], "str | list[str] | None"]
 """An extra per-event check: returns a sentence describing the fault (or several), or None."""
 
+Sweep = Callable[[Iterable[Event]], "list[tuple[int, list[str]]]"]
+"""Checks over the whole stream of events in one loop of their own (`verify`'s fold: no
+call per event): the problems of each event that has any, ``(seq, [sentence, ...])``."""
+
 Found = Callable[[], "tuple[list[tuple[int, str]], int]"]
 """Problems found elsewhere (another process) on the same events: ``([(seq, sentence)…]
 in seq order, how many more)``, called once the log has been read."""
@@ -68,10 +72,15 @@ def verify_log(
     elsewhere: Found | None = None,
     chain_apart: bool = True,
     chain_from: tuple[int, Rest] | None = None,
+    sweep: Sweep | None = None,
+    reading: LogReading | None = None,
 ) -> Verdict:
     """Verify ``events.jsonl``: line format, event types, seq, time order, hash chain, RunEnded.
 
     ``checks`` run on every decoded event; a returned string is a problem at that seq.
+    ``sweep``, instead of `checks`, takes the decoded events all at once (:data:`Sweep`).
+    ``reading``: a fresh :class:`LogReading` of `path` to read it with (the caller asks it
+    where lines end as the checks see their events).
     ``expected_final_hash`` (e.g. from the manifest) also catches a log whose chain was
     recomputed after an edit. Raises LogError only when the file cannot be opened.
     ``start`` verifies from a known-good line on (its hash and time), not from the top.
@@ -89,14 +98,14 @@ def verify_log(
     on the events before the first fault only: what follows it cannot be trusted.
     """
     path = path if isinstance(path, Path) else Path(path)
-    reading = LogReading(path)
+    reading = LogReading(path) if reading is None else reading
     split = chain_from if start is None else None
     chainer = _chain_elsewhere(path, start) if chain_apart and split is None else None
     hashes = chainer is None
     seam = split[0] if split is not None else None
     try:
         events = reading.events(resume=start, hashes=hashes, hash_until=seam)
-        flagged = _checked(events, checks)
+        flagged = _checked(events, checks, sweep)
     except BaseException:
         if chainer is not None:
             chainer.close()
@@ -145,10 +154,18 @@ def verify_log(
     return _careful(path, found, expected_final_hash, start)
 
 
-def _checked(events: Iterable[Event], checks: Sequence[Check]) -> list[tuple[int, str]]:
-    """Every event through the checks: the problems found, by seq."""
+def _checked(
+    events: Iterable[Event], checks: Sequence[Check], sweep: Sweep | None = None
+) -> list[tuple[int, str]]:
+    """Every event through the checks, or the sweep: the problems found, by seq."""
     flagged: list[tuple[int, str]] = []
-    if len(checks) == 1:  # (`verify` folds all its checks into one: no inner loop per event)
+    if sweep is not None:
+        if checks:
+            msg = "checks and a sweep: give one or the other"
+            raise ValueError(msg)
+        for seq, problems in sweep(events):
+            _flag(flagged, seq, problems)
+    elif len(checks) == 1:  # (`verify` folds all its checks into one: no inner loop per event)
         check = checks[0]
         for event in events:
             if problem := check(event):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -12,7 +14,24 @@ from sim.experiments.sweep import Sweep, SweepSpec
 from tests.builders import DESIGN_EXAMPLE_YAML
 
 
+@pytest.fixture
+def no_thread_left() -> Iterator[None]:
+    """Dask's client leaves a thread running in this process for good (its offload pool):
+    with it, every later run in the suite would start its log sidecar as a new
+    interpreter instead of forking it (sim.store.piped._forks), and the forked paths
+    verify and the readers take would be left untried. Its pool is stopped and replaced
+    by an idle one (which starts a thread only when used)."""
+    yield
+    utils = sys.modules.get("distributed.utils")
+    if utils is None:  # the test was skipped before importing Dask
+        return
+    old = utils._offload_executor
+    utils._offload_executor = type(old)(max_workers=1, thread_name_prefix="Dask-Offload")
+    old.shutdown(wait=True)
+
+
 @pytest.mark.slow
+@pytest.mark.usefixtures("no_thread_left")
 def test_dask_sweep_equals_process_pool_sweep(tmp_path: Path) -> None:
     distributed = pytest.importorskip("distributed")
     example = tmp_path / "example.yaml"

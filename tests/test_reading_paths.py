@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import pytest
+
 from sim import events as ev
 from sim.analysis.ledger import Filed, ReportBook, UsageBook, Used
 from sim.analysis.provenance import explain_events, explain_run
@@ -14,6 +16,7 @@ from sim.experiments.run import run_to_directory
 from sim.scenario.loader import LoadedScenario, load_scenario
 from sim.scenario.models import Scenario
 from sim.store import read_events
+from sim.store import search as search_mod
 from sim.store.reading import _decoded_in_order
 from tests.builders import busy_example
 
@@ -52,7 +55,13 @@ def test_the_ledgers_give_back_what_they_were_given() -> None:
     assert usages.get("U-odd") == Used("Y", "Z", 1.0) and usages.get("U999") is None
 
 
-def test_explain_reads_less_and_says_the_same(tmp_path: Path) -> None:
+def test_explain_reads_less_and_says_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the seal checked in this process, not in a child forked for each of the items
+    # (a fork of the test process costs far more than one of `intelsim explain`; the
+    # child's answer is under test in tests/test_explain_fast.py)
+    monkeypatch.setattr(search_mod, "fork", lambda *args: None)
     loaded = load_scenario(ROOT / "scenarios" / "teaching-minimal.yaml", [])
     run = run_to_directory(loaded, tmp_path).run_dir
     assert run is not None

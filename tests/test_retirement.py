@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,13 @@ ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted(p.stem for p in (ROOT / "scenarios").glob("*.yaml"))
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _forget_runs() -> Iterator[None]:
+    """The runs are kept for this module's tests only (they are big)."""
+    yield
+    _run.cache_clear()
+
+
 def _in_play(state: WorldState) -> set[str]:
     held: set[str] = set()
     for node in state.nodes.values():
@@ -30,7 +39,10 @@ def _in_play(state: WorldState) -> set[str]:
     return held
 
 
+@cache
 def _run(name: str) -> tuple[Scenario, list[ev.Event], object]:
+    """A shipped scenario's run: its scenario, events and world. Made once per scenario
+    and read by every test below (none changes it): three tests of one run cost one run."""
     loaded = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
     events: list[ev.Event] = []
     world = simulate(loaded.scenario, listeners=[events.append])

@@ -22,6 +22,7 @@ from sim.scenario.loader import load_scenario
 from sim.store.forked import Forked
 from sim.store.reading import LogReading, Resume
 from tests.test_verify_apart import _forge_link, _run
+from tests.test_verify_split import after_newlines
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
@@ -149,7 +150,7 @@ def test_two_parts_of_a_reading_are_one_reading(baseline: Path, tmp_path: Path) 
     lines[len(lines) // 2] = lines[len(lines) // 2].replace(b'"t":', b'"t": ', 1)
     broken.write_bytes(b"".join(lines))
     for path in (log, broken):
-        starts = [i + 1 for i, byte in enumerate(path.read_bytes()) if byte == 10][:-1]
+        starts = after_newlines(path.read_bytes())[:-1]
         whole = LogReading(path, manifest)
         expected = list(whole.events())
         # (a block's start: read by its seal; the broken log's lines moved off the seal's)

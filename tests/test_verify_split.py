@@ -27,7 +27,7 @@ def _first_bad(lines: list[bytes]) -> int | None:
     return None
 
 
-def _after_newlines(data: bytes) -> list[int]:
+def after_newlines(data: bytes) -> list[int]:
     """The offset just past each newline of `data`, in order (found by bytes.find, not by
     a Python loop over every byte: the logs here are megabytes)."""
     found, at = [], data.find(b"\n")
@@ -49,7 +49,7 @@ def test_the_chain_in_two_parts_is_the_chain_of_the_whole(tmp_path: Path, seed: 
     assert whole[1] == bad
     assert whole[0] == (len(lines) if bad is None else bad)
     data = log.read_bytes()
-    starts = [0, *_after_newlines(data)]
+    starts = [0, *after_newlines(data)]
     for seam in {starts[0], starts[-1], *rng.sample(starts, 5)}:
         # (the reading's part)
         head, head_bad, head_last = check_span(whole_lines(log, 0, seam), GENESIS)
@@ -147,7 +147,7 @@ def test_a_reading_that_hashes_up_to_a_seam_is_the_hashing_reading_up_to_there(
         lines = _corrupt(lines, rng)
     log = _write(tmp_path / "events.jsonl", lines)
     data = log.read_bytes()
-    starts = _after_newlines(data)[:-1]
+    starts = after_newlines(data)[:-1]
     whole = LogReading(log)
     expected = [e.seq for e in whole.events()]
     unhashed = LogReading(log)

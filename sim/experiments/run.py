@@ -7,6 +7,8 @@ run, where, how long: everything that must stay out of the deterministic log) an
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -174,10 +176,23 @@ def run_to_directory(
                 raise LogError(f"the run's metrics could not be made from its log: {why}")
             write_json(run_dir / METRICS_FILE, result)
     except Interrupted as stop:
+        _leave_log(run_dir / EVENTS_FILE)
         raise stop.kept(_kept(run_dir, manifest, writer, ended=ended)) from None
     assert writer is not None and world is not None
     log.info("run complete", run_dir=str(run_dir), events=writer.written, wall_seconds=wall)
     return RunOutcome(run_dir, writer.written, writer.last_hash, wall, result, world)
+
+
+def _leave_log(path: Path) -> None:
+    """An interrupted run's log, made empty if the stop came before the sidecar made it.
+
+    The sidecar creates the log when it starts, and a spawned one (no fork: a thread was
+    running) takes a moment to; a stop in that moment left a manifest that says
+    `interrupted` beside no log, which `verify` refuses as no run at all. An empty log
+    is what the run wrote: nothing (never one written over: a log that exists stays).
+    """
+    with contextlib.suppress(OSError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
 
 
 def _kept(

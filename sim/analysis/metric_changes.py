@@ -31,7 +31,7 @@ from sim.state.evolve import cycle_collection_paused
 from sim.store import METRICS_FILE, read_json
 from sim.store.chain import HASH_HEAD, SUFFIX_LEN
 from sim.store.forked import Forked, fork, spare_core
-from sim.store.reading import LogIntegrityError, LogReading, Resume
+from sim.store.reading import LogIntegrityError, LogReading, Resume, line_ending_at
 from sim.store.verify import PARALLEL_BYTES
 
 # per node, in the order the run summary shows them
@@ -208,18 +208,11 @@ def _seam(reading: LogReading, size: int, near: int) -> int:
         return f.tell()
 
 
-def _line_before(log: Path, seam: int, span: int = 1 << 16) -> tuple[Event, bytes] | None:
+def _line_before(log: Path, seam: int) -> tuple[Event, bytes] | None:
     """The event of the line that ends at byte `seam` and its hash, or None if there is
     none (not an event line: one reading will say what is wrong)."""
-    with open(log, "rb") as f:
-        start = max(0, seam - span)
-        f.seek(start)
-        data = f.read(seam - start)
-    cut = data.rfind(b"\n", 0, len(data) - 1)
-    if not data.endswith(b"\n") or (cut < 0 and start > 0):
-        return None
-    line = data[cut + 1 : -1]
-    if len(line) <= SUFFIX_LEN or line[-SUFFIX_LEN:-66] != HASH_HEAD:
+    line = line_ending_at(log, seam)
+    if line is None or len(line) <= SUFFIX_LEN or line[-SUFFIX_LEN:-66] != HASH_HEAD:
         return None
     try:
         return decode(line), line[-66:-2]

@@ -57,7 +57,7 @@ from sim.analysis.timeline import (
 )
 from sim.scenario.models import Scenario
 from sim.store.forked import Forked, fork, spare_core
-from sim.store.reading import LogReading, Resume, whole_lines
+from sim.store.reading import LogReading, Resume, line_ending_at, whole_lines
 
 APART_BYTES = 8 << 20  # a smaller log is told here alone: a fork costs more than it saves
 SHARE = 0.52  # of the log told here, the child telling the rest (hearing nothing before
@@ -495,17 +495,12 @@ def _write(fd: int, blocks: Iterator[str]) -> int:
     return nuls
 
 
-def _line_before(path: Path, offset: int, span: int = 1 << 16) -> tuple[bytes, ev.Event] | None:
+def _line_before(path: Path, offset: int) -> tuple[bytes, ev.Event] | None:
     """The line that ends at byte `offset` (without its newline) and its event, or None
     if there is none (not an event line: the parent's reading says what is wrong)."""
-    with open(path, "rb") as f:
-        start = max(0, offset - span)
-        f.seek(start)
-        data = f.read(offset - start)
-    cut = data.rfind(b"\n", 0, len(data) - 1)
-    if not data.endswith(b"\n") or (cut < 0 and start > 0):
-        return None if span >= offset else _line_before(path, offset, span * 16)
-    line = data[cut + 1 : -1]
+    line = line_ending_at(path, offset)
+    if line is None:
+        return None
     try:
         return line, ev.decode(line)
     except msgspec.DecodeError:

@@ -679,18 +679,26 @@ class LogReading:
         self._check_manifest(event.seq + 1, last[-66:-2])
 
 
-def tail_line(path: Path, span: int = 1 << 16) -> bytes | None:
+def tail_line(path: Path) -> bytes | None:
     """The file's last whole line (without newline), or None if the file ends mid-line."""
     with open_log(path) as f:
         size = f.seek(0, 2)
-        if size == 0:
-            return None
-        start = max(0, size - span)
+    return line_ending_at(path, size)
+
+
+def line_ending_at(path: Path, end: int, span: int = 1 << 16) -> bytes | None:
+    """The whole line of the file that ends at byte `end` (its newline the byte before
+    it), without its newline; None if none does (`end` is 0 or not just after a newline).
+    Where a log is cut in two parts, the line before the seam; at its size, its last."""
+    if end <= 0:
+        return None
+    with open_log(path) as f:
+        start = max(0, end - span)
         f.seek(start)
-        data = f.read()
+        data = f.read(end - start)
     if not data.endswith(b"\n"):
         return None
     cut = data.rfind(b"\n", 0, len(data) - 1)
-    if cut < 0 and start > 0:
-        return tail_line(path, span * 4)
+    if cut < 0 and start > 0:  # a line longer than the span: look further back
+        return line_ending_at(path, end, span * 4)
     return data[cut + 1 : -1]

@@ -439,13 +439,10 @@ class MetricsProjection:
                 node.analysis.append(d)
         if self.deliveries.held:  # (a method call per report otherwise: the hot path)
             self.deliveries.analysed(t, name, report)
-        holds = self._holds
         if name in self._fusion:  # an assessment may list it: keep it for good
-            holds.pop(report, None)
-        elif (n := holds.get(report)) is not None:  # (`_release`, inline: the hot path)
-            holds[report] = n - 1
-            if n == 1:
-                self._idle.append(report)
+            self._holds.pop(report, None)
+        else:
+            self._release(report)
 
     def _facts(self, report: str) -> tuple[bool, bool, str] | None:
         """(genuine, fabricated, node filed at) of a report an assessment lists."""

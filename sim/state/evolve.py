@@ -144,8 +144,7 @@ def _report_received(s: WorldState, e: ev.ReportReceived) -> None:
     record = s.reports.get(report)
     if record is not None:
         record.received_at.append(e.node)
-    holds = s.holds  # (`_hold`, inline: the hot path)
-    holds[report] = holds.get(report, 0) + 1
+    _hold(s, report)
 
 
 def _analysis_started(s: WorldState, e: ev.AnalysisStarted) -> None:
@@ -170,11 +169,7 @@ def _analysis_completed(s: WorldState, e: ev.AnalysisCompleted) -> None:
     node.analysed += 1
     if node.fusion is not None:
         _file(node, s.reports[e.report])
-    holds = s.holds  # (`_release`, inline: the hot path)
-    n = holds[e.report] - 1
-    holds[e.report] = n
-    if n == 0:
-        s.idle.append(e.report)
+    _release(s, e.report)
 
 
 def _file(node: NodeState, r: Report) -> None:

@@ -10,7 +10,6 @@ inside a block.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +19,7 @@ import pytest
 from sim.events import RunEnded, decode
 from sim.store.reading import LogReading, Resume
 from sim.store.seal import BLOCK_LINES
-from tests.test_timeline_apart import BREAKS, Run
-
-
-@pytest.fixture(scope="module")
-def baseline(tmp_path_factory: pytest.TempPathFactory) -> Run:
-    return Run("baseline-2024.yaml", tmp_path_factory.mktemp("baseline"))
+from tests.runs import BREAKS, Run, copy_to_break, write_lines
 
 
 def found(reading: LogReading) -> tuple[Any, ...]:
@@ -77,11 +71,11 @@ def seams(lines: list[bytes], more: bool = True) -> list[int]:
 
 
 @pytest.mark.parametrize("sealed", [True, False])
-def test_an_intact_log_joins_at_any_line_as_one_reading(baseline: Run, sealed: bool) -> None:
-    manifest = baseline.manifest
+def test_an_intact_log_joins_at_any_line_as_one_reading(baseline_run: Run, sealed: bool) -> None:
+    manifest = baseline_run.manifest
     if not sealed:
         manifest.pop("seal")
-    log = baseline.dir / "events.jsonl"
+    log = baseline_run.dir / "events.jsonl"
     lines = log.read_bytes().split(b"\n")[:-1]
     whole = LogReading(log, manifest)
     events = list(whole.events())
@@ -102,18 +96,11 @@ def test_an_intact_log_joins_at_any_line_as_one_reading(baseline: Run, sealed: b
     + [(how, False) for how in ("a line dropped at", "the end cut off", "the seam's line")],
 )
 def test_a_broken_log_joined_says_what_one_reading_says(
-    baseline: Run, tmp_path: Path, how: str, sealed: bool
+    baseline_run: Run, tmp_path: Path, how: str, sealed: bool
 ) -> None:
-    broken = tmp_path / "run"
-    shutil.copytree(baseline.dir, broken)
-    log = broken / "events.jsonl"
-    lines = log.read_bytes().split(b"\n")[:-1]
-    manifest = baseline.manifest
-    if not sealed:
-        manifest.pop("seal")
-    seam = len(lines) // 2
-    lines = BREAKS[how](lines, seam)
-    log.write_bytes(b"\n".join(lines) + b"\n")
+    log, lines, manifest = copy_to_break(baseline_run, tmp_path / "run", sealed=sealed)
+    lines = BREAKS[how](lines, len(lines) // 2)
+    write_lines(log, lines)
     whole = LogReading(log, manifest)
     events = list(whole.events())
     assert not whole.ok
@@ -136,9 +123,9 @@ def test_a_broken_log_joined_says_what_one_reading_says(
         assert refused < 2 * len(seams(lines, more=False)), "no cut joined"
 
 
-def test_a_rest_resumed_after_another_line_is_not_joined(baseline: Run) -> None:
-    manifest = baseline.manifest
-    log = baseline.dir / "events.jsonl"
+def test_a_rest_resumed_after_another_line_is_not_joined(baseline_run: Run) -> None:
+    manifest = baseline_run.manifest
+    log = baseline_run.dir / "events.jsonl"
     lines = log.read_bytes().split(b"\n")[:-1]
     seam = len(lines) // 2
     at = resume_at(lines, seam)

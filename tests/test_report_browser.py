@@ -48,7 +48,7 @@ SCREENSHOTS = ROOT / "logs" / "report-screenshots"
 SCENARIO = ROOT / "tests" / "fixtures" / "report-small.yaml"
 runner = CliRunner()
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]  # one Chromium
 
 
 def cli(*args: str) -> str:

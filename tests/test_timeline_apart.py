@@ -5,18 +5,19 @@ fault at the same seq; a reader that leaves, or a stop signal, leaves no process
 from __future__ import annotations
 
 import dataclasses
-import hashlib
+import fcntl
 import io
 import itertools
 import os
 import shlex
-import shutil
 import signal
 import subprocess
 import sys
+import termios
 import time
+from array import array
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import orjson
 import pytest
@@ -26,45 +27,16 @@ from sim import events as ev
 from sim.analysis import timeline_apart
 from sim.analysis.timeline import Narrator, heard_decoder, teller, timeline_text, told_text
 from sim.analysis.timeline_apart import text_apart
-from sim.experiments.run import run_to_directory
 from sim.report.timeline_view import show_timeline
-from sim.scenario.loader import load_scenario
 from sim.scenario.models import Scenario
-from sim.store import forked, read_events
+from sim.store import forked
 from sim.store.reading import LogReading
+from tests.runs import BREAKS, Run, copy_to_break, write_lines
 from tests.signals import INTERRUPTED_LINE, _lingering, session_members
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHES = {"_day", "_day_text", "_minute", "_minute_text", "_lo", "_hi", "_claims", "say"}
 LONG = ["--set", "duration=2000h"]
-HASH_TAIL = len(b',"hash":"') + 66  # a line's hash field and closing brace
-
-
-class Run:
-    """A run directory, its scenario, its events and its nodes."""
-
-    def __init__(self, scenario_file: str, out: Path, overrides: list[str] | None = None) -> None:
-        loaded = load_scenario(ROOT / "scenarios" / scenario_file, overrides or [])
-        run_dir = run_to_directory(loaded, out).run_dir
-        assert run_dir is not None
-        self.dir = run_dir
-        self.scenario: Scenario = loaded.scenario
-        self.events = list(read_events(run_dir / "events.jsonl"))
-        self.nodes: list[str | None] = [None, *sorted(loaded.scenario.nodes)]
-
-    @property
-    def manifest(self) -> dict[str, Any]:
-        return dict(orjson.loads((self.dir / "manifest.json").read_bytes()))
-
-
-@pytest.fixture(scope="module")
-def teaching(tmp_path_factory: pytest.TempPathFactory) -> Run:
-    return Run("teaching-minimal.yaml", tmp_path_factory.mktemp("teaching"))
-
-
-@pytest.fixture(scope="module")
-def baseline(tmp_path_factory: pytest.TempPathFactory) -> Run:
-    return Run("baseline-2024.yaml", tmp_path_factory.mktemp("baseline"))
 
 
 def memory(narrator: Narrator) -> dict[str, Any]:
@@ -85,12 +57,12 @@ def _plain(value: Any) -> Any:
 # --- hearing is telling, without the sentences -----------------------------------------
 
 
-def test_the_logs_here_hold_every_type_that_is_heard(teaching: Run, baseline: Run) -> None:
+def test_the_logs_here_hold_every_type_that_is_heard(teaching_run: Run, baseline_run: Run) -> None:
     """(else the next test would not hold every hearing to its telling)"""
-    narrator = Narrator(teaching.scenario)
+    narrator = Narrator(teaching_run.scenario)
     heard = {cls for cls, hear in narrator.hearing().items() if hear is not None}
     assert len(heard) >= 15
-    present = {type(e) for e in teaching.events + baseline.events}
+    present = {type(e) for e in teaching_run.events + baseline_run.events}
     assert heard <= present, heard - present
 
 
@@ -98,7 +70,7 @@ def test_the_logs_here_hold_every_type_that_is_heard(teaching: Run, baseline: Ru
 def test_hearing_a_log_remembers_what_telling_it_remembers(
     which: str, request: pytest.FixtureRequest
 ) -> None:
-    run: Run = request.getfixturevalue(which)
+    run: Run = request.getfixturevalue(f"{which}_run")
     events = run.events
     checks = set(range(0, len(events), max(1, len(events) // 40))) | {1, len(events) - 1}
     for node in run.nodes:
@@ -120,7 +92,7 @@ def test_hearing_stand_ins_remembers_what_hearing_events_remembers(
     which: str, request: pytest.FixtureRequest
 ) -> None:
     """The lines decoded for hearing only (HEARD's fields) leave the same memory."""
-    run: Run = request.getfixturevalue(which)
+    run: Run = request.getfixturevalue(f"{which}_run")
     lines = (run.dir / "events.jsonl").read_bytes().splitlines(keepends=True)
     decoder, stand_ins = heard_decoder()
     cuts = [0, 1, len(lines) // 3, len(lines) // 2, len(lines) - 1, len(lines)]
@@ -136,15 +108,15 @@ def test_hearing_stand_ins_remembers_what_hearing_events_remembers(
 
 @pytest.mark.parametrize("cut", [0.1, 0.5, 0.9])
 def test_a_narrator_that_heard_the_start_tells_the_rest_as_one_that_told_it(
-    baseline: Run, cut: float
+    baseline_run: Run, cut: float
 ) -> None:
-    events = baseline.events
+    events = baseline_run.events
     seam = int(len(events) * cut)
     for node in (None, "NATO-JISD", "UKR-HUR"):
-        whole = "".join(timeline_text(baseline.scenario, events, as_node=node))
-        first = teller(baseline.scenario, node)
+        whole = "".join(timeline_text(baseline_run.scenario, events, as_node=node))
+        first = teller(baseline_run.scenario, node)
         head = "".join(told_text(first, events[:seam], as_node=node))
-        rest = teller(baseline.scenario, node)
+        rest = teller(baseline_run.scenario, node)
         rest[0].remember(events[:seam])
         assert head + "".join(told_text(rest, events[seam:], as_node=node)) == whole
 
@@ -196,30 +168,30 @@ def same_reading(a: LogReading, b: LogReading) -> None:
 
 
 @pytest.mark.parametrize("sealed", [True, False])
-def test_told_apart_is_told_whole(baseline: Run, joins: list[int], sealed: bool) -> None:
-    manifest = baseline.manifest
+def test_told_apart_is_told_whole(baseline_run: Run, joins: list[int], sealed: bool) -> None:
+    manifest = baseline_run.manifest
     if not sealed:
         manifest.pop("seal")
-    for node in baseline.nodes[:4]:
-        text, reading = serial(baseline.dir, manifest, baseline.scenario, node)
+    for node in baseline_run.nodes[:4]:
+        text, reading = serial(baseline_run.dir, manifest, baseline_run.scenario, node)
         assert reading.ok
         for share in (0.3, 0.67):
             told, joined, split = apart(
-                baseline.dir, manifest, baseline.scenario, node, share, joins
+                baseline_run.dir, manifest, baseline_run.scenario, node, share, joins
             )
             assert split, "the child told no part"
             assert told == text
             same_reading(joined, reading)
 
 
-def test_a_small_unsealed_log_cut_anywhere(teaching: Run, joins: list[int]) -> None:
-    manifest = teaching.manifest
+def test_a_small_unsealed_log_cut_anywhere(teaching_run: Run, joins: list[int]) -> None:
+    manifest = teaching_run.manifest
     manifest.pop("seal")
-    for node in teaching.nodes:
-        text, reading = serial(teaching.dir, manifest, teaching.scenario, node)
+    for node in teaching_run.nodes:
+        text, reading = serial(teaching_run.dir, manifest, teaching_run.scenario, node)
         for share in (0.01, 0.2, 0.5, 0.8, 0.99):
             told, joined, split = apart(
-                teaching.dir, manifest, teaching.scenario, node, share, joins
+                teaching_run.dir, manifest, teaching_run.scenario, node, share, joins
             )
             assert split and told == text
             same_reading(joined, reading)
@@ -243,7 +215,7 @@ def _no_room() -> None:
     ids=["a failing child", "no room for its text", "no core to spare"],
 )
 def test_without_a_child_this_process_tells_it_all(
-    baseline: Run,
+    baseline_run: Run,
     monkeypatch: pytest.MonkeyPatch,
     joins: list[int],
     where: Any,
@@ -251,9 +223,9 @@ def test_without_a_child_this_process_tells_it_all(
     stand_in: Any,
 ) -> None:
     monkeypatch.setattr(where, name, stand_in)
-    text, reading = serial(baseline.dir, baseline.manifest, baseline.scenario, None)
+    text, reading = serial(baseline_run.dir, baseline_run.manifest, baseline_run.scenario, None)
     told, joined, split = apart(
-        baseline.dir, baseline.manifest, baseline.scenario, None, 0.5, joins
+        baseline_run.dir, baseline_run.manifest, baseline_run.scenario, None, 0.5, joins
     )
     assert not split and told == text
     same_reading(joined, reading)
@@ -261,16 +233,16 @@ def test_without_a_child_this_process_tells_it_all(
 
 @pytest.mark.parametrize("utf8", [True, False])
 def test_the_view_writes_the_childs_bytes_as_the_text_would_be(
-    baseline: Run, joins: list[int], utf8: bool
+    baseline_run: Run, joins: list[int], utf8: bool
 ) -> None:
     """To a UTF-8 stream the child's bytes go as they are; to any other, as text."""
-    text, _ = serial(baseline.dir, baseline.manifest, baseline.scenario, "NATO-JISD")
+    text, _ = serial(baseline_run.dir, baseline_run.manifest, baseline_run.scenario, "NATO-JISD")
     raw = io.BytesIO()
     encoding = "utf-8" if utf8 else "utf-16"
     stream = io.TextIOWrapper(raw, encoding=encoding, newline="")
     console = Console(file=stream, force_terminal=False)
-    reading = LogReading(baseline.dir / "events.jsonl", baseline.manifest)
-    show_timeline(baseline.scenario, reading, console, as_node="NATO-JISD", plain=True)
+    reading = LogReading(baseline_run.dir / "events.jsonl", baseline_run.manifest)
+    show_timeline(baseline_run.scenario, reading, console, as_node="NATO-JISD", plain=True)
     stream.flush()
     assert joins, "the child told no part"
     assert raw.getvalue() == text.encode(encoding)
@@ -292,96 +264,32 @@ def _resumed_elsewhere(*args: Any) -> Any:
 
 
 def test_a_child_that_read_other_lines_is_not_joined(
-    baseline: Run, monkeypatch: pytest.MonkeyPatch, joins: list[int]
+    baseline_run: Run, monkeypatch: pytest.MonkeyPatch, joins: list[int]
 ) -> None:
     monkeypatch.setattr(timeline_apart, "_tell_rest", _resumed_elsewhere)
-    for node in (None, baseline.nodes[0]):
-        text, reading = serial(baseline.dir, baseline.manifest, baseline.scenario, node)
+    for node in (None, baseline_run.nodes[0]):
+        text, reading = serial(baseline_run.dir, baseline_run.manifest, baseline_run.scenario, node)
         told, joined, split = apart(
-            baseline.dir, baseline.manifest, baseline.scenario, node, 0.5, joins
+            baseline_run.dir, baseline_run.manifest, baseline_run.scenario, node, 0.5, joins
         )
         assert not split and told == text  # this process told on from the seam itself
         same_reading(joined, reading)
 
 
-def rechained(lines: list[bytes], start: int, end: int) -> list[bytes]:
-    """Lines `start` to `end` re-hashed after a change (a forger's log)."""
-    prev = lines[start - 1][-66:-2]
-    out = lines[:start]
-    for line in lines[start:end]:
-        body = line[:-HASH_TAIL] + b"}"
-        prev = hashlib.sha256(prev + body).hexdigest().encode()
-        out.append(body[:-1] + b',"hash":"' + prev + b'"}')
-    return out + lines[end:]
-
-
-def _flip(lines: list[bytes], i: int) -> list[bytes]:
-    line = bytearray(lines[i])
-    at = line.index(b'"t":') + 5
-    line[at] = ord("8") if line[at] == ord("9") else ord("9")
-    return [*lines[:i], bytes(line), *lines[i + 1 :]]
-
-
-def _forged(lines: list[bytes], i: int, end: int) -> list[bytes]:
-    """A sector renamed in a line from `i` (its length kept: every line stays where the
-    seal says), and the chain re-hashed from there up to `end`."""
-    j = next(k for k in range(i, end) if b'"sector":"' in lines[k])
-    at = lines[j].index(b'"sector":"') + len(b'"sector":"')
-    letter = b"Y" if lines[j][at : at + 1] == b"X" else b"X"
-    changed = lines[j][:at] + letter + lines[j][at + 1 :]
-    return rechained([*lines[:j], changed, *lines[j + 1 :]], j, end)
-
-
-def _ended_at(lines: list[bytes], i: int) -> list[bytes]:
-    """A RunEnded numbered `i`, at the time of line `i`, in its place (padded to its length:
-    every line stays where it was), the chain re-hashed from there."""
-    was = orjson.loads(lines[i])
-    body = b'{"type":"RunEnded","seq":%d,"t":%s,"reason":"horizon"' % (i, orjson.dumps(was["t"]))
-    pad = len(lines[i]) - HASH_TAIL - len(body)
-    assert pad >= 0, "line i is shorter than a RunEnded"
-    ended = body + b" " * pad + b',"hash":"' + b"0" * 64 + b'"}'
-    return rechained([*lines[:i], ended, *lines[i + 1 :]], i, len(lines))
-
-
-BREAKS = {
-    "a byte before the seam": lambda ls, s: _flip(ls, s // 3),
-    "the line before the seam": lambda ls, s: _flip(ls, s - 1),
-    "the seam's line": lambda ls, s: _flip(ls, s),
-    "a byte after the seam": lambda ls, s: _flip(ls, s + (len(ls) - s) // 2),
-    "the last line": lambda ls, s: _flip(ls, len(ls) - 1),
-    "two lines swapped after": lambda ls, s: [*ls[: s + 9], ls[s + 10], ls[s + 9], *ls[s + 11 :]],
-    "two lines swapped at": lambda ls, s: [*ls[: s - 1], ls[s], ls[s - 1], *ls[s + 1 :]],
-    "a line dropped after": lambda ls, s: [*ls[: s + 5], *ls[s + 6 :]],
-    "a line dropped at": lambda ls, s: [*ls[:s], *ls[s + 1 :]],
-    "not a line at all after": lambda ls, s: [*ls[: s + 7], b"nonsense", *ls[s + 8 :]],
-    "the end cut off": lambda ls, s: ls[: s + 20],
-    "cut before the seam": lambda ls, s: ls[: s - 20],
-    "RunEnded before the seam": lambda ls, s: _ended_at(ls, s - 1),
-    "forged before the seam, up to it": lambda ls, s: _forged(ls, s - 50, s),
-    "forged after the seam, within a block": lambda ls, s: _forged(ls, s + 10, s + 8192),
-    "forged from the start to the end": lambda ls, s: _forged(ls, 1, len(ls)),
-}
-
-
 @pytest.mark.parametrize("sealed", [True, False])
 @pytest.mark.parametrize("how", sorted(BREAKS))
 def test_a_broken_log_says_the_same_up_to_the_same_fault(
-    baseline: Run, tmp_path: Path, how: str, sealed: bool, joins: list[int]
+    baseline_run: Run, tmp_path: Path, how: str, sealed: bool, joins: list[int]
 ) -> None:
     broken = tmp_path / "run"
-    shutil.copytree(baseline.dir, broken)
-    log = broken / "events.jsonl"
-    lines = log.read_bytes().split(b"\n")[:-1]
-    manifest = baseline.manifest
-    if not sealed:
-        manifest.pop("seal")
+    log, lines, manifest = copy_to_break(baseline_run, broken, sealed=sealed)
     seam = timeline_apart._seam(LogReading(log, manifest), 0, 0.5)
     assert seam is not None
-    log.write_bytes(b"\n".join(BREAKS[how](lines, seam.seq)) + b"\n")
+    write_lines(log, BREAKS[how](lines, seam.seq))
     for node in (None, "UKR-HUR"):
-        text, whole = serial(broken, manifest, baseline.scenario, node)
+        text, whole = serial(broken, manifest, baseline_run.scenario, node)
         assert not whole.ok
-        told, joined, _ = apart(broken, manifest, baseline.scenario, node, 0.5, joins)
+        told, joined, _ = apart(broken, manifest, baseline_run.scenario, node, 0.5, joins)
         assert told == text, how
         same_reading(joined, whole)
     if how.endswith("after") or how.endswith("off") or how.startswith("forged after"):
@@ -392,14 +300,15 @@ def test_a_broken_log_says_the_same_up_to_the_same_fault(
         assert not joins, "one reading goes on otherwise than one resumed at the seam"
 
 
-def test_a_log_cut_mid_line(baseline: Run, tmp_path: Path, joins: list[int]) -> None:
+def test_a_log_cut_mid_line(baseline_run: Run, tmp_path: Path, joins: list[int]) -> None:
     broken = tmp_path / "run"
-    shutil.copytree(baseline.dir, broken)
-    log = broken / "events.jsonl"
+    log, _, _ = copy_to_break(baseline_run, broken, sealed=True)
     data = log.read_bytes()
     log.write_bytes(data[: len(data) * 9 // 10])
-    text, whole = serial(broken, baseline.manifest, baseline.scenario, None)
-    told, joined, split = apart(broken, baseline.manifest, baseline.scenario, None, 0.5, joins)
+    text, whole = serial(broken, baseline_run.manifest, baseline_run.scenario, None)
+    told, joined, split = apart(
+        broken, baseline_run.manifest, baseline_run.scenario, None, 0.5, joins
+    )
     assert whole.partial and split and told == text
     same_reading(joined, whole)
 
@@ -446,10 +355,18 @@ def test_a_reader_that_leaves_at_once_leaves_nothing_behind(big: Path) -> None:
     assert not _lingering(done.pid)
 
 
+def _pipe_full(pipe: IO[bytes]) -> bool:
+    """Whether the pipe we read holds as much as it can: its writer waits on it."""
+    waiting = array("i", [0])
+    fcntl.ioctl(pipe.fileno(), termios.FIONREAD, waiting)
+    return waiting[0] >= fcntl.fcntl(pipe.fileno(), fcntl.F_GETPIPE_SZ)
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_a_stop_signal_while_told_apart_leaves_nothing_behind(big: Path, signum: int) -> None:
     """Stdout is not read until the signal: this process waits on the pipe, the child
-    tells on; the signal comes once both are seen."""
+    tells on; the signal comes once both are seen (the pipe full: this process wrote
+    what it told after the fork, and waits; not while it is still forking the child)."""
     proc = subprocess.Popen(
         intelsim("timeline", str(big), "--plain"),
         stdout=subprocess.PIPE,
@@ -458,11 +375,12 @@ def test_a_stop_signal_while_told_apart_leaves_nothing_behind(big: Path, signum:
         cwd=ROOT,
         env={**os.environ, "COLUMNS": "200"},
     )
+    assert proc.stdout is not None
     deadline = time.monotonic() + 60
-    while len(session_members(proc.pid)) < 2 and time.monotonic() < deadline:
+    while not (_pipe_full(proc.stdout) and len(session_members(proc.pid)) >= 2):
         assert proc.poll() is None
+        assert time.monotonic() < deadline, "no child seen, or the pipe never filled"
         time.sleep(0.002)
-    assert len(session_members(proc.pid)) >= 2, "no child seen"
     if signum == signal.SIGINT:
         os.killpg(proc.pid, signum)  # a terminal's Ctrl-C: the whole foreground group
     else:

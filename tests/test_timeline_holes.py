@@ -21,17 +21,7 @@ from sim.analysis.timeline import Narrator, timeline_text
 from sim.analysis.timeline_apart import PartNarrator, Rest, _Gaps, _Reports, text_apart
 from sim.store import forked
 from sim.store.reading import LogReading, Resume
-from tests.test_timeline_apart import Run, rechained
-
-
-@pytest.fixture(scope="module")
-def teaching(tmp_path_factory: pytest.TempPathFactory) -> Run:
-    return Run("teaching-minimal.yaml", tmp_path_factory.mktemp("teaching"))
-
-
-@pytest.fixture(scope="module")
-def baseline(tmp_path_factory: pytest.TempPathFactory) -> Run:
-    return Run("baseline-2024.yaml", tmp_path_factory.mktemp("baseline"))
+from tests.runs import Run, rechained
 
 
 @pytest.fixture
@@ -76,7 +66,7 @@ SHARES = (0.02, 0.15, 0.3, 0.45, 0.6, 0.75, 0.9, 0.98)
 def test_lines_told_without_the_start_are_told_as_with_it(
     which: str, stride: int, request: pytest.FixtureRequest, left: list[Rest]
 ) -> None:
-    run: Run = request.getfixturevalue(which)
+    run: Run = request.getfixturevalue(f"{which}_run")
     manifest = run.manifest
     manifest.pop("seal")  # a seam at any line, not only at a sealed block's edge
     log = run.dir / "events.jsonl"
@@ -97,14 +87,14 @@ def test_lines_told_without_the_start_are_told_as_with_it(
 
 
 def test_a_line_too_far_from_the_seam_makes_the_child_hear_the_start(
-    baseline: Run, left: list[Rest], monkeypatch: pytest.MonkeyPatch
+    baseline_run: Run, left: list[Rest], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(timeline_apart, "REACH", 0)  # any line it cannot tell is too far
-    log = baseline.dir / "events.jsonl"
-    manifest = baseline.manifest
+    log = baseline_run.dir / "events.jsonl"
+    manifest = baseline_run.manifest
     for node in (None, "UKR-HUR"):
-        text, one = whole(log, manifest, baseline, node)
-        told, reading = apart(log, manifest, baseline, node, 0.5)
+        text, one = whole(log, manifest, baseline_run, node)
+        told, reading = apart(log, manifest, baseline_run, node, 0.5)
         assert told == text
         same(reading, one)
     assert len(left) == 2
@@ -121,13 +111,13 @@ class Finished:
         return self.value
 
 
-def test_a_report_filed_again_after_the_seam_is_not_left_to_the_child(baseline: Run) -> None:
+def test_a_report_filed_again_after_the_seam_is_not_left_to_the_child(baseline_run: Run) -> None:
     """A report filed before the seam as tracing to a shipment is never filed again in a
     run; were it, a child that took it for one first filed after the seam would miss the
     shipment: this process tells on instead."""
-    log = baseline.dir / "events.jsonl"
-    reading = LogReading(log, baseline.manifest)
-    narrator = Narrator(baseline.scenario)
+    log = baseline_run.dir / "events.jsonl"
+    reading = LogReading(log, baseline_run.manifest)
+    narrator = Narrator(baseline_run.scenario)
     narrator.indicators["R7"] = "S1"  # filed before the seam, with a shipment
     names = ("c", "HUMINT", "B2", "KN-23", "Kharkiv", "UKR-HUR", "supports")
     at = Resume(0, 0, b"", 0.0)
@@ -141,32 +131,32 @@ def test_a_report_filed_again_after_the_seam_is_not_left_to_the_child(baseline: 
 
 
 def test_a_nul_in_the_logs_own_words_is_told_by_this_process(
-    teaching: Run, tmp_path: Path, left: list[Rest]
+    teaching_run: Run, tmp_path: Path, left: list[Rest]
 ) -> None:
     """The child writes a NUL for each line it leaves to this process: a NUL that is the
     log's own (a collector so named) makes it leave all to this process."""
     run_dir = tmp_path / "run"
-    shutil.copytree(teaching.dir, run_dir)
+    shutil.copytree(teaching_run.dir, run_dir)
     log = run_dir / "events.jsonl"
     lines = log.read_bytes().split(b"\n")[:-1]
     at = next(i for i in range(len(lines) * 3 // 4, len(lines)) if b'"collector":"' in lines[i])
     line = lines[at].replace(b'"collector":"', b'"collector":"\\u0000', 1)
     log.write_bytes(b"\n".join(rechained([*lines[:at], line, *lines[at + 1 :]], at, len(lines))))
     log.write_bytes(log.read_bytes() + b"\n")
-    manifest = teaching.manifest
+    manifest = teaching_run.manifest
     manifest.pop("seal")
     manifest["final_hash"] = orjson.loads(log.read_bytes().split(b"\n")[-2])["hash"]
-    text, one = whole(log, manifest, teaching, None)
+    text, one = whole(log, manifest, teaching_run, None)
     assert one.ok and "\0" in text
-    told, reading = apart(log, manifest, teaching, None, 0.5)
+    told, reading = apart(log, manifest, teaching_run, None, 0.5)
     assert told == text
     same(reading, one)
     assert not left  # the child's text was not used
 
 
-def test_the_child_knows_nothing_it_was_not_told_after_the_seam(teaching: Run) -> None:
+def test_the_child_knows_nothing_it_was_not_told_after_the_seam(teaching_run: Run) -> None:
     """Asked what it does not hold, every part of a PartNarrator's memory says so."""
-    narrator = PartNarrator(teaching.scenario)
+    narrator = PartNarrator(teaching_run.scenario)
     asks = [
         lambda: narrator.reports.get("R1"),
         lambda: narrator.usages.get("U1"),
@@ -193,11 +183,11 @@ def test_the_child_knows_nothing_it_was_not_told_after_the_seam(teaching: Run) -
 
 
 def test_books_begun_after_the_seam_hold_what_was_filed_there_and_no_more(
-    teaching: Run,
+    teaching_run: Run,
 ) -> None:
     """The first report and usage after the seam are far into the run's numbering: the
     books say what was filed from there on, and that anything before is not known."""
-    narrator = PartNarrator(teaching.scenario)
+    narrator = PartNarrator(teaching_run.scenario)
     names = ("c", "HUMINT", "B2", "KN-23", "Kharkiv", "UKR-HUR", "supports")
     for n in (1000, 1001, 1003):
         narrator.reports.file(f"R{n}", names, f"U{n + 500}")

@@ -25,9 +25,11 @@ from sim.events import decode
 from sim.experiments.run import run_to_directory
 from sim.scenario.loader import load_scenario
 from sim.store import read_json, verify_log
+from sim.store import verify as store_verify
 from sim.store.chain import GENESIS, split_line
 from sim.store.reading import LogIntegrityError, LogReading, Resume
 from sim.store.verify import PARALLEL_BYTES
+from tests.conftest import Forks
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -177,7 +179,10 @@ def test_commands_on_cut_logs_exit_1_and_name_the_seq(teaching: Path, tmp_path: 
     assert "incomplete" in done.stderr
 
 
-def test_a_big_log_has_its_chain_checked_on_the_side(big: Path, tmp_path: Path) -> None:
+def test_a_big_log_has_its_chain_checked_on_the_side(
+    big: Path, tmp_path: Path, children_of: Forks
+) -> None:
+    children = children_of(store_verify)
     data = (big / "events.jsonl").read_bytes()
     assert len(data) >= PARALLEL_BYTES  # so verify checks the chain in a child process
     log = tmp_path / "events.jsonl"
@@ -189,3 +194,4 @@ def test_a_big_log_has_its_chain_checked_on_the_side(big: Path, tmp_path: Path) 
     log.write_bytes(b"".join(lines))
     verdict = verify_log(log)
     assert not verdict.ok and verdict.first_bad_seq == n
+    assert len(children) == 2 and None not in children  # each chain checked on the side

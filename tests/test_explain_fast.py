@@ -10,6 +10,7 @@ the lines a plain scan of the file finds.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from sim.store.chain import GENESIS, make_line, split_line
 from sim.store.reading import LogIntegrityError, LogReading, needles
 from sim.store.seal import SealBuilder, load_seal, write_seal
 from sim.store.search import SealedSearch, covers, sealed_blocks_match, windows
+from tests.conftest import Forks
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,6 +78,15 @@ def seal_checked_here(monkeypatch: pytest.MonkeyPatch) -> None:
     answer stays under test below (a changed byte, a log the seal does not cover, the
     search of every needle, explain_run's sealed answer)."""
     monkeypatch.setattr(search_mod, "fork", lambda *args: None)
+
+
+@pytest.fixture
+def seal_checked_in_a_child(children_of: Forks) -> Iterator[None]:
+    """The seal checked by the child forked beside each sealed search (the answer under
+    test), and it was."""
+    children = children_of(search_mod)
+    yield
+    assert children and None not in children
 
 
 def _items(run: Path) -> list[str]:
@@ -133,6 +144,7 @@ def test_as_a_node_the_sealed_search_says_what_the_careful_reading_says(
     assert answered > 10 and refused > 10
 
 
+@pytest.mark.usefixtures("seal_checked_in_a_child")
 def test_the_search_finds_every_line_holding_a_needle(
     blocky: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -189,6 +201,7 @@ def _seq_naming(run: Path, item: str) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize("which", ["teaching", "blocky"])
+@pytest.mark.usefixtures("seal_checked_in_a_child")
 def test_a_changed_byte_is_refused_naming_the_same_seq(
     which: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
@@ -235,6 +248,7 @@ def test_a_log_the_seal_does_not_cover_is_read_carefully(teaching: Path, tmp_pat
                 explain(run, item)
 
 
+@pytest.mark.usefixtures("seal_checked_in_a_child")
 def test_a_wrong_tail_or_a_missing_item_gets_no_sealed_answer(
     teaching: Path, tmp_path: Path
 ) -> None:
@@ -275,6 +289,7 @@ class _Anything:
 _ANY = _Anything()
 
 
+@pytest.mark.usefixtures("seal_checked_in_a_child")
 def test_explain_run_takes_the_sealed_answer(
     teaching: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

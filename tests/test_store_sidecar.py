@@ -14,6 +14,7 @@ import pytest
 from sim.errors import LogError
 from sim.events import MunitionUsed, RunEnded, RunStarted
 from sim.store import EventLogWriter, iter_lines, read_events, verify_log
+from sim.store import piped as piped_module
 from sim.store.piped import PipedEventLogWriter
 
 
@@ -26,7 +27,13 @@ def _events(n: int) -> list:
     return out
 
 
-def test_sidecar_lines_are_byte_identical_to_the_in_process_writer(tmp_path: Path) -> None:
+@pytest.mark.parametrize("forks", [True, False], ids=["forked", "spawned"])
+def test_sidecar_lines_are_byte_identical_to_the_in_process_writer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forks: bool
+) -> None:
+    """Either sidecar (a fork; `python -m sim.store.sidecar` where no fork is safe), chosen
+    here, whatever threads other tests left in this process."""
+    monkeypatch.setattr(piped_module, "_forks", lambda: forks)
     a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     with EventLogWriter(a) as direct:
         for event in _events(5000):
@@ -50,6 +57,7 @@ def test_sidecar_never_overwrites(tmp_path: Path) -> None:
 SCRIPT = """
 import sys, time
 from sim.events import MunitionUsed, RunStarted
+from sim.store import piped as piped_module
 from sim.store.piped import PipedEventLogWriter
 w = PipedEventLogWriter(__import__("pathlib").Path(sys.argv[1]), flush_every=100)
 w.append(RunStarted(t=0.0, scenario="s", seed=1, start="2024-07-11T00:00:00Z", horizon=1e9))

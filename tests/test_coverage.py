@@ -20,7 +20,6 @@ from sim.experiments.coverage import SIZES, Case, cases, chosen, coverage_of
 EXPERIMENTS = 4000
 LOW, HIGH = 0.93, 0.97  # true coverages accepted for a nominal 95% interval
 TAIL = 0.0005  # each side, per cell
-pytestmark = pytest.mark.xdist_group("coverage")  # one study (4,000 experiments) made once
 
 
 def accepted(coverage: float, experiments: int = EXPERIMENTS) -> bool:

@@ -50,9 +50,8 @@ RANDOM = bool(os.environ.get("INTELSIM_FUZZ_RANDOM"))
 SIMULATE_UP_TO = 3_000  # expected events: small enough to run every such case
 TEACHING = str(SCENARIOS / "teaching-minimal.yaml")
 COUNTS: Counter[str] = Counter()
-# the last test counts what the fuzzers above reached (COUNTS, in this process): the
-# module's tests run on one worker, in order
-pytestmark = pytest.mark.xdist_group("fuzz")
+# (the last test counts what the fuzzers above reached, in this process: a module's tests
+# run on one worker, in order, pyproject.toml's --dist loadfile)
 
 
 def fuzz(examples: int) -> Any:

@@ -48,7 +48,7 @@ SCREENSHOTS = ROOT / "logs" / "report-screenshots"
 SCENARIO = ROOT / "tests" / "fixtures" / "report-small.yaml"
 runner = CliRunner()
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]  # one Chromium
+pytestmark = pytest.mark.slow
 
 
 def cli(*args: str) -> str:

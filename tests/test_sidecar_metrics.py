@@ -46,6 +46,13 @@ def test_metrics_made_beside_the_log_are_those_of_its_lines(
     from_lines = metrics_from_events(loaded.scenario, read_events(log))
     assert outcome.metrics == from_lines
     assert outcome.metrics["run"]["events"] == outcome.events > 100
+    # in the scenario's order (not the manifest's sorted one), forked or spawned: the
+    # summary and an experiment's tables list them so
+    assert (
+        list(outcome.metrics["nodes"])
+        == list(loaded.scenario.nodes)
+        != sorted(loaded.scenario.nodes)
+    )
 
 
 @pytest.mark.parametrize("name", ["teaching-minimal", "kharkiv-2024-01", "real-time-link"])

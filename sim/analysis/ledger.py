@@ -61,7 +61,7 @@ class _Pairs:
         return n
 
 
-def _slot(item: str, prefix: str) -> int | None:
+def id_slot(item: str, prefix: str) -> int | None:
     """``R17`` -> 16: the array slot of an engine id, or None for any other id."""
     if item[:1] == prefix:  # the checks in the order that settles an engine id soonest
         digits = item[1:]
@@ -102,7 +102,7 @@ class ReportBook:
             self._kinds.append(names)
         if usage is None:
             code = -1
-        elif (u := _slot(usage, "U")) is not None and u < _BIG:
+        elif (u := id_slot(usage, "U")) is not None and u < _BIG:
             code = u
         else:
             code = -2
@@ -113,7 +113,7 @@ class ReportBook:
             usages.append(code)
             self._next = f"R{slot + 2}"
         else:
-            found = _slot(report, "R")
+            found = id_slot(report, "R")
             if found is None or found > len(usages) + 1_000_000:
                 self._odd[report] = Filed._make([*names[:6], usage, names[6]])
                 return kind
@@ -130,7 +130,7 @@ class ReportBook:
 
     def get(self, report: str) -> Filed | None:
         """The report as filed, or None if no such report was filed."""
-        slot = _slot(report, "R")
+        slot = id_slot(report, "R")
         if slot is None or slot >= len(self._usage) or self._usage[slot] == -3:
             return self._odd.get(report)
         fields = self._kinds[self._kind[slot]]
@@ -167,7 +167,7 @@ class UsageBook:
             self._t.append(t)
             self._next = f"U{slot + 2}"
         else:
-            found = _slot(usage, "U")
+            found = id_slot(usage, "U")
             if found is None or found > len(self._t):
                 self._odd[usage] = Used(munition, sector, t)
                 return
@@ -177,7 +177,7 @@ class UsageBook:
 
     def get(self, usage: str) -> Used | None:
         """The usage, or None if no such usage happened (yet)."""
-        slot = _slot(usage, "U")
+        slot = id_slot(usage, "U")
         if slot is None or slot >= len(self._t):
             return self._odd.get(usage)
         munition, sector = self._pairs.names[self._pair[slot]]
@@ -188,7 +188,7 @@ class UsageBook:
         last = self._last
         if usage == last[0]:
             return last[1]
-        slot = _slot(usage, "U")
+        slot = id_slot(usage, "U")
         if slot is None or slot >= len(self._t):
             used = self._odd.get(usage)
             return None if used is None else used.munition

@@ -42,6 +42,7 @@ from sim.analysis.deliveries import DeliveryCheck
 from sim.analysis.durations import Durations
 from sim.analysis.kinds import Kind
 from sim.analysis.knowledge import Knowledge
+from sim.analysis.ledger import id_slot
 from sim.analysis.partner import PartnerMaterial
 from sim.analysis.stats_basic import DIGITS
 from sim.scenario.models import Scenario
@@ -272,13 +273,9 @@ class MetricsProjection:
         idle.clear()
 
     def _usage_slot(self, usage: str) -> int | None:
-        """The array index of an id ``U<n>`` (n = 1, 2, ... as the engine numbers them)."""
-        digits = usage[1:]
-        # only the engine's own spelling: ASCII digits, no leading zero ("U07" is another id)
-        if usage[:1] != "U" or not (digits.isascii() and digits.isdigit()) or digits[0] == "0":
-            return None
-        index = int(digits) - 1
-        return index if index < len(self._usage_m) else None
+        """The array index of an engine usage id ``U<n>`` seen so far, or None."""
+        index = id_slot(usage, "U")
+        return index if index is not None and index < len(self._usage_m) else None
 
     def _usage(self, usage: str) -> str | None:
         """The munition of a usage, or None if unknown."""

@@ -44,7 +44,7 @@ from typing import IO, Any, NamedTuple, cast
 import msgspec
 
 from sim import events as ev
-from sim.analysis.ledger import Filed, ReportBook, UsageBook, Used
+from sim.analysis.ledger import Filed, ReportBook, UsageBook, Used, id_slot
 from sim.analysis.timeline import (
     Narrator,
     Say,
@@ -102,14 +102,6 @@ MADE_AT_ONCE = 1 << 26  # slots a book begun after the seam makes empty at once,
 # (a run of tens of millions of reports; an id past it is kept as the ledger keeps odd ids)
 
 
-def _engine_slot(item: str, prefix: str) -> int | None:
-    """``R17`` -> 16: the slot of an engine id in a book (as the ledger numbers them)."""
-    digits = item[1:]
-    if item[:1] == prefix and digits.isdigit() and digits.isascii() and digits[:1] != "0":
-        return int(digits) - 1
-    return None
-
-
 class _Reports(ReportBook):
     """The reports filed after the seam; asked for another, notes a gap.
 
@@ -125,7 +117,7 @@ class _Reports(ReportBook):
 
     def file(self, report: str, names: tuple[str, ...], usage: str | None) -> int:
         self.last = report
-        if not self._usage and 0 < (slot := _engine_slot(report, "R") or 0) < MADE_AT_ONCE:
+        if not self._usage and 0 < (slot := id_slot(report, "R") or 0) < MADE_AT_ONCE:
             self._kind.extend(array("I", bytes(4 * slot)))
             self._usage.extend(array("i", [-3]) * slot)  # -3: no such report
             self._next = report
@@ -151,7 +143,7 @@ class _Usages(UsageBook):
         self.below = 0  # the slots before this one are not usages after the seam
 
     def note(self, usage: str, munition: str, sector: str, t: float) -> None:
-        if not self._t and 0 < (slot := _engine_slot(usage, "U") or 0) < MADE_AT_ONCE:
+        if not self._t and 0 < (slot := id_slot(usage, "U") or 0) < MADE_AT_ONCE:
             self._pair.extend(array("I", bytes(4 * slot)))
             self._t.extend(array("d", [float("nan")]) * slot)
             self._next = usage
@@ -159,7 +151,7 @@ class _Usages(UsageBook):
         super().note(usage, munition, sector, t)
 
     def _before(self, usage: str) -> bool:
-        slot = _engine_slot(usage, "U") if self.below else None
+        slot = id_slot(usage, "U") if self.below else None
         return slot is not None and slot < self.below
 
     def get(self, usage: str) -> Used | None:

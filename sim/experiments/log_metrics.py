@@ -119,6 +119,23 @@ class MetricsFollower:
         return {"metrics_error": self.error}
 
 
+def in_scenario_order(metrics: dict[str, Any], scenario: Scenario) -> dict[str, Any]:
+    """`metrics` with its nodes in the order `scenario` gives them, as a forked sidecar
+    makes them.
+
+    A spawned sidecar reads the scenario from the manifest, whose keys are written
+    sorted, so its metrics list the nodes alphabetically; the run's summary and an
+    experiment's tables and columns follow this order, which must not depend on whether
+    the sidecar could be a fork (a Dask worker runs threads: its runs spawn theirs).
+    """
+    nodes = metrics.get("nodes")
+    if not isinstance(nodes, dict):
+        return metrics
+    ordered = {name: nodes[name] for name in scenario.nodes if name in nodes}
+    ordered.update(nodes)  # any the scenario does not name: after, as they came
+    return {**metrics, "nodes": ordered}
+
+
 def main(argv: list[str]) -> int:
     """`python -m sim.experiments.log_metrics EVENTS.jsonl`: the log sidecar, with the
     metrics of the run in the directory of EVENTS.jsonl."""

@@ -24,7 +24,7 @@ from sim.engine.recorder import Listener
 from sim.engine.workload import check_workload, estimate_events
 from sim.engine.world import World
 from sim.errors import LogError
-from sim.experiments.log_metrics import MetricsFollower
+from sim.experiments.log_metrics import MetricsFollower, in_scenario_order
 from sim.experiments.manifest import new_manifest, scenario_fields
 from sim.interrupts import Interrupted, deferred
 from sim.limits import DEFAULT_MAX_EVENTS
@@ -174,6 +174,7 @@ def run_to_directory(
             if result is None:
                 why = writer.report.get("metrics_error") or "it made none"
                 raise LogError(f"the run's metrics could not be made from its log: {why}")
+            result = in_scenario_order(result, scenario)
             write_json(run_dir / METRICS_FILE, result)
     except Interrupted as stop:
         _leave_log(run_dir / EVENTS_FILE)

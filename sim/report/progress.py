@@ -107,8 +107,15 @@ class RateColumn(ProgressColumn):
         return Text("" if speed is None else f"{speed:.1f} rep/s", style="cyan")
 
 
-def progress_bar() -> Progress:
-    """A progress bar: done of total, rate, elapsed and ETA."""
+def progress_bar(console: Console) -> Progress:
+    """A progress bar on `console`: done of total, rate, elapsed and ETA, redrawn by
+    whoever advances it.
+
+    No refresh thread (``auto_refresh=False``): a replication run in this process
+    (``--workers 1``) forks its log's sidecar only while this process runs one thread,
+    and with a thread it would spawn a fresh interpreter for each (~0.3 s). The bar is
+    redrawn as replications finish (:class:`sim.report.watching.ConsoleWatch`).
+    """
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -117,5 +124,7 @@ def progress_bar() -> Progress:
         TimeElapsedColumn(),
         TextColumn("ETA"),
         TimeRemainingColumn(),
+        console=console,
         transient=False,
+        auto_refresh=False,
     )

@@ -24,14 +24,15 @@ class _BarTally:
         self.task = task
 
     def advance(self, done: int) -> None:
-        self.progress.advance(self.task, done)
+        self.progress.update(self.task, advance=done, refresh=True)
 
     def retotal(self, total: int) -> None:
-        self.progress.update(self.task, total=total)
+        self.progress.update(self.task, total=total, refresh=True)
 
 
 class ConsoleWatch:
-    """Warnings to `err`, notes to `out`, progress as a bar (done of total, rate, ETA)."""
+    """Warnings to `err`, notes to `out`, progress as a bar on `err` (done of total, rate,
+    ETA), as a run's progress is."""
 
     def __init__(self, out: Console, err: Console) -> None:
         self.out = out
@@ -46,12 +47,12 @@ class ConsoleWatch:
     def progress(
         self, description: str, total: int, done: int = 0
     ) -> AbstractContextManager[Tally]:
-        return _bar(description, total, done)
+        return _bar(self.err, description, total, done)
 
 
 @contextmanager
-def _bar(description: str, total: int, done: int) -> Iterator[Tally]:
-    progress = progress_bar()
+def _bar(console: Console, description: str, total: int, done: int) -> Iterator[Tally]:
+    progress = progress_bar(console)
     task = progress.add_task(description, total=total)
     if done:
         progress.update(task, completed=done)

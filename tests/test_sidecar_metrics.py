@@ -100,3 +100,20 @@ def test_a_log_that_cannot_be_created_is_a_clear_error(tmp_path: Path) -> None:
         PipedEventLogWriter(tmp_path / "missing" / "events.jsonl") as writer,
     ):
         writer.append(event)
+
+
+def test_bodies_fed_after_the_metrics_failed_leave_the_follower_idle(tmp_path: Path) -> None:
+    """A spawned sidecar whose scenario cannot load, fed on afterwards (it had caught up
+    with the run), must not stay busy: its loop and `finish` would spin for ever."""
+    follower = MetricsFollower(None, tmp_path)  # no manifest here: the scenario fails
+    start = b'{"type":"RunStarted","seq":0,"t":0.0}\n'
+    follower.feed(start)
+    for _ in range(10):  # its idle moments: the setup's slices, until it fails
+        if not follower.busy:
+            break
+        follower.step()
+    assert follower.error is not None and not follower.busy
+    follower.feed(b'{"type":"MunitionUsed","seq":1,"t":1.0}\n' * 3)
+    follower.feed(b'{"type":"RunEnded","seq":2,"t":2.0,"reason":"horizon"}\n')
+    assert not follower.busy and follower.queued_bytes == 0
+    assert "manifest" in follower.finish()["metrics_error"]  # (and it returns)

@@ -68,11 +68,13 @@ class MetricsFollower:
         return self._setup is not None or bool(self.queued)
 
     def feed(self, bodies: bytes) -> None:
-        """Queue newline-terminated whole bodies."""
+        """Queue newline-terminated whole bodies (once the metrics have failed, only the
+        last is kept: it says whether the log ended)."""
         if bodies:
-            self.queued.append(bodies)
-            self.queued_bytes += len(bodies)
             self.last = bodies[bodies.rfind(b"\n", 0, len(bodies) - 1) + 1 :]
+            if self.error is None:  # (queued after an error, they kept it busy for ever)
+                self.queued.append(bodies)
+                self.queued_bytes += len(bodies)
 
     def step(self) -> None:
         """One slice of the work; an error stops the metrics, never the log (it is kept

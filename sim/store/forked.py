@@ -23,6 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sim.interrupts import STOP_SIGNALS
+
 
 class Forked:
     """A child process computing one value; :meth:`result` waits for it."""
@@ -115,22 +117,31 @@ def _load_average() -> float | None:
 
 
 def fork(work: Callable[..., Any], *args: Any) -> Forked | None:
-    """Start ``work(*args)`` in a forked child; None where this process cannot fork safely."""
+    """Start ``work(*args)`` in a forked child; None where this process cannot fork safely.
+
+    The stop signals are blocked across the fork: a handler run in ``os.fork``'s
+    after-fork hooks has its exception ignored (CPython), so a Ctrl-C arriving then was
+    lost and the command ran on to exit 0. Sent meanwhile, the stop is delivered once
+    this process holds the child, and stops the child too.
+    """
     if not hasattr(os, "fork") or threading.active_count() > 1:
         return None
     read, write = os.pipe()
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     try:
         pid = os.fork()
     except OSError:
         os.close(read)
         os.close(write)
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
         return None
     if pid == 0:  # the child: compute, send, leave without the parent's cleanup
         code = 1
         try:
             os.close(read)
-            for stop in (signal.SIGINT, signal.SIGTERM):  # the parent reports a stop
+            for stop in STOP_SIGNALS:  # the parent reports a stop
                 signal.signal(stop, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
             data = pickle.dumps(work(*args), protocol=pickle.HIGHEST_PROTOCOL)
             with open(write, "wb", closefd=True) as pipe:
                 pipe.write(data)
@@ -140,4 +151,10 @@ def fork(work: Callable[..., Any], *args: Any) -> Forked | None:
         finally:
             os._exit(code)
     os.close(write)
-    return Forked(pid, read)
+    child = Forked(pid, read)
+    try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)  # a stop sent meanwhile: now
+    except BaseException:
+        child.close()
+        raise
+    return child
